@@ -1,0 +1,223 @@
+// Package exchange makes the STS calls — AssumeRoleWithWebIdentity and the
+// confirming GetCallerIdentity — with retries that repeat only what can
+// succeed, a fresh ID token per attempt, and no SDK retries underneath.
+package exchange
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go"
+)
+
+// WebIdentityAPI is the one STS method the OIDC exchange calls.
+type WebIdentityAPI interface {
+	AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, opts ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error)
+}
+
+// CallerIdentityAPI is the one STS method that confirms credentials work.
+type CallerIdentityAPI interface {
+	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, opts ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// Credentials are temporary AWS credentials. Treat every field but
+// Expiration as secret.
+type Credentials struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+	Expiration      time.Time
+}
+
+// Identity is who a set of credentials authenticates as.
+type Identity struct {
+	Account string
+	ARN     string
+	UserID  string
+}
+
+// WebIdentityRequest is what AssumeRoleWithWebIdentity is asked for.
+type WebIdentityRequest struct {
+	RoleARN     string
+	SessionName string
+	Duration    time.Duration
+	Policy      string   // inline session policy JSON, optional
+	PolicyARNs  []string // managed session policies, optional
+}
+
+// TokenFunc returns a fresh web identity token. It is called once per attempt.
+type TokenFunc func(ctx context.Context) (string, error)
+
+// AssumeRoleWithWebIdentity trades a web identity token for role credentials.
+// Every attempt asks fetch for a fresh token first (GitHub's live minutes,
+// and a retried call must not send an expired one).
+func AssumeRoleWithWebIdentity(ctx context.Context, api WebIdentityAPI, fetch TokenFunc, req WebIdentityRequest, r Retrier) (*Credentials, error) {
+	in := &sts.AssumeRoleWithWebIdentityInput{
+		RoleArn:         aws.String(req.RoleARN),
+		RoleSessionName: aws.String(req.SessionName),
+		DurationSeconds: aws.Int32(int32(req.Duration / time.Second)),
+	}
+	if req.Policy != "" {
+		in.Policy = aws.String(req.Policy)
+	}
+	for _, a := range req.PolicyARNs {
+		in.PolicyArns = append(in.PolicyArns, types.PolicyDescriptorType{Arn: aws.String(a)})
+	}
+	var out *sts.AssumeRoleWithWebIdentityOutput
+	err := r.Do(ctx, func(ctx context.Context) error {
+		tok, err := fetch(ctx)
+		if err != nil {
+			return &CallError{Op: "GetIDToken", Err: err}
+		}
+		in.WebIdentityToken = aws.String(tok)
+		o, err := api.AssumeRoleWithWebIdentity(ctx, in)
+		if err != nil {
+			return &CallError{Op: "AssumeRoleWithWebIdentity", Err: err}
+		}
+		out = o
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return credentialsOf(out.Credentials)
+}
+
+// CallerIdentity confirms credentials with GetCallerIdentity. Besides the
+// usual transient failures it retries InvalidClientTokenId: a role created
+// moments ago can be unknown to STS for a few seconds.
+func CallerIdentity(ctx context.Context, api CallerIdentityAPI, r Retrier) (*Identity, error) {
+	r.Transient = func(err error) bool {
+		return Transient(err) || ErrorCode(err) == "InvalidClientTokenId"
+	}
+	var out *sts.GetCallerIdentityOutput
+	err := r.Do(ctx, func(ctx context.Context) error {
+		o, err := api.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return &CallError{Op: "GetCallerIdentity", Err: err}
+		}
+		out = o
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	id := &Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
+	if id.Account == "" || id.ARN == "" {
+		return nil, &CallError{Op: "GetCallerIdentity", Err: errors.New("the answer names no account or ARN")}
+	}
+	return id, nil
+}
+
+func credentialsOf(c *types.Credentials) (*Credentials, error) {
+	if c == nil || aws.ToString(c.AccessKeyId) == "" || aws.ToString(c.SecretAccessKey) == "" || aws.ToString(c.SessionToken) == "" {
+		return nil, &CallError{Op: "AssumeRoleWithWebIdentity", Err: errors.New("the answer holds no complete credentials")}
+	}
+	return &Credentials{
+		AccessKeyID:     aws.ToString(c.AccessKeyId),
+		SecretAccessKey: aws.ToString(c.SecretAccessKey),
+		SessionToken:    aws.ToString(c.SessionToken),
+		Expiration:      aws.ToTime(c.Expiration).UTC(),
+	}, nil
+}
+
+// CallError names the call that failed.
+type CallError struct {
+	Op  string // GetIDToken, AssumeRoleWithWebIdentity, GetCallerIdentity
+	Err error
+}
+
+func (e *CallError) Error() string { return e.Op + ": " + Describe(e.Err) }
+func (e *CallError) Unwrap() error { return e.Err }
+
+// ErrorCode is the STS error code in err's chain, or "".
+func ErrorCode(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}
+
+// Describe renders an SDK error for a person: the STS code and message with
+// the HTTP status and request id, instead of the SDK's nested wording.
+func Describe(err error) string {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		var op *smithy.OperationError
+		if errors.As(err, &op) {
+			return op.Err.Error()
+		}
+		return err.Error()
+	}
+	s := api.ErrorCode()
+	if m := api.ErrorMessage(); m != "" {
+		s += ": " + m
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		s += fmt.Sprintf(" (HTTP %d, request id %s)", re.HTTPStatusCode(), re.ServiceRequestID())
+	}
+	return s
+}
+
+// ClientConfig is what building an STS client needs.
+type ClientConfig struct {
+	Region string
+	// Endpoint, when set, wins over AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL;
+	// without any of them the SDK uses the regional endpoint of Region.
+	Endpoint string
+	// UserAgent pairs are appended to the SDK's User-Agent, so CloudTrail
+	// shows which tool, version, run and attempt made the call.
+	UserAgent [][2]string
+	// Transport, when set, adjusts the HTTP transport (proxies).
+	Transport func(*http.Transport)
+}
+
+// LoadAWSConfig loads the SDK's own configuration (environment and shared
+// files: endpoints, CA bundle) with SDK retries off and no credentials: the
+// caller decides what signs each call.
+func LoadAWSConfig(ctx context.Context, cc ClientConfig) (aws.Config, error) {
+	hc := awshttp.NewBuildableClient()
+	if cc.Transport != nil {
+		hc = hc.WithTransportOptions(cc.Transport)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx,
+		config.WithRegion(cc.Region),
+		config.WithHTTPClient(hc),
+		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
+		config.WithCredentialsProvider(aws.AnonymousCredentials{}),
+	)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading the AWS SDK configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// NewSTS returns an STS client for cfg. A nil creds means unsigned requests
+// (AssumeRoleWithWebIdentity needs no credentials).
+func NewSTS(cfg aws.Config, cc ClientConfig, creds *Credentials) *sts.Client {
+	return sts.NewFromConfig(cfg, func(o *sts.Options) {
+		o.RetryMaxAttempts = 0
+		o.Retryer = aws.NopRetryer{}
+		if cc.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cc.Endpoint)
+		}
+		if creds != nil {
+			o.Credentials = credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)
+		}
+		for _, kv := range cc.UserAgent {
+			o.APIOptions = append(o.APIOptions, awsmiddleware.AddUserAgentKeyValue(kv[0], kv[1]))
+		}
+	})
+}

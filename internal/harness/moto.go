@@ -1,0 +1,154 @@
+// Package harness holds the real and fake peers the tests run against:
+// moto_server standing in for STS, a faithful fake of GitHub's ID token
+// service, and a fault-injecting proxy. It is test support, never linked
+// into the action.
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Moto is a running moto_server on a loopback port.
+type Moto struct {
+	URL string
+	cmd *exec.Cmd
+	log *os.File
+}
+
+// ErrNoMoto means moto_server is not installed.
+var ErrNoMoto = errors.New("moto_server not found in PATH (it comes with the Python package moto[server])")
+
+// StartMoto starts moto_server on a free loopback port and waits until it
+// answers. Its output goes to a temporary file.
+func StartMoto(ctx context.Context) (*Moto, error) {
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		return nil, ErrNoMoto
+	}
+	var last error
+	for try := 0; try < 3; try++ {
+		port, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		logf, err := os.CreateTemp("", "moto-*.log")
+		if err != nil {
+			return nil, err
+		}
+		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+		cmd.Stdout, cmd.Stderr = logf, logf
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			logf.Close()
+			return nil, fmt.Errorf("starting moto_server: %w", err)
+		}
+		m := &Moto{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, log: logf}
+		if last = m.wait(ctx, 30*time.Second); last == nil {
+			return m, nil
+		}
+		m.Close()
+	}
+	return nil, fmt.Errorf("moto_server did not come up: %w", last)
+}
+
+func (m *Moto) wait(ctx context.Context, limit time.Duration) error {
+	exited := make(chan error, 1)
+	go func() { exited <- m.cmd.Wait() }()
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("moto_server exited: %v", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		resp, err := http.Get(m.URL + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode < 500 {
+				go func() { <-exited }()
+				return nil
+			}
+		}
+	}
+	return errors.New("no answer within " + limit.String())
+}
+
+// Close stops moto_server and removes its log.
+func (m *Moto) Close() {
+	if m.cmd.Process != nil {
+		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	m.log.Close()
+	os.Remove(m.log.Name())
+}
+
+// FreePort returns a TCP port that was free on 127.0.0.1 a moment ago.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+var shared struct {
+	once sync.Once
+	moto *Moto
+	err  error
+}
+
+// SharedMoto returns one moto_server for the whole test binary, started on
+// first use; call StopShared from TestMain. Without moto_server the test is
+// skipped, except under CI=true where that fails it.
+func SharedMoto(t testing.TB) *Moto {
+	t.Helper()
+	shared.once.Do(func() { shared.moto, shared.err = StartMoto(context.Background()) })
+	if shared.err != nil {
+		Require(t, shared.err)
+	}
+	return shared.moto
+}
+
+// StopShared stops the moto_server SharedMoto started, if any.
+func StopShared() {
+	if shared.moto != nil {
+		shared.moto.Close()
+	}
+}
+
+// Require skips t for a missing tool or server, or fails it when CI=true:
+// in CI nothing may be skipped silently.
+func Require(t testing.TB, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("required for this test in CI: %v", err)
+	}
+	t.Skipf("skipping (set CI=true to make this fatal): %v", err)
+}
+
+// RequireTool looks up a command in PATH, with Require's rules.
+func RequireTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		Require(t, fmt.Errorf("%s not found in PATH", name))
+	}
+	return p
+}

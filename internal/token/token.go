@@ -1,0 +1,150 @@
+// Package token obtains the web identity token: GitHub's OIDC ID token, asked
+// for through the runner's token service, and reads its claims.
+//
+// The package never prints or logs a token; callers mask it before anything
+// else happens.
+package token
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+)
+
+// Environment variables the runner sets only when the job has
+// `permissions: id-token: write`.
+const (
+	EnvRequestURL   = "ACTIONS_ID_TOKEN_REQUEST_URL"
+	EnvRequestToken = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+)
+
+// ErrNoIDTokenPermission means the runner gave this step no way to ask for an
+// ID token: the job lacks `id-token: write`, or it is a fork's pull request or
+// a Dependabot run. Retrying cannot help.
+var ErrNoIDTokenPermission = errors.New("the GitHub OIDC token service is not available to this step (ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set)")
+
+// StatusError is a non-200 answer from the token service.
+type StatusError struct {
+	StatusCode int
+	Body       string // at most 200 bytes of the answer, for the log
+}
+
+func (e *StatusError) Error() string {
+	if e.Body == "" {
+		return fmt.Sprintf("GitHub's token service answered HTTP %d", e.StatusCode)
+	}
+	return fmt.Sprintf("GitHub's token service answered HTTP %d: %s", e.StatusCode, e.Body)
+}
+
+// Temporary reports whether asking again may succeed (5xx and 429).
+func (e *StatusError) Temporary() bool {
+	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests
+}
+
+// MalformedError is a 200 answer that does not carry a JWT.
+type MalformedError struct{ Reason string }
+
+func (e *MalformedError) Error() string {
+	return "GitHub's token service returned no usable token: " + e.Reason
+}
+
+// Temporary is true: a garbled answer usually comes from a proxy or a cut
+// connection, and asking again returns a fresh token.
+func (e *MalformedError) Temporary() bool { return true }
+
+// GitHub fetches ID tokens from the runner's token service.
+type GitHub struct {
+	Getenv     func(string) string
+	HTTPClient *http.Client // its Timeout is not relied on: pass a deadline in ctx
+}
+
+// Available reports whether the runner gave this step a token service.
+func (g *GitHub) Available() bool {
+	return g.Getenv(EnvRequestURL) != "" && g.Getenv(EnvRequestToken) != ""
+}
+
+// Fetch asks for a fresh ID token for audience (none when empty). The
+// request URL's own query string (api-version) is kept. Errors are
+// *StatusError, *MalformedError, ErrNoIDTokenPermission, or transport errors.
+func (g *GitHub) Fetch(ctx context.Context, audience string) (string, error) {
+	if !g.Available() {
+		return "", ErrNoIDTokenPermission
+	}
+	base := g.HTTPClient
+	if base == nil {
+		base = http.DefaultClient
+	}
+	rec := &statusRecorder{next: base.Transport}
+	if rec.next == nil {
+		rec.next = http.DefaultTransport
+	}
+	client := *base
+	client.Transport = rec
+	gha := githubactions.New(githubactions.WithGetenv(g.Getenv), githubactions.WithHTTPClient(&client))
+
+	jwt, err := gha.GetIDToken(ctx, audience)
+	if rec.status != 0 && rec.status != http.StatusOK {
+		body := ""
+		if err != nil {
+			body = strings.TrimPrefix(err.Error(), "non-successful response from minting OIDC token: ")
+		}
+		return "", &StatusError{StatusCode: rec.status, Body: printable(body)}
+	}
+	if err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &syn) || errors.As(err, &typ) {
+			return "", &MalformedError{Reason: "the answer is not the expected JSON"}
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return "", fmt.Errorf("requesting the ID token: %w", cerr)
+		}
+		return "", fmt.Errorf("requesting the ID token: %w", unwrapTransport(err))
+	}
+	if strings.Count(jwt, ".") != 2 {
+		return "", &MalformedError{Reason: "the value is not a JWT"}
+	}
+	return jwt, nil
+}
+
+// statusRecorder keeps the status of the one response GetIDToken reads, so
+// failures can be classified by status instead of by message text.
+type statusRecorder struct {
+	next   http.RoundTripper
+	status int
+}
+
+func (s *statusRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := s.next.RoundTrip(r)
+	if err == nil {
+		s.status = resp.StatusCode
+	}
+	return resp, err
+}
+
+// unwrapTransport drops go-githubactions' wrapping so the *url.Error (and
+// the net error inside) stays reachable with errors.As.
+func unwrapTransport(err error) error {
+	if u := errors.Unwrap(err); u != nil {
+		return u
+	}
+	return err
+}
+
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
