@@ -186,8 +186,9 @@ func Transient(err error) bool {
 	}
 	var re *smithyhttp.ResponseError
 	if errors.As(err, &re) {
-		s := re.HTTPStatusCode()
-		return s >= 500 || s == 429
+		if s := re.HTTPStatusCode(); s >= 500 || s == 429 {
+			return true
+		}
 	}
 	var temp interface{ Temporary() bool }
 	if errors.As(err, &temp) && temp.Temporary() {

@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -151,4 +153,20 @@ func RequireTool(t testing.TB, name string) string {
 		Require(t, fmt.Errorf("%s not found in PATH", name))
 	}
 	return p
+}
+
+// Redact returns a log as the runner shows it: every value announced with
+// ::add-mask:: replaced by *** everywhere, the mask lines included.
+func Redact(log string) string {
+	var masks []string
+	for _, line := range strings.Split(log, "\n") {
+		if v, ok := strings.CutPrefix(line, "::add-mask::"); ok && v != "" {
+			masks = append(masks, v)
+		}
+	}
+	sort.Slice(masks, func(i, j int) bool { return len(masks[i]) > len(masks[j]) })
+	for _, m := range masks {
+		log = strings.ReplaceAll(log, m, "***")
+	}
+	return log
 }

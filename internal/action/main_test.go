@@ -1,0 +1,27 @@
+package action_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/org/aws-oidc-go/internal/harness"
+)
+
+// TestMain makes the SDK's process-wide configuration predictable: these
+// machines export AWS_CA_BUNDLE and a developer may have profiles or
+// endpoints set. Tests pass everything else explicitly.
+func TestMain(m *testing.M) {
+	for _, k := range []string{"AWS_CA_BUNDLE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS",
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE",
+		"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"} {
+		os.Unsetenv(k)
+	}
+	dir, _ := os.MkdirTemp("", "aws-oidc-go-test-")
+	os.Setenv("AWS_CONFIG_FILE", dir+"/config")
+	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", dir+"/credentials")
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	code := m.Run()
+	harness.StopShared()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
