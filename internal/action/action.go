@@ -136,8 +136,8 @@ func (r *run) main(ctx context.Context) error {
 	if aud == "" {
 		aud = "(none)"
 	}
-	r.logf("Assuming %s with GitHub OIDC (audience %s, session %s, %s, region %s)",
-		cfg.RoleARN, aud, cfg.SessionName, cfg.Duration, cfg.Region)
+	r.logf("Assuming %s with GitHub OIDC (audience %s, session %s, %ds, region %s)",
+		cfg.RoleARN, aud, cfg.SessionName, int(cfg.Duration/time.Second), cfg.Region)
 
 	fetch := func(ctx context.Context) (string, error) {
 		jwt, err := gh.Fetch(ctx, cfg.Audience)
@@ -178,11 +178,8 @@ func (r *run) main(ctx context.Context) error {
 		return &AccountNotAllowedError{Account: id.Account, Allowed: cfg.AllowedAccountIDs}
 	}
 
-	if err := r.export(creds, id); err != nil {
-		return err
-	}
 	r.logf("Authenticated as %s (account %s) until %s", id.ARN, id.Account, creds.Expiration.Format(time.RFC3339))
-	return nil
+	return r.export(creds, id)
 }
 
 // AccountNotAllowedError is credentials for an account outside allowed-account-ids.

@@ -157,16 +157,25 @@ func RequireTool(t testing.TB, name string) string {
 
 // Redact returns a log as the runner shows it: every value announced with
 // ::add-mask:: replaced by *** everywhere, the mask lines included.
-func Redact(log string) string {
+func Redact(log string) string { return RedactValues(log, Masks(log)) }
+
+// Masks returns the values a log announced with ::add-mask::.
+func Masks(log string) []string {
 	var masks []string
 	for _, line := range strings.Split(log, "\n") {
 		if v, ok := strings.CutPrefix(line, "::add-mask::"); ok && v != "" {
 			masks = append(masks, v)
 		}
 	}
-	sort.Slice(masks, func(i, j int) bool { return len(masks[i]) > len(masks[j]) })
-	for _, m := range masks {
-		log = strings.ReplaceAll(log, m, "***")
+	return masks
+}
+
+// RedactValues replaces every occurrence of each value in text with ***.
+func RedactValues(text string, values []string) string {
+	values = append([]string(nil), values...)
+	sort.Slice(values, func(i, j int) bool { return len(values[i]) > len(values[j]) })
+	for _, v := range values {
+		text = strings.ReplaceAll(text, v, "***")
 	}
-	return log
+	return text
 }

@@ -1,0 +1,46 @@
+# The commands the README names. `make test` is what CI runs (.ci/run).
+GO        ?= go
+BIN       ?= bin
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: all build test check lint demo bench fuzz clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/aws-oidc-go .
+
+## test: every check and test; needs moto_server and the aws CLI (fatal when CI=true)
+test: check
+	$(GO) test -race -shuffle=on -count=1 ./...
+
+## check: formatting, vet, static analysis, module tidiness
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	@cp go.mod /tmp/aws-oidc-go.go.mod.bak; cp go.sum /tmp/aws-oidc-go.go.sum.bak; \
+	  $(GO) mod tidy; \
+	  if ! cmp -s go.mod /tmp/aws-oidc-go.go.mod.bak || ! cmp -s go.sum /tmp/aws-oidc-go.go.sum.bak; then \
+	    cp /tmp/aws-oidc-go.go.mod.bak go.mod; cp /tmp/aws-oidc-go.go.sum.bak go.sum; \
+	    echo "go mod tidy changes go.mod/go.sum: run it and commit"; exit 1; fi
+
+## demo: run the action end to end locally against moto and a fake token service
+demo:
+	$(GO) run ./internal/demo
+
+## bench: whole-process latency / RSS / size figures, then micro-benchmarks
+bench:
+	$(GO) test ./internal/e2e -run '^$$' -bench . -benchtime 200x
+	$(GO) test ./internal/config ./internal/token ./internal/export -run '^$$' -bench . -benchmem
+
+## fuzz: each fuzz target for a bounded time (FUZZTIME, default 20s)
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./internal/config -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf $(BIN)

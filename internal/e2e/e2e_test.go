@@ -1,0 +1,257 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/org/aws-oidc-go/internal/config"
+	"github.com/org/aws-oidc-go/internal/harness"
+)
+
+// nextStep runs the real AWS CLI with the environment a later workflow step
+// would have: the job env plus what the action put in GITHUB_ENV.
+func nextStep(t *testing.T, s *step, exported map[string]string, args ...string) (string, error) {
+	t.Helper()
+	awsCLI := harness.RequireTool(t, "aws")
+	home := t.TempDir()
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + home,
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ENDPOINT_URL=" + s.stsURL,
+	}
+	for k, v := range exported {
+		env = append(env, k+"="+v)
+	}
+	cmd := exec.Command(awsCLI, args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// leakCheck fails t if a secret shows up anywhere the step or the next step
+// printed, other than in ::add-mask:: lines.
+func leakCheck(t *testing.T, gh *harness.TokenService, printed string, secrets ...string) {
+	t.Helper()
+	secrets = append(secrets, gh.RequestToken)
+	secrets = append(secrets, gh.Issued()...)
+	for _, line := range strings.Split(printed, "\n") {
+		if strings.HasPrefix(line, "::add-mask::") {
+			continue
+		}
+		for _, sec := range secrets {
+			if sec != "" && strings.Contains(line, sec) {
+				t.Errorf("a secret (%d chars) leaked in a printed line", len(sec))
+			}
+		}
+	}
+}
+
+func TestActionThenAWSCLI(t *testing.T) {
+	t.Parallel()
+	moto := harness.SharedMoto(t)
+	cases := []struct {
+		name string
+		prep func(s *step, p *harness.Proxy)
+	}{
+		{"endpoint from AWS_ENDPOINT_URL_STS", func(*step, *harness.Proxy) {}},
+		{"endpoint from the sts-endpoint input", func(s *step, p *harness.Proxy) {
+			s.env["AWS_ENDPOINT_URL_STS"] = "http://127.0.0.1:1" // the input must win
+			s.with["sts-endpoint"] = p.URL
+		}},
+		{"endpoint from AWS_ENDPOINT_URL", func(s *step, p *harness.Proxy) {
+			s.env["AWS_ENDPOINT_URL_STS"] = "\x00unset"
+			s.env["AWS_ENDPOINT_URL"] = p.URL
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			gh := harness.NewTokenService()
+			defer gh.Close()
+			proxy := harness.NewProxy(moto.URL)
+			defer proxy.Close()
+			s := newStep(t, gh, proxy.URL)
+			tc.prep(s, proxy)
+			s.run()
+			if s.exitCode != 0 {
+				t.Fatalf("exit %d\n%s", s.exitCode, s.log())
+			}
+			if proxy.Count("AssumeRoleWithWebIdentity") != 1 {
+				t.Errorf("STS saw %d AssumeRoleWithWebIdentity calls through the expected endpoint, want 1", proxy.Count("AssumeRoleWithWebIdentity"))
+			}
+			exported, err := ParseFileCommand(s.fileCommand("set_env_1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := make([]string, 0, len(exported))
+			for k := range exported {
+				names = append(names, k)
+			}
+			want := []string{"AWS_ACCESS_KEY_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
+			if !sameSet(names, want) {
+				t.Errorf("GITHUB_ENV sets %v, want %v", names, want)
+			}
+			outputs, err := ParseFileCommand(s.fileCommand("set_output_1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if outputs["authenticated-arn"] != "arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions" || outputs["aws-account-id"] != "123456789012" {
+				t.Errorf("outputs = %v", outputs)
+			}
+
+			out, err := nextStep(t, s, exported, "sts", "get-caller-identity", "--output", "json")
+			if err != nil {
+				t.Fatalf("aws sts get-caller-identity: %v\n%s", err, harness.Redact(s.stdout.String()+out))
+			}
+			var id struct{ Account, Arn string }
+			if err := json.Unmarshal([]byte(out), &id); err != nil {
+				t.Fatalf("aws printed %q: %v", out, err)
+			}
+			if id.Arn != "arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions" {
+				t.Errorf("the next step is %q, want the assumed role", id.Arn)
+			}
+			leakCheck(t, gh, s.stdout.String()+s.stderr.String()+out,
+				exported["AWS_ACCESS_KEY_ID"], exported["AWS_SECRET_ACCESS_KEY"], exported["AWS_SESSION_TOKEN"])
+			for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+				if !strings.Contains(s.stdout.String(), "::add-mask::"+exported[k]+"\n") {
+					t.Errorf("%s was not masked", k)
+				}
+			}
+		})
+	}
+}
+
+func TestActionFailuresExportNothing(t *testing.T) {
+	t.Parallel()
+	moto := harness.SharedMoto(t)
+	cases := []struct {
+		name  string
+		prep  func(s *step, p *harness.Proxy)
+		want  []string
+		calls int // STS requests expected
+	}{
+		{"bad inputs, all reported", func(s *step, _ *harness.Proxy) {
+			s.with["role-to-assume"] = "deploy"
+			s.with["role-duration-seconds"] = "60"
+			s.with["output-credentials"] = "yes"
+		}, []string{
+			"::error::input role-to-assume: \"deploy\" is a bare role name",
+			"::error::input role-duration-seconds: 60 is out of range",
+			"::error::input output-credentials: \"yes\" is not a boolean",
+		}, 0},
+		{"no id-token permission", func(s *step, _ *harness.Proxy) {
+			s.env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = "\x00unset"
+			s.env["ACTIONS_ID_TOKEN_REQUEST_URL"] = "\x00unset"
+		}, []string{"::error::the GitHub OIDC token service is not available", "id-token: write", "Dependabot"}, 0},
+		{"access denied", func(_ *step, p *harness.Proxy) { p.Faults().Always(harness.FaultAccessDenied) },
+			[]string{"::error::AssumeRoleWithWebIdentity: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity (HTTP 403"}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			gh := harness.NewTokenService()
+			defer gh.Close()
+			proxy := harness.NewProxy(moto.URL)
+			defer proxy.Close()
+			s := newStep(t, gh, proxy.URL)
+			tc.prep(s, proxy)
+			s.run()
+			if s.exitCode != 1 {
+				t.Errorf("exit code %d, want 1", s.exitCode)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(s.stdout.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, s.log())
+				}
+			}
+			for _, f := range []string{"set_env_1", "set_output_1"} {
+				if got := s.fileCommand(f); got != "" {
+					t.Errorf("%s after a failure: %q", f, harness.Redact(got))
+				}
+			}
+			if got := proxy.Count(""); got != tc.calls {
+				t.Errorf("STS requests = %d, want %d", got, tc.calls)
+			}
+			leakCheck(t, gh, s.stdout.String()+s.stderr.String())
+		})
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command(binary, "--version").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "aws-oidc-go v0.0.0-e2e" {
+		t.Errorf("--version: %q %v", out, err)
+	}
+	out, err = exec.Command(binary, "--help").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "role-to-assume") {
+		t.Errorf("--help: %q %v", out, err)
+	}
+	if err := exec.Command(binary, "--bogus").Run(); err == nil || err.(*exec.ExitError).ExitCode() != 2 {
+		t.Errorf("unknown flag: %v, want exit 2", err)
+	}
+}
+
+// TestActionYAMLMatchesConfig keeps action.yml and the validator in step:
+// the same inputs, the same defaults, every output declared and described.
+func TestActionYAMLMatchesConfig(t *testing.T) {
+	t.Parallel()
+	a := loadActionYAML(t)
+	var declared []string
+	for name, in := range a.Inputs {
+		declared = append(declared, name)
+		if strings.TrimSpace(in.Description) == "" {
+			t.Errorf("input %s has no description", name)
+		}
+	}
+	if !sameSet(declared, config.Inputs) {
+		t.Errorf("action.yml declares %v, the validator knows %v", declared, config.Inputs)
+	}
+	defaults := map[string]string{
+		config.InAudience: config.DefaultAudience, config.InRoleSessionName: config.DefaultSessionName,
+		config.InRoleDurationSeconds: "3600", config.InRetryMaxAttempts: "12", config.InOutputEnvCredentials: "true",
+	}
+	for name, want := range defaults {
+		if d := a.Inputs[name].Default; d == nil || *d != want {
+			t.Errorf("action.yml default of %s = %v, want %q", name, d, want)
+		}
+	}
+	var outs []string
+	for name, o := range a.Outputs {
+		outs = append(outs, name)
+		if o.Description == "" {
+			t.Errorf("output %s has no description", name)
+		}
+	}
+	want := []string{"aws-account-id", "authenticated-arn", "aws-access-key-id", "aws-secret-access-key", "aws-session-token", "aws-expiration"}
+	if !sameSet(outs, want) {
+		t.Errorf("outputs %v, want %v", outs, want)
+	}
+	if a.Runs.Using != "docker" {
+		t.Errorf("runs.using = %q, want docker", a.Runs.Using)
+	}
+}
+
+func sameSet(a, b []string) bool {
+	m := map[string]int{}
+	for _, x := range a {
+		m[x]++
+	}
+	for _, x := range b {
+		m[x]--
+	}
+	for _, n := range m {
+		if n != 0 {
+			return false
+		}
+	}
+	return len(a) == len(b) && reflect.TypeOf(a) == reflect.TypeOf(b)
+}
