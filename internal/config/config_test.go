@@ -213,3 +213,16 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkLoad(b *testing.B) {
+	in := valid()
+	in[InManagedSessionPolicies] = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+	in[InInlineSessionPolicy] = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
+	l := lookup(in)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load(l); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# The action's image: a static Go binary and CA certificates on scratch.
+#
+# BUILDER_IMAGE is pinned by digest; override it to build offline or with a
+# mirror:  docker build --build-arg BUILDER_IMAGE=local/go-builder .
+ARG BUILDER_IMAGE=golang:1.26-bookworm@sha256:a688600ca24f8a4d3ca77f95b0dd40704a9fc787c826660eb7ba0b641b8b175d
+
+FROM ${BUILDER_IMAGE} AS build
+ARG TARGETOS=linux
+ARG TARGETARCH=amd64
+ARG VERSION=dev
+WORKDIR /src
+ENV CGO_ENABLED=0 GOFLAGS=-mod=readonly
+COPY go.mod go.sum ./
+RUN go mod download
+COPY main.go ./
+COPY internal/ internal/
+RUN GOOS=${TARGETOS} GOARCH=${TARGETARCH} go build -trimpath \
+      -ldflags "-s -w -X github.com/org/aws-oidc-go/internal/version.Version=${VERSION}" \
+      -o /out/aws-oidc-go . \
+ && mkdir -p /out/etc/ssl/certs \
+ && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ca-certificates.crt
+
+# No USER: GitHub runs container actions as root, and the file-command files
+# it mounts belong to the runner's user.
+FROM scratch
+COPY --from=build /out/etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --from=build /out/aws-oidc-go /aws-oidc-go
+ENTRYPOINT ["/aws-oidc-go"]

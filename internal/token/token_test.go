@@ -1,0 +1,129 @@
+package token_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/token"
+)
+
+func client(gh *harness.TokenService, override map[string]string) *token.GitHub {
+	env := map[string]string{token.EnvRequestURL: gh.RequestURL, token.EnvRequestToken: gh.RequestToken}
+	for k, v := range override {
+		env[k] = v
+	}
+	return &token.GitHub{Getenv: func(k string) string { return env[k] }, HTTPClient: &http.Client{}}
+}
+
+func TestFetch(t *testing.T) {
+	t.Parallel()
+	gh := harness.NewTokenService()
+	defer gh.Close()
+	jwt, err := client(gh, nil).Fetch(context.Background(), "sts.amazonaws.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := token.DecodeClaims(jwt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Audience) != 1 || c.Audience[0] != "sts.amazonaws.com" || c.Subject != "repo:octo-org/octo-repo:ref:refs/heads/main" ||
+		c.Issuer != "https://token.actions.githubusercontent.com" || time.Until(c.Expiry()) < 4*time.Minute {
+		t.Errorf("claims = %+v", c)
+	}
+	if r := gh.Requests(); len(r) != 1 || !r[0].Authorized || r[0].Audience != "sts.amazonaws.com" {
+		t.Errorf("requests = %+v", r)
+	}
+}
+
+func TestFetchErrors(t *testing.T) {
+	t.Parallel()
+	gh := harness.NewTokenService()
+	defer gh.Close()
+	cases := []struct {
+		name      string
+		override  map[string]string
+		fault     *harness.Fault
+		check     func(error) bool
+		temporary bool
+	}{
+		{"no request token", map[string]string{token.EnvRequestToken: ""}, nil, func(e error) bool { return errors.Is(e, token.ErrNoIDTokenPermission) }, false},
+		{"no request url", map[string]string{token.EnvRequestURL: ""}, nil, func(e error) bool { return errors.Is(e, token.ErrNoIDTokenPermission) }, false},
+		{"wrong request token", map[string]string{token.EnvRequestToken: "nope"}, nil, statusIs(401), false},
+		{"query string dropped", map[string]string{token.EnvRequestURL: strings.Split(gh.RequestURL, "?")[0]}, nil, statusIs(400), false},
+		{"503", nil, &harness.Fault{Status: 503, Body: "down"}, statusIs(503), true},
+		{"garbage", nil, &harness.Fault{Status: 200, Body: "<html>"}, func(e error) bool { var m *token.MalformedError; return errors.As(e, &m) }, true},
+		{"no JWT in value", nil, &harness.Fault{Status: 200, Body: `{"count":1,"value":"abc"}`}, func(e error) bool { var m *token.MalformedError; return errors.As(e, &m) }, true},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := gh
+			if tc.fault != nil {
+				g = harness.NewTokenService()
+				defer g.Close()
+				g.Faults().Always(*tc.fault)
+			}
+			_ = i
+			_, err := client(g, tc.override).Fetch(context.Background(), "sts.amazonaws.com")
+			if err == nil || !tc.check(err) {
+				t.Fatalf("err = %v", err)
+			}
+			var temp interface{ Temporary() bool }
+			if got := errors.As(err, &temp) && temp.Temporary(); got != tc.temporary {
+				t.Errorf("temporary = %v, want %v", got, tc.temporary)
+			}
+			if strings.Contains(err.Error(), gh.RequestToken) {
+				t.Error("the error carries the request token")
+			}
+		})
+	}
+}
+
+func statusIs(code int) func(error) bool {
+	return func(e error) bool {
+		var s *token.StatusError
+		return errors.As(e, &s) && s.StatusCode == code
+	}
+}
+
+func TestDecodeClaims(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"", "a.b", "a.!!!.c", "a." + "bm90IGpzb24" + ".c", "a.WzFd.c"} {
+		if _, err := token.DecodeClaims(bad); err == nil {
+			t.Errorf("DecodeClaims(%q) accepted", bad)
+		}
+	}
+	// aud as an array
+	c, err := token.DecodeClaims("e30.eyJhdWQiOlsiYSIsImIiXSwic3ViIjoieCJ9.sig")
+	if err != nil || len(c.Audience) != 2 || c.Subject != "x" {
+		t.Errorf("array aud: %+v %v", c, err)
+	}
+}
+
+func FuzzDecodeClaims(f *testing.F) {
+	f.Add("e30.eyJhdWQiOlsiYSIsImIiXSwic3ViIjoieCJ9.sig")
+	f.Add("a.b.c")
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := token.DecodeClaims(s)
+		if (c == nil) == (err == nil) {
+			t.Fatalf("exactly one of claims and error must be set")
+		}
+	})
+}
+
+func BenchmarkDecodeClaims(b *testing.B) {
+	gh := harness.NewTokenService()
+	defer gh.Close()
+	jwt := gh.Mint("sts.amazonaws.com")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := token.DecodeClaims(jwt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
