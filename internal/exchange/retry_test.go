@@ -176,4 +176,3 @@ func TestRetrierStopsWhenTheRunIsOver(t *testing.T) {
 		t.Errorf("took %s", time.Since(start))
 	}
 }
-
