@@ -10,6 +10,7 @@ require (
 	github.com/aws/smithy-go v1.28.9
 	github.com/google/go-cmp v0.7.0
 	github.com/sethvargo/go-githubactions v1.3.1
+	go.yaml.in/yaml/v3 v3.0.6
 )
 
 require (
@@ -22,6 +23,4 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/signin v1.13.1 // indirect
 	github.com/aws/aws-sdk-go-v2/service/sso v1.39.5 // indirect
 	github.com/aws/aws-sdk-go-v2/service/ssooidc v1.44.5 // indirect
-	go.yaml.in/yaml/v3 v3.0.6 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
