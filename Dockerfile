@@ -17,13 +17,15 @@ COPY main.go ./
 COPY internal/ internal/
 RUN GOOS=${TARGETOS} GOARCH=${TARGETARCH} go build -trimpath \
       -ldflags "-s -w -X github.com/org/aws-oidc-go/internal/version.Version=${VERSION}" \
-      -o /out/aws-oidc-go . \
- && mkdir -p /out/etc/ssl/certs \
- && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ca-certificates.crt
+      -o /out/root/aws-oidc-go . \
+ && ln -s aws-oidc-go /out/root/aws-oidc-go-post \
+ && mkdir -p /out/root/etc/ssl/certs \
+ && cp /etc/ssl/certs/ca-certificates.crt /out/root/etc/ssl/certs/ca-certificates.crt
 
 # No USER: GitHub runs container actions as root, and the file-command files
-# it mounts belong to the runner's user.
+# it mounts belong to the runner's user. /aws-oidc-go-post is a symlink to
+# the binary; action.yml's post-entrypoint runs it, and the binary reads its
+# own name to run the post step (runs.args would reach both steps alike).
 FROM scratch
-COPY --from=build /out/etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-COPY --from=build /out/aws-oidc-go /aws-oidc-go
+COPY --from=build /out/root/ /
 ENTRYPOINT ["/aws-oidc-go"]

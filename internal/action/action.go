@@ -1,6 +1,8 @@
-// Package action runs the action's main step: validated inputs → GitHub ID
-// token → STS AssumeRoleWithWebIdentity → GetCallerIdentity → masked,
-// all-or-nothing exports for the steps that follow.
+// Package action runs the action's steps. The main step turns validated
+// inputs into credentials — GitHub OIDC, a token file, static keys, AssumeRole
+// with keys, role chaining or the runner's own credentials — confirms them
+// with GetCallerIdentity and exports them all-or-nothing; the post step
+// removes what the main step left behind.
 package action
 
 import (
@@ -9,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -19,6 +22,7 @@ import (
 	"github.com/org/aws-oidc-go/internal/diagnose"
 	"github.com/org/aws-oidc-go/internal/exchange"
 	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/proxy"
 	"github.com/org/aws-oidc-go/internal/token"
 	"github.com/org/aws-oidc-go/internal/version"
 )
@@ -30,26 +34,34 @@ const (
 	DefaultBaseDelay      = 200 * time.Millisecond
 	DefaultMaxDelay       = 10 * time.Second
 	verifyMaxAttempts     = 5
+	// maxSpecialCharRetries bounds special-characters-workaround.
+	maxSpecialCharRetries = 10
 )
 
 // STS is what the action needs from an STS client.
 type STS interface {
 	exchange.WebIdentityAPI
+	exchange.AssumeRoleAPI
 	exchange.CallerIdentityAPI
 }
 
-// STSFactory builds an STS client; creds nil means unsigned requests.
-type STSFactory func(ctx context.Context, cc exchange.ClientConfig, creds *exchange.Credentials) (STS, error)
+// STSFactory builds an STS client signing as s says.
+type STSFactory func(ctx context.Context, cc exchange.ClientConfig, s exchange.Signing) (STS, error)
 
-// Env is everything Run takes from the process, injectable for tests.
+// Env is everything the steps take from the process, injectable for tests.
 type Env struct {
-	Getenv     func(string) string
-	Stdout     io.Writer    // workflow commands and the log
-	HTTPClient *http.Client // for GitHub's token service
-	NewSTS     STSFactory   // nil: the AWS SDK
+	Getenv func(string) string
+	Stdout io.Writer  // workflow commands and the log
+	NewSTS STSFactory // nil: the AWS SDK
 	// Retry carries timing (AttemptTimeout, delays, Sleep, Jitter); the
 	// number of attempts comes from the inputs. Zero fields take defaults.
 	Retry exchange.Retrier
+	// Root is true when the process runs as root (the container): files it
+	// writes are then handed to the owner of the runner's file-command files.
+	Root bool
+	// MountInfo is the path of /proc/self/mountinfo, to map container paths
+	// to host paths. Empty: that file.
+	MountInfo string
 }
 
 // TimeoutError is the whole run exceeding action-timeout-s.
@@ -72,16 +84,34 @@ func (f *Failure) Unwrap() error { return f.Err }
 // succeeded. Input problems come back as errors joining *config.InputError;
 // other failures as *Failure.
 func Run(ctx context.Context, env Env) error {
-	cfg, err := config.Load(config.FromEnv(env.Getenv))
+	wf := export.New(env.Stdout, env.Getenv)
+	in := config.FromEnv(env.Getenv)
+	// Secrets are masked before anything else can print them, even a
+	// validation error.
+	for _, name := range config.Inputs {
+		if config.Secret[name] {
+			wf.Mask(in(name))
+		}
+	}
+	px := proxy.Resolve(in(config.InHTTPProxy), in(config.InNoProxy), env.Getenv)
+	wf.Mask(px.Secrets()...)
+
+	cfg, err := config.Load(in)
 	if err != nil {
 		return err
+	}
+	for _, w := range cfg.Warnings {
+		wf.Actions().Warningf("%s", w)
 	}
 	if cfg.ActionTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, cfg.ActionTimeout, &TimeoutError{After: cfg.ActionTimeout})
 		defer cancel()
 	}
-	r := &run{env: env, cfg: cfg, wf: export.New(env.Stdout, env.Getenv)}
+	r := &run{env: env, cfg: cfg, wf: wf, px: px, newSTS: env.NewSTS}
+	if r.newSTS == nil {
+		r.newSTS = SDKFactory()
+	}
 	if err := r.main(ctx); err != nil {
 		if cause := context.Cause(ctx); cause != nil {
 			var te *TimeoutError
@@ -98,72 +128,100 @@ type run struct {
 	env    Env
 	cfg    *config.Config
 	wf     *export.Workflow
+	px     proxy.Settings
+	newSTS STSFactory
 	issuer string
 }
 
 func (r *run) diag() diagnose.Context {
-	return diagnose.Context{RoleARN: r.cfg.RoleARN, Region: r.cfg.Region, Audience: r.cfg.Audience, Issuer: r.issuer}
+	return diagnose.Context{RoleARN: r.cfg.RoleARN, Region: r.cfg.Region, Audience: r.cfg.Audience, Issuer: r.issuer, Mode: r.cfg.Mode}
 }
 
 func (r *run) logf(format string, args ...any) { r.wf.Actions().Infof(format, args...) }
 
-func (r *run) main(ctx context.Context) error {
-	cfg, env := r.cfg, r.env
-	gh := &token.GitHub{Getenv: env.Getenv, HTTPClient: env.HTTPClient}
-	if !gh.Available() {
-		return token.ErrNoIDTokenPermission
-	}
-
-	cc := exchange.ClientConfig{
-		Region:   cfg.Region,
-		Endpoint: cfg.STSEndpoint,
+func (r *run) clientConfig() exchange.ClientConfig {
+	proxyFunc := r.px.Func()
+	return exchange.ClientConfig{
+		Region:   r.cfg.Region,
+		Endpoint: r.cfg.STSEndpoint,
 		UserAgent: [][2]string{
 			{"aws-oidc-go", version.String()},
-			{"gha-run", orDash(env.Getenv("GITHUB_RUN_ID"))},
-			{"gha-attempt", orDash(env.Getenv("GITHUB_RUN_ATTEMPT"))},
+			{"gha-run", orDash(r.env.Getenv("GITHUB_RUN_ID"))},
+			{"gha-attempt", orDash(r.env.Getenv("GITHUB_RUN_ATTEMPT"))},
 		},
+		Transport: func(t *http.Transport) { t.Proxy = proxyFunc },
 	}
-	newSTS := env.NewSTS
-	if newSTS == nil {
-		newSTS = SDKFactory()
+}
+
+func (r *run) main(ctx context.Context) error {
+	cfg := r.cfg
+	if r.px.HTTPSProxy != "" {
+		r.logf("Using proxy %s (no-proxy: %s)", proxy.Redacted(r.px.HTTPSProxy), orDash(r.px.NoProxy))
 	}
-	anon, err := newSTS(ctx, cc, nil)
-	if err != nil {
-		return err
+	cc := r.clientConfig()
+
+	if cfg.UseExisting {
+		done, err := r.useExisting(ctx, cc)
+		if done || err != nil {
+			return err
+		}
 	}
 
-	aud := cfg.Audience
-	if aud == "" {
-		aud = "(none)"
-	}
-	r.logf("Assuming %s with GitHub OIDC (audience %s, session %s, %ds, region %s)",
-		cfg.RoleARN, aud, cfg.SessionName, int(cfg.Duration/time.Second), cfg.Region)
-
-	fetch := func(ctx context.Context) (string, error) {
-		jwt, err := gh.Fetch(ctx, cfg.Audience)
+	var obtain func(context.Context) (*exchange.Credentials, error)
+	switch cfg.Mode {
+	case config.ModeOIDC:
+		gh := &token.GitHub{Getenv: r.env.Getenv, HTTPClient: &http.Client{Transport: r.px.Transport()}}
+		if !gh.Available() {
+			return token.ErrNoIDTokenPermission
+		}
+		obtain = func(ctx context.Context) (*exchange.Credentials, error) {
+			return r.webIdentity(ctx, cc, "GitHub OIDC (audience "+orNone(cfg.Audience)+")", func(ctx context.Context) (string, error) {
+				jwt, err := gh.Fetch(ctx, cfg.Audience)
+				if err != nil {
+					return "", err
+				}
+				r.wf.Mask(jwt)
+				if c, err := token.DecodeClaims(jwt); err == nil {
+					r.issuer = c.Issuer
+				}
+				return jwt, nil
+			})
+		}
+	case config.ModeTokenFile:
+		path, err := TokenFilePath(cfg.TokenFile, r.env.Getenv("GITHUB_WORKSPACE"))
 		if err != nil {
-			return "", err
+			return err
 		}
-		r.wf.Mask(jwt)
-		if c, err := token.DecodeClaims(jwt); err == nil {
-			r.issuer = c.Issuer
+		obtain = func(ctx context.Context) (*exchange.Credentials, error) {
+			return r.webIdentity(ctx, cc, "the web identity token in "+path, func(context.Context) (string, error) {
+				tok, err := ReadTokenFile(path)
+				if err == nil {
+					r.wf.Mask(tok)
+				}
+				return tok, err
+			})
 		}
-		return jwt, nil
+	case config.ModeKeys:
+		obtain = func(context.Context) (*exchange.Credentials, error) {
+			r.logf("Using the static access keys from the inputs")
+			return &exchange.Credentials{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, SessionToken: cfg.SessionToken}, nil
+		}
+	case config.ModeKeysRole, config.ModeChaining, config.ModeAmbient:
+		var err error
+		if obtain, err = r.assumeRole(ctx, cc); err != nil {
+			return err
+		}
+	case config.ModeExisting:
+		return errors.New("use-existing-credentials: the environment has no working AWS credentials, and no role-to-assume or keys are set to get new ones")
 	}
-	retry := r.retrier(cfg.MaxAttempts, "AssumeRoleWithWebIdentity")
-	creds, err := exchange.AssumeRoleWithWebIdentity(ctx, anon, fetch, exchange.WebIdentityRequest{
-		RoleARN:     cfg.RoleARN,
-		SessionName: cfg.SessionName,
-		Duration:    cfg.Duration,
-		Policy:      cfg.InlinePolicy,
-		PolicyARNs:  cfg.ManagedPolicies,
-	}, retry)
+
+	creds, err := r.withoutSpecialCharacters(ctx, obtain)
 	if err != nil {
 		return err
 	}
 	r.wf.Mask(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)
 
-	signed, err := newSTS(ctx, cc, creds)
+	signed, err := r.newSTS(ctx, cc, exchange.Signing{Static: creds})
 	if err != nil {
 		return err
 	}
@@ -177,9 +235,130 @@ func (r *run) main(ctx context.Context) error {
 	if len(cfg.AllowedAccountIDs) > 0 && !slices.Contains(cfg.AllowedAccountIDs, id.Account) {
 		return &AccountNotAllowedError{Account: id.Account, Allowed: cfg.AllowedAccountIDs}
 	}
-
-	r.logf("Authenticated as %s (account %s) until %s", id.ARN, id.Account, creds.Expiration.Format(time.RFC3339))
+	until := ""
+	if !creds.Expiration.IsZero() {
+		until = " until " + creds.Expiration.Format(time.RFC3339)
+	}
+	r.logf("Authenticated as %s (account %s)%s", id.ARN, id.Account, until)
 	return r.export(creds, id)
+}
+
+// webIdentity runs AssumeRoleWithWebIdentity with tokens from fetch.
+func (r *run) webIdentity(ctx context.Context, cc exchange.ClientConfig, how string, fetch exchange.TokenFunc) (*exchange.Credentials, error) {
+	cfg := r.cfg
+	anon, err := r.newSTS(ctx, cc, exchange.Signing{})
+	if err != nil {
+		return nil, err
+	}
+	r.logf("Assuming %s with %s (session %s, %ds, region %s)",
+		cfg.RoleARN, how, cfg.SessionName, int(cfg.Duration/time.Second), cfg.Region)
+	return exchange.AssumeRoleWithWebIdentity(ctx, anon, fetch, exchange.WebIdentityRequest{
+		RoleARN:     cfg.RoleARN,
+		SessionName: cfg.SessionName,
+		Duration:    cfg.Duration,
+		Policy:      cfg.InlinePolicy,
+		PolicyARNs:  cfg.ManagedPolicies,
+	}, r.retrier(cfg.MaxAttempts, "AssumeRoleWithWebIdentity"))
+}
+
+// assumeRole prepares AssumeRole signed with the source credentials of the
+// mode: it confirms them first (and learns their account, to complete a
+// bare role name), then returns the call to make.
+func (r *run) assumeRole(ctx context.Context, cc exchange.ClientConfig) (func(context.Context) (*exchange.Credentials, error), error) {
+	cfg := r.cfg
+	var src exchange.Signing
+	switch cfg.Mode {
+	case config.ModeKeysRole:
+		src.Static = &exchange.Credentials{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, SessionToken: cfg.SessionToken}
+	case config.ModeChaining:
+		c, err := EnvironmentCredentials(r.env.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		r.wf.Mask(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
+		src.Static = c
+	case config.ModeAmbient:
+		src.Ambient = true
+	}
+	client, err := r.newSTS(ctx, cc, src)
+	if err != nil {
+		return nil, err
+	}
+	srcID, err := exchange.CallerIdentity(ctx, client, r.retrier(min(cfg.MaxAttempts, verifyMaxAttempts), "GetCallerIdentity"))
+	if err != nil {
+		return nil, fmt.Errorf("checking the source credentials (%s): %w", cfg.Mode, err)
+	}
+	roleARN := cfg.RoleARN
+	if roleARN == "" {
+		roleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionOfARN(srcID.ARN), srcID.Account, cfg.RoleName)
+	}
+	req := exchange.RoleRequest{
+		RoleARN:           roleARN,
+		SessionName:       cfg.SessionName,
+		Duration:          cfg.Duration,
+		Policy:            cfg.InlinePolicy,
+		PolicyARNs:        cfg.ManagedPolicies,
+		ExternalID:        cfg.ExternalID,
+		TransitiveTagKeys: cfg.TransitiveTagKeys,
+		OnDropTags: func(dropped []exchange.Tag) {
+			r.wf.Actions().Warningf("The session tags were too large for STS (PackedPolicyTooLarge); retrying without the optional tags %s", tagKeys(dropped))
+		},
+	}
+	if !cfg.SkipSessionTagging {
+		req.Tags, req.OptionalTags = SessionTags(r.env.Getenv, cfg.CustomTags)
+	}
+	return func(ctx context.Context) (*exchange.Credentials, error) {
+		r.logf("Assuming %s with %s as %s (session %s, %ds, %d session tags, region %s)",
+			roleARN, cfg.Mode, srcID.ARN, cfg.SessionName, int(cfg.Duration/time.Second), len(req.Tags)+len(req.OptionalTags), cfg.Region)
+		return exchange.AssumeRole(ctx, client, req, r.retrier(cfg.MaxAttempts, "AssumeRole"))
+	}, nil
+}
+
+// useExisting reports done when the environment's credentials already work.
+func (r *run) useExisting(ctx context.Context, cc exchange.ClientConfig) (bool, error) {
+	client, err := r.newSTS(ctx, cc, exchange.Signing{Ambient: true})
+	if err != nil {
+		return false, err
+	}
+	id, err := exchange.CallerIdentity(ctx, client, r.retrier(1, "GetCallerIdentity"))
+	if err != nil {
+		r.logf("use-existing-credentials: the environment's credentials do not work (%s); getting new ones", export.OneLine(exchange.Describe(err)))
+		return false, nil
+	}
+	if r.cfg.MaskAccountID {
+		r.wf.Mask(id.Account, id.ARN)
+	}
+	if len(r.cfg.AllowedAccountIDs) > 0 && !slices.Contains(r.cfg.AllowedAccountIDs, id.Account) {
+		return true, &AccountNotAllowedError{Account: id.Account, Allowed: r.cfg.AllowedAccountIDs}
+	}
+	r.logf("use-existing-credentials: already authenticated as %s (account %s); nothing new assumed", id.ARN, id.Account)
+	return true, r.wf.Append("GITHUB_OUTPUT", []export.Var{{Name: "aws-account-id", Value: id.Account}, {Name: "authenticated-arn", Value: id.ARN}})
+}
+
+// specialChars are the characters special-characters-workaround avoids.
+var specialChars = regexp.MustCompile(`[!@#$%^&*()_+\-=\[\]{};':"\\|,.<>/?]`)
+
+// withoutSpecialCharacters calls obtain once, or with
+// special-characters-workaround until neither the key id nor the secret
+// contains a special character (bounded).
+func (r *run) withoutSpecialCharacters(ctx context.Context, obtain func(context.Context) (*exchange.Credentials, error)) (*exchange.Credentials, error) {
+	if !r.cfg.SpecialCharsWorkaround || r.cfg.Mode == config.ModeKeys {
+		return obtain(ctx)
+	}
+	for i := 1; ; i++ {
+		c, err := obtain(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r.wf.Mask(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
+		if !specialChars.MatchString(c.AccessKeyID) && !specialChars.MatchString(c.SecretAccessKey) {
+			return c, nil
+		}
+		if i == maxSpecialCharRetries {
+			return nil, fmt.Errorf("special-characters-workaround: every one of %d sessions had a special character in its key id or secret; give up (turn the workaround off, or quote the credentials where they are used)", i)
+		}
+		r.logf("special-characters-workaround: credentials %d of at most %d contain a special character; assuming again", i, maxSpecialCharRetries)
+	}
 }
 
 // AccountNotAllowedError is credentials for an account outside allowed-account-ids.
@@ -207,7 +386,7 @@ func (r *run) retrier(attempts int, op string) exchange.Retrier {
 	}
 	how := ""
 	if op == "AssumeRoleWithWebIdentity" {
-		how = " with a fresh ID token"
+		how = " with a fresh token"
 	}
 	rt.OnRetry = func(attempt int, err error, wait time.Duration) {
 		r.logf("%s attempt %d/%d failed: %s; retrying in %s%s",
@@ -216,63 +395,24 @@ func (r *run) retrier(attempts int, op string) exchange.Retrier {
 	return rt
 }
 
-// export writes outputs, then the environment, each in one append.
-func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
-	cfg := r.cfg
-	outputs := []export.Var{
-		{Name: "aws-account-id", Value: id.Account},
-		{Name: "authenticated-arn", Value: id.ARN},
+// EnvironmentCredentials reads the credentials an earlier step exported.
+func EnvironmentCredentials(getenv func(string) string) (*exchange.Credentials, error) {
+	c := &exchange.Credentials{
+		AccessKeyID:     getenv("AWS_ACCESS_KEY_ID"),
+		SecretAccessKey: getenv("AWS_SECRET_ACCESS_KEY"),
+		SessionToken:    getenv("AWS_SESSION_TOKEN"),
 	}
-	if cfg.OutputCredentials {
-		outputs = append(outputs,
-			export.Var{Name: "aws-access-key-id", Value: c.AccessKeyID},
-			export.Var{Name: "aws-secret-access-key", Value: c.SecretAccessKey},
-			export.Var{Name: "aws-session-token", Value: c.SessionToken},
-			export.Var{Name: "aws-expiration", Value: c.Expiration.UTC().Format(time.RFC3339)},
-		)
+	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		return nil, errors.New("role-chaining needs credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, e.g. exported by an earlier step of this action), and there are none")
 	}
-	if err := r.wf.Append("GITHUB_OUTPUT", outputs); err != nil {
-		return err
-	}
-
-	var env []export.Var
-	if cfg.UnsetCurrentCredentials {
-		for _, n := range CredentialVars {
-			env = append(env, export.Var{Name: n})
-		}
-	}
-	env = append(env,
-		export.Var{Name: "AWS_REGION", Value: cfg.Region},
-		export.Var{Name: "AWS_DEFAULT_REGION", Value: cfg.Region},
-	)
-	if cfg.OutputEnvCredentials {
-		env = append(env,
-			export.Var{Name: "AWS_ACCESS_KEY_ID", Value: c.AccessKeyID},
-			export.Var{Name: "AWS_SECRET_ACCESS_KEY", Value: c.SecretAccessKey},
-			export.Var{Name: "AWS_SESSION_TOKEN", Value: c.SessionToken},
-		)
-	}
-	if err := r.wf.Append("GITHUB_ENV", env); err != nil {
-		return err
-	}
-	var names []string
-	for _, v := range env {
-		if v.Value != "" {
-			names = append(names, v.Name)
-		}
-	}
-	r.logf("Exported %s", strings.Join(names, ", "))
-	return nil
+	return c, nil
 }
-
-// CredentialVars are the variables unset-current-credentials blanks.
-var CredentialVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"}
 
 // SDKFactory returns an STSFactory backed by the AWS SDK, loading the SDK's
 // configuration once per run.
 func SDKFactory() STSFactory {
 	var cfg *aws.Config
-	return func(ctx context.Context, cc exchange.ClientConfig, creds *exchange.Credentials) (STS, error) {
+	return func(ctx context.Context, cc exchange.ClientConfig, s exchange.Signing) (STS, error) {
 		if cfg == nil {
 			c, err := exchange.LoadAWSConfig(ctx, cc)
 			if err != nil {
@@ -280,13 +420,27 @@ func SDKFactory() STSFactory {
 			}
 			cfg = &c
 		}
-		return exchange.NewSTS(*cfg, cc, creds), nil
+		return exchange.NewSTS(*cfg, cc, s), nil
 	}
+}
+
+func partitionOfARN(arn string) string {
+	if parts := strings.SplitN(arn, ":", 3); len(parts) == 3 && parts[1] != "" {
+		return parts[1]
+	}
+	return "aws"
 }
 
 func orDash(s string) string {
 	if s == "" {
 		return "-"
+	}
+	return s
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
 	}
 	return s
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,10 +82,9 @@ func (w *world) input(name, value string) { w.env["INPUT_"+strings.ToUpper(name)
 
 func (w *world) run() error {
 	return action.Run(context.Background(), action.Env{
-		Getenv:     func(k string) string { return w.env[k] },
-		Stdout:     &w.stdout,
-		HTTPClient: &http.Client{},
-		Retry:      w.retry,
+		Getenv: func(k string) string { return w.env[k] },
+		Stdout: &w.stdout,
+		Retry:  w.retry,
 	})
 }
 
@@ -239,7 +237,7 @@ func TestRunOptions(t *testing.T) {
 			t.Fatalf("Run: %v\n%s", err, w.log())
 		}
 		lines := strings.Split(strings.TrimSpace(w.file("set_env")), "\n")
-		want := []string{"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_REGION=", "AWS_DEFAULT_REGION=",
+		want := []string{"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_REGION=", "AWS_DEFAULT_REGION=", "AWS_PROFILE=",
 			"AWS_REGION=eu-west-1", "AWS_DEFAULT_REGION=eu-west-1"}
 		if diff := cmp.Diff(want, lines); diff != "" {
 			t.Errorf("GITHUB_ENV (-want +got):\n%s", diff)
@@ -472,7 +470,7 @@ func TestRunCancelledBySignal(t *testing.T) {
 	w.proxy.Faults().Always(harness.Fault{Hang: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
-	err := action.Run(ctx, action.Env{Getenv: func(k string) string { return w.env[k] }, Stdout: &w.stdout, HTTPClient: &http.Client{}})
+	err := action.Run(ctx, action.Env{Getenv: func(k string) string { return w.env[k] }, Stdout: &w.stdout})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want cancellation", err)
 	}

@@ -8,9 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
+	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -28,7 +27,9 @@ const (
 
 // Process is what the command takes from the operating system.
 type Process struct {
+	Name   string   // argv[0]; "aws-oidc-go-post" runs the post step
 	Args   []string // without the program name
+	Root   bool     // running as root
 	Getenv func(string) string
 	Stdout io.Writer
 	Stderr io.Writer
@@ -38,6 +39,8 @@ const usage = `aws-oidc-go — trade a GitHub Actions OIDC token for short-lived
 
 Usage:
   aws-oidc-go            run as the GitHub Action's main step (inputs from INPUT_* variables)
+  aws-oidc-go post       the post step: blank the exported variables, remove written profiles
+                         (state from STATE_cleanup; skipped with AWS_SKIP_CLEANUP_STEP=true)
   aws-oidc-go --version  print the version
   aws-oidc-go --help     print this help
 
@@ -53,8 +56,15 @@ As an action:
 
 // Main runs the command and returns the process exit code.
 func Main(ctx context.Context, p Process) int {
+	env := action.Env{Getenv: p.Getenv, Stdout: p.Stdout, Root: p.Root}
+	if filepath.Base(p.Name) == PostName {
+		p.Args = append([]string{"post"}, p.Args...)
+	}
 	if len(p.Args) > 0 {
 		switch p.Args[0] {
+		case "post":
+			_ = action.Post(ctx, env)
+			return ExitOK
 		case "--version", "-version", "version":
 			fmt.Fprintf(p.Stdout, "aws-oidc-go %s\n", version.String())
 			return ExitOK
@@ -66,11 +76,7 @@ func Main(ctx context.Context, p Process) int {
 			return ExitUsage
 		}
 	}
-	err := action.Run(ctx, action.Env{
-		Getenv:     p.Getenv,
-		Stdout:     p.Stdout,
-		HTTPClient: tokenClient(),
-	})
+	err := action.Run(ctx, env)
 	if err == nil {
 		return ExitOK
 	}
@@ -103,8 +109,6 @@ func Report(w io.Writer, err error) {
 	gha.Errorf("%s", msg)
 }
 
-// tokenClient is the HTTP client for GitHub's token service. Deadlines come
-// from the context of each attempt; this timeout is only a backstop.
-func tokenClient() *http.Client {
-	return &http.Client{Timeout: 30 * time.Second}
-}
+// PostName is the name the image gives the binary for action.yml's
+// post-entrypoint (a second link to the same file).
+const PostName = "aws-oidc-go-post"

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,23 @@ const (
 	InRetryMaxAttempts        = "retry-max-attempts"
 	InDisableRetry            = "disable-retry"
 	InActionTimeoutS          = "action-timeout-s"
+
+	InAWSAccessKeyID         = "aws-access-key-id"
+	InAWSSecretAccessKey     = "aws-secret-access-key"
+	InAWSSessionToken        = "aws-session-token"
+	InRoleChaining           = "role-chaining"
+	InWebIdentityTokenFile   = "web-identity-token-file"
+	InRoleExternalID         = "role-external-id"
+	InRoleSkipSessionTagging = "role-skip-session-tagging"
+	InCustomTags             = "custom-tags"
+	InTransitiveTagKeys      = "transitive-tag-keys"
+	InUseExistingCredentials = "use-existing-credentials"
+	InForceSkipOIDC          = "force-skip-oidc"
+	InSpecialCharsWorkaround = "special-characters-workaround"
+	InHTTPProxy              = "http-proxy"
+	InNoProxy                = "no-proxy"
+	InAWSProfile             = "aws-profile"
+	InOverwriteAWSProfile    = "overwrite-aws-profile"
 )
 
 // Inputs lists every input name, in the order action.yml declares them.
@@ -56,10 +74,23 @@ var Inputs = []string{
 	InInlineSessionPolicy, InManagedSessionPolicies, InOutputCredentials,
 	InOutputEnvCredentials, InMaskAWSAccountID, InUnsetCurrentCredentials,
 	InAllowedAccountIDs, InSTSEndpoint, InRetryMaxAttempts, InDisableRetry, InActionTimeoutS,
+	InAWSAccessKeyID, InAWSSecretAccessKey, InAWSSessionToken, InRoleChaining, InWebIdentityTokenFile,
+	InRoleExternalID, InRoleSkipSessionTagging, InCustomTags, InTransitiveTagKeys,
+	InUseExistingCredentials, InForceSkipOIDC, InSpecialCharsWorkaround, InHTTPProxy, InNoProxy,
+	InAWSProfile, InOverwriteAWSProfile,
 }
 
+// Secret inputs are masked before anything else runs and never quoted in errors.
+var Secret = map[string]bool{InAWSAccessKeyID: true, InAWSSecretAccessKey: true, InAWSSessionToken: true}
+
+// noEnvFallback lists inputs that never fall back to an environment variable
+// of the same name: AWS_ACCESS_KEY_ID & co. in the environment are usually an
+// earlier step's export, and reading them as static-key inputs would silently
+// switch a second OIDC step to key mode.
+var noEnvFallback = map[string]bool{InAWSAccessKeyID: true, InAWSSecretAccessKey: true, InAWSSessionToken: true}
+
 // multiline inputs may legitimately span lines; every other input is one line.
-var multiline = map[string]bool{InInlineSessionPolicy: true, InManagedSessionPolicies: true}
+var multiline = map[string]bool{InInlineSessionPolicy: true, InManagedSessionPolicies: true, InCustomTags: true, InTransitiveTagKeys: true}
 
 // Config is the validated form of the inputs.
 type Config struct {
@@ -83,7 +114,60 @@ type Config struct {
 	STSEndpoint   string        // explicit endpoint URL, or empty for the SDK's resolution
 	MaxAttempts   int           // total attempts per call, ≥ 1
 	ActionTimeout time.Duration // 0 = no limit
+
+	// Mode is where the credentials come from and what is assumed.
+	Mode Mode
+	// RoleName is a bare role name to complete into an ARN with the source
+	// credentials' account (RoleARN is empty then).
+	RoleName string
+
+	AccessKeyID     string // static keys (secret)
+	SecretAccessKey string
+	SessionToken    string
+
+	TokenFile          string // web-identity-token-file as given
+	ExternalID         string
+	SkipSessionTagging bool
+	CustomTags         []Tag
+	TransitiveTagKeys  []string
+
+	UseExisting            bool
+	SpecialCharsWorkaround bool
+
+	HTTPProxy string // proxy URL for both token service and STS, or empty
+	NoProxy   string
+
+	Profile          string // aws-profile, or empty
+	OverwriteProfile bool
+
+	// Warnings are accepted inputs that will not do what the user may think.
+	Warnings []string
 }
+
+// Tag is a session tag.
+type Tag struct{ Key, Value string }
+
+// Mode says where source credentials come from and which STS call follows.
+type Mode int
+
+// The credential paths.
+const (
+	ModeOIDC      Mode = iota // GitHub ID token → AssumeRoleWithWebIdentity
+	ModeTokenFile             // token from web-identity-token-file → AssumeRoleWithWebIdentity
+	ModeKeys                  // static keys, verified and exported as they are
+	ModeKeysRole              // static keys → AssumeRole
+	ModeChaining              // credentials already in the environment → AssumeRole
+	ModeAmbient               // force-skip-oidc: the SDK's default chain → AssumeRole
+	ModeExisting              // use-existing-credentials alone: verify the environment's credentials
+)
+
+func (m Mode) String() string {
+	return [...]string{"GitHub OIDC", "web identity token file", "static access keys", "static access keys + AssumeRole",
+		"role chaining", "the runner's own credentials (force-skip-oidc)", "existing credentials"}[m]
+}
+
+// AssumesRole reports whether the mode calls AssumeRole (session tags apply).
+func (m Mode) AssumesRole() bool { return m == ModeKeysRole || m == ModeChaining || m == ModeAmbient }
 
 // InputError is one problem with one input. Its message names the input,
 // says what was wrong and what is allowed.
@@ -111,7 +195,7 @@ type Lookup func(name string) string
 func FromEnv(getenv func(string) string) Lookup {
 	return func(name string) string {
 		v := strings.TrimSpace(getenv("INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))))
-		if v == "" {
+		if v == "" && !noEnvFallback[name] {
 			v = strings.TrimSpace(getenv(EnvFallback(name)))
 		}
 		return v
@@ -131,6 +215,11 @@ var (
 	sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	policyARNRe   = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}|aws):policy/[\x21-\x7e]{1,}$`)
 	accountIDRe   = regexp.MustCompile(`^\d{12}$`)
+	accessKeyRe   = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
+	profileRe     = regexp.MustCompile(`^[^\s\[\]#;]{1,64}$`)
+	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	tagKeyRe      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
+	tagValueRe    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$`)
 )
 
 // Load validates every input and returns the Config, or all problems joined.
@@ -152,7 +241,15 @@ func Load(in Lookup) (*Config, error) {
 		p.fail(InAWSRegion, fmt.Sprintf("%q is not a region name", c.Region), "lower-case letters, digits and hyphens, such as eu-west-1")
 	}
 
+	c.AccessKeyID = p.str(InAWSAccessKeyID)
+	c.SecretAccessKey = p.str(InAWSSecretAccessKey)
+	c.SessionToken = p.str(InAWSSessionToken)
+	c.TokenFile = p.str(InWebIdentityTokenFile)
+	c.UseExisting = p.boolean(InUseExistingCredentials, false)
+	chaining := p.boolean(InRoleChaining, false)
+	forceSkipOIDC := p.boolean(InForceSkipOIDC, false)
 	c.RoleARN = p.str(InRoleToAssume)
+	p.mode(c, chaining, forceSkipOIDC)
 	p.role(c)
 
 	c.Audience = p.str(InAudience)
@@ -165,13 +262,15 @@ func Load(in Lookup) (*Config, error) {
 	}
 
 	c.Duration = DefaultDuration
-	if v := p.str(InRoleDurationSeconds); v != "" {
+	if v := p.str(InRoleDurationSeconds); v != "" && !p.flagged[InRoleDurationSeconds] {
 		n, err := strconv.Atoi(v)
 		switch {
 		case err != nil:
 			p.fail(InRoleDurationSeconds, fmt.Sprintf("%q is not a whole number of seconds", v), fmt.Sprintf("an integer from %d to %d", minDuration, maxDuration))
 		case n < minDuration || n > maxDuration:
 			p.fail(InRoleDurationSeconds, fmt.Sprintf("%d is out of range", n), fmt.Sprintf("an integer from %d to %d (15 minutes to 12 hours; the role's maximum session duration must allow it)", minDuration, maxDuration))
+		case c.Mode == ModeChaining && n > 3600:
+			p.fail(InRoleDurationSeconds, fmt.Sprintf("%d is more than AWS allows for a chained role session", n), "at most 3600 with role-chaining (AWS caps role chaining at one hour)")
 		default:
 			c.Duration = time.Duration(n) * time.Second
 		}
@@ -180,8 +279,13 @@ func Load(in Lookup) (*Config, error) {
 	c.InlinePolicy = p.inlinePolicy(InInlineSessionPolicy)
 	c.ManagedPolicies = p.managedPolicies(InManagedSessionPolicies)
 
+	c.Profile = p.str(InAWSProfile)
+	if c.Profile != "" && !profileRe.MatchString(c.Profile) {
+		p.fail(InAWSProfile, fmt.Sprintf("%q is not a usable profile name", c.Profile), "1 to 64 characters without spaces, brackets, # or ;")
+	}
+	c.OverwriteProfile = p.boolean(InOverwriteAWSProfile, false)
 	c.OutputCredentials = p.boolean(InOutputCredentials, false)
-	c.OutputEnvCredentials = p.boolean(InOutputEnvCredentials, true)
+	c.OutputEnvCredentials = p.boolean(InOutputEnvCredentials, c.Profile == "")
 	c.MaskAccountID = p.boolean(InMaskAWSAccountID, false)
 	c.UnsetCurrentCredentials = p.boolean(InUnsetCurrentCredentials, false)
 
@@ -230,16 +334,34 @@ func Load(in Lookup) (*Config, error) {
 		}
 	}
 
+	p.tagging(c)
+	c.SpecialCharsWorkaround = p.boolean(InSpecialCharsWorkaround, false)
+
+	c.HTTPProxy = p.str(InHTTPProxy)
+	if c.HTTPProxy != "" {
+		u, err := url.Parse(c.HTTPProxy)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") || u.Host == "" {
+			p.fail(InHTTPProxy, "is not a proxy URL", "a URL such as http://proxy.example:3128 (user:password@ allowed)")
+		}
+	}
+	c.NoProxy = p.str(InNoProxy)
+
 	if err := errors.Join(p.errs...); err != nil {
 		return nil, err
 	}
+	c.Warnings = p.warnings
 	return c, nil
 }
 
 type parser struct {
-	in      Lookup
-	errs    []error
-	flagged map[string]bool
+	in       Lookup
+	errs     []error
+	warnings []string
+	flagged  map[string]bool
+}
+
+func (p *parser) warn(format string, args ...any) {
+	p.warnings = append(p.warnings, fmt.Sprintf(format, args...))
 }
 
 // fail records the first problem of an input; later ones for the same input
@@ -275,7 +397,9 @@ func (p *parser) boolean(name string, def bool) bool {
 func (p *parser) role(c *Config) {
 	v := c.RoleARN
 	if v == "" {
-		p.fail(InRoleToAssume, "is required", "a role ARN such as arn:aws:iam::123456789012:role/deploy (or set ROLE_TO_ASSUME)")
+		if c.Mode != ModeKeys && c.Mode != ModeExisting {
+			p.fail(InRoleToAssume, "is required", "a role ARN such as arn:aws:iam::123456789012:role/deploy (or set ROLE_TO_ASSUME)")
+		}
 		return
 	}
 	if m := roleARNRe.FindStringSubmatch(v); m != nil {
@@ -289,8 +413,11 @@ func (p *parser) role(c *Config) {
 		return
 	}
 	switch m := anyARNRe.FindStringSubmatch(v); {
+	case bareRoleRe.MatchString(v) && c.Mode.AssumesRole():
+		// Completed with the source credentials' account once known.
+		c.RoleName, c.RoleARN = v, ""
 	case bareRoleRe.MatchString(v):
-		p.fail(InRoleToAssume, fmt.Sprintf("%q is a bare role name, which cannot be used with GitHub OIDC (STS needs the role's account)", v),
+		p.fail(InRoleToAssume, fmt.Sprintf("%q is a bare role name, which cannot be used with %s (STS needs the role's account)", v, c.Mode),
 			fmt.Sprintf("the full role ARN: arn:aws:iam::<ACCOUNT_ID>:role/%s", v))
 	case m == nil:
 		p.fail(InRoleToAssume, fmt.Sprintf("%q is not an ARN", v), "a role ARN such as arn:aws:iam::123456789012:role/deploy")
@@ -352,5 +479,118 @@ func PartitionOf(region string) string {
 		return "aws-us-gov"
 	default:
 		return "aws"
+	}
+}
+
+// mode decides where credentials come from, and checks that the inputs
+// naming a source fit together.
+func (p *parser) mode(c *Config, chaining, forceSkipOIDC bool) {
+	keys := c.AccessKeyID != "" || c.SecretAccessKey != "" || c.SessionToken != ""
+	if keys {
+		switch {
+		case c.AccessKeyID == "":
+			p.fail(InAWSAccessKeyID, "is missing while aws-secret-access-key or aws-session-token is set", "set both aws-access-key-id and aws-secret-access-key")
+		case c.SecretAccessKey == "":
+			p.fail(InAWSSecretAccessKey, "is missing while aws-access-key-id is set", "set both aws-access-key-id and aws-secret-access-key")
+		case !accessKeyRe.MatchString(c.AccessKeyID):
+			p.fail(InAWSAccessKeyID, "is not an access key id", "16 to 128 upper-case letters and digits, such as AKIAIOSFODNN7EXAMPLE")
+		case strings.ContainsAny(c.SecretAccessKey, " \t"):
+			p.fail(InAWSSecretAccessKey, "contains white space", "the secret access key exactly as AWS issued it")
+		}
+		if c.TokenFile != "" {
+			p.fail(InWebIdentityTokenFile, "is set together with aws-access-key-id", "one credential source: static keys or a web identity token file")
+		}
+		if chaining {
+			p.fail(InRoleChaining, "is set together with aws-access-key-id", "one credential source: static keys (AssumeRole is signed with them) or role-chaining (with the environment's credentials)")
+		}
+	}
+	switch {
+	case keys && c.RoleARN != "":
+		c.Mode = ModeKeysRole
+	case keys:
+		c.Mode = ModeKeys
+	case c.TokenFile != "":
+		c.Mode = ModeTokenFile
+	case chaining:
+		c.Mode = ModeChaining
+	case forceSkipOIDC && c.RoleARN != "":
+		c.Mode = ModeAmbient
+	case c.UseExisting && c.RoleARN == "":
+		c.Mode = ModeExisting
+	case forceSkipOIDC:
+		p.fail(InForceSkipOIDC, "is set but there is nothing else to do", "force-skip-oidc together with role-to-assume (assumed with the runner's own credentials), static keys, or use-existing-credentials")
+	default:
+		c.Mode = ModeOIDC
+	}
+}
+
+// tagging validates the AssumeRole-only inputs and warns when a web
+// identity call will ignore them.
+func (p *parser) tagging(c *Config) {
+	c.SkipSessionTagging = p.boolean(InRoleSkipSessionTagging, false)
+	c.ExternalID = p.str(InRoleExternalID)
+	if c.ExternalID != "" && (!externalIDRe.MatchString(c.ExternalID) || len(c.ExternalID) < 2 || len(c.ExternalID) > 1224) {
+		p.fail(InRoleExternalID, "is not a valid external id", "2 to 1224 characters of letters, digits and _+=,.@:/-")
+	}
+	if v := p.str(InCustomTags); v != "" {
+		var raw map[string]any
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.UseNumber()
+		if err := dec.Decode(&raw); err != nil || raw == nil {
+			p.fail(InCustomTags, "is not a JSON object", `a JSON object of tag keys to values, such as {"Team":"platform","CostCenter":"42"}`)
+		} else {
+			keys := make([]string, 0, len(raw))
+			for k := range raw {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				var val string
+				switch x := raw[k].(type) {
+				case string:
+					val = x
+				case json.Number:
+					val = x.String()
+				case bool:
+					val = strconv.FormatBool(x)
+				default:
+					p.fail(InCustomTags, fmt.Sprintf("the value of %q is not a string, number or boolean", k), "string, number or boolean values")
+					continue
+				}
+				switch {
+				case !tagKeyRe.MatchString(k):
+					p.fail(InCustomTags, fmt.Sprintf("tag key %q is not valid", k), "keys of 1 to 128 letters, digits, spaces and _.:/=+-@")
+				case !tagValueRe.MatchString(val):
+					p.fail(InCustomTags, fmt.Sprintf("the value of tag %q is not valid", k), "values of up to 256 letters, digits, spaces and _.:/=+-@")
+				case strings.HasPrefix(strings.ToLower(k), "aws:"):
+					p.fail(InCustomTags, fmt.Sprintf("tag key %q uses the reserved aws: prefix", k), "keys that do not start with aws:")
+				}
+				c.CustomTags = append(c.CustomTags, Tag{Key: k, Value: val})
+			}
+			if len(c.CustomTags) > 50 {
+				p.fail(InCustomTags, fmt.Sprintf("has %d tags", len(c.CustomTags)), "at most 50 session tags")
+			}
+		}
+	}
+	for _, line := range strings.Split(p.str(InTransitiveTagKeys), "\n") {
+		k := strings.TrimSpace(line)
+		if k == "" {
+			continue
+		}
+		if !tagKeyRe.MatchString(k) {
+			p.fail(InTransitiveTagKeys, fmt.Sprintf("%q is not a tag key", k), "one tag key per line, 1 to 128 letters, digits, spaces and _.:/=+-@")
+			continue
+		}
+		c.TransitiveTagKeys = append(c.TransitiveTagKeys, k)
+	}
+	if !c.Mode.AssumesRole() {
+		for input, set := range map[string]bool{
+			InCustomTags: len(c.CustomTags) > 0, InTransitiveTagKeys: len(c.TransitiveTagKeys) > 0, InRoleExternalID: c.ExternalID != "",
+		} {
+			if set {
+				p.warn("%s is ignored with %s: it applies to AssumeRole (keys + role, role-chaining, force-skip-oidc) only", input, c.Mode)
+			}
+		}
+		sort.Strings(p.warnings)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/exchange"
 	"github.com/org/aws-oidc-go/internal/token"
 )
@@ -21,6 +22,7 @@ type Context struct {
 	Region   string
 	Audience string
 	Issuer   string // iss of the last ID token, when one was obtained
+	Mode     config.Mode
 }
 
 // Advice returns the lines that explain err and how to fix it; none when
@@ -57,6 +59,8 @@ func Advice(err error, c Context) []string {
 			fmt.Sprintf("Either add it: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:aws:iam::<ACCOUNT_ID>:oidc-provider/%s --client-id %s", strings.TrimPrefix(issuer, "https://"), orDefault(c.Audience)),
 			"or set the audience input to a client id the provider lists (default sts.amazonaws.com).",
 		}
+	case code == "AccessDenied" && strings.Contains(msg, "sts:assumerole") && !strings.Contains(msg, "assumerolewithwebidentity"):
+		return []string{"The role's trust policy does not let the source credentials (" + c.Mode.String() + ") assume it, or the role-external-id does not match. Check the Principal and any sts:ExternalId and aws:RequestTag conditions, and that the policy allows sts:TagSession when session tags are sent (role-skip-session-tagging turns them off)."}
 	case code == "AccessDenied" && strings.Contains(msg, "assumerolewithwebidentity"):
 		return []string{
 			"The role's trust policy does not allow this workflow run. Check that it trusts the provider " +
@@ -88,6 +92,7 @@ func NoTokenAdvice() []string {
 		"    id-token: write",
 		"    contents: read",
 		"Pull requests from forks and Dependabot runs never get an ID token; such runs need another way to authenticate (or none).",
+		"On a self-hosted runner with its own AWS credentials (instance profile), set force-skip-oidc: true to assume the role with those instead.",
 	}
 }
 

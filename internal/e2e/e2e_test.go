@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/org/aws-oidc-go/internal/cli"
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/harness"
 )
@@ -217,7 +218,7 @@ func TestActionYAMLMatchesConfig(t *testing.T) {
 	}
 	defaults := map[string]string{
 		config.InAudience: config.DefaultAudience, config.InRoleSessionName: config.DefaultSessionName,
-		config.InRoleDurationSeconds: "3600", config.InRetryMaxAttempts: "12", config.InOutputEnvCredentials: "true",
+		config.InRoleDurationSeconds: "3600", config.InRetryMaxAttempts: "12",
 	}
 	for name, want := range defaults {
 		if d := a.Inputs[name].Default; d == nil || *d != want {
@@ -237,6 +238,12 @@ func TestActionYAMLMatchesConfig(t *testing.T) {
 	}
 	if a.Runs.Using != "docker" {
 		t.Errorf("runs.using = %q, want docker", a.Runs.Using)
+	}
+	if a.Runs.PostEntrypoint != "/"+cli.PostName {
+		t.Errorf("runs.post-entrypoint = %q, want /%s", a.Runs.PostEntrypoint, cli.PostName)
+	}
+	if d := a.Inputs[config.InOutputEnvCredentials].Default; d != nil {
+		t.Errorf("output-env-credentials must have no default in action.yml (it depends on aws-profile), has %q", *d)
 	}
 }
 

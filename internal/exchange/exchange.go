@@ -25,6 +25,11 @@ type WebIdentityAPI interface {
 	AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, opts ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error)
 }
 
+// AssumeRoleAPI is the STS method the key, chaining and ambient paths call.
+type AssumeRoleAPI interface {
+	AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, opts ...func(*sts.Options)) (*sts.AssumeRoleOutput, error)
+}
+
 // CallerIdentityAPI is the one STS method that confirms credentials work.
 type CallerIdentityAPI interface {
 	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, opts ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
@@ -90,7 +95,71 @@ func AssumeRoleWithWebIdentity(ctx context.Context, api WebIdentityAPI, fetch To
 	if err != nil {
 		return nil, err
 	}
-	return credentialsOf(out.Credentials)
+	return credentialsOf("AssumeRoleWithWebIdentity", out.Credentials)
+}
+
+// Tag is a session tag.
+type Tag struct{ Key, Value string }
+
+// RoleRequest is what AssumeRole is asked for.
+type RoleRequest struct {
+	RoleARN           string
+	SessionName       string
+	Duration          time.Duration
+	Policy            string
+	PolicyARNs        []string
+	ExternalID        string
+	Tags              []Tag // always sent
+	OptionalTags      []Tag // dropped, and the call made once more, on PackedPolicyTooLarge
+	TransitiveTagKeys []string
+	// OnDropTags, when set, is told that the optional tags were dropped.
+	OnDropTags func(dropped []Tag)
+}
+
+// AssumeRole assumes a role with the credentials api signs with.
+func AssumeRole(ctx context.Context, api AssumeRoleAPI, req RoleRequest, r Retrier) (*Credentials, error) {
+	in := &sts.AssumeRoleInput{
+		RoleArn:         aws.String(req.RoleARN),
+		RoleSessionName: aws.String(req.SessionName),
+		DurationSeconds: aws.Int32(int32(req.Duration / time.Second)),
+	}
+	if req.Policy != "" {
+		in.Policy = aws.String(req.Policy)
+	}
+	for _, a := range req.PolicyARNs {
+		in.PolicyArns = append(in.PolicyArns, types.PolicyDescriptorType{Arn: aws.String(a)})
+	}
+	if req.ExternalID != "" {
+		in.ExternalId = aws.String(req.ExternalID)
+	}
+	in.TransitiveTagKeys = req.TransitiveTagKeys
+	call := func(tags []Tag) (*sts.AssumeRoleOutput, error) {
+		in.Tags = in.Tags[:0]
+		for _, t := range tags {
+			in.Tags = append(in.Tags, types.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
+		}
+		var out *sts.AssumeRoleOutput
+		err := r.Do(ctx, func(ctx context.Context) error {
+			o, err := api.AssumeRole(ctx, in)
+			if err != nil {
+				return &CallError{Op: "AssumeRole", Err: err}
+			}
+			out = o
+			return nil
+		})
+		return out, err
+	}
+	out, err := call(append(append([]Tag(nil), req.Tags...), req.OptionalTags...))
+	if err != nil && ErrorCode(err) == "PackedPolicyTooLarge" && len(req.OptionalTags) > 0 {
+		if req.OnDropTags != nil {
+			req.OnDropTags(req.OptionalTags)
+		}
+		out, err = call(req.Tags)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return credentialsOf("AssumeRole", out.Credentials)
 }
 
 // CallerIdentity confirms credentials with GetCallerIdentity. Besides the
@@ -119,9 +188,9 @@ func CallerIdentity(ctx context.Context, api CallerIdentityAPI, r Retrier) (*Ide
 	return id, nil
 }
 
-func credentialsOf(c *types.Credentials) (*Credentials, error) {
+func credentialsOf(op string, c *types.Credentials) (*Credentials, error) {
 	if c == nil || aws.ToString(c.AccessKeyId) == "" || aws.ToString(c.SecretAccessKey) == "" || aws.ToString(c.SessionToken) == "" {
-		return nil, &CallError{Op: "AssumeRoleWithWebIdentity", Err: errors.New("the answer holds no complete credentials")}
+		return nil, &CallError{Op: op, Err: errors.New("the answer holds no complete credentials")}
 	}
 	return &Credentials{
 		AccessKeyID:     aws.ToString(c.AccessKeyId),
@@ -184,9 +253,17 @@ type ClientConfig struct {
 	Transport func(*http.Transport)
 }
 
+// Signing says how a client signs its requests: not at all (the zero
+// value), with static credentials, or with the SDK's default chain —
+// environment, shared files, container and instance roles.
+type Signing struct {
+	Static  *Credentials
+	Ambient bool
+}
+
 // LoadAWSConfig loads the SDK's own configuration (environment and shared
-// files: endpoints, CA bundle) with SDK retries off and no credentials: the
-// caller decides what signs each call.
+// files: endpoints, CA bundle, the default credential chain) with SDK
+// retries off. Credentials are not resolved until a client signs with them.
 func LoadAWSConfig(ctx context.Context, cc ClientConfig) (aws.Config, error) {
 	hc := awshttp.NewBuildableClient()
 	if cc.Transport != nil {
@@ -196,7 +273,6 @@ func LoadAWSConfig(ctx context.Context, cc ClientConfig) (aws.Config, error) {
 		config.WithRegion(cc.Region),
 		config.WithHTTPClient(hc),
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
-		config.WithCredentialsProvider(aws.AnonymousCredentials{}),
 	)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading the AWS SDK configuration: %w", err)
@@ -204,17 +280,21 @@ func LoadAWSConfig(ctx context.Context, cc ClientConfig) (aws.Config, error) {
 	return cfg, nil
 }
 
-// NewSTS returns an STS client for cfg. A nil creds means unsigned requests
-// (AssumeRoleWithWebIdentity needs no credentials).
-func NewSTS(cfg aws.Config, cc ClientConfig, creds *Credentials) *sts.Client {
+// NewSTS returns an STS client for cfg that signs as s says.
+func NewSTS(cfg aws.Config, cc ClientConfig, s Signing) *sts.Client {
 	return sts.NewFromConfig(cfg, func(o *sts.Options) {
 		o.RetryMaxAttempts = 0
 		o.Retryer = aws.NopRetryer{}
 		if cc.Endpoint != "" {
 			o.BaseEndpoint = aws.String(cc.Endpoint)
 		}
-		if creds != nil {
-			o.Credentials = credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)
+		switch {
+		case s.Static != nil:
+			o.Credentials = credentials.NewStaticCredentialsProvider(s.Static.AccessKeyID, s.Static.SecretAccessKey, s.Static.SessionToken)
+		case s.Ambient:
+			// cfg.Credentials: the default chain.
+		default:
+			o.Credentials = aws.AnonymousCredentials{}
 		}
 		for _, kv := range cc.UserAgent {
 			o.APIOptions = append(o.APIOptions, awsmiddleware.AddUserAgentKeyValue(kv[0], kv[1]))

@@ -1,0 +1,48 @@
+package action
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/profile"
+)
+
+// Post is the post step (action.yml post-entrypoint, or `aws-oidc-go post`):
+// it blanks the variables the main step exported and removes the profile
+// sections and files it wrote, from the state the main step left in
+// STATE_cleanup. It runs even when the main step failed, and it never fails
+// the job: problems become warnings. AWS_SKIP_CLEANUP_STEP=true skips it.
+func Post(_ context.Context, env Env) error {
+	wf := export.New(env.Stdout, env.Getenv)
+	log := wf.Actions()
+	if env.Getenv("AWS_SKIP_CLEANUP_STEP") == "true" {
+		log.Infof("AWS_SKIP_CLEANUP_STEP=true: leaving credentials in place")
+		return nil
+	}
+	raw := env.Getenv("STATE_" + StateKey)
+	if raw == "" {
+		log.Infof("Nothing to clean up: the main step exported nothing")
+		return nil
+	}
+	var s State
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		log.Warningf("Cleanup skipped: the saved state is unreadable (%v)", err)
+		return nil
+	}
+	if err := profile.Remove(s.Profiles); err != nil {
+		log.Warningf("Cleanup could not remove every profile file: %s", export.OneLine(err.Error()))
+	}
+	var blank []export.Var
+	for _, n := range s.Env {
+		blank = append(blank, export.Var{Name: n})
+	}
+	if env.Getenv("GITHUB_ENV") != "" {
+		if err := wf.Append("GITHUB_ENV", blank); err != nil {
+			log.Warningf("Cleanup could not blank the variables: %s", export.OneLine(err.Error()))
+		}
+	}
+	log.Infof("Cleaned up: blanked %s; removed %d profile section(s)", joinOr(s.Env, "no variables"), len(s.Profiles))
+	return nil
+}
+
