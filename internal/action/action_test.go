@@ -50,7 +50,6 @@ func newWorld(t *testing.T) *world {
 		"INPUT_AUDIENCE":                 "sts.amazonaws.com",
 		"INPUT_ROLE-SESSION-NAME":        "GitHubActions",
 		"INPUT_ROLE-DURATION-SECONDS":    "3600",
-		"INPUT_OUTPUT-ENV-CREDENTIALS":   "true",
 		"INPUT_RETRY-MAX-ATTEMPTS":       "12",
 		"INPUT_STS-ENDPOINT":             w.proxy.URL,
 		"ACTIONS_ID_TOKEN_REQUEST_URL":   w.gh.RequestURL,

@@ -45,4 +45,3 @@ func Post(_ context.Context, env Env) error {
 	log.Infof("Cleaned up: blanked %s; removed %d profile section(s)", joinOr(s.Env, "no variables"), len(s.Profiles))
 	return nil
 }
-

@@ -267,3 +267,24 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(resp.StatusCode)
 	w.Write(rb)
 }
+
+// STSCredentials is a successful answer of action (AssumeRole or
+// AssumeRoleWithWebIdentity) carrying the given credentials, for tests that
+// need credentials of a particular shape.
+func STSCredentials(action, keyID, secret, token string) Fault {
+	return Fault{Status: 200, Body: fmt.Sprintf(`<%[1]sResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <%[1]sResult>
+    <Credentials>
+      <AccessKeyId>%[2]s</AccessKeyId>
+      <SecretAccessKey>%[3]s</SecretAccessKey>
+      <SessionToken>%[4]s</SessionToken>
+      <Expiration>2099-01-01T00:00:00Z</Expiration>
+    </Credentials>
+    <AssumedRoleUser>
+      <AssumedRoleId>AROAEXAMPLE:GitHubActions</AssumedRoleId>
+      <Arn>arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions</Arn>
+    </AssumedRoleUser>
+  </%[1]sResult>
+  <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
+</%[1]sResponse>`, action, keyID, secret, token)}
+}

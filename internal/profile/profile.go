@@ -43,6 +43,12 @@ type Written struct {
 // ErrExists means the profile is already there and overwriting was not allowed.
 var ErrExists = errors.New("profile already exists")
 
+func init() {
+	// Keep the user's layout: no realigning of "key = value" columns.
+	ini.PrettyFormat = false
+	ini.PrettyEqual = true
+}
+
 var loadOptions = ini.LoadOptions{
 	Loose:                    true,
 	IgnoreInlineComment:      true,
