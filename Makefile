@@ -41,6 +41,9 @@ bench:
 FUZZTIME ?= 20s
 fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/token -run '^$$' -fuzz FuzzDecodeClaims -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/export -run '^$$' -fuzz FuzzAppend -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/trust -run '^$$' -fuzz FuzzEvaluate -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf $(BIN)

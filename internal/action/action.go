@@ -71,10 +71,12 @@ func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("Action timed out after %d seconds (action-timeout-s)", int(e.After/time.Second))
 }
 
-// Failure is a failed run: the error plus advice on fixing it.
+// Failure is a failed run: the error plus advice on fixing it, and details
+// (claims) to print with workflow commands stopped.
 type Failure struct {
-	Err    error
-	Advice []string
+	Err     error
+	Advice  []string
+	Details []string
 }
 
 func (f *Failure) Error() string { return f.Err.Error() }
@@ -119,7 +121,8 @@ func Run(ctx context.Context, env Env) error {
 				err = fmt.Errorf("%w; last error: %w", te, err)
 			}
 		}
-		return &Failure{Err: err, Advice: diagnose.Advice(err, r.diag())}
+		d := diagnose.Diagnose(err, r.diag())
+		return &Failure{Err: err, Advice: d.Advice, Details: d.Details}
 	}
 	return nil
 }
@@ -130,11 +133,12 @@ type run struct {
 	wf     *export.Workflow
 	px     proxy.Settings
 	newSTS STSFactory
-	issuer string
+	claims *token.Claims // of the last ID token, for diagnosis
+	source string        // where the credentials came from, for the summary
 }
 
 func (r *run) diag() diagnose.Context {
-	return diagnose.Context{RoleARN: r.cfg.RoleARN, Region: r.cfg.Region, Audience: r.cfg.Audience, Issuer: r.issuer, Mode: r.cfg.Mode}
+	return diagnose.Context{RoleARN: r.cfg.RoleARN, Region: r.cfg.Region, Audience: r.cfg.Audience, Claims: r.claims, Mode: r.cfg.Mode}
 }
 
 func (r *run) logf(format string, args ...any) { r.wf.Actions().Infof(format, args...) }
@@ -182,7 +186,7 @@ func (r *run) main(ctx context.Context) error {
 				}
 				r.wf.Mask(jwt)
 				if c, err := token.DecodeClaims(jwt); err == nil {
-					r.issuer = c.Issuer
+					r.claims = c
 				}
 				return jwt, nil
 			})
@@ -197,11 +201,15 @@ func (r *run) main(ctx context.Context) error {
 				tok, err := ReadTokenFile(path)
 				if err == nil {
 					r.wf.Mask(tok)
+					if c, err := token.DecodeClaims(tok); err == nil {
+						r.claims = c
+					}
 				}
 				return tok, err
 			})
 		}
 	case config.ModeKeys:
+		r.source = "static access keys"
 		obtain = func(context.Context) (*exchange.Credentials, error) {
 			r.logf("Using the static access keys from the inputs")
 			return &exchange.Credentials{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, SessionToken: cfg.SessionToken}, nil
@@ -240,7 +248,11 @@ func (r *run) main(ctx context.Context) error {
 		until = " until " + creds.Expiration.Format(time.RFC3339)
 	}
 	r.logf("Authenticated as %s (account %s)%s", id.ARN, id.Account, until)
-	return r.export(creds, id)
+	if err := r.export(creds, id); err != nil {
+		return err
+	}
+	r.summary(creds, id)
+	return nil
 }
 
 // webIdentity runs AssumeRoleWithWebIdentity with tokens from fetch.
@@ -250,6 +262,7 @@ func (r *run) webIdentity(ctx context.Context, cc exchange.ClientConfig, how str
 	if err != nil {
 		return nil, err
 	}
+	r.source = how
 	r.logf("Assuming %s with %s (session %s, %ds, region %s)",
 		cfg.RoleARN, how, cfg.SessionName, int(cfg.Duration/time.Second), cfg.Region)
 	return exchange.AssumeRoleWithWebIdentity(ctx, anon, fetch, exchange.WebIdentityRequest{
@@ -307,6 +320,7 @@ func (r *run) assumeRole(ctx context.Context, cc exchange.ClientConfig) (func(co
 	if !cfg.SkipSessionTagging {
 		req.Tags, req.OptionalTags = SessionTags(r.env.Getenv, cfg.CustomTags)
 	}
+	r.source = fmt.Sprintf("%s, as %s", cfg.Mode, srcID.ARN)
 	return func(ctx context.Context) (*exchange.Credentials, error) {
 		r.logf("Assuming %s with %s as %s (session %s, %ds, %d session tags, region %s)",
 			roleARN, cfg.Mode, srcID.ARN, cfg.SessionName, int(cfg.Duration/time.Second), len(req.Tags)+len(req.OptionalTags), cfg.Region)

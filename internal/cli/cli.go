@@ -5,6 +5,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/org/aws-oidc-go/internal/action"
 	"github.com/org/aws-oidc-go/internal/config"
+	"github.com/org/aws-oidc-go/internal/export"
 	"github.com/org/aws-oidc-go/internal/version"
 )
 
@@ -41,6 +44,9 @@ Usage:
   aws-oidc-go            run as the GitHub Action's main step (inputs from INPUT_* variables)
   aws-oidc-go post       the post step: blank the exported variables, remove written profiles
                          (state from STATE_cleanup; skipped with AWS_SKIP_CLEANUP_STEP=true)
+  aws-oidc-go trust-policy ...        print a least-privilege trust policy for a repository
+  aws-oidc-go trust-policy check ...  evaluate and lint a trust policy offline
+                         (aws-oidc-go trust-policy --help for both)
   aws-oidc-go --version  print the version
   aws-oidc-go --help     print this help
 
@@ -65,6 +71,8 @@ func Main(ctx context.Context, p Process) int {
 		case "post":
 			_ = action.Post(ctx, env)
 			return ExitOK
+		case "trust-policy":
+			return trustPolicy(p, p.Args[1:])
 		case "--version", "-version", "version":
 			fmt.Fprintf(p.Stdout, "aws-oidc-go %s\n", version.String())
 			return ExitOK
@@ -80,13 +88,15 @@ func Main(ctx context.Context, p Process) int {
 	if err == nil {
 		return ExitOK
 	}
-	Report(p.Stdout, err)
+	Report(p.Stdout, err, randomToken)
 	return ExitFailure
 }
 
 // Report prints err as ::error:: annotations: one per input problem, or one
-// with the failure and its advice.
-func Report(w io.Writer, err error) {
+// with the failure and its advice. A failure's details (claims, which hold
+// user-controlled text) are printed first between ::stop-commands:: and the
+// resume token stop returns, so nothing in them acts as a workflow command.
+func Report(w io.Writer, err error, stop func() string) {
 	gha := githubactions.New(githubactions.WithWriter(w), githubactions.WithGetenv(func(string) string { return "" }))
 	var ie *config.InputError
 	if errors.As(err, &ie) {
@@ -101,12 +111,29 @@ func Report(w io.Writer, err error) {
 	}
 	msg := err.Error()
 	var f *action.Failure
-	if errors.As(err, &f) && len(f.Advice) > 0 {
+	if errors.As(err, &f) && len(f.Details) > 0 {
+		tok := stop()
+		fmt.Fprintf(w, "::stop-commands::%s\n", tok)
+		for _, line := range f.Details {
+			fmt.Fprintln(w, export.OneLine(line))
+		}
+		fmt.Fprintf(w, "::%s::\n", tok)
+	}
+	if f != nil && len(f.Advice) > 0 {
 		msg += "\n" + strings.Join(f.Advice, "\n")
 	}
 	// Errorf escapes line breaks, so the whole message is one annotation and
 	// nothing in it can start another workflow command.
 	gha.Errorf("%s", msg)
+}
+
+// randomToken returns an unguessable token to resume workflow commands.
+func randomToken() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
 }
 
 // PostName is the name the image gives the binary for action.yml's

@@ -19,7 +19,7 @@ func TestReportInputErrorsOnePerLine(t *testing.T) {
 	Report(&out, errors.Join(
 		&config.InputError{Input: "aws-region", Problem: "is required", Allowed: "a region"},
 		&config.InputError{Input: "audience", Problem: "contains a line break"},
-	))
+	), fixedToken)
 	want := "::error::input aws-region: is required; allowed: a region\n" +
 		"::error::input audience: contains a line break\n" +
 		"::error::2 input problem(s); nothing was requested or exported\n"
@@ -31,7 +31,7 @@ func TestReportInputErrorsOnePerLine(t *testing.T) {
 func TestReportFailureIsOneAnnotationThatCannotInject(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	Report(&out, &action.Failure{Err: errors.New("AccessDenied: branch\n::set-output name=x::y"), Advice: []string{"fix it", "::stop-commands::z"}})
+	Report(&out, &action.Failure{Err: errors.New("AccessDenied: branch\n::set-output name=x::y"), Advice: []string{"fix it", "::stop-commands::z"}}, fixedToken)
 	got := out.String()
 	if strings.Count(got, "\n") != 1 || !strings.HasPrefix(got, "::error::AccessDenied: branch%0A::set-output") || !strings.Contains(got, "%0Afix it%0A") {
 		t.Errorf("annotation = %q", got)
@@ -55,3 +55,5 @@ func TestMainUsage(t *testing.T) {
 		t.Errorf("stdout = %q", out.String())
 	}
 }
+
+func fixedToken() string { return "resume-token-for-tests" }

@@ -4,6 +4,7 @@
 package diagnose
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,37 +12,51 @@ import (
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/exchange"
 	"github.com/org/aws-oidc-go/internal/token"
+	"github.com/org/aws-oidc-go/internal/trust"
 )
 
 // GitHubIssuer is the issuer of GitHub.com's Actions ID tokens.
-const GitHubIssuer = "https://token.actions.githubusercontent.com"
+const GitHubIssuer = trust.DefaultIssuer
 
 // Context is what is known about the run when it failed.
 type Context struct {
 	RoleARN  string
 	Region   string
 	Audience string
-	Issuer   string // iss of the last ID token, when one was obtained
 	Mode     config.Mode
+	// Claims of the last ID token, when one was obtained (never the token).
+	Claims *token.Claims
 }
 
-// Advice returns the lines that explain err and how to fix it; none when
-// there is nothing better to say than the error itself.
-func Advice(err error, c Context) []string {
+// Diagnosis explains a failure.
+type Diagnosis struct {
+	// Advice goes into the error annotation: the likeliest cause and the fix.
+	Advice []string
+	// Details is a longer block for the log — the token's claims and the
+	// trust-policy condition that would match. It holds user-controlled
+	// values (branch, workflow and environment names), so it must be printed
+	// with workflow commands stopped.
+	Details []string
+}
+
+// Diagnose explains err. It never looks at secrets: only error codes and
+// messages and the token's claims.
+func Diagnose(err error, c Context) Diagnosis {
 	if errors.Is(err, token.ErrNoIDTokenPermission) {
-		return NoTokenAdvice()
+		return Diagnosis{Advice: NoTokenAdvice()}
 	}
-	issuer := c.Issuer
-	if issuer == "" {
-		issuer = GitHubIssuer
+	issuer := GitHubIssuer
+	if c.Claims != nil && c.Claims.Issuer != "" {
+		issuer = c.Claims.Issuer
 	}
+	provider := trust.ProviderOf(issuer)
 	var status *token.StatusError
 	if errors.As(err, &status) {
 		switch {
 		case status.StatusCode == 401 || status.StatusCode == 403:
-			return []string{"GitHub refused the request token. It is valid for the job that received it only; do not pass ACTIONS_ID_TOKEN_REQUEST_TOKEN between jobs."}
+			return Diagnosis{Advice: []string{"GitHub refused the request token. It is valid for the job that received it only; do not pass ACTIONS_ID_TOKEN_REQUEST_TOKEN between jobs."}}
 		case status.StatusCode < 500 && status.StatusCode != 429:
-			return []string{"GitHub rejected the token request; check that the audience input is a plain string such as sts.amazonaws.com."}
+			return Diagnosis{Advice: []string{"GitHub rejected the token request; check that the audience input is a plain string such as sts.amazonaws.com."}}
 		}
 	}
 
@@ -49,39 +64,103 @@ func Advice(err error, c Context) []string {
 	msg := strings.ToLower(errMessage(err))
 	switch {
 	case strings.Contains(msg, "no openidconnect provider found"):
-		return []string{
+		return Diagnosis{Advice: []string{
 			"The account has no IAM OIDC identity provider for " + issuer + ". Create it once per account:",
-			fmt.Sprintf("  aws iam create-open-id-connect-provider --url %s --client-id-list %s", issuer, orDefault(c.Audience)),
-		}
+			"  " + trust.ProviderCommand(issuer, orDefault(c.Audience)),
+		}}
 	case strings.Contains(msg, "incorrect token audience"):
-		return []string{
+		return Diagnosis{Advice: []string{
 			fmt.Sprintf("The ID token was requested for audience %q, which the account's OIDC provider for %s does not list.", c.Audience, issuer),
-			fmt.Sprintf("Either add it: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:aws:iam::<ACCOUNT_ID>:oidc-provider/%s --client-id %s", strings.TrimPrefix(issuer, "https://"), orDefault(c.Audience)),
+			fmt.Sprintf("Either add it: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:%s:iam::%s:oidc-provider/%s --client-id %s", partitionOf(c.RoleARN), accountOf(c.RoleARN), provider, orDefault(c.Audience)),
 			"or set the audience input to a client id the provider lists (default sts.amazonaws.com).",
-		}
+		}}
 	case code == "AccessDenied" && strings.Contains(msg, "sts:assumerole") && !strings.Contains(msg, "assumerolewithwebidentity"):
-		return []string{"The role's trust policy does not let the source credentials (" + c.Mode.String() + ") assume it, or the role-external-id does not match. Check the Principal and any sts:ExternalId and aws:RequestTag conditions, and that the policy allows sts:TagSession when session tags are sent (role-skip-session-tagging turns them off)."}
+		return Diagnosis{Advice: []string{"The role's trust policy does not let the source credentials (" + c.Mode.String() + ") assume it, or the role-external-id does not match. Check the Principal and any sts:ExternalId and aws:RequestTag conditions, and that the policy allows sts:TagSession when session tags are sent (role-skip-session-tagging turns them off)."}}
 	case code == "AccessDenied" && strings.Contains(msg, "assumerolewithwebidentity"):
-		return []string{
-			"The role's trust policy does not allow this workflow run. Check that it trusts the provider " +
-				strings.TrimPrefix(issuer, "https://") + " and that its conditions on token.actions.githubusercontent.com:aud and :sub match this run.",
-			"Common causes: a job with `environment:` gets sub repo:OWNER/REPO:environment:NAME instead of a ref-based sub; a tag push gets ref:refs/tags/...; sub matching is case-sensitive.",
-		}
+		return accessDenied(c, issuer)
 	case code == "RegionDisabledException":
-		return []string{fmt.Sprintf("STS is not active in %s for this account. Activate the region (IAM → Account settings → Security Token Service) or use another aws-region.", c.Region)}
+		return Diagnosis{Advice: []string{fmt.Sprintf("STS is not active in %s for this account. Activate the region (IAM → Account settings → Security Token Service) or use another aws-region.", c.Region)}}
 	case code == "ExpiredTokenException":
-		return []string{"STS saw an expired ID token. Each attempt requests a fresh one; a persistent failure points at the runner's clock."}
+		return Diagnosis{Advice: []string{"STS saw an expired ID token. Each attempt requests a fresh one; a persistent failure points at the runner's clock."}}
 	case code == "InvalidIdentityToken":
-		return []string{"STS rejected the ID token. Check that the provider URL in IAM is exactly " + issuer + " (lower case, no trailing slash)."}
+		return Diagnosis{Advice: []string{"STS rejected the ID token. Check that the provider URL in IAM is exactly " + issuer + " (lower case, no trailing slash)."}}
 	case code == "MalformedPolicyDocument" || code == "PackedPolicyTooLarge":
-		return []string{"Fix inline-session-policy / managed-session-policies: STS refused the session policy."}
+		return Diagnosis{Advice: []string{"Fix inline-session-policy / managed-session-policies: STS refused the session policy."}}
 	}
 
 	var ae *exchange.AttemptsError
 	if errors.As(err, &ae) && ae.Retryable {
-		return []string{fmt.Sprintf("This is a transient failure and it persisted for %d attempts. Raise retry-max-attempts, or check the network path (proxy, firewall, DNS) to GitHub and STS.", ae.Attempts)}
+		return Diagnosis{Advice: []string{fmt.Sprintf("This is a transient failure and it persisted for %d attempts. Raise retry-max-attempts, or check the network path (proxy, firewall, DNS) to GitHub and STS.", ae.Attempts)}}
 	}
-	return nil
+	return Diagnosis{}
+}
+
+// trustClaims are the claims trust policies are written against, in the
+// order they are printed.
+var trustClaims = []string{"iss", "aud", "sub", "repository", "repository_id", "repository_owner_id", "ref", "ref_type",
+	"environment", "event_name", "job_workflow_ref", "runner_environment"}
+
+// accessDenied explains a trust policy that refused this run: the claims it
+// was tested against, the condition that would match, the likeliest cause.
+func accessDenied(c Context, issuer string) Diagnosis {
+	d := Diagnosis{Advice: []string{"The role's trust policy does not allow this workflow run (the claims and the condition that would match are printed above)."}}
+	cl := c.Claims
+	if cl == nil {
+		d.Advice = append(d.Advice, "Check that the trust policy names the provider "+trust.ProviderOf(issuer)+" and that its conditions on :aud and :sub match this run.")
+		return d
+	}
+	d.Advice = append(d.Advice, "Likeliest cause: "+likeliestCause(cl, issuer))
+
+	values := map[string]string{
+		"iss": cl.Issuer, "aud": strings.Join(cl.Audience, ","), "sub": cl.Subject, "repository": cl.Repository,
+		"repository_id": cl.RepositoryID, "repository_owner_id": cl.RepositoryOwnerID, "ref": cl.Ref, "ref_type": cl.RefType,
+		"environment": cl.Environment, "event_name": cl.EventName, "job_workflow_ref": cl.JobWorkflowRef,
+		"runner_environment": cl.RunnerEnvironment,
+	}
+	d.Details = append(d.Details, "Claims of this run's ID token that trust policies test:")
+	for _, k := range trustClaims {
+		v := values[k]
+		if v == "" {
+			v = "(absent)"
+		}
+		d.Details = append(d.Details, fmt.Sprintf("  %-20s %s", k, v))
+	}
+	provider := trust.ProviderOf(issuer)
+	aud := "sts.amazonaws.com"
+	if len(cl.Audience) > 0 {
+		aud = cl.Audience[0]
+	}
+	cond, _ := json.MarshalIndent(map[string]any{"StringEquals": map[string]string{
+		provider + ":aud": aud,
+		provider + ":sub": cl.Subject,
+	}}, "  ", "  ")
+	d.Details = append(d.Details, "A trust policy Condition that matches exactly this run:")
+	d.Details = append(d.Details, strings.Split("  "+string(cond), "\n")...)
+	d.Details = append(d.Details, "Check a policy offline: aws-oidc-go trust-policy check POLICY.json --claims CLAIMS.json")
+	return d
+}
+
+// likeliestCause guesses why a trust policy written the usual way missed.
+func likeliestCause(cl *token.Claims, issuer string) string {
+	sub := cl.Subject
+	repoSeg, _, _ := strings.Cut(strings.TrimPrefix(sub, "repo:"), ":")
+	switch {
+	case issuer != GitHubIssuer && strings.HasPrefix(issuer, GitHubIssuer+"/"):
+		return fmt.Sprintf("the token comes from the enterprise-scoped issuer %s; the IAM provider and the policy's Principal must be for that issuer (oidc-provider/%s).", issuer, trust.ProviderOf(issuer))
+	case issuer != GitHubIssuer:
+		return fmt.Sprintf("the token comes from %s (GitHub Enterprise Server or a custom issuer); the IAM provider and the policy's Principal must be for that issuer (oidc-provider/%s).", issuer, trust.ProviderOf(issuer))
+	case !strings.HasPrefix(sub, "repo:"):
+		return fmt.Sprintf("this organisation or repository uses a customized subject template, so sub is %q rather than repo:OWNER/REPO:...; the policy must match that form.", sub)
+	case strings.Contains(repoSeg, "@"):
+		return fmt.Sprintf("this repository's sub uses the immutable form with ids (%q); a policy written as repo:OWNER/REPO:... does not match it.", sub)
+	case cl.Environment != "":
+		return fmt.Sprintf("the job uses environment %q, so sub is %q, not ref:%s; a policy written for a branch does not match jobs with an environment.", cl.Environment, sub, cl.Ref)
+	case cl.RefType == "tag":
+		return fmt.Sprintf("this run is for a tag, so sub is %q; a policy written for a branch (ref:refs/heads/...) does not match.", sub)
+	case strings.HasSuffix(sub, ":pull_request"):
+		return fmt.Sprintf("this is a pull request run, so sub is %q, not the branch's ref.", sub)
+	}
+	return fmt.Sprintf("the policy's :sub or :aud condition differs from this run's (%q, %q); matching is case-sensitive, so the owner and repository must be spelled exactly as GitHub does.", sub, strings.Join(cl.Audience, ","))
 }
 
 // NoTokenAdvice explains a step that got no ID token service.
@@ -94,6 +173,21 @@ func NoTokenAdvice() []string {
 		"Pull requests from forks and Dependabot runs never get an ID token; such runs need another way to authenticate (or none).",
 		"On a self-hosted runner with its own AWS credentials (instance profile), set force-skip-oidc: true to assume the role with those instead.",
 	}
+}
+
+// accountOf is the account of a role ARN, or a placeholder.
+func accountOf(roleARN string) string {
+	if parts := strings.Split(roleARN, ":"); len(parts) >= 5 && parts[4] != "" {
+		return parts[4]
+	}
+	return "<ACCOUNT_ID>"
+}
+
+func partitionOf(roleARN string) string {
+	if parts := strings.Split(roleARN, ":"); len(parts) >= 5 && parts[1] != "" {
+		return parts[1]
+	}
+	return "aws"
 }
 
 func orDefault(aud string) string {

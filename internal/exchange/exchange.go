@@ -235,7 +235,11 @@ func Describe(err error) string {
 	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
-		s += fmt.Sprintf(" (HTTP %d, request id %s)", re.HTTPStatusCode(), re.ServiceRequestID())
+		if id := re.ServiceRequestID(); id != "" {
+			s += fmt.Sprintf(" (HTTP %d, request id %s)", re.HTTPStatusCode(), id)
+		} else {
+			s += fmt.Sprintf(" (HTTP %d)", re.HTTPStatusCode())
+		}
 	}
 	return s
 }

@@ -108,3 +108,17 @@ func checkVar(v Var) error {
 func OneLine(s string) string {
 	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 }
+
+// Summary appends Markdown to the job summary (GITHUB_STEP_SUMMARY).
+func (f *Workflow) Summary(markdown string) error {
+	path := f.getenv("GITHUB_STEP_SUMMARY")
+	if path == "" {
+		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", ErrNoFile)
+	}
+	fh, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	_, werr := io.WriteString(fh, markdown)
+	return errors.Join(werr, fh.Close())
+}

@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/org/aws-oidc-go/internal/harness"
+)
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = Main(context.Background(), Process{Args: args, Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+func TestTrustPolicyGenerate(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runCLI("trust-policy", "--account-id", "123456789012", "--repository", "octo-org/octo-repo", "--branch", "main", "--create-provider-command")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want, _ := os.ReadFile(harness.Testdata("golden", "policy-branch.json"))
+	if out != string(want) {
+		t.Errorf("stdout differs from golden policy-branch.json:\n%s", out)
+	}
+	if !strings.Contains(errOut, "aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com --client-id-list sts.amazonaws.com") {
+		t.Errorf("stderr = %q", errOut)
+	}
+	code, _, errOut = runCLI("trust-policy", "--account-id", "123456789012", "--repository", "o/r", "--tag", "v1", "--job-workflow-ref", "o/p/.github/workflows/x.yml@refs/heads/main")
+	if code != ExitOK || !strings.Contains(errOut, "include_claim_keys[]=job_workflow_ref") {
+		t.Errorf("job-workflow-ref: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestTrustPolicyUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"trust-policy", "--account-id", "123456789012", "--repository", "o/r"},
+		{"trust-policy", "--account-id", "123456789012", "--repository", "o/r", "--branch", "a", "--tag", "b"},
+		{"trust-policy", "--account-id", "x", "--repository", "o/r", "--branch", "a"},
+		{"trust-policy", "--bogus"},
+		{"trust-policy", "check"},
+		{"trust-policy", "check", "missing.json", "--repository", "o/r", "--ref", "refs/heads/main"},
+	} {
+		code, _, errOut := runCLI(args...)
+		if code != ExitUsage || !strings.Contains(errOut, "Usage:") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
+
+func TestTrustPolicyCheckExitCodes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	policy := harness.Testdata("golden", "policy-branch.json")
+	claims := filepath.Join(dir, "claims.json")
+	os.WriteFile(claims, []byte(`{"iss":"https://token.actions.githubusercontent.com","aud":"sts.amazonaws.com","sub":"repo:octo-org/octo-repo:ref:refs/heads/main","repository":"octo-org/octo-repo"}`), 0o644)
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"Statement": "nope"`), 0o644)
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"trust-policy", "check", policy, "--claims", claims}, ExitOK, "ALLOWED by statement 0"},
+		{[]string{"trust-policy", "check", "--repository", "octo-org/octo-repo", "--ref", "refs/heads/main", policy}, ExitOK, "ALLOWED"},
+		{[]string{"trust-policy", "check", policy, "--repository", "octo-org/octo-repo", "--ref", "refs/heads/main", "--environment", "prod"}, ExitFailure, "DENIED"},
+		{[]string{"trust-policy", "check", policy, "--repository", "octo-org/octo-repo", "--ref", "refs/pull/1/merge", "--event-name", "pull_request"}, ExitFailure, `"repo:octo-org/octo-repo:pull_request"`},
+		{[]string{"trust-policy", "check", policy, "--repository", "octo-org/octo-repo", "--ref", "refs/heads/main", "--audience", "other"}, ExitFailure, "DENIED"},
+		{[]string{"trust-policy", "check", bad, "--claims", claims}, ExitUsage, ""},
+	}
+	for _, tc := range cases {
+		code, out, errOut := runCLI(tc.args...)
+		if code != tc.code || !strings.Contains(out, tc.want) {
+			t.Errorf("%v: exit %d (want %d)\n%s%s", tc.args[2:], code, tc.code, out, errOut)
+		}
+	}
+}
