@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test check lint demo bench fuzz clean
+.PHONY: all build test check lint demo bench fuzz clean image image-test cross
 
 all: build
 
@@ -47,3 +47,13 @@ fuzz:
 
 clean:
 	rm -rf $(BIN)
+
+## image: the action's image from the real Dockerfile, with a locally assembled builder
+IMAGE ?= aws-oidc-go:test
+image:
+	BUILDER=$$(scripts/docker-up | tail -n 1) && \
+	docker build --network host --build-arg BUILDER_IMAGE=$$BUILDER --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+
+## image-test: the container tests against that image
+image-test: image
+	AWS_OIDC_GO_IMAGE=$(IMAGE) $(GO) test ./internal/e2e -run 'TestImage' -count=1 -v

@@ -13,7 +13,8 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, cli.Process{Name: os.Args[0], Args: os.Args[1:], Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, Root: os.Geteuid() == 0})
+	exe, _ := os.Executable()
+	code := cli.Main(ctx, cli.Process{Name: os.Args[0], Executable: exe, Args: os.Args[1:], Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, Root: os.Geteuid() == 0})
 	stop()
 	os.Exit(code)
 }

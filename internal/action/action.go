@@ -62,7 +62,25 @@ type Env struct {
 	// MountInfo is the path of /proc/self/mountinfo, to map container paths
 	// to host paths. Empty: that file.
 	MountInfo string
+
+	// Format, when set, prints the credentials to Result instead of writing
+	// GITHUB_ENV / GITHUB_OUTPUT: "env" (shell exports), "json", or
+	// "credential-process" (the AWS credential_process JSON).
+	Format string
+	Result io.Writer
+	// NoMask turns ::add-mask:: off, for credential-process, whose stderr the
+	// AWS SDKs capture and may show.
+	NoMask bool
+	// Executable is this program's path, for refresh's credential_process.
+	Executable string
 }
+
+// Formats Env.Format accepts.
+const (
+	FormatEnv               = "env"
+	FormatJSON              = "json"
+	FormatCredentialProcess = "credential-process"
+)
 
 // TimeoutError is the whole run exceeding action-timeout-s.
 type TimeoutError struct{ After time.Duration }
@@ -87,6 +105,9 @@ func (f *Failure) Unwrap() error { return f.Err }
 // other failures as *Failure.
 func Run(ctx context.Context, env Env) error {
 	wf := export.New(env.Stdout, env.Getenv)
+	if env.NoMask {
+		wf.DisableMasks()
+	}
 	in := config.FromEnv(env.Getenv)
 	// Secrets are masked before anything else can print them, even a
 	// validation error.
@@ -104,6 +125,9 @@ func Run(ctx context.Context, env Env) error {
 	}
 	for _, w := range cfg.Warnings {
 		wf.Actions().Warningf("%s", w)
+	}
+	if env.Format == "" && env.Getenv("GITHUB_ENV") == "" {
+		return errors.New("GITHUB_ENV is not set, so there is nowhere to export the credentials: outside GitHub Actions use --format env or --format json (or credential-process)")
 	}
 	if cfg.ActionTimeout > 0 {
 		var cancel context.CancelFunc

@@ -30,6 +30,9 @@ var CredentialVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS
 // outputs, then the environment, each file in one append.
 func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 	cfg := r.cfg
+	if r.env.Format != "" {
+		return r.printResult(c, id)
+	}
 	outputs := []export.Var{
 		{Name: "aws-account-id", Value: id.Account},
 		{Name: "authenticated-arn", Value: id.ARN},
@@ -62,22 +65,40 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 		if err != nil {
 			return err
 		}
-		written, werr := profile.Write(files, profile.Entry{
+		entry := profile.Entry{
 			Name: cfg.Profile, Region: cfg.Region,
 			AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
-		}, cfg.OverwriteProfile, r.owner())
-		state.Profiles = written
+		}
+		if cfg.Refresh {
+			exe, written, err := r.refreshExecutable(files, hostFiles)
+			state.Profiles = append(state.Profiles, written...)
+			if err != nil {
+				return errors.Join(err, r.saveState(state))
+			}
+			entry = profile.Entry{Name: cfg.Profile, Region: cfg.Region, CredentialProcess: r.credentialProcess(exe)}
+		}
+		written, werr := profile.Write(files, entry, cfg.OverwriteProfile, r.owner())
+		state.Profiles = append(state.Profiles, written...)
 		if werr != nil {
 			return errors.Join(werr, r.saveState(state))
 		}
-		r.logf("Wrote profile %s to %s and %s", cfg.Profile, hostFiles.Credentials, hostFiles.Config)
-		if hostFiles != files || r.env.Getenv("AWS_SHARED_CREDENTIALS_FILE") != "" {
-			env = append(env,
-				export.Var{Name: "AWS_SHARED_CREDENTIALS_FILE", Value: hostFiles.Credentials},
-				export.Var{Name: "AWS_CONFIG_FILE", Value: hostFiles.Config},
-			)
+		if cfg.Refresh {
+			r.logf("Wrote profile %s to %s; its credential_process renews the credentials with a fresh ID token whenever they near expiry", cfg.Profile, hostFiles.Config)
+			// Credentials in the environment would win over the profile and never renew.
+			for _, n := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+				env = append(env, export.Var{Name: n})
+			}
+			env = append(env, export.Var{Name: "AWS_CONFIG_FILE", Value: hostFiles.Config}, export.Var{Name: "AWS_SDK_LOAD_CONFIG", Value: "1"})
+		} else {
+			r.logf("Wrote profile %s to %s and %s", cfg.Profile, hostFiles.Credentials, hostFiles.Config)
+			if hostFiles != files || r.env.Getenv("AWS_SHARED_CREDENTIALS_FILE") != "" {
+				env = append(env,
+					export.Var{Name: "AWS_SHARED_CREDENTIALS_FILE", Value: hostFiles.Credentials},
+					export.Var{Name: "AWS_CONFIG_FILE", Value: hostFiles.Config},
+				)
+			}
 		}
-		if cfg.OutputEnvCredentials {
+		if cfg.OutputEnvCredentials || cfg.Refresh {
 			env = append(env, export.Var{Name: "AWS_PROFILE", Value: cfg.Profile})
 		}
 	} else if cfg.OutputEnvCredentials {

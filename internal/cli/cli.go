@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -30,18 +31,26 @@ const (
 
 // Process is what the command takes from the operating system.
 type Process struct {
-	Name   string   // argv[0]; "aws-oidc-go-post" runs the post step
-	Args   []string // without the program name
-	Root   bool     // running as root
-	Getenv func(string) string
-	Stdout io.Writer
-	Stderr io.Writer
+	Name       string   // argv[0]; "aws-oidc-go-post" runs the post step
+	Executable string   // this program's absolute path
+	Args       []string // without the program name
+	Root       bool     // running as root
+	Getenv     func(string) string
+	Stdout     io.Writer
+	Stderr     io.Writer
 }
 
 const usage = `aws-oidc-go — trade a GitHub Actions OIDC token for short-lived AWS credentials.
 
 Usage:
   aws-oidc-go            run as the GitHub Action's main step (inputs from INPUT_* variables)
+  aws-oidc-go --role-to-assume ARN --aws-region R [--INPUT-NAME VALUE ...] [--format env|json]
+                         the same from the command line (runners without Docker): every input
+                         is a flag of the same name; inside Actions it writes GITHUB_ENV like
+                         the action, --format prints the credentials to stdout instead
+  aws-oidc-go credential-process --role-to-assume ARN --aws-region R [...]
+                         print AWS credential_process JSON, asking GitHub for a fresh token
+                         each time (what refresh: true puts in an AWS profile)
   aws-oidc-go post       the post step: blank the exported variables, remove written profiles
                          (state from STATE_cleanup; skipped with AWS_SKIP_CLEANUP_STEP=true)
   aws-oidc-go trust-policy ...        print a least-privilege trust policy for a repository
@@ -49,6 +58,14 @@ Usage:
                          (aws-oidc-go trust-policy --help for both)
   aws-oidc-go --version  print the version
   aws-oidc-go --help     print this help
+
+Examples:
+  # a run: step on a macOS, Windows or Kubernetes runner
+  aws-oidc-go --role-to-assume arn:aws:iam::123456789012:role/deploy --aws-region eu-west-1
+  # credentials into this shell only
+  eval "$(aws-oidc-go --role-to-assume arn:aws:iam::123456789012:role/deploy --aws-region eu-west-1 --format env)"
+  # credentials that renew themselves in long jobs
+  aws-oidc-go --role-to-assume arn:aws:iam::123456789012:role/deploy --aws-region eu-west-1 --refresh
 
 As an action:
   permissions: { id-token: write, contents: read }
@@ -62,7 +79,7 @@ As an action:
 
 // Main runs the command and returns the process exit code.
 func Main(ctx context.Context, p Process) int {
-	env := action.Env{Getenv: p.Getenv, Stdout: p.Stdout, Root: p.Root}
+	env := action.Env{Getenv: p.Getenv, Stdout: p.Stdout, Root: p.Root, Executable: p.Executable}
 	if filepath.Base(p.Name) == PostName {
 		p.Args = append([]string{"post"}, p.Args...)
 	}
@@ -73,6 +90,8 @@ func Main(ctx context.Context, p Process) int {
 			return ExitOK
 		case "trust-policy":
 			return trustPolicy(p, p.Args[1:])
+		case "credential-process":
+			return credentialProcess(ctx, p, env, p.Args[1:])
 		case "--version", "-version", "version":
 			fmt.Fprintf(p.Stdout, "aws-oidc-go %s\n", version.String())
 			return ExitOK
@@ -80,16 +99,63 @@ func Main(ctx context.Context, p Process) int {
 			fmt.Fprint(p.Stdout, usage)
 			return ExitOK
 		default:
-			fmt.Fprintf(p.Stderr, "aws-oidc-go: unknown argument %q\n\n%s", p.Args[0], usage)
-			return ExitUsage
+			if !strings.HasPrefix(p.Args[0], "-") {
+				fmt.Fprintf(p.Stderr, "aws-oidc-go: unknown command %q\n\n%s", p.Args[0], usage)
+				return ExitUsage
+			}
+			var format string
+			values, err := parseInputs("aws-oidc-go", p.Args, func(fs *flag.FlagSet) {
+				fs.StringVar(&format, "format", "", "")
+			})
+			if err != nil {
+				fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n\n%s", err, usage)
+				return ExitUsage
+			}
+			switch format {
+			case "", action.FormatEnv, action.FormatJSON:
+			default:
+				fmt.Fprintf(p.Stderr, "aws-oidc-go: --format %q: want env or json\n", format)
+				return ExitUsage
+			}
+			env.Getenv = overlay(values, p.Getenv)
+			if format != "" {
+				// stdout carries only the credentials; the log goes to stderr.
+				env.Format, env.Result, env.Stdout = format, p.Stdout, p.Stderr
+			}
+			return runMain(ctx, env, env.Stdout)
 		}
 	}
-	err := action.Run(ctx, env)
-	if err == nil {
-		return ExitOK
+	return runMain(ctx, env, p.Stdout)
+}
+
+func runMain(ctx context.Context, env action.Env, log io.Writer) int {
+	if err := action.Run(ctx, env); err != nil {
+		Report(log, err, randomToken)
+		return ExitFailure
 	}
-	Report(p.Stdout, err, randomToken)
-	return ExitFailure
+	return ExitOK
+}
+
+// credentialProcess prints the credential_process JSON on stdout and
+// nothing else there; errors go to stderr, where the SDKs show them.
+func credentialProcess(ctx context.Context, p Process, env action.Env, args []string) int {
+	values, err := parseInputs("credential-process", args, nil)
+	if err != nil {
+		fmt.Fprintf(p.Stderr, "aws-oidc-go credential-process: %v\n", err)
+		return ExitUsage
+	}
+	env.Getenv = overlay(values, p.Getenv)
+	env.Format, env.Result, env.Stdout, env.NoMask = action.FormatCredentialProcess, p.Stdout, io.Discard, true
+	if err := action.Run(ctx, env); err != nil {
+		msg := err.Error()
+		var f *action.Failure
+		if errors.As(err, &f) && len(f.Advice) > 0 {
+			msg += "\n" + strings.Join(f.Advice, "\n")
+		}
+		fmt.Fprintf(p.Stderr, "aws-oidc-go credential-process: %s\n", msg)
+		return ExitFailure
+	}
+	return ExitOK
 }
 
 // Report prints err as ::error:: annotations: one per input problem, or one

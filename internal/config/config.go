@@ -66,6 +66,7 @@ const (
 	InNoProxy                = "no-proxy"
 	InAWSProfile             = "aws-profile"
 	InOverwriteAWSProfile    = "overwrite-aws-profile"
+	InRefresh                = "refresh"
 )
 
 // Inputs lists every input name, in the order action.yml declares them.
@@ -77,8 +78,21 @@ var Inputs = []string{
 	InAWSAccessKeyID, InAWSSecretAccessKey, InAWSSessionToken, InRoleChaining, InWebIdentityTokenFile,
 	InRoleExternalID, InRoleSkipSessionTagging, InCustomTags, InTransitiveTagKeys,
 	InUseExistingCredentials, InForceSkipOIDC, InSpecialCharsWorkaround, InHTTPProxy, InNoProxy,
-	InAWSProfile, InOverwriteAWSProfile,
+	InAWSProfile, InOverwriteAWSProfile, InRefresh,
 }
+
+// Booleans are the inputs that take true/false.
+var Booleans = map[string]bool{
+	InOutputCredentials: true, InOutputEnvCredentials: true, InMaskAWSAccountID: true, InUnsetCurrentCredentials: true,
+	InDisableRetry: true, InRoleChaining: true, InRoleSkipSessionTagging: true, InUseExistingCredentials: true,
+	InForceSkipOIDC: true, InSpecialCharsWorkaround: true, InOverwriteAWSProfile: true, InRefresh: true,
+}
+
+// Multiline inputs hold one item per line.
+var Multiline = map[string]bool{InManagedSessionPolicies: true, InTransitiveTagKeys: true}
+
+// DefaultRefreshProfile names the profile refresh writes without aws-profile.
+const DefaultRefreshProfile = "aws-oidc-go"
 
 // Secret inputs are masked before anything else runs and never quoted in errors.
 var Secret = map[string]bool{InAWSAccessKeyID: true, InAWSSecretAccessKey: true, InAWSSessionToken: true}
@@ -87,7 +101,9 @@ var Secret = map[string]bool{InAWSAccessKeyID: true, InAWSSecretAccessKey: true,
 // of the same name: AWS_ACCESS_KEY_ID & co. in the environment are usually an
 // earlier step's export, and reading them as static-key inputs would silently
 // switch a second OIDC step to key mode.
-var noEnvFallback = map[string]bool{InAWSAccessKeyID: true, InAWSSecretAccessKey: true, InAWSSessionToken: true}
+// AWS_PROFILE is excluded for the same reason: an earlier step's profile
+// would silently turn the next step into profile mode.
+var noEnvFallback = map[string]bool{InAWSAccessKeyID: true, InAWSSecretAccessKey: true, InAWSSessionToken: true, InAWSProfile: true}
 
 // multiline inputs may legitimately span lines; every other input is one line.
 var multiline = map[string]bool{InInlineSessionPolicy: true, InManagedSessionPolicies: true, InCustomTags: true, InTransitiveTagKeys: true}
@@ -139,6 +155,9 @@ type Config struct {
 
 	Profile          string // aws-profile, or empty
 	OverwriteProfile bool
+	// Refresh writes a profile whose credential_process runs this tool, so
+	// SDKs renew credentials themselves in long jobs.
+	Refresh bool
 
 	// Warnings are accepted inputs that will not do what the user may think.
 	Warnings []string
@@ -284,6 +303,15 @@ func Load(in Lookup) (*Config, error) {
 		p.fail(InAWSProfile, fmt.Sprintf("%q is not a usable profile name", c.Profile), "1 to 64 characters without spaces, brackets, # or ;")
 	}
 	c.OverwriteProfile = p.boolean(InOverwriteAWSProfile, false)
+	c.Refresh = p.boolean(InRefresh, false)
+	if c.Refresh {
+		if c.Mode != ModeOIDC && c.Mode != ModeTokenFile {
+			p.fail(InRefresh, fmt.Sprintf("cannot renew credentials obtained with %s", c.Mode), "refresh with GitHub OIDC or web-identity-token-file, which can fetch a new token at any time")
+		}
+		if c.Profile == "" {
+			c.Profile = DefaultRefreshProfile
+		}
+	}
 	c.OutputCredentials = p.boolean(InOutputCredentials, false)
 	c.OutputEnvCredentials = p.boolean(InOutputEnvCredentials, c.Profile == "")
 	c.MaskAccountID = p.boolean(InMaskAWSAccountID, false)

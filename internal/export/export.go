@@ -25,10 +25,14 @@ type Var struct {
 // Workflow writes workflow commands to the log and file commands to the
 // files the runner names in the environment.
 type Workflow struct {
-	gha    *githubactions.Action
-	getenv func(string) string
-	masked map[string]bool
+	gha     *githubactions.Action
+	getenv  func(string) string
+	masked  map[string]bool
+	noMasks bool
 }
+
+// DisableMasks makes Mask a no-op, for output that no runner reads.
+func (f *Workflow) DisableMasks() { f.noMasks = true }
 
 // New returns a Workflow writing commands to w and finding file-command
 // paths with getenv.
@@ -46,6 +50,9 @@ func (f *Workflow) Actions() *githubactions.Action { return f.gha }
 // Mask tells the runner to hide each non-empty value from the log from now
 // on. Multi-line values are masked line by line, as the runner matches lines.
 func (f *Workflow) Mask(values ...string) {
+	if f.noMasks {
+		return
+	}
 	for _, v := range values {
 		for _, line := range strings.Split(v, "\n") {
 			line = strings.TrimRight(line, "\r")

@@ -21,6 +21,9 @@ type Entry struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	SessionToken    string
+	// CredentialProcess, when set, replaces the keys: the config section
+	// gets credential_process and the credentials file is not touched.
+	CredentialProcess string
 }
 
 // Files are the two files the AWS SDKs and CLI read.
@@ -74,6 +77,10 @@ func Write(f Files, e Entry, overwrite bool, owner *Owner) ([]Written, error) {
 		{path: f.Credentials, section: credSection, keys: [][2]string{
 			{"aws_access_key_id", e.AccessKeyID}, {"aws_secret_access_key", e.SecretAccessKey}, {"aws_session_token", e.SessionToken}}},
 		{path: f.Config, section: cfgSection, keys: [][2]string{{"region", e.Region}}},
+	}
+	if e.CredentialProcess != "" {
+		plans = []*plan{{path: f.Config, section: cfgSection, keys: [][2]string{
+			{"region", e.Region}, {"credential_process", e.CredentialProcess}}}}
 	}
 	for _, p := range plans {
 		file, created, err := load(p.path)

@@ -1,0 +1,206 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/org/aws-oidc-go/internal/harness"
+)
+
+// cliEnv is a run: step's environment on a runner without Docker.
+func cliEnv(t *testing.T, gh *harness.TokenService, stsURL string, inActions bool) []string {
+	home := t.TempDir()
+	env := []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home,
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=" + stsURL,
+		"ACTIONS_ID_TOKEN_REQUEST_URL=" + gh.RequestURL, "ACTIONS_ID_TOKEN_REQUEST_TOKEN=" + gh.RequestToken,
+	}
+	if inActions {
+		env = append(env, "GITHUB_ACTIONS=true", "GITHUB_ENV="+filepath.Join(home, "set_env"), "GITHUB_OUTPUT="+filepath.Join(home, "set_output"))
+	}
+	return env
+}
+
+func runCLI(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = env
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+func TestCLIFormatEnvThenAWSCLI(t *testing.T) {
+	t.Parallel()
+	moto := harness.SharedMoto(t)
+	gh := harness.NewTokenService()
+	defer gh.Close()
+	env := cliEnv(t, gh, moto.URL, false)
+	stdout, stderr, code := runCLI(t, env, "--role-to-assume", "arn:aws:iam::123456789012:role/deploy", "--aws-region", "eu-west-1",
+		"--role-session-name", "cli", "--format", "env")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, harness.Redact(stderr))
+	}
+	if !strings.HasPrefix(stdout, "export AWS_ACCESS_KEY_ID=") || strings.Contains(stdout, "::") {
+		t.Errorf("stdout is not pure shell exports:\n%s", harness.Redact(stderr+stdout))
+	}
+	// eval it in a shell and run the AWS CLI there, as a run: step would.
+	script := `eval "$STDOUT" && aws sts get-caller-identity --query Arn --output text`
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Env = append(env, "STDOUT="+stdout)
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "arn:aws:sts::123456789012:assumed-role/deploy/cli" {
+		t.Errorf("after eval: %v %s", err, out)
+	}
+	for _, m := range harness.Masks(stderr) {
+		_ = m // masks went to stderr, where the runner reads commands too
+	}
+	if len(harness.Masks(stderr)) < 3 {
+		t.Errorf("expected the JWT and credentials masked on stderr")
+	}
+	leakCheck(t, gh, stderr)
+}
+
+func TestCLIFormatJSONAndInActions(t *testing.T) {
+	t.Parallel()
+	moto := harness.SharedMoto(t)
+	gh := harness.NewTokenService()
+	defer gh.Close()
+	env := cliEnv(t, gh, moto.URL, false)
+	stdout, stderr, code := runCLI(t, env, "--role-to-assume=arn:aws:iam::123456789012:role/deploy", "--aws-region=eu-west-1", "--format=json", "--mask-aws-account-id")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, harness.Redact(stderr))
+	}
+	var res struct{ AccessKeyId, SecretAccessKey, SessionToken, Expiration, Region, AccountId, Arn string }
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil || res.AccessKeyId == "" || res.AccountId != "123456789012" || res.Region != "eu-west-1" {
+		t.Errorf("json = %+v, %v", res, err)
+	}
+	if _, err := time.Parse(time.RFC3339, res.Expiration); err != nil {
+		t.Errorf("Expiration %q: %v", res.Expiration, err)
+	}
+
+	// Inside Actions, without --format, it writes GITHUB_ENV like the container.
+	env = cliEnv(t, gh, moto.URL, true)
+	stdout, stderr, code = runCLI(t, env, "--role-to-assume", "arn:aws:iam::123456789012:role/deploy", "--aws-region", "eu-west-1")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, harness.Redact(stdout+stderr))
+	}
+	var envFile string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GITHUB_ENV="); ok {
+			envFile = v
+		}
+	}
+	b, _ := os.ReadFile(envFile)
+	vars, err := ParseFileCommand(string(b))
+	if err != nil || vars["AWS_SESSION_TOKEN"] == "" {
+		t.Errorf("GITHUB_ENV: %v, %v", keys(vars), err)
+	}
+
+	// Outside Actions without --format there is nowhere to put them.
+	_, _, code = runCLI(t, cliEnv(t, gh, moto.URL, false), "--role-to-assume", "arn:aws:iam::123456789012:role/deploy", "--aws-region", "eu-west-1")
+	if code != 1 {
+		t.Errorf("outside Actions without --format: exit %d, want 1", code)
+	}
+	// Bad flags are usage errors.
+	if _, errOut, code := runCLI(t, env, "--no-such-input", "x"); code != 2 || !strings.Contains(errOut, "flag provided but not defined") {
+		t.Errorf("unknown flag: exit %d, %q", code, errOut)
+	}
+}
+
+func TestCredentialProcess(t *testing.T) {
+	t.Parallel()
+	moto := harness.SharedMoto(t)
+	gh := harness.NewTokenService()
+	defer gh.Close()
+	env := cliEnv(t, gh, moto.URL, true)
+	stdout, stderr, code := runCLI(t, env, "credential-process", "--role-to-assume", "arn:aws:iam::123456789012:role/deploy", "--aws-region", "eu-west-1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var cp map[string]any
+	if err := json.Unmarshal([]byte(stdout), &cp); err != nil {
+		t.Fatalf("stdout is not JSON: %v", err)
+	}
+	if cp["Version"] != float64(1) || cp["AccessKeyId"] == "" || cp["SecretAccessKey"] == "" || cp["SessionToken"] == "" {
+		t.Errorf("credential_process JSON lacks fields: %v", keys(toStrings(cp)))
+	}
+	if _, err := time.Parse(time.RFC3339, cp["Expiration"].(string)); err != nil {
+		t.Errorf("Expiration: %v", err)
+	}
+	if strings.Contains(stderr, "::add-mask::") || stderr != "" {
+		t.Errorf("credential-process wrote to stderr: %q", harness.Redact(stderr))
+	}
+	// Failures go to stderr with the reason, exit 1, nothing on stdout.
+	stdout, stderr, code = runCLI(t, env, "credential-process", "--role-to-assume", "deploy", "--aws-region", "eu-west-1")
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "bare role name") {
+		t.Errorf("bad input: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestRefreshProfileWithAWSCLI is the long-job feature: the profile's
+// credential_process runs this binary, which asks GitHub for a fresh token.
+func TestRefreshProfileWithAWSCLI(t *testing.T) {
+	t.Parallel()
+	moto := harness.SharedMoto(t)
+	gh := harness.NewTokenService()
+	defer gh.Close()
+	env := cliEnv(t, gh, moto.URL, true)
+	_, stderr, code := runCLI(t, env, "--role-to-assume", "arn:aws:iam::123456789012:role/deploy", "--aws-region", "eu-west-1",
+		"--refresh", "--role-session-name", "renewing")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, harness.Redact(stderr))
+	}
+	var envFile string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GITHUB_ENV="); ok {
+			envFile = v
+		}
+	}
+	b, _ := os.ReadFile(envFile)
+	vars, _ := ParseFileCommand(string(b))
+	if vars["AWS_PROFILE"] != "aws-oidc-go" || vars["AWS_ACCESS_KEY_ID"] != "" {
+		t.Fatalf("exports: AWS_PROFILE=%q, key id set=%v", vars["AWS_PROFILE"], vars["AWS_ACCESS_KEY_ID"] != "")
+	}
+	cfgFile := vars["AWS_CONFIG_FILE"]
+	cfg, _ := os.ReadFile(cfgFile)
+	if !strings.Contains(string(cfg), "credential_process = "+binary+" credential-process --role-to-assume arn:aws:iam::123456789012:role/deploy") {
+		t.Errorf("config file:\n%s", cfg)
+	}
+	before := len(gh.Requests())
+
+	// The next step: the AWS CLI resolves credentials through the profile.
+	next := append([]string{}, env...)
+	for k, v := range vars {
+		next = append(next, k+"="+v)
+	}
+	cmd := exec.Command("aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text")
+	cmd.Env = next
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "arn:aws:sts::123456789012:assumed-role/deploy/renewing" {
+		t.Fatalf("aws with the refresh profile: %v\n%s", err, out)
+	}
+	if after := len(gh.Requests()); after != before+1 {
+		t.Errorf("token requests %d → %d; credential_process must ask GitHub for a fresh token", before, after)
+	}
+}
+
+func toStrings(m map[string]any) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[k], _ = v.(string)
+	}
+	return out
+}
