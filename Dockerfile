@@ -4,8 +4,12 @@
 # BUILDER_IMAGE is pinned by digest; override it to build offline or with a
 # mirror:  docker build --build-arg BUILDER_IMAGE=local/go-builder .
 ARG BUILDER_IMAGE=golang:1.26-bookworm@sha256:a688600ca24f8a4d3ca77f95b0dd40704a9fc787c826660eb7ba0b641b8b175d
+# BuildKit sets BUILDPLATFORM itself; the default serves the classic builder.
+ARG BUILDPLATFORM=linux/amd64
 
-FROM ${BUILDER_IMAGE} AS build
+# The builder runs natively and cross-compiles for TARGETOS/TARGETARCH, so a
+# multi-arch build (linux/amd64, linux/arm64) needs no emulation.
+FROM --platform=${BUILDPLATFORM} ${BUILDER_IMAGE} AS build
 ARG TARGETOS=linux
 ARG TARGETARCH=amd64
 ARG VERSION=dev

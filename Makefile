@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test check lint demo bench fuzz clean image image-test cross
+.PHONY: all build test check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows
 
 all: build
 
@@ -57,3 +57,20 @@ image:
 ## image-test: the container tests against that image
 image-test: image
 	AWS_OIDC_GO_IMAGE=$(IMAGE) $(GO) test ./internal/e2e -run 'TestImage' -count=1 -v
+
+## cross: the CLI for every release platform (what GoReleaser builds)
+cross:
+	@for p in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64; do \
+	  os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+	  echo "build $$os/$$arch"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/aws-oidc-go-$$os-$$arch$$ext . || exit 1; \
+	done
+
+## lint-workflows: actionlint on .github/workflows (needs a .git directory)
+lint-workflows:
+	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
+## image-arm64: the same Dockerfile cross-built for linux/arm64 (checked, not run)
+image-arm64:
+	BUILDER=$$(scripts/docker-up | tail -n 1) && \
+	docker build --network host --build-arg BUILDER_IMAGE=$$BUILDER --build-arg TARGETARCH=arm64 --build-arg VERSION=$(VERSION) -t $(IMAGE)-arm64 .

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"debug/elf"
 	"context"
 	"errors"
 	"os"
@@ -128,6 +129,32 @@ func TestImage(t *testing.T) {
 		}
 		if v := imageVersion(t, img); v == "" || v == "dev" {
 			t.Errorf("the image's version %q is not stamped", v)
+		}
+	})
+
+	t.Run("arm64 build", func(t *testing.T) {
+		t.Parallel()
+		arm := os.Getenv("AWS_OIDC_GO_IMAGE_ARM64")
+		if arm == "" {
+			harness.Require(t, errors.New("AWS_OIDC_GO_IMAGE_ARM64 is not set (build it with `make image-arm64`)"))
+		}
+		out, err := exec.Command("docker", "create", arm).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := strings.TrimSpace(string(out))
+		defer exec.Command("docker", "rm", id).Run()
+		dst := filepath.Join(t.TempDir(), "aws-oidc-go")
+		if out, err := exec.Command("docker", "cp", id+":/aws-oidc-go", dst).CombinedOutput(); err != nil {
+			t.Fatalf("docker cp: %v %s", err, out)
+		}
+		f, err := elf.Open(dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if f.Machine != elf.EM_AARCH64 {
+			t.Errorf("the arm64 image holds a %v binary", f.Machine)
 		}
 	})
 
