@@ -2,8 +2,8 @@ package e2e
 
 import (
 	"bytes"
-	"debug/elf"
 	"context"
+	"debug/elf"
 	"errors"
 	"os"
 	"os/exec"
