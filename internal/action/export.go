@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/exchange"
@@ -190,11 +189,7 @@ func (r *run) owner() *profile.Owner {
 	if err != nil {
 		return nil
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok || st.Uid == 0 {
-		return nil
-	}
-	return &profile.Owner{UID: int(st.Uid), GID: int(st.Gid)}
+	return ownerOf(fi)
 }
 
 func dirExists(p string) bool {
