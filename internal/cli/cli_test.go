@@ -44,8 +44,12 @@ func TestMainUsage(t *testing.T) {
 	if code := Main(context.Background(), Process{Args: []string{"--nope"}, Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errOut}); code != ExitUsage {
 		t.Errorf("exit = %d, want %d", code, ExitUsage)
 	}
-	if !strings.Contains(errOut.String(), `unknown argument "--nope"`) {
+	if !strings.Contains(errOut.String(), "flag provided but not defined: -nope") {
 		t.Errorf("stderr = %q", errOut.String())
+	}
+	errOut.Reset()
+	if code := Main(context.Background(), Process{Args: []string{"nope"}, Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errOut}); code != ExitUsage || !strings.Contains(errOut.String(), `unknown command "nope"`) {
+		t.Errorf("unknown command: exit %d, %q", code, errOut.String())
 	}
 	out.Reset()
 	if code := Main(context.Background(), Process{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errOut}); code != ExitFailure {

@@ -173,6 +173,10 @@ func trustPolicyCheck(p Process, args []string) int {
 }
 
 func usageError(p Process, err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(p.Stdout, trustPolicyUsage)
+		return ExitOK
+	}
 	fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n\n%s", err, trustPolicyUsage)
 	return ExitUsage
 }

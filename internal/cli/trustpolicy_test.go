@@ -80,3 +80,13 @@ func TestTrustPolicyCheckExitCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustPolicyHelp(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"trust-policy", "--help"}, {"trust-policy", "check", "-h"}} {
+		code, out, _ := runCLI(args...)
+		if code != ExitOK || !strings.Contains(out, "aws-oidc-go trust-policy check POLICY.json") {
+			t.Errorf("%v: exit %d, %q", args, code, out)
+		}
+	}
+}
