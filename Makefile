@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows
+.PHONY: all build test check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix
 
 all: build
 
@@ -32,10 +32,20 @@ check:
 demo:
 	$(GO) run ./internal/demo
 
-## bench: whole-process latency / RSS / size figures, then micro-benchmarks
+## bench: whole-process latency, RSS, time to fail, cold start, sizes and a
+## 200-run load test as a table; COMPARE='node dist/index.js' runs another
+## action in the same loop and prints ratios. Then the micro-benchmarks.
+RUNS ?= 200
+COMPARE ?=
 bench:
-	$(GO) test ./internal/e2e -run '^$$' -bench . -benchtime 200x
-	$(GO) test ./internal/config ./internal/token ./internal/export -run '^$$' -bench . -benchmem
+	$(GO) run ./internal/bench -runs $(RUNS) -load 200 -image "$${AWS_OIDC_GO_IMAGE:-}" -compare "$(COMPARE)"
+	$(GO) test ./internal/config ./internal/token ./internal/export ./internal/trust -run '^$$' -bench . -benchmem
+
+## fault-matrix: the fault matrix as a table
+fault-matrix:
+	@$(GO) test ./internal/action -run '^TestFaultMatrix$$' -count=1 -v > /tmp/aws-oidc-go-fault-matrix.log; \
+	  rc=$$?; grep -A40 'where  fault' /tmp/aws-oidc-go-fault-matrix.log | sed -e '/^---/,$$d' -e 's/^        //'; \
+	  grep -E '^(--- FAIL|FAIL|ok)' /tmp/aws-oidc-go-fault-matrix.log; exit $$rc
 
 ## fuzz: each fuzz target for a bounded time (FUZZTIME, default 20s)
 FUZZTIME ?= 20s

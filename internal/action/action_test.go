@@ -17,6 +17,7 @@ import (
 	"github.com/org/aws-oidc-go/internal/action"
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/exchange"
+	"github.com/org/aws-oidc-go/internal/export"
 	"github.com/org/aws-oidc-go/internal/harness"
 	"github.com/org/aws-oidc-go/internal/token"
 )
@@ -114,28 +115,26 @@ func (w *world) assertNothingExported() {
 	}
 }
 
-// assertNoLeaks checks that no issued token, request token or credential
-// appears in the log outside ::add-mask:: lines.
-func (w *world) assertNoLeaks(extra ...string) {
+// assertNoLeaks scans everything the step left — the log, GITHUB_ENV,
+// GITHUB_OUTPUT, GITHUB_STATE and the step summary — for the request token
+// and every issued JWT (allowed nowhere), and for the secret key and
+// session token (allowed only in GITHUB_ENV and GITHUB_OUTPUT), outside
+// ::add-mask:: lines. creds adds credentials the test knows of.
+func (w *world) assertNoLeaks(creds ...string) {
 	w.t.Helper()
-	secrets := append([]string{w.gh.RequestToken}, w.gh.Issued()...)
-	secrets = append(secrets, extra...)
-	AssertNoLeaks(w.t, w.stdout.String(), secrets)
-}
-
-// AssertNoLeaks fails t if any secret occurs in text outside ::add-mask:: lines.
-func AssertNoLeaks(t *testing.T, text string, secrets []string) {
-	t.Helper()
-	for _, line := range strings.Split(text, "\n") {
-		if strings.HasPrefix(line, "::add-mask::") {
-			continue
-		}
-		for _, s := range secrets {
-			if s != "" && strings.Contains(line, s) {
-				t.Errorf("secret of length %d leaked in log line starting %.20q", len(s), line)
-			}
-		}
+	read := func(env string) string {
+		b, _ := os.ReadFile(w.env[env])
+		return string(b)
 	}
+	env := w.vars("set_env")
+	creds = append(creds, env["AWS_SECRET_ACCESS_KEY"], env["AWS_SESSION_TOKEN"])
+	harness.AssertNoLeaks(w.t, []harness.Output{
+		{Name: "log", Text: w.stdout.String()},
+		{Name: "GITHUB_ENV", Text: read("GITHUB_ENV"), CredentialsAllowed: true},
+		{Name: "GITHUB_OUTPUT", Text: read("GITHUB_OUTPUT"), CredentialsAllowed: true},
+		{Name: "GITHUB_STATE", Text: read("GITHUB_STATE")},
+		{Name: "GITHUB_STEP_SUMMARY", Text: read("GITHUB_STEP_SUMMARY")},
+	}, append([]string{w.gh.RequestToken}, w.gh.Issued()...), creds)
 }
 
 func TestRunExchangesTokenForCredentials(t *testing.T) {
@@ -341,54 +340,87 @@ func TestRunWithoutIDTokenPermission(t *testing.T) {
 	w.assertNothingExported()
 }
 
-// TestRunFaults drives the error paths through the fault-injecting proxy
-// (STS) and the token service's own faults.
-func TestRunFaults(t *testing.T) {
+// TestFaultMatrix drives faults at the token service and at STS through
+// the fault-injecting proxy in front of moto. Each row states the expected
+// outcome — recovered within N attempts, or failed within T with a given
+// message — and every failure must leave nothing exported. The matrix is
+// printed as a table (go test -v -run TestFaultMatrix).
+func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name       string
-		sts        map[int]harness.Fault // by AssumeRoleWithWebIdentity/GetCallerIdentity request number
-		stsAlways  *harness.Fault
-		tokenFault map[int]harness.Fault
-		attempts   string
-		wantErr    string // "" = success
-		wantSTS    int    // requests STS received
-		wantTokens int    // token requests
-	}{
-		{name: "throttling then success", sts: map[int]harness.Fault{1: harness.FaultThrottling, 2: harness.FaultThrottling}, wantSTS: 4, wantTokens: 3},
-		{name: "5xx then success", sts: map[int]harness.Fault{1: harness.FaultInternal, 2: harness.FaultUnavailable}, wantSTS: 4, wantTokens: 3},
-		{name: "IDPCommunicationError then success", sts: map[int]harness.Fault{1: harness.FaultIDPCommunication}, wantSTS: 3, wantTokens: 2},
-		{name: "transient InvalidIdentityToken then success", sts: map[int]harness.Fault{1: harness.FaultJWKSFetch}, wantSTS: 3, wantTokens: 2},
-		{name: "hung connection then success", sts: map[int]harness.Fault{1: {Hang: true}}, wantSTS: 3, wantTokens: 2},
-		{name: "connection reset then success", sts: map[int]harness.Fault{1: {Reset: true}}, wantSTS: 3, wantTokens: 2},
-		{name: "truncated answer then success", sts: map[int]harness.Fault{1: {Truncate: true}}, wantSTS: 3, wantTokens: 2},
-		{name: "garbage answer then success", sts: map[int]harness.Fault{1: {Garbage: true}}, wantSTS: 3, wantTokens: 2},
-		{name: "GetCallerIdentity InvalidClientTokenId then success", sts: map[int]harness.Fault{2: harness.STSError(403, "InvalidClientTokenId", "The security token included in the request is invalid.")}, wantSTS: 3, wantTokens: 1},
-		{name: "token service 503 then success", tokenFault: map[int]harness.Fault{1: {Status: 503, Body: "unavailable"}}, wantSTS: 2, wantTokens: 2},
-		{name: "token service hangs then success", tokenFault: map[int]harness.Fault{1: {Hang: true}}, wantSTS: 2, wantTokens: 2},
-
-		{name: "AccessDenied fails at once", sts: map[int]harness.Fault{1: harness.FaultAccessDenied}, wantErr: "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity", wantSTS: 1, wantTokens: 1},
-		{name: "no OIDC provider fails at once", sts: map[int]harness.Fault{1: harness.FaultNoProvider}, wantErr: "aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com --client-id-list sts.amazonaws.com", wantSTS: 1, wantTokens: 1},
-		{name: "wrong audience fails at once", sts: map[int]harness.Fault{1: harness.FaultBadAudience}, wantErr: "Incorrect token audience", wantSTS: 1, wantTokens: 1},
-		{name: "RegionDisabled fails at once", sts: map[int]harness.Fault{1: harness.FaultRegionDisabled}, wantErr: "RegionDisabledException", wantSTS: 1, wantTokens: 1},
-		{name: "malformed policy fails at once", sts: map[int]harness.Fault{1: harness.STSError(400, "MalformedPolicyDocument", "bad policy")}, wantErr: "MalformedPolicyDocument", wantSTS: 1, wantTokens: 1},
-		{name: "token service 401 fails at once", tokenFault: map[int]harness.Fault{1: {Status: 401, Body: `{"message":"Bad credentials"}`}}, wantErr: "HTTP 401", wantSTS: 0, wantTokens: 1},
-		{name: "throttling until attempts run out", stsAlways: &harness.FaultThrottling, attempts: "3", wantErr: "Throttling: Rate exceeded", wantSTS: 3, wantTokens: 3},
-		{name: "disable-retry means one attempt", stsAlways: &harness.FaultInternal, attempts: "disable", wantErr: "InternalFailure", wantSTS: 1, wantTokens: 1},
+	const attemptTimeout = 600 * time.Millisecond
+	type row struct {
+		where, fault string
+		sts          map[int]harness.Fault // by STS request number
+		stsAlways    *harness.Fault
+		token        map[int]harness.Fault // by token request number
+		prep         func(w *world)
+		attempts     string
+		recoverIn    int           // success expected after this many attempts (token requests)
+		failWith     string        // failure expected, with this text
+		within       time.Duration // for failures: the time limit
+		wantSTS      int           // requests STS received
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+	once := func(f harness.Fault) map[int]harness.Fault { return map[int]harness.Fault{1: f} }
+	rows := []row{
+		{where: "token", fault: "HTTP 503 once", token: once(harness.Fault{Status: 503, Body: "unavailable"}), recoverIn: 2, wantSTS: 2},
+		{where: "token", fault: "HTTP 429 once", token: once(harness.Fault{Status: 429, Body: "slow down"}), recoverIn: 2, wantSTS: 2},
+		{where: "token", fault: "connection reset once", token: once(harness.Fault{Reset: true}), recoverIn: 2, wantSTS: 2},
+		{where: "token", fault: "hung connection once", token: once(harness.Fault{Hang: true}), recoverIn: 2, wantSTS: 2},
+		{where: "token", fault: "garbage body once", token: once(harness.Fault{Status: 200, Body: "<html>oops</html>"}), recoverIn: 2, wantSTS: 2},
+		{where: "token", fault: "HTTP 401 (bad request token)", token: once(harness.Fault{Status: 401, Body: `{"message":"Bad credentials"}`}), failWith: "HTTP 401", within: time.Second, wantSTS: 0},
+		{where: "STS", fault: "InternalFailure 500, then 503", sts: map[int]harness.Fault{1: harness.FaultInternal, 2: harness.FaultUnavailable}, recoverIn: 3, wantSTS: 4},
+		{where: "STS", fault: "Throttling twice", sts: map[int]harness.Fault{1: harness.FaultThrottling, 2: harness.FaultThrottling}, recoverIn: 3, wantSTS: 4},
+		{where: "STS", fault: "HTTP 429 once", sts: once(harness.Fault{Status: 429, Body: "Too Many Requests"}), recoverIn: 2, wantSTS: 3},
+		{where: "STS", fault: "connection reset once", sts: once(harness.Fault{Reset: true}), recoverIn: 2, wantSTS: 3},
+		{where: "STS", fault: "hung connection once", sts: once(harness.Fault{Hang: true}), recoverIn: 2, wantSTS: 3},
+		{where: "STS", fault: "truncated answer once", sts: once(harness.Fault{Truncate: true}), recoverIn: 2, wantSTS: 3},
+		{where: "STS", fault: "garbage answer once", sts: once(harness.Fault{Garbage: true}), recoverIn: 2, wantSTS: 3},
+		{where: "STS", fault: "slow answer just under the attempt timeout", sts: once(harness.Fault{Delay: attemptTimeout / 2}), recoverIn: 1, wantSTS: 2},
+		{where: "STS", fault: "slow answer just over the attempt timeout", sts: once(harness.Fault{Delay: attemptTimeout + 300*time.Millisecond}), recoverIn: 2, wantSTS: 3},
+		{where: "STS", fault: "IDPCommunicationError once", sts: once(harness.FaultIDPCommunication), recoverIn: 2, wantSTS: 3},
+		{where: "STS", fault: "InvalidIdentityToken (verification key) once", sts: once(harness.FaultJWKSFetch), recoverIn: 2, wantSTS: 3},
+		{where: "STS", fault: "ExpiredTokenException once", sts: once(harness.FaultExpiredToken), recoverIn: 2, wantSTS: 3},
+		{where: "STS", fault: "GetCallerIdentity InvalidClientTokenId once", sts: map[int]harness.Fault{2: harness.STSError(403, "InvalidClientTokenId", "The security token included in the request is invalid.")}, recoverIn: 1, wantSTS: 3},
+		{where: "STS", fault: "AccessDenied", stsAlways: &harness.FaultAccessDenied, failWith: "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity", within: time.Second, wantSTS: 1},
+		{where: "STS", fault: "no OIDC provider", stsAlways: &harness.FaultNoProvider, failWith: "aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com --client-id-list sts.amazonaws.com", within: time.Second, wantSTS: 1},
+		{where: "STS", fault: "wrong audience", stsAlways: &harness.FaultBadAudience, failWith: "Incorrect token audience", within: time.Second, wantSTS: 1},
+		{where: "STS", fault: "RegionDisabled", stsAlways: &harness.FaultRegionDisabled, failWith: "RegionDisabledException", within: time.Second, wantSTS: 1},
+		{where: "STS", fault: "MalformedPolicyDocument", stsAlways: ptr(harness.STSError(400, "MalformedPolicyDocument", "bad policy")), failWith: "MalformedPolicyDocument", within: time.Second, wantSTS: 1},
+		{where: "STS", fault: "Throttling until 3 attempts run out", stsAlways: &harness.FaultThrottling, attempts: "3", failWith: "Throttling: Rate exceeded (HTTP 400) (after 3 attempts)", within: 3 * time.Second, wantSTS: 3},
+		{where: "STS", fault: "InternalFailure with disable-retry", stsAlways: &harness.FaultInternal, attempts: "disable", failWith: "InternalFailure", within: time.Second, wantSTS: 1},
+		{where: "STS", fault: "DNS failure (NXDOMAIN)", prep: func(w *world) { w.input("sts-endpoint", "http://sts.eu-west-1.nxdomain.test") }, failWith: "no such host", within: time.Second, wantSTS: 0},
+		{where: "STS", fault: "TLS: certificate from an unknown CA", prep: func(w *world) {
+			p := harness.NewTLSProxy(w.proxy.URL)
+			w.t.Cleanup(p.Close)
+			w.input("sts-endpoint", p.URL)
+		}, failWith: "certificate", within: time.Second, wantSTS: 0},
+	}
+	var mu sync.Mutex
+	table := make([]string, len(rows))
+	t.Cleanup(func() {
+		var b strings.Builder
+		fmt.Fprintf(&b, "\n%-6s %-46s %-34s %-9s %-9s %s\n", "where", "fault", "expected", "attempts", "time", "result")
+		for _, line := range table {
+			b.WriteString(line + "\n")
+		}
+		t.Log(b.String())
+	})
+	for i, tc := range rows {
+		t.Run(tc.where+" "+tc.fault, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
-			w.retry.AttemptTimeout = 500 * time.Millisecond
+			w.retry.AttemptTimeout = attemptTimeout
 			for n, f := range tc.sts {
 				w.proxy.Faults().At(f, n)
 			}
 			if tc.stsAlways != nil {
 				w.proxy.Faults().Always(*tc.stsAlways)
 			}
-			for n, f := range tc.tokenFault {
+			for n, f := range tc.token {
 				w.gh.Faults().At(f, n)
+			}
+			if tc.prep != nil {
+				tc.prep(w)
 			}
 			switch tc.attempts {
 			case "disable":
@@ -397,10 +429,30 @@ func TestRunFaults(t *testing.T) {
 			default:
 				w.input("retry-max-attempts", tc.attempts)
 			}
+			start := time.Now()
 			err := w.run()
-			if tc.wantErr == "" {
+			took := time.Since(start)
+			attempts := len(w.gh.Requests())
+
+			expected := fmt.Sprintf("recovered in %d", tc.recoverIn)
+			result := "recovered"
+			if tc.failWith != "" {
+				expected = fmt.Sprintf("fails in ≤ %s", tc.within)
+				result = "failed, nothing exported"
+			}
+			if err != nil && tc.failWith == "" {
+				result = "FAILED: " + export.OneLine(err.Error())
+			}
+			mu.Lock()
+			table[i] = fmt.Sprintf("%-6s %-46s %-34s %-9d %-9s %s", tc.where, tc.fault, expected, attempts, took.Round(time.Millisecond), result)
+			mu.Unlock()
+
+			if tc.failWith == "" {
 				if err != nil {
 					t.Fatalf("Run: %v\n%s", err, w.log())
+				}
+				if attempts != tc.recoverIn {
+					t.Errorf("recovered after %d attempts, want %d", attempts, tc.recoverIn)
 				}
 				if w.vars("set_env")["AWS_SESSION_TOKEN"] == "" {
 					t.Error("recovered run exported no credentials")
@@ -414,21 +466,20 @@ func TestRunFaults(t *testing.T) {
 				if errors.As(err, &f) {
 					msg += "\n" + strings.Join(f.Advice, "\n")
 				}
-				if !strings.Contains(msg, tc.wantErr) {
-					t.Errorf("failure %q\ndoes not contain %q", msg, tc.wantErr)
+				if !strings.Contains(msg, tc.failWith) {
+					t.Errorf("failure %q\ndoes not contain %q", msg, tc.failWith)
+				}
+				if took > tc.within {
+					t.Errorf("took %s to fail, want ≤ %s", took, tc.within)
 				}
 				w.assertNothingExported()
 			}
 			if got := w.proxy.Count(""); got != tc.wantSTS {
 				t.Errorf("STS requests = %d (%v), want %d", got, actions(w.proxy.Requests()), tc.wantSTS)
 			}
-			if got := len(w.gh.Requests()); got != tc.wantTokens {
-				t.Errorf("token requests = %d, want %d", got, tc.wantTokens)
-			}
 			// One sleep between attempts, never after the last.
-			attemptsMade := max(len(w.gh.Requests()), 1)
-			if tc.wantErr != "" && len(w.sleeps) != attemptsMade-1 {
-				t.Errorf("slept %d times for %d attempts", len(w.sleeps), attemptsMade)
+			if tc.failWith != "" && len(w.sleeps) != max(attempts, 1)-1 {
+				t.Errorf("slept %d times for %d attempts", len(w.sleeps), attempts)
 			}
 			// Every attempt used a different token.
 			seen := map[string]bool{}
@@ -444,6 +495,8 @@ func TestRunFaults(t *testing.T) {
 		})
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func TestRunActionTimeout(t *testing.T) {
 	t.Parallel()
@@ -475,5 +528,3 @@ func TestRunCancelledBySignal(t *testing.T) {
 	}
 	w.assertNothingExported()
 }
-
-var _ = fmt.Sprintf

@@ -1,6 +1,7 @@
 package action_test
 
 import (
+	"net"
 	"os"
 	"testing"
 
@@ -20,7 +21,15 @@ func TestMain(m *testing.M) {
 	os.Setenv("AWS_CONFIG_FILE", dir+"/config")
 	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", dir+"/credentials")
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	// Every host name lookup in these tests gets NXDOMAIN from a local fake:
+	// DNS failures are testable and no query leaves the machine.
+	resolver, stop, err := harness.NXDomainResolver()
+	if err != nil {
+		panic(err)
+	}
+	net.DefaultResolver = resolver
 	code := m.Run()
+	stop()
 	harness.StopShared()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Defaults shared by the validator and action.yml (a test keeps them equal).
@@ -227,18 +228,18 @@ func EnvFallback(input string) string {
 }
 
 var (
-	regionRe      = regexp.MustCompile(`^[a-z0-9-]+$`)
-	roleARNRe     = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/((?:[\x21-\x7e]+/)*[\w+=,.@-]{1,64})$`)
-	anyARNRe      = regexp.MustCompile(`^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$`)
-	bareRoleRe    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	policyARNRe   = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}|aws):policy/[\x21-\x7e]{1,}$`)
-	accountIDRe   = regexp.MustCompile(`^\d{12}$`)
-	accessKeyRe   = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
-	profileRe     = regexp.MustCompile(`^[^\s\[\]#;]{1,64}$`)
-	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-	tagKeyRe      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
-	tagValueRe    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$`)
+	regionRe     = regexp.MustCompile(`^[a-z0-9-]+$`)
+	roleARNRe    = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/(?:[\x21-\x7e]+/)*([\w+=,.@-]+)$`)
+	anyARNRe     = regexp.MustCompile(`^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$`)
+	nameCharsRe  = regexp.MustCompile(`^[\w+=,.@-]+$`) // role and session names; lengths checked apart
+	policyARNRe  = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}|aws):policy/[\x21-\x7e]{1,}$`)
+	accountIDRe  = regexp.MustCompile(`^\d{12}$`)
+	accessKeyRe  = regexp.MustCompile(`^[A-Z0-9]+$`)
+	profileRe    = regexp.MustCompile(`^[^\s\[\]#;]+$`)
+	externalIDRe = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	// Unicode classes with a bounded repeat compile into a huge program (and
+	// slow every start); lengths are checked separately.
+	tagCharsRe = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
 // Load validates every input and returns the Config, or all problems joined.
@@ -275,7 +276,7 @@ func Load(in Lookup) (*Config, error) {
 	c.SessionName = p.str(InRoleSessionName)
 	if c.SessionName == "" {
 		c.SessionName = DefaultSessionName
-	} else if !sessionNameRe.MatchString(c.SessionName) {
+	} else if !nameCharsRe.MatchString(c.SessionName) || len(c.SessionName) < 2 || len(c.SessionName) > 64 {
 		p.fail(InRoleSessionName, fmt.Sprintf("%q is not a valid session name (%d characters)", c.SessionName, len(c.SessionName)),
 			"2 to 64 characters of letters, digits and _+=,.@-")
 	}
@@ -299,7 +300,7 @@ func Load(in Lookup) (*Config, error) {
 	c.ManagedPolicies = p.managedPolicies(InManagedSessionPolicies)
 
 	c.Profile = p.str(InAWSProfile)
-	if c.Profile != "" && !profileRe.MatchString(c.Profile) {
+	if c.Profile != "" && (!profileRe.MatchString(c.Profile) || len(c.Profile) > 64) {
 		p.fail(InAWSProfile, fmt.Sprintf("%q is not a usable profile name", c.Profile), "1 to 64 characters without spaces, brackets, # or ;")
 	}
 	c.OverwriteProfile = p.boolean(InOverwriteAWSProfile, false)
@@ -430,7 +431,7 @@ func (p *parser) role(c *Config) {
 		}
 		return
 	}
-	if m := roleARNRe.FindStringSubmatch(v); m != nil {
+	if m := roleARNRe.FindStringSubmatch(v); m != nil && len(m[3]) <= 64 {
 		c.Partition, c.AccountID = m[1], m[2]
 		if c.Region != "" && regionRe.MatchString(c.Region) {
 			if want := PartitionOf(c.Region); want != c.Partition {
@@ -441,10 +442,10 @@ func (p *parser) role(c *Config) {
 		return
 	}
 	switch m := anyARNRe.FindStringSubmatch(v); {
-	case bareRoleRe.MatchString(v) && c.Mode.AssumesRole():
+	case isBareRoleName(v) && c.Mode.AssumesRole():
 		// Completed with the source credentials' account once known.
 		c.RoleName, c.RoleARN = v, ""
-	case bareRoleRe.MatchString(v):
+	case isBareRoleName(v):
 		p.fail(InRoleToAssume, fmt.Sprintf("%q is a bare role name, which cannot be used with %s (STS needs the role's account)", v, c.Mode),
 			fmt.Sprintf("the full role ARN: arn:aws:iam::<ACCOUNT_ID>:role/%s", v))
 	case m == nil:
@@ -520,7 +521,7 @@ func (p *parser) mode(c *Config, chaining, forceSkipOIDC bool) {
 			p.fail(InAWSAccessKeyID, "is missing while aws-secret-access-key or aws-session-token is set", "set both aws-access-key-id and aws-secret-access-key")
 		case c.SecretAccessKey == "":
 			p.fail(InAWSSecretAccessKey, "is missing while aws-access-key-id is set", "set both aws-access-key-id and aws-secret-access-key")
-		case !accessKeyRe.MatchString(c.AccessKeyID):
+		case !accessKeyRe.MatchString(c.AccessKeyID) || len(c.AccessKeyID) < 16 || len(c.AccessKeyID) > 128:
 			p.fail(InAWSAccessKeyID, "is not an access key id", "16 to 128 upper-case letters and digits, such as AKIAIOSFODNN7EXAMPLE")
 		case strings.ContainsAny(c.SecretAccessKey, " \t"):
 			p.fail(InAWSSecretAccessKey, "contains white space", "the secret access key exactly as AWS issued it")
@@ -586,9 +587,9 @@ func (p *parser) tagging(c *Config) {
 					continue
 				}
 				switch {
-				case !tagKeyRe.MatchString(k):
+				case !validTag(k, 1, 128):
 					p.fail(InCustomTags, fmt.Sprintf("tag key %q is not valid", k), "keys of 1 to 128 letters, digits, spaces and _.:/=+-@")
-				case !tagValueRe.MatchString(val):
+				case !validTag(val, 0, 256):
 					p.fail(InCustomTags, fmt.Sprintf("the value of tag %q is not valid", k), "values of up to 256 letters, digits, spaces and _.:/=+-@")
 				case strings.HasPrefix(strings.ToLower(k), "aws:"):
 					p.fail(InCustomTags, fmt.Sprintf("tag key %q uses the reserved aws: prefix", k), "keys that do not start with aws:")
@@ -605,7 +606,7 @@ func (p *parser) tagging(c *Config) {
 		if k == "" {
 			continue
 		}
-		if !tagKeyRe.MatchString(k) {
+		if !validTag(k, 1, 128) {
 			p.fail(InTransitiveTagKeys, fmt.Sprintf("%q is not a tag key", k), "one tag key per line, 1 to 128 letters, digits, spaces and _.:/=+-@")
 			continue
 		}
@@ -622,3 +623,11 @@ func (p *parser) tagging(c *Config) {
 		sort.Strings(p.warnings)
 	}
 }
+
+// validTag checks a session tag key or value: STS's character set and length.
+func validTag(s string, minLen, maxLen int) bool {
+	n := utf8.RuneCountInString(s)
+	return n >= minLen && n <= maxLen && tagCharsRe.MatchString(s)
+}
+
+func isBareRoleName(v string) bool { return len(v) <= 64 && nameCharsRe.MatchString(v) }

@@ -186,7 +186,7 @@ func TestImage(t *testing.T) {
 		if got := callerARN(t, s, exported); got != "arn:aws:sts::123456789012:assumed-role/deploy/in-docker" {
 			t.Errorf("host-side next step is %s", got)
 		}
-		leakCheck(t, gh, stdout+stderr, exported["AWS_SECRET_ACCESS_KEY"], exported["AWS_SESSION_TOKEN"])
+		stepLeakCheck(t, s, stdout+stderr)
 
 		state := exportedVars(t, s, "save_state_1")
 		extra := map[string]string{}

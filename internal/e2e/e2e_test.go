@@ -37,22 +37,28 @@ func nextStep(t *testing.T, s *step, exported map[string]string, args ...string)
 	return string(out), err
 }
 
-// leakCheck fails t if a secret shows up anywhere the step or the next step
-// printed, other than in ::add-mask:: lines.
-func leakCheck(t *testing.T, gh *harness.TokenService, printed string, secrets ...string) {
+// leakCheck fails t if a token or credential shows up where it must not:
+// in what the steps printed (outside ::add-mask:: lines), GITHUB_STATE or
+// the step summary; tokens not even in GITHUB_ENV / GITHUB_OUTPUT. creds
+// are the secret keys and session tokens the test knows of.
+func leakCheck(t *testing.T, gh *harness.TokenService, printed string, creds ...string) {
 	t.Helper()
-	secrets = append(secrets, gh.RequestToken)
-	secrets = append(secrets, gh.Issued()...)
-	for _, line := range strings.Split(printed, "\n") {
-		if strings.HasPrefix(line, "::add-mask::") {
-			continue
-		}
-		for _, sec := range secrets {
-			if sec != "" && strings.Contains(line, sec) {
-				t.Errorf("a secret (%d chars) leaked in a printed line", len(sec))
-			}
-		}
-	}
+	harness.AssertNoLeaks(t, []harness.Output{{Name: "printed output", Text: printed}},
+		append([]string{gh.RequestToken}, gh.Issued()...), creds)
+}
+
+// stepLeakCheck is leakCheck over a step's output and its file commands.
+func stepLeakCheck(t *testing.T, s *step, printed string) {
+	t.Helper()
+	env, _ := ParseFileCommand(s.fileCommand("set_env_1"))
+	creds := []string{env["AWS_SECRET_ACCESS_KEY"], env["AWS_SESSION_TOKEN"]}
+	harness.AssertNoLeaks(t, []harness.Output{
+		{Name: "printed output", Text: printed},
+		{Name: "GITHUB_ENV", Text: s.fileCommand("set_env_1"), CredentialsAllowed: true},
+		{Name: "GITHUB_OUTPUT", Text: s.fileCommand("set_output_1"), CredentialsAllowed: true},
+		{Name: "GITHUB_STATE", Text: s.fileCommand("save_state_1")},
+		{Name: "GITHUB_STEP_SUMMARY", Text: s.fileCommand("step_summary_1")},
+	}, append([]string{s.gh.RequestToken}, s.gh.Issued()...), creds)
 }
 
 func TestActionThenAWSCLI(t *testing.T) {
@@ -119,8 +125,7 @@ func TestActionThenAWSCLI(t *testing.T) {
 			if id.Arn != "arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions" {
 				t.Errorf("the next step is %q, want the assumed role", id.Arn)
 			}
-			leakCheck(t, gh, s.stdout.String()+s.stderr.String()+out,
-				exported["AWS_ACCESS_KEY_ID"], exported["AWS_SECRET_ACCESS_KEY"], exported["AWS_SESSION_TOKEN"])
+			stepLeakCheck(t, s, s.stdout.String()+s.stderr.String()+out)
 			for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
 				if !strings.Contains(s.stdout.String(), "::add-mask::"+exported[k]+"\n") {
 					t.Errorf("%s was not masked", k)
@@ -181,7 +186,7 @@ func TestActionFailuresExportNothing(t *testing.T) {
 			if got := proxy.Count(""); got != tc.calls {
 				t.Errorf("STS requests = %d, want %d", got, tc.calls)
 			}
-			leakCheck(t, gh, s.stdout.String()+s.stderr.String())
+			stepLeakCheck(t, s, s.stdout.String()+s.stderr.String())
 		})
 	}
 }

@@ -85,7 +85,8 @@ func TestKeysAndRoleThenAWSCLI(t *testing.T) {
 	if got := callerARN(t, s, exported); got != "arn:aws:sts::123456789012:assumed-role/deploy/keys" {
 		t.Errorf("next step is %s", got)
 	}
-	leakCheck(t, gh, s.stdout.String()+s.stderr.String(), exampleSecret, exported["AWS_SECRET_ACCESS_KEY"], exported["AWS_SESSION_TOKEN"])
+	stepLeakCheck(t, s, s.stdout.String()+s.stderr.String())
+	leakCheck(t, gh, s.stdout.String()+s.stderr.String(), exampleSecret)
 }
 
 func actionsOf(p *harness.Proxy) []string {
@@ -120,6 +121,7 @@ func TestProfileThenAWSCLIThenPostStep(t *testing.T) {
 		t.Errorf("next step with AWS_PROFILE is %s", got)
 	}
 
+	stepLeakCheck(t, s, s.stdout.String()+s.stderr.String())
 	out := runPost(t, s)
 	if !strings.Contains(out, "Cleaned up") {
 		t.Errorf("post step said:\n%s", out)
@@ -173,6 +175,9 @@ func TestChainingAfterOIDC(t *testing.T) {
 	if got := callerARN(t, second, exportedVars(t, second, "set_env_1")); got != "arn:aws:sts::123456789012:assumed-role/second/chained" {
 		t.Errorf("next step is %s", got)
 	}
+	stepLeakCheck(t, second, second.stdout.String()+second.stderr.String())
+	// The first step's secrets must not show in the second's output either.
+	leakCheck(t, gh, second.stdout.String()+second.stderr.String(), exported["AWS_SECRET_ACCESS_KEY"], exported["AWS_SESSION_TOKEN"])
 }
 
 func TestExistingAndAmbientCredentials(t *testing.T) {

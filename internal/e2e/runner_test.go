@@ -77,17 +77,16 @@ func loadActionYAML(t testing.TB) actionYAML {
 
 // step is one container-action step as the runner starts it.
 type step struct {
-	t         testing.TB
-	dir       string // runner temp: file commands, home, workspace
-	with      map[string]string
-	env       map[string]string // job/step env
-	gh        *harness.TokenService
-	stsURL    string
-	stdout    bytes.Buffer
-	stderr    bytes.Buffer
-	exitCode  int
-	elapsed   time.Duration
-	maxRSSKiB int64
+	t        testing.TB
+	dir      string // runner temp: file commands, home, workspace
+	with     map[string]string
+	env      map[string]string // job/step env
+	gh       *harness.TokenService
+	stsURL   string
+	stdout   bytes.Buffer
+	stderr   bytes.Buffer
+	exitCode int
+	elapsed  time.Duration
 }
 
 func newStep(t testing.TB, gh *harness.TokenService, stsURL string) *step {
@@ -177,7 +176,6 @@ func (s *step) run(args ...string) {
 	} else if err != nil {
 		s.t.Fatalf("running the action: %v", err)
 	}
-	s.maxRSSKiB = maxRSSKiB(cmd.ProcessState)
 }
 
 func (s *step) fileCommand(name string) string {

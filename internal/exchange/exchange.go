@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -182,15 +184,33 @@ func CallerIdentity(ctx context.Context, api CallerIdentityAPI, r Retrier) (*Ide
 		return nil, err
 	}
 	id := &Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
-	if id.Account == "" || id.ARN == "" {
-		return nil, &CallError{Op: "GetCallerIdentity", Err: errors.New("the answer names no account or ARN")}
+	if !accountRe.MatchString(id.Account) || !strings.HasPrefix(id.ARN, "arn:") || !printableToken(id.ARN) {
+		// Never echo it: a garbled answer is not to be printed or exported.
+		return nil, &CallError{Op: "GetCallerIdentity", Err: errors.New("the answer holds no valid account id and ARN")}
 	}
 	return id, nil
 }
 
+var accountRe = regexp.MustCompile(`^\d{12}$`)
+
+// printableToken reports whether s is non-empty visible ASCII without
+// spaces: what key ids, secrets, session tokens and ARNs are made of. A
+// value with a line break could inject workflow commands or variables.
+func printableToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
 func credentialsOf(op string, c *types.Credentials) (*Credentials, error) {
-	if c == nil || aws.ToString(c.AccessKeyId) == "" || aws.ToString(c.SecretAccessKey) == "" || aws.ToString(c.SessionToken) == "" {
-		return nil, &CallError{Op: op, Err: errors.New("the answer holds no complete credentials")}
+	if c == nil || !printableToken(aws.ToString(c.AccessKeyId)) || !printableToken(aws.ToString(c.SecretAccessKey)) || !printableToken(aws.ToString(c.SessionToken)) {
+		return nil, &CallError{Op: op, Err: errors.New("the answer holds no complete, well-formed credentials")}
 	}
 	return &Credentials{
 		AccessKeyID:     aws.ToString(c.AccessKeyId),

@@ -138,14 +138,17 @@ func (e errAttemptTimeout) Temporary() bool { return true }
 
 // STS error codes that a retry cannot fix are everything not listed here.
 var transientCodes = map[string]bool{
-	"Throttling":                     true,
-	"ThrottlingException":            true,
-	"ThrottledException":             true,
-	"RequestThrottledException":      true,
-	"TooManyRequestsException":       true,
-	"RequestLimitExceeded":           true,
-	"SlowDown":                       true,
-	"IDPCommunicationError":          true,
+	"Throttling":                true,
+	"ThrottlingException":       true,
+	"ThrottledException":        true,
+	"RequestThrottledException": true,
+	"TooManyRequestsException":  true,
+	"RequestLimitExceeded":      true,
+	"SlowDown":                  true,
+	"IDPCommunicationError":     true,
+	// The ID token expired between GitHub and STS (clock skew, a slow
+	// attempt): the next attempt carries a fresh one.
+	"ExpiredTokenException":          true,
 	"InternalFailure":                true,
 	"InternalError":                  true,
 	"ServiceUnavailable":             true,
@@ -158,8 +161,8 @@ var transientCodes = map[string]bool{
 
 // Transient reports whether err can succeed when the call is made again
 // (with a fresh ID token): throttling, 5xx, network failures and timeouts,
-// IDPCommunicationError and the InvalidIdentityToken that means STS could not
-// fetch GitHub's keys. Everything else — AccessDenied, validation errors,
+// IDPCommunicationError, ExpiredTokenException (a fresh token follows) and
+// the InvalidIdentityToken that means STS could not fetch GitHub's keys. Everything else — AccessDenied, validation errors,
 // malformed policies, a missing OIDC provider, a wrong audience,
 // RegionDisabled — fails at once.
 func Transient(err error) bool {

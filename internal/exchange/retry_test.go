@@ -36,6 +36,7 @@ func TestTransient(t *testing.T) {
 	}{
 		{"throttling", apiErr(400, "Throttling", "Rate exceeded"), true},
 		{"idp communication", apiErr(400, "IDPCommunicationError", "x"), true},
+		{"expired token", apiErr(400, "ExpiredTokenException", "Token expired"), true},
 		{"jwks fetch", apiErr(400, "InvalidIdentityToken", "Couldn't retrieve verification key from your identity provider"), true},
 		{"no provider", apiErr(400, "InvalidIdentityToken", "No OpenIDConnect provider found in your account"), false},
 		{"bad audience", apiErr(400, "InvalidIdentityToken", "Incorrect token audience"), false},

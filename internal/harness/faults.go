@@ -288,3 +288,15 @@ func STSCredentials(action, keyID, secret, token string) Fault {
   <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
 </%[1]sResponse>`, action, keyID, secret, token)}
 }
+
+// STSIdentity is a successful GetCallerIdentity answer naming account and arn.
+func STSIdentity(account, arn string) Fault {
+	return Fault{Status: 200, Body: fmt.Sprintf(`<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+    <Arn>%s</Arn>
+    <UserId>AROAEXAMPLE:GitHubActions</UserId>
+    <Account>%s</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
+</GetCallerIdentityResponse>`, arn, account)}
+}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/sethvargo/go-githubactions"
@@ -106,11 +107,15 @@ func (g *GitHub) Fetch(ctx context.Context, audience string) (string, error) {
 		}
 		return "", fmt.Errorf("requesting the ID token: %w", unwrapTransport(err))
 	}
-	if strings.Count(jwt, ".") != 2 {
-		return "", &MalformedError{Reason: "the value is not a JWT"}
+	if !jwtRe.MatchString(jwt) {
+		return "", &MalformedError{Reason: "the value is not a compact JWT"}
 	}
 	return jwt, nil
 }
+
+// jwtRe is a compact JWS: three base64url parts. Anything else (a line
+// break, a workflow command) is refused before it can be masked or sent.
+var jwtRe = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$`)
 
 // statusRecorder keeps the status of the one response GetIDToken reads, so
 // failures can be classified by status instead of by message text.

@@ -215,3 +215,17 @@ func FuzzEvaluate(f *testing.F) {
 		_ = Report(d, req, Lint(p, DefaultIssuer, "", ""))
 	})
 }
+
+func BenchmarkEvaluate(b *testing.B) {
+	raw, _ := os.ReadFile(testdata("trust-policies", "explicit-deny-not-triggered.json"))
+	var c corpusCase
+	json.Unmarshal(raw, &c)
+	p, _ := Parse(c.Policy)
+	req := RequestFor(DefaultIssuer, "", c.Claims)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !Evaluate(p, req).Allowed {
+			b.Fatal("denied")
+		}
+	}
+}

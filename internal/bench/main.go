@@ -1,0 +1,261 @@
+// Command bench measures the action as a whole process, the way the runner
+// runs it, against local moto and the fake token service: wall time
+// (median, p95) and peak RSS per scenario, time to fail on AccessDenied,
+// cold start, binary and image size, and a concurrent load run. Given
+// --compare 'CMD ARGS' (e.g. 'node path/to/dist/index.js' of the incumbent)
+// it runs that command in the same loop against the same servers,
+// interleaved with ours, and prints the ratios.
+//
+//	go run ./internal/bench [-runs 100] [-load 200] [-compare 'node dist/index.js'] [-image aws-oidc-go:test]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/org/aws-oidc-go/internal/harness"
+)
+
+func main() {
+	runs := flag.Int("runs", 100, "runs per scenario and command")
+	load := flag.Int("load", 200, "concurrent runs in the load test (0: skip)")
+	compare := flag.String("compare", "", "another command to run interleaved in the same loop, e.g. 'node dist/index.js'")
+	image := flag.String("image", os.Getenv("AWS_OIDC_GO_IMAGE"), "image whose size to report (needs docker)")
+	flag.Parse()
+	if err := run(*runs, *load, *compare, *image); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type sample struct {
+	wall   time.Duration
+	rssKiB int64
+	ok     bool
+}
+
+type result struct {
+	name    string
+	ours    []sample
+	theirs  []sample
+	failing bool // the scenario is expected to fail (time to fail)
+}
+
+func run(runs, load int, compare, image string) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "aws-oidc-go-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "aws-oidc-go")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X github.com/org/aws-oidc-go/internal/version.Version=bench", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("build: %v\n%s", err, out)
+	}
+	moto, err := harness.StartMoto(ctx)
+	if err != nil {
+		return err
+	}
+	defer moto.Close()
+	gh := harness.NewTokenService()
+	defer gh.Close()
+	denied := harness.NewProxy(moto.URL)
+	defer denied.Close()
+	denied.Faults().Always(harness.FaultAccessDenied)
+
+	base := func(d string) map[string]string {
+		for _, f := range []string{"env", "out", "state", "summary"} {
+			os.WriteFile(filepath.Join(d, f), nil, 0o644)
+		}
+		return map[string]string{
+			"INPUT_ROLE-TO-ASSUME": "arn:aws:iam::123456789012:role/deploy", "INPUT_AWS-REGION": "eu-west-1",
+			"INPUT_AUDIENCE": "sts.amazonaws.com", "INPUT_ROLE-SESSION-NAME": "GitHubActions", "INPUT_ROLE-DURATION-SECONDS": "3600",
+			"INPUT_RETRY-MAX-ATTEMPTS": "12", "INPUT_STS-ENDPOINT": moto.URL,
+			"ACTIONS_ID_TOKEN_REQUEST_URL": gh.RequestURL, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": gh.RequestToken,
+			"GITHUB_ENV": filepath.Join(d, "env"), "GITHUB_OUTPUT": filepath.Join(d, "out"),
+			"GITHUB_STATE": filepath.Join(d, "state"), "GITHUB_STEP_SUMMARY": filepath.Join(d, "summary"),
+			"HOME": d, "AWS_EC2_METADATA_DISABLED": "true", "GITHUB_RUN_ID": "1", "GITHUB_RUN_ATTEMPT": "1",
+			"PATH": os.Getenv("PATH"),
+		}
+	}
+	scenarios := []struct {
+		name    string
+		args    []string
+		env     func(map[string]string)
+		failing bool
+	}{
+		{"OIDC", nil, func(map[string]string) {}, false},
+		{"keys + role", nil, func(e map[string]string) {
+			e["INPUT_AWS-ACCESS-KEY-ID"], e["INPUT_AWS-SECRET-ACCESS-KEY"] = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+		}, false},
+		{"role chaining", nil, func(e map[string]string) {
+			e["INPUT_ROLE-CHAINING"] = "true"
+			e["AWS_ACCESS_KEY_ID"], e["AWS_SECRET_ACCESS_KEY"] = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+		}, false},
+		{"AccessDenied (time to fail)", nil, func(e map[string]string) { e["INPUT_STS-ENDPOINT"] = denied.URL }, true},
+		{"cold start (--version)", []string{"--version"}, func(map[string]string) {}, false},
+	}
+	var theirs []string
+	if compare != "" {
+		theirs = strings.Fields(compare)
+	}
+	var results []result
+	for _, sc := range scenarios {
+		d, _ := os.MkdirTemp(dir, "run-")
+		env := base(d)
+		sc.env(env)
+		res := result{name: sc.name, failing: sc.failing}
+		ours := append([]string{bin}, sc.args...)
+		// Warm up moto and the page cache outside the measurement.
+		measure(ours, env, d)
+		for i := 0; i < runs; i++ {
+			res.ours = append(res.ours, measure(ours, base(d), d, sc.env))
+			if theirs != nil && sc.args == nil {
+				res.theirs = append(res.theirs, measure(theirs, base(d), d, sc.env))
+			}
+		}
+		results = append(results, res)
+	}
+
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := "scenario\truns\tmedian\tp95\tpeak RSS\tfailures\t"
+	if theirs != nil {
+		header += "other median\tother p95\tother RSS\tspeed-up\tmemory ratio\t"
+	}
+	fmt.Fprintln(w, header)
+	for _, r := range results {
+		med, p95, rss, bad := stats(r.ours, r.failing)
+		line := fmt.Sprintf("%s\t%d\t%s\t%s\t%.1f MiB\t%d\t", r.name, timed(r.ours), ms(med), ms(p95), float64(rss)/1024, bad)
+		if theirs != nil && len(r.theirs) > 0 {
+			tm, tp, trss, _ := stats(r.theirs, r.failing)
+			line += fmt.Sprintf("%s\t%s\t%.1f MiB\t%.1f×\t%.1f×\t", ms(tm), ms(tp), float64(trss)/1024, float64(tm)/float64(med), float64(trss)/float64(rss))
+		}
+		fmt.Fprintln(w, line)
+	}
+	w.Flush()
+
+	if fi, err := os.Stat(bin); err == nil {
+		fmt.Printf("\nbinary size: %.1f MiB (stripped, %s/%s)\n", float64(fi.Size())/(1<<20), runtime.GOOS, runtime.GOARCH)
+	}
+	if image != "" {
+		if out, err := exec.Command("docker", "image", "inspect", "--format", "{{.Size}}", image).Output(); err == nil {
+			var size float64
+			fmt.Sscan(strings.TrimSpace(string(out)), &size)
+			fmt.Printf("image size: %.1f MB (%s)\n", size/1e6, image)
+		}
+	}
+	if load > 0 {
+		return loadTest(bin, load, dir, base)
+	}
+	return nil
+}
+
+// rssEvery: every this many runs the peak RSS is measured (under GNU time,
+// whose own start-up would blur the wall time of that run, so its wall
+// time is not counted).
+const rssEvery = 5
+
+var runCount int
+
+// measure runs cmd once and reports its wall time, or its peak RSS.
+func measure(cmd []string, env map[string]string, dir string, mods ...func(map[string]string)) sample {
+	for _, m := range mods {
+		m(env)
+	}
+	c := exec.Command(cmd[0], cmd[1:]...)
+	c.Dir = dir
+	for k, v := range env {
+		c.Env = append(c.Env, k+"="+v)
+	}
+	runCount++
+	if runCount%rssEvery == 0 {
+		kib, err := harness.PeakRSSKiB(c)
+		return sample{rssKiB: kib, ok: err == nil, wall: -1}
+	}
+	start := time.Now()
+	err := c.Run()
+	return sample{wall: time.Since(start), ok: err == nil}
+}
+
+// stats returns median, p95, the worst peak RSS and the number of runs that
+// did not end as the scenario expects.
+func stats(ss []sample, failing bool) (med, p95 time.Duration, rss int64, bad int) {
+	d := make([]time.Duration, 0, len(ss))
+	for _, s := range ss {
+		if s.wall >= 0 {
+			d = append(d, s.wall)
+		}
+		rss = max(rss, s.rssKiB)
+		if s.ok == failing {
+			bad++
+		}
+	}
+	slices.Sort(d)
+	if len(d) == 0 {
+		return 0, 0, rss, bad
+	}
+	return d[len(d)/2], d[(len(d)*95+99)/100-1], rss, bad
+}
+
+// timed counts the runs whose wall time was measured.
+func timed(ss []sample) int {
+	n := 0
+	for _, s := range ss {
+		if s.wall >= 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+// loadTest starts n runs at once and reports failures and throughput.
+func loadTest(bin string, n int, dir string, base func(string) map[string]string) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	failures := 0
+	var worst time.Duration
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		d, _ := os.MkdirTemp(dir, "load-")
+		env := base(d)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := exec.Command(bin)
+			c.Dir = d
+			for k, v := range env {
+				c.Env = append(c.Env, k+"="+v)
+			}
+			t0 := time.Now()
+			s := sample{ok: c.Run() == nil, wall: time.Since(t0)}
+			mu.Lock()
+			defer mu.Unlock()
+			if !s.ok {
+				failures++
+			}
+			worst = max(worst, s.wall)
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	fmt.Printf("load: %d concurrent runs, %d failed, %.1f s wall, %.0f runs/s, slowest %s\n",
+		n, failures, wall.Seconds(), float64(n)/wall.Seconds(), ms(worst))
+	if failures > 0 {
+		return fmt.Errorf("%d of %d concurrent runs failed", failures, n)
+	}
+	return nil
+}
