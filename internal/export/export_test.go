@@ -79,8 +79,15 @@ func BenchmarkAppend(b *testing.B) {
 func FuzzAppend(f *testing.F) {
 	f.Add("NAME", "value")
 	f.Add("X", "a\nY=b")
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, name, value string) {
-		path := filepath.Join(t.TempDir(), "f")
+		fh, err := os.CreateTemp(dir, "f")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fh.Close()
+		path := fh.Name()
+		defer os.Remove(path)
 		w := New(&bytes.Buffer{}, func(string) string { return path })
 		if err := w.Append("GITHUB_ENV", []Var{{name, value}}); err != nil {
 			return
