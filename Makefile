@@ -47,7 +47,7 @@ fault-matrix:
 	  rc=$$?; grep -A40 'where  fault' /tmp/aws-oidc-go-fault-matrix.log | sed -e '/^---/,$$d' -e 's/^        //'; \
 	  grep -E '^(--- FAIL|FAIL|ok)' /tmp/aws-oidc-go-fault-matrix.log; exit $$rc
 
-## fuzz: each fuzz target for a bounded time (FUZZTIME, default 20s)
+## fuzz: each fuzz target, bounded (FUZZTIME: inputs like 20000x, or a duration like 1m)
 FUZZTIME ?= 20000x
 fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
