@@ -327,7 +327,7 @@ func (r *run) assumeRole(ctx context.Context, cc exchange.ClientConfig) (func(co
 	}
 	roleARN := cfg.RoleARN
 	if roleARN == "" {
-		roleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionOfARN(srcID.ARN), srcID.Account, cfg.RoleName)
+		roleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", config.ARNPartition(srcID.ARN), srcID.Account, cfg.RoleName)
 	}
 	req := exchange.RoleRequest{
 		RoleARN:           roleARN,
@@ -460,13 +460,6 @@ func SDKFactory() STSFactory {
 		}
 		return exchange.NewSTS(*cfg, cc, s), nil
 	}
-}
-
-func partitionOfARN(arn string) string {
-	if parts := strings.SplitN(arn, ":", 3); len(parts) == 3 && parts[1] != "" {
-		return parts[1]
-	}
-	return "aws"
 }
 
 func orDash(s string) string {

@@ -631,3 +631,16 @@ func validTag(s string, minLen, maxLen int) bool {
 }
 
 func isBareRoleName(v string) bool { return len(v) <= 64 && nameCharsRe.MatchString(v) }
+
+// ARNPartition returns the partition field of an ARN ("aws" when absent).
+func ARNPartition(arn string) string { return arnField(arn, 1, "aws") }
+
+// ARNAccount returns the account field of an ARN, or def when absent.
+func ARNAccount(arn, def string) string { return arnField(arn, 4, def) }
+
+func arnField(arn string, i int, def string) string {
+	if parts := strings.SplitN(arn, ":", 6); len(parts) > i && parts[i] != "" && parts[0] == "arn" {
+		return parts[i]
+	}
+	return def
+}

@@ -71,7 +71,7 @@ func Diagnose(err error, c Context) Diagnosis {
 	case strings.Contains(msg, "incorrect token audience"):
 		return Diagnosis{Advice: []string{
 			fmt.Sprintf("The ID token was requested for audience %q, which the account's OIDC provider for %s does not list.", c.Audience, issuer),
-			fmt.Sprintf("Either add it: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:%s:iam::%s:oidc-provider/%s --client-id %s", partitionOf(c.RoleARN), accountOf(c.RoleARN), provider, orDefault(c.Audience)),
+			fmt.Sprintf("Either add it: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:%s:iam::%s:oidc-provider/%s --client-id %s", config.ARNPartition(c.RoleARN), config.ARNAccount(c.RoleARN, "<ACCOUNT_ID>"), provider, orDefault(c.Audience)),
 			"or set the audience input to a client id the provider lists (default sts.amazonaws.com).",
 		}}
 	case code == "AccessDenied" && strings.Contains(msg, "sts:assumerole") && !strings.Contains(msg, "assumerolewithwebidentity"):
@@ -173,21 +173,6 @@ func NoTokenAdvice() []string {
 		"Pull requests from forks and Dependabot runs never get an ID token; such runs need another way to authenticate (or none).",
 		"On a self-hosted runner with its own AWS credentials (instance profile), set force-skip-oidc: true to assume the role with those instead.",
 	}
-}
-
-// accountOf is the account of a role ARN, or a placeholder.
-func accountOf(roleARN string) string {
-	if parts := strings.Split(roleARN, ":"); len(parts) >= 5 && parts[4] != "" {
-		return parts[4]
-	}
-	return "<ACCOUNT_ID>"
-}
-
-func partitionOf(roleARN string) string {
-	if parts := strings.Split(roleARN, ":"); len(parts) >= 5 && parts[1] != "" {
-		return parts[1]
-	}
-	return "aws"
 }
 
 func orDefault(aud string) string {

@@ -160,11 +160,7 @@ func TestImage(t *testing.T) {
 
 	t.Run("main step, next step, post step", func(t *testing.T) {
 		t.Parallel()
-		gh := harness.NewTokenService()
-		defer gh.Close()
-		proxy := harness.NewProxy(moto.URL)
-		defer proxy.Close()
-		s := newStep(t, gh, proxy.URL)
+		s, proxy := proxiedStep(t, moto)
 		s.runnerUser(t)
 		s.with["role-session-name"] = "in-docker"
 		stdout, stderr, code := s.runContainer(t, img, "", nil)

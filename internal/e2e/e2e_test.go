@@ -81,11 +81,7 @@ func TestActionThenAWSCLI(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			gh := harness.NewTokenService()
-			defer gh.Close()
-			proxy := harness.NewProxy(moto.URL)
-			defer proxy.Close()
-			s := newStep(t, gh, proxy.URL)
+			s, proxy := proxiedStep(t, moto)
 			tc.prep(s, proxy)
 			s.run()
 			if s.exitCode != 0 {
@@ -163,11 +159,7 @@ func TestActionFailuresExportNothing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			gh := harness.NewTokenService()
-			defer gh.Close()
-			proxy := harness.NewProxy(moto.URL)
-			defer proxy.Close()
-			s := newStep(t, gh, proxy.URL)
+			s, proxy := proxiedStep(t, moto)
 			tc.prep(s, proxy)
 			s.run()
 			if s.exitCode != 1 {

@@ -66,11 +66,8 @@ func runPost(t *testing.T, s *step) string {
 func TestKeysAndRoleThenAWSCLI(t *testing.T) {
 	t.Parallel()
 	moto := harness.SharedMoto(t)
-	gh := harness.NewTokenService()
-	defer gh.Close()
-	proxy := harness.NewProxy(moto.URL)
-	defer proxy.Close()
-	s := newStep(t, gh, proxy.URL)
+	s, proxy := proxiedStep(t, moto)
+	gh := s.gh
 	s.with["aws-access-key-id"] = exampleKeyID
 	s.with["aws-secret-access-key"] = exampleSecret
 	s.with["role-session-name"] = "keys"
@@ -185,11 +182,8 @@ func TestExistingAndAmbientCredentials(t *testing.T) {
 	moto := harness.SharedMoto(t)
 	t.Run("use-existing-credentials with working keys assumes nothing", func(t *testing.T) {
 		t.Parallel()
-		gh := harness.NewTokenService()
-		defer gh.Close()
-		proxy := harness.NewProxy(moto.URL)
-		defer proxy.Close()
-		s := newStep(t, gh, proxy.URL)
+		s, proxy := proxiedStep(t, moto)
+		gh := s.gh
 		s.env["AWS_ACCESS_KEY_ID"], s.env["AWS_SECRET_ACCESS_KEY"] = exampleKeyID, exampleSecret
 		s.with["use-existing-credentials"] = "true"
 		s.run()
@@ -205,11 +199,7 @@ func TestExistingAndAmbientCredentials(t *testing.T) {
 	})
 	t.Run("use-existing-credentials false is off", func(t *testing.T) {
 		t.Parallel()
-		gh := harness.NewTokenService()
-		defer gh.Close()
-		proxy := harness.NewProxy(moto.URL)
-		defer proxy.Close()
-		s := newStep(t, gh, proxy.URL)
+		s, proxy := proxiedStep(t, moto)
 		s.env["AWS_ACCESS_KEY_ID"], s.env["AWS_SECRET_ACCESS_KEY"] = exampleKeyID, exampleSecret
 		s.with["use-existing-credentials"] = "false"
 		s.run()
@@ -219,11 +209,8 @@ func TestExistingAndAmbientCredentials(t *testing.T) {
 	})
 	t.Run("force-skip-oidc assumes with the runner's own credentials", func(t *testing.T) {
 		t.Parallel()
-		gh := harness.NewTokenService()
-		defer gh.Close()
-		proxy := harness.NewProxy(moto.URL)
-		defer proxy.Close()
-		s := newStep(t, gh, proxy.URL)
+		s, proxy := proxiedStep(t, moto)
+		gh := s.gh
 		s.env["AWS_ACCESS_KEY_ID"], s.env["AWS_SECRET_ACCESS_KEY"] = exampleKeyID, exampleSecret
 		s.with["force-skip-oidc"] = "true"
 		s.run()

@@ -109,6 +109,17 @@ func newStep(t testing.TB, gh *harness.TokenService, stsURL string) *step {
 	return s
 }
 
+// proxiedStep is a step whose STS traffic goes through a recording,
+// fault-injecting proxy in front of moto, with its own token service.
+func proxiedStep(t *testing.T, moto *harness.Moto) (*step, *harness.Proxy) {
+	t.Helper()
+	gh := harness.NewTokenService()
+	t.Cleanup(gh.Close)
+	proxy := harness.NewProxy(moto.URL)
+	t.Cleanup(proxy.Close)
+	return newStep(t, gh, proxy.URL), proxy
+}
+
 // environ is the environment the runner gives the container: job env,
 // GITHUB_*/RUNNER_* context, the token service, and every declared input
 // as INPUT_<NAME> (hyphens kept) with action.yml's default when not given.

@@ -74,12 +74,7 @@ func AssumeRoleWithWebIdentity(ctx context.Context, api WebIdentityAPI, fetch To
 		RoleSessionName: aws.String(req.SessionName),
 		DurationSeconds: aws.Int32(int32(req.Duration / time.Second)),
 	}
-	if req.Policy != "" {
-		in.Policy = aws.String(req.Policy)
-	}
-	for _, a := range req.PolicyARNs {
-		in.PolicyArns = append(in.PolicyArns, types.PolicyDescriptorType{Arn: aws.String(a)})
-	}
+	in.Policy, in.PolicyArns = sessionPolicies(req.Policy, req.PolicyARNs)
 	var out *sts.AssumeRoleWithWebIdentityOutput
 	err := r.Do(ctx, func(ctx context.Context) error {
 		tok, err := fetch(ctx)
@@ -125,12 +120,7 @@ func AssumeRole(ctx context.Context, api AssumeRoleAPI, req RoleRequest, r Retri
 		RoleSessionName: aws.String(req.SessionName),
 		DurationSeconds: aws.Int32(int32(req.Duration / time.Second)),
 	}
-	if req.Policy != "" {
-		in.Policy = aws.String(req.Policy)
-	}
-	for _, a := range req.PolicyARNs {
-		in.PolicyArns = append(in.PolicyArns, types.PolicyDescriptorType{Arn: aws.String(a)})
-	}
+	in.Policy, in.PolicyArns = sessionPolicies(req.Policy, req.PolicyARNs)
 	if req.ExternalID != "" {
 		in.ExternalId = aws.String(req.ExternalID)
 	}
@@ -218,6 +208,19 @@ func credentialsOf(op string, c *types.Credentials) (*Credentials, error) {
 		SessionToken:    aws.ToString(c.SessionToken),
 		Expiration:      aws.ToTime(c.Expiration).UTC(),
 	}, nil
+}
+
+// sessionPolicies converts the session policy inputs for either call.
+func sessionPolicies(policy string, arns []string) (*string, []types.PolicyDescriptorType) {
+	var p *string
+	if policy != "" {
+		p = aws.String(policy)
+	}
+	var descs []types.PolicyDescriptorType
+	for _, a := range arns {
+		descs = append(descs, types.PolicyDescriptorType{Arn: aws.String(a)})
+	}
+	return p, descs
 }
 
 // CallError names the call that failed.

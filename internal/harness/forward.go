@@ -2,7 +2,6 @@ package harness
 
 import (
 	"encoding/base64"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -91,12 +90,5 @@ func (p *ForwardProxy) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
-	defer resp.Body.Close()
-	for k, vs := range resp.Header {
-		for _, v := range vs {
-			w.Header().Add(k, v)
-		}
-	}
-	w.WriteHeader(resp.StatusCode)
-	io.Copy(w, resp.Body)
+	copyResponse(w, resp)
 }

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"encoding/pem"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -35,14 +34,7 @@ func NewTLSProxy(target string) *TLSProxy {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
-		defer resp.Body.Close()
-		for k, vs := range resp.Header {
-			for _, v := range vs {
-				w.Header().Add(k, v)
-			}
-		}
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
+		copyResponse(w, resp)
 	}))
 	p.URL = p.srv.URL
 	return p
