@@ -203,7 +203,7 @@ func (r *run) main(ctx context.Context) error {
 			return token.ErrNoIDTokenPermission
 		}
 		obtain = func(ctx context.Context) (*exchange.Credentials, error) {
-			return r.webIdentity(ctx, cc, "GitHub OIDC (audience "+orNone(cfg.Audience)+")", func(ctx context.Context) (string, error) {
+			return r.webIdentity(ctx, cc, "GitHub OIDC, audience "+orNone(cfg.Audience), func(ctx context.Context) (string, error) {
 				jwt, err := gh.Fetch(ctx, cfg.Audience)
 				if err != nil {
 					return "", err
