@@ -186,7 +186,7 @@ func TestRoleChaining(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t)
 		w.input("role-chaining", "true")
-		w.env["AWS_ACCESS_KEY_ID"] = "ASIAIOSFODNN7EXAMPL2"
+		w.env["AWS_ACCESS_KEY_ID"] = "ASIAIOSFODNN7EXAMPLE"
 		w.env["AWS_SECRET_ACCESS_KEY"] = exampleSecret
 		w.env["AWS_SESSION_TOKEN"] = "earlier-session-token"
 		if err := w.run(); err != nil {
@@ -196,7 +196,7 @@ func TestRoleChaining(t *testing.T) {
 		if diff := cmp.Diff([]string{"GetCallerIdentity", "AssumeRole", "GetCallerIdentity"}, actions(reqs)); diff != "" {
 			t.Fatalf("STS calls (-want +got):\n%s", diff)
 		}
-		if signedBy(reqs[1]) != "ASIAIOSFODNN7EXAMPL2" || reqs[1].Header.Get("X-Amz-Security-Token") != "earlier-session-token" {
+		if signedBy(reqs[1]) != "ASIAIOSFODNN7EXAMPLE" || reqs[1].Header.Get("X-Amz-Security-Token") != "earlier-session-token" {
 			t.Error("AssumeRole was not signed with the environment's credentials")
 		}
 		if len(w.gh.Requests()) != 0 {
