@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/exchange"
@@ -201,9 +202,5 @@ func joinOr(s []string, none string) string {
 	if len(s) == 0 {
 		return none
 	}
-	out := s[0]
-	for _, x := range s[1:] {
-		out += ", " + x
-	}
-	return out
+	return strings.Join(s, ", ")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -54,15 +55,13 @@ func signedBy(r harness.STSRequest) string {
 func tags(r harness.STSRequest) map[string]string {
 	m := map[string]string{}
 	for i := 1; ; i++ {
-		k := r.Form.Get("Tags.member." + itoa(i) + ".Key")
+		k := r.Form.Get("Tags.member." + strconv.Itoa(i) + ".Key")
 		if k == "" {
 			return m
 		}
-		m[k] = r.Form.Get("Tags.member." + itoa(i) + ".Value")
+		m[k] = r.Form.Get("Tags.member." + strconv.Itoa(i) + ".Value")
 	}
 }
-
-func itoa(i int) string { return harness.Itoa(i) }
 
 func TestStaticKeysOnly(t *testing.T) {
 	t.Parallel()

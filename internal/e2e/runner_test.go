@@ -86,7 +86,6 @@ type step struct {
 	stdout   bytes.Buffer
 	stderr   bytes.Buffer
 	exitCode int
-	elapsed  time.Duration
 }
 
 func newStep(t testing.TB, gh *harness.TokenService, stsURL string) *step {
@@ -179,9 +178,7 @@ func (s *step) run(args ...string) {
 	cmd.Env = s.environ()
 	cmd.Dir = filepath.Join(s.dir, "workspace")
 	cmd.Stdout, cmd.Stderr = &s.stdout, &s.stderr
-	start := time.Now()
 	err := cmd.Run()
-	s.elapsed = time.Since(start)
 	if ee, ok := err.(*exec.ExitError); ok {
 		s.exitCode = ee.ExitCode()
 	} else if err != nil {

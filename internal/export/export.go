@@ -84,6 +84,12 @@ func (f *Workflow) Append(fileEnv string, vars []Var) error {
 		b.WriteString(v.Value)
 		b.WriteByte('\n')
 	}
+	return f.appendFile(fileEnv, b.String())
+}
+
+// appendFile appends text in one write to the file the runner names in
+// the environment variable fileEnv.
+func (f *Workflow) appendFile(fileEnv, text string) error {
 	path := f.getenv(fileEnv)
 	if path == "" {
 		return fmt.Errorf("%s: %w (is this running inside GitHub Actions?)", fileEnv, ErrNoFile)
@@ -92,9 +98,8 @@ func (f *Workflow) Append(fileEnv string, vars []Var) error {
 	if err != nil {
 		return fmt.Errorf("%s: opening %s: %w", fileEnv, path, err)
 	}
-	_, werr := io.WriteString(fh, b.String())
-	cerr := fh.Close()
-	if err := errors.Join(werr, cerr); err != nil {
+	_, werr := io.WriteString(fh, text)
+	if err := errors.Join(werr, fh.Close()); err != nil {
 		return fmt.Errorf("%s: writing %s: %w", fileEnv, path, err)
 	}
 	return nil
@@ -118,14 +123,5 @@ func OneLine(s string) string {
 
 // Summary appends Markdown to the job summary (GITHUB_STEP_SUMMARY).
 func (f *Workflow) Summary(markdown string) error {
-	path := f.getenv("GITHUB_STEP_SUMMARY")
-	if path == "" {
-		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", ErrNoFile)
-	}
-	fh, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		return err
-	}
-	_, werr := io.WriteString(fh, markdown)
-	return errors.Join(werr, fh.Close())
+	return f.appendFile("GITHUB_STEP_SUMMARY", markdown)
 }

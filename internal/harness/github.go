@@ -11,7 +11,6 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -214,6 +213,3 @@ func randomHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
-
-// Itoa is strconv.Itoa, for tests building env values.
-func Itoa(n int) string { return strconv.Itoa(n) }
