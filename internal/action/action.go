@@ -1,8 +1,9 @@
-// Package action runs the action's steps. The main step turns validated
-// inputs into credentials — GitHub OIDC, a token file, static keys, AssumeRole
-// with keys, role chaining or the runner's own credentials — confirms them
-// with GetCallerIdentity and exports them all-or-nothing; the post step
-// removes what the main step left behind.
+// Package action runs the action's steps. The main step is
+// load → source → verify → export: the inputs become a validated Config
+// (internal/config), the Config picks where credentials come from
+// (internal/source), the credentials are confirmed with GetCallerIdentity,
+// and everything is exported all-or-nothing (internal/export,
+// internal/profile). The post step removes what the main step left behind.
 package action
 
 import (
@@ -11,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -22,7 +22,10 @@ import (
 	"github.com/org/aws-oidc-go/internal/diagnose"
 	"github.com/org/aws-oidc-go/internal/exchange"
 	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/hostpath"
+	"github.com/org/aws-oidc-go/internal/inputs"
 	"github.com/org/aws-oidc-go/internal/proxy"
+	"github.com/org/aws-oidc-go/internal/source"
 	"github.com/org/aws-oidc-go/internal/token"
 	"github.com/org/aws-oidc-go/internal/version"
 )
@@ -33,46 +36,41 @@ const (
 	DefaultAttemptTimeout = 15 * time.Second
 	DefaultBaseDelay      = 200 * time.Millisecond
 	DefaultMaxDelay       = 10 * time.Second
-	verifyMaxAttempts     = 5
-	// maxSpecialCharRetries bounds special-characters-workaround.
-	maxSpecialCharRetries = 10
 )
 
-// STS is what the action needs from an STS client.
-type STS interface {
-	exchange.WebIdentityAPI
-	exchange.AssumeRoleAPI
-	exchange.CallerIdentityAPI
-}
-
-// STSFactory builds an STS client signing as s says.
-type STSFactory func(ctx context.Context, cc exchange.ClientConfig, s exchange.Signing) (STS, error)
+// STSFactory builds an STS client for the run's client configuration,
+// signing as s says.
+type STSFactory func(ctx context.Context, cc exchange.ClientConfig, s exchange.Signing) (exchange.API, error)
 
 // Env is everything the steps take from the process, injectable for tests.
 type Env struct {
 	Getenv func(string) string
-	Stdout io.Writer  // workflow commands and the log
-	NewSTS STSFactory // nil: the AWS SDK
+	Stdout io.Writer // the log
+	// Workflow says a runner reads the log: workflow commands (masks,
+	// annotations) are written only then. Off Actions the log is plain text.
+	Workflow bool
+	// NewSTS builds STS clients; nil: the AWS SDK. Tests put fakes here.
+	NewSTS STSFactory
 	// Retry carries timing (AttemptTimeout, delays, Sleep, Jitter); the
 	// number of attempts comes from the inputs. Zero fields take defaults.
 	Retry exchange.Retrier
 	// Root is true when the process runs as root (the container): files it
 	// writes are then handed to the owner of the runner's file-command files.
 	Root bool
-	// MountInfo is the path of /proc/self/mountinfo, to map container paths
-	// to host paths. Empty: that file.
-	MountInfo string
+	// Mounts returns the container's mount table, to map container paths to
+	// host paths. Nil: /proc/self/mountinfo.
+	Mounts func() (hostpath.Mounts, error)
 
 	// Format, when set, prints the credentials to Result instead of writing
 	// GITHUB_ENV / GITHUB_OUTPUT: "env" (shell exports), "json", or
 	// "credential-process" (the AWS credential_process JSON).
 	Format string
 	Result io.Writer
-	// NoMask turns ::add-mask:: off, for credential-process, whose stderr the
-	// AWS SDKs capture and may show.
-	NoMask bool
 	// Executable is this program's path, for refresh's credential_process.
 	Executable string
+	// CredentialProcess is the command line that renews credentials from a
+	// renewal settings file (the CLI's grammar, which the CLI supplies).
+	CredentialProcess func(exe, settingsFile string) string
 }
 
 // Formats Env.Format accepts.
@@ -89,42 +87,36 @@ func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("Action timed out after %d seconds (action-timeout-s)", int(e.After/time.Second))
 }
 
-// Failure is a failed run: the error plus advice on fixing it, and details
-// (claims) to print with workflow commands stopped.
-type Failure struct {
-	Err     error
-	Advice  []string
-	Details []string
-}
-
-func (f *Failure) Error() string { return f.Err.Error() }
-func (f *Failure) Unwrap() error { return f.Err }
-
 // Run performs the main step. Nothing is exported unless everything
 // succeeded. Input problems come back as errors joining *config.InputError;
 // other failures as *Failure.
 func Run(ctx context.Context, env Env) error {
-	wf := export.New(env.Stdout, env.Getenv)
-	if env.NoMask {
-		wf.DisableMasks()
-	}
-	in := config.FromEnv(env.Getenv)
+	wf := export.New(env.Stdout, env.Getenv, env.Workflow)
+	in := inputs.FromEnv(env.Getenv)
 	// Secrets are masked before anything else can print them, even a
 	// validation error.
-	for _, name := range config.Inputs {
-		if config.Secret[name] {
-			wf.Mask(in(name))
+	for _, input := range inputs.All {
+		if input.Secret {
+			wf.Mask(in(input.Name))
 		}
 	}
-	px := proxy.Resolve(in(config.InHTTPProxy), in(config.InNoProxy), env.Getenv)
+	px, err := proxy.Resolve(in(inputs.HTTPProxy), in(inputs.NoProxy), env.Getenv)
 	wf.Mask(px.Secrets()...)
-
-	cfg, err := config.Load(in)
-	if err != nil {
+	cfg, cerr := config.Load(in)
+	var ferr error
+	if tf := in(inputs.WebIdentityTokenFile); tf != "" {
+		// A file problem is an input problem: reported with the others.
+		_, ferr = token.FilePath(tf, env.Getenv("GITHUB_WORKSPACE"))
+	}
+	if err := joinFlat(cerr, ferr, err); err != nil {
 		return err
 	}
+	if cfg.MaskAccountID {
+		// Before the first line that names the role.
+		wf.Mask(cfg.AccountID)
+	}
 	for _, w := range cfg.Warnings {
-		wf.Actions().Warningf("%s", w)
+		wf.Log().Warningf("%s", w)
 	}
 	if env.Format == "" && env.Getenv("GITHUB_ENV") == "" {
 		return errors.New("GITHUB_ENV is not set, so there is nowhere to export the credentials: outside GitHub Actions use --format env or --format json (or credential-process)")
@@ -145,127 +137,71 @@ func Run(ctx context.Context, env Env) error {
 				err = fmt.Errorf("%w; last error: %w", te, err)
 			}
 		}
-		d := diagnose.Diagnose(err, r.diag())
+		var ie *config.InputError
+		if errors.As(err, &ie) {
+			return err
+		}
+		d := diagnose.Diagnose(err, diagnose.Context{RoleARN: cfg.RoleARN, Region: cfg.Region, Audience: cfg.Audience, Claims: source.ClaimsOf(r.src), Mode: cfg.Mode})
 		return &Failure{Err: err, Advice: d.Advice, Details: d.Details}
 	}
 	return nil
 }
 
+// run is one main step.
 type run struct {
 	env    Env
 	cfg    *config.Config
 	wf     *export.Workflow
 	px     proxy.Settings
 	newSTS STSFactory
-	claims *token.Claims // of the last ID token, for diagnosis
-	source string        // where the credentials came from, for the summary
+	cc     exchange.ClientConfig
+	src    source.Source
 }
 
-func (r *run) diag() diagnose.Context {
-	return diagnose.Context{RoleARN: r.cfg.RoleARN, Region: r.cfg.Region, Audience: r.cfg.Audience, Claims: r.claims, Mode: r.cfg.Mode}
-}
-
-func (r *run) logf(format string, args ...any) { r.wf.Actions().Infof(format, args...) }
-
-func (r *run) clientConfig() exchange.ClientConfig {
-	proxyFunc := r.px.Func()
-	return exchange.ClientConfig{
-		Region:   r.cfg.Region,
-		Endpoint: r.cfg.STSEndpoint,
-		UserAgent: [][2]string{
-			{"aws-oidc-go", version.String()},
-			{"gha-run", orDash(r.env.Getenv("GITHUB_RUN_ID"))},
-			{"gha-attempt", orDash(r.env.Getenv("GITHUB_RUN_ATTEMPT"))},
-		},
-		Transport: func(t *http.Transport) { t.Proxy = proxyFunc },
-	}
-}
+func (r *run) logf(format string, args ...any) { r.wf.Log().Infof(format, args...) }
 
 func (r *run) main(ctx context.Context) error {
 	cfg := r.cfg
-	if r.px.HTTPSProxy != "" {
-		r.logf("Using proxy %s (no-proxy: %s)", proxy.Redacted(r.px.HTTPSProxy), orDash(r.px.NoProxy))
+	if r.px.Active() {
+		r.logf("Using proxy %s", r.px.Describe())
 	}
-	cc := r.clientConfig()
-
+	r.cc = r.clientConfig()
 	if cfg.UseExisting {
-		done, err := r.useExisting(ctx, cc)
-		if done || err != nil {
+		id, err := r.verify(ctx, exchange.Signing{Ambient: true}, 1)
+		var denied *AccountNotAllowedError
+		switch {
+		case errors.As(err, &denied):
 			return err
+		case err != nil:
+			r.logf("use-existing-credentials: the environment's credentials do not work (%s); getting new ones", exchange.Describe(err))
+		default:
+			r.logf("use-existing-credentials: already authenticated as %s (account %s); nothing new assumed", id.ARN, id.Account)
+			return r.wf.Append("GITHUB_OUTPUT", []export.Var{{Name: "aws-account-id", Value: id.Account}, {Name: "authenticated-arn", Value: id.ARN}})
 		}
 	}
 
-	var obtain func(context.Context) (*exchange.Credentials, error)
-	switch cfg.Mode {
-	case config.ModeOIDC:
-		gh := &token.GitHub{Getenv: r.env.Getenv, HTTPClient: &http.Client{Transport: r.px.Transport()}}
-		if !gh.Available() {
-			return token.ErrNoIDTokenPermission
-		}
-		obtain = func(ctx context.Context) (*exchange.Credentials, error) {
-			return r.webIdentity(ctx, cc, "GitHub OIDC, audience "+orNone(cfg.Audience), func(ctx context.Context) (string, error) {
-				jwt, err := gh.Fetch(ctx, cfg.Audience)
-				if err != nil {
-					return "", err
-				}
-				r.wf.Mask(jwt)
-				if c, err := token.DecodeClaims(jwt); err == nil {
-					r.claims = c
-				}
-				return jwt, nil
-			})
-		}
-	case config.ModeTokenFile:
-		path, err := TokenFilePath(cfg.TokenFile, r.env.Getenv("GITHUB_WORKSPACE"))
-		if err != nil {
-			return err
-		}
-		obtain = func(ctx context.Context) (*exchange.Credentials, error) {
-			return r.webIdentity(ctx, cc, "the web identity token in "+path, func(context.Context) (string, error) {
-				tok, err := ReadTokenFile(path)
-				if err == nil {
-					r.wf.Mask(tok)
-					if c, err := token.DecodeClaims(tok); err == nil {
-						r.claims = c
-					}
-				}
-				return tok, err
-			})
-		}
-	case config.ModeKeys:
-		r.source = "static access keys"
-		obtain = func(context.Context) (*exchange.Credentials, error) {
-			r.logf("Using the static access keys from the inputs")
-			return &exchange.Credentials{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, SessionToken: cfg.SessionToken}, nil
-		}
-	case config.ModeKeysRole, config.ModeChaining, config.ModeAmbient:
-		var err error
-		if obtain, err = r.assumeRole(ctx, cc); err != nil {
-			return err
-		}
-	case config.ModeExisting:
-		return errors.New("use-existing-credentials: the environment has no working AWS credentials, and no role-to-assume or keys are set to get new ones")
+	src, err := source.For(cfg, source.Deps{
+		Getenv:      r.env.Getenv,
+		TokenClient: &http.Client{Transport: r.px.Transport()},
+		Client:      r.client,
+		Retrier:     r.retrier,
+		Mask:        r.wf.Mask,
+		Log:         r.logf,
+		Warn:        r.wf.Log().Warningf,
+	})
+	if err != nil {
+		return err
 	}
-
-	creds, err := r.withoutSpecialCharacters(ctx, obtain)
+	r.src = src
+	creds, err := src.Credentials(ctx)
 	if err != nil {
 		return err
 	}
 	r.wf.Mask(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)
 
-	signed, err := r.newSTS(ctx, cc, exchange.Signing{Static: creds})
+	id, err := r.verify(ctx, exchange.Signing{Static: creds}, min(cfg.MaxAttempts, source.VerifyMaxAttempts))
 	if err != nil {
 		return err
-	}
-	id, err := exchange.CallerIdentity(ctx, signed, r.retrier(min(cfg.MaxAttempts, verifyMaxAttempts), "GetCallerIdentity"))
-	if err != nil {
-		return err
-	}
-	if cfg.MaskAccountID {
-		r.wf.Mask(id.Account, id.ARN)
-	}
-	if len(cfg.AllowedAccountIDs) > 0 && !slices.Contains(cfg.AllowedAccountIDs, id.Account) {
-		return &AccountNotAllowedError{Account: id.Account, Allowed: cfg.AllowedAccountIDs}
 	}
 	until := ""
 	if !creds.Expiration.IsZero() {
@@ -279,123 +215,41 @@ func (r *run) main(ctx context.Context) error {
 	return nil
 }
 
-// webIdentity runs AssumeRoleWithWebIdentity with tokens from fetch.
-func (r *run) webIdentity(ctx context.Context, cc exchange.ClientConfig, how string, fetch exchange.TokenFunc) (*exchange.Credentials, error) {
-	cfg := r.cfg
-	anon, err := r.newSTS(ctx, cc, exchange.Signing{})
+// verify confirms credentials with GetCallerIdentity, masks who they are
+// when asked, and checks allowed-account-ids.
+func (r *run) verify(ctx context.Context, s exchange.Signing, attempts int) (*exchange.Identity, error) {
+	client, err := r.client(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	r.source = how
-	r.logf("Assuming %s with %s (session %s, %ds, region %s)",
-		cfg.RoleARN, how, cfg.SessionName, int(cfg.Duration/time.Second), cfg.Region)
-	return exchange.AssumeRoleWithWebIdentity(ctx, anon, fetch, exchange.WebIdentityRequest{
-		RoleARN:     cfg.RoleARN,
-		SessionName: cfg.SessionName,
-		Duration:    cfg.Duration,
-		Policy:      cfg.InlinePolicy,
-		PolicyARNs:  cfg.ManagedPolicies,
-	}, r.retrier(cfg.MaxAttempts, "AssumeRoleWithWebIdentity"))
-}
-
-// assumeRole prepares AssumeRole signed with the source credentials of the
-// mode: it confirms them first (and learns their account, to complete a
-// bare role name), then returns the call to make.
-func (r *run) assumeRole(ctx context.Context, cc exchange.ClientConfig) (func(context.Context) (*exchange.Credentials, error), error) {
-	cfg := r.cfg
-	var src exchange.Signing
-	switch cfg.Mode {
-	case config.ModeKeysRole:
-		src.Static = &exchange.Credentials{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, SessionToken: cfg.SessionToken}
-	case config.ModeChaining:
-		c, err := EnvironmentCredentials(r.env.Getenv)
-		if err != nil {
-			return nil, err
-		}
-		r.wf.Mask(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
-		src.Static = c
-	case config.ModeAmbient:
-		src.Ambient = true
-	}
-	client, err := r.newSTS(ctx, cc, src)
+	id, err := exchange.CallerIdentity(ctx, client, r.retrier(attempts, "GetCallerIdentity"))
 	if err != nil {
 		return nil, err
-	}
-	srcID, err := exchange.CallerIdentity(ctx, client, r.retrier(min(cfg.MaxAttempts, verifyMaxAttempts), "GetCallerIdentity"))
-	if err != nil {
-		return nil, fmt.Errorf("checking the source credentials (%s): %w", cfg.Mode, err)
-	}
-	roleARN := cfg.RoleARN
-	if roleARN == "" {
-		roleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", config.ARNPartition(srcID.ARN), srcID.Account, cfg.RoleName)
-	}
-	req := exchange.RoleRequest{
-		RoleARN:           roleARN,
-		SessionName:       cfg.SessionName,
-		Duration:          cfg.Duration,
-		Policy:            cfg.InlinePolicy,
-		PolicyARNs:        cfg.ManagedPolicies,
-		ExternalID:        cfg.ExternalID,
-		TransitiveTagKeys: cfg.TransitiveTagKeys,
-		OnDropTags: func(dropped []exchange.Tag) {
-			r.wf.Actions().Warningf("The session tags were too large for STS (PackedPolicyTooLarge); retrying without the optional tags %s", tagKeys(dropped))
-		},
-	}
-	if !cfg.SkipSessionTagging {
-		req.Tags, req.OptionalTags = SessionTags(r.env.Getenv, cfg.CustomTags)
-	}
-	r.source = fmt.Sprintf("%s, as %s", cfg.Mode, srcID.ARN)
-	return func(ctx context.Context) (*exchange.Credentials, error) {
-		r.logf("Assuming %s with %s as %s (session %s, %ds, %d session tags, region %s)",
-			roleARN, cfg.Mode, srcID.ARN, cfg.SessionName, int(cfg.Duration/time.Second), len(req.Tags)+len(req.OptionalTags), cfg.Region)
-		return exchange.AssumeRole(ctx, client, req, r.retrier(cfg.MaxAttempts, "AssumeRole"))
-	}, nil
-}
-
-// useExisting reports done when the environment's credentials already work.
-func (r *run) useExisting(ctx context.Context, cc exchange.ClientConfig) (bool, error) {
-	client, err := r.newSTS(ctx, cc, exchange.Signing{Ambient: true})
-	if err != nil {
-		return false, err
-	}
-	id, err := exchange.CallerIdentity(ctx, client, r.retrier(1, "GetCallerIdentity"))
-	if err != nil {
-		r.logf("use-existing-credentials: the environment's credentials do not work (%s); getting new ones", export.OneLine(exchange.Describe(err)))
-		return false, nil
 	}
 	if r.cfg.MaskAccountID {
 		r.wf.Mask(id.Account, id.ARN)
 	}
 	if len(r.cfg.AllowedAccountIDs) > 0 && !slices.Contains(r.cfg.AllowedAccountIDs, id.Account) {
-		return true, &AccountNotAllowedError{Account: id.Account, Allowed: r.cfg.AllowedAccountIDs}
+		return nil, &AccountNotAllowedError{Account: id.Account, Allowed: r.cfg.AllowedAccountIDs}
 	}
-	r.logf("use-existing-credentials: already authenticated as %s (account %s); nothing new assumed", id.ARN, id.Account)
-	return true, r.wf.Append("GITHUB_OUTPUT", []export.Var{{Name: "aws-account-id", Value: id.Account}, {Name: "authenticated-arn", Value: id.ARN}})
+	return id, nil
 }
 
-// specialChars are the characters special-characters-workaround avoids.
-var specialChars = regexp.MustCompile(`[!@#$%^&*()_+\-=\[\]{};':"\\|,.<>/?]`)
+func (r *run) client(ctx context.Context, s exchange.Signing) (exchange.API, error) {
+	return r.newSTS(ctx, r.cc, s)
+}
 
-// withoutSpecialCharacters calls obtain once, or with
-// special-characters-workaround until neither the key id nor the secret
-// contains a special character (bounded).
-func (r *run) withoutSpecialCharacters(ctx context.Context, obtain func(context.Context) (*exchange.Credentials, error)) (*exchange.Credentials, error) {
-	if !r.cfg.SpecialCharsWorkaround || r.cfg.Mode == config.ModeKeys {
-		return obtain(ctx)
-	}
-	for i := 1; ; i++ {
-		c, err := obtain(ctx)
-		if err != nil {
-			return nil, err
-		}
-		r.wf.Mask(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
-		if !specialChars.MatchString(c.AccessKeyID) && !specialChars.MatchString(c.SecretAccessKey) {
-			return c, nil
-		}
-		if i == maxSpecialCharRetries {
-			return nil, fmt.Errorf("special-characters-workaround: every one of %d sessions had a special character in its key id or secret; give up (turn the workaround off, or quote the credentials where they are used)", i)
-		}
-		r.logf("special-characters-workaround: credentials %d of at most %d contain a special character; assuming again", i, maxSpecialCharRetries)
+func (r *run) clientConfig() exchange.ClientConfig {
+	proxyFunc := r.px.Func()
+	return exchange.ClientConfig{
+		Region:   r.cfg.Region,
+		Endpoint: r.cfg.STSEndpoint,
+		UserAgent: [][2]string{
+			{"aws-oidc-go", version.String()},
+			{"gha-run", orDash(r.env.Getenv("GITHUB_RUN_ID"))},
+			{"gha-attempt", orDash(r.env.Getenv("GITHUB_RUN_ATTEMPT"))},
+		},
+		Transport: func(t *http.Transport) { t.Proxy = proxyFunc },
 	}
 }
 
@@ -428,29 +282,16 @@ func (r *run) retrier(attempts int, op string) exchange.Retrier {
 	}
 	rt.OnRetry = func(attempt int, err error, wait time.Duration) {
 		r.logf("%s attempt %d/%d failed: %s; retrying in %s%s",
-			op, attempt, attempts, export.OneLine(err.Error()), wait.Round(time.Millisecond), how)
+			op, attempt, attempts, err, wait.Round(time.Millisecond), how)
 	}
 	return rt
-}
-
-// EnvironmentCredentials reads the credentials an earlier step exported.
-func EnvironmentCredentials(getenv func(string) string) (*exchange.Credentials, error) {
-	c := &exchange.Credentials{
-		AccessKeyID:     getenv("AWS_ACCESS_KEY_ID"),
-		SecretAccessKey: getenv("AWS_SECRET_ACCESS_KEY"),
-		SessionToken:    getenv("AWS_SESSION_TOKEN"),
-	}
-	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
-		return nil, errors.New("role-chaining needs credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, e.g. exported by an earlier step of this action), and there are none")
-	}
-	return c, nil
 }
 
 // SDKFactory returns an STSFactory backed by the AWS SDK, loading the SDK's
 // configuration once per run.
 func SDKFactory() STSFactory {
 	var cfg *aws.Config
-	return func(ctx context.Context, cc exchange.ClientConfig, s exchange.Signing) (STS, error) {
+	return func(ctx context.Context, cc exchange.ClientConfig, s exchange.Signing) (exchange.API, error) {
 		if cfg == nil {
 			c, err := exchange.LoadAWSConfig(ctx, cc)
 			if err != nil {
@@ -469,9 +310,16 @@ func orDash(s string) string {
 	return s
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "none"
+// joinFlat joins errors, flattening joined ones, so every problem is one
+// element of the result (and one line of the report).
+func joinFlat(errs ...error) error {
+	var flat []error
+	for _, err := range errs {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			flat = append(flat, j.Unwrap()...)
+		} else if err != nil {
+			flat = append(flat, err)
+		}
 	}
-	return s
+	return errors.Join(flat...)
 }

@@ -82,7 +82,8 @@ func (w *world) input(name, value string) { w.env["INPUT_"+strings.ToUpper(name)
 
 func (w *world) run() error {
 	return action.Run(context.Background(), action.Env{
-		Getenv: func(k string) string { return w.env[k] },
+		Workflow: true,
+		Getenv:   func(k string) string { return w.env[k] },
 		Stdout: &w.stdout,
 		Retry:  w.retry,
 	})
@@ -285,15 +286,15 @@ func TestRunOptions(t *testing.T) {
 			t.Fatalf("Run: %v", err)
 		}
 	})
-	t.Run("no audience", func(t *testing.T) {
+	t.Run("empty audience takes the default", func(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t)
 		w.input("audience", "")
 		if err := w.run(); err != nil {
 			t.Fatalf("Run: %v", err)
 		}
-		if got := w.gh.Requests()[0].Audience; got != "" {
-			t.Errorf("audience sent = %q, want none", got)
+		if got := w.gh.Requests()[0].Audience; got != "sts.amazonaws.com" {
+			t.Errorf("audience sent = %q, want the default sts.amazonaws.com", got)
 		}
 	})
 }
@@ -441,7 +442,7 @@ func TestFaultMatrix(t *testing.T) {
 				result = "failed, nothing exported"
 			}
 			if err != nil && tc.failWith == "" {
-				result = "FAILED: " + export.OneLine(err.Error())
+				result = "FAILED: " + export.Visible(err.Error())
 			}
 			mu.Lock()
 			table[i] = fmt.Sprintf("%-6s %-46s %-34s %-9d %-9s %s", tc.where, tc.fault, expected, attempts, took.Round(time.Millisecond), result)
@@ -522,7 +523,7 @@ func TestRunCancelledBySignal(t *testing.T) {
 	w.proxy.Faults().Always(harness.Fault{Hang: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
-	err := action.Run(ctx, action.Env{Getenv: func(k string) string { return w.env[k] }, Stdout: &w.stdout})
+	err := action.Run(ctx, action.Env{Workflow: true, Getenv: func(k string) string { return w.env[k] }, Stdout: &w.stdout})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want cancellation", err)
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/action"
-	"github.com/org/aws-oidc-go/internal/cli"
+	"github.com/org/aws-oidc-go/internal/export"
 	"github.com/org/aws-oidc-go/internal/harness"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
@@ -65,7 +65,7 @@ func TestDiagnosisGolden(t *testing.T) {
 				t.Errorf("%d STS requests; these errors are never retried", n)
 			}
 			var out bytes.Buffer
-			cli.Report(&out, err, resumeToken)
+			action.Report(export.NewLog(&out, true), err, resumeToken)
 			harness.Golden(t, "diagnosis-"+tc.name+".txt", out.Bytes(), *update)
 			w.assertNothingExported()
 			w.assertNoLeaks()

@@ -3,14 +3,16 @@ package action
 import (
 	"encoding/json"
 	"errors"
-	"os"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/exchange"
 	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/hostpath"
 	"github.com/org/aws-oidc-go/internal/profile"
+	"github.com/org/aws-oidc-go/internal/source"
 )
 
 // StateKey is the GITHUB_STATE name the main step leaves for the post step
@@ -26,8 +28,12 @@ type State struct {
 // CredentialVars are the variables unset-current-credentials blanks.
 var CredentialVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"}
 
-// export writes the profile (if any) and the post step's state, then the
-// outputs, then the environment, each file in one append.
+// export hands the results over, all or nothing: everything is prepared
+// first; then the profile files (if any), the post step's state, the
+// outputs and the environment are written, each file command in one
+// checked write. On any failure what was written is undone — file
+// commands truncated back, profile files restored — and nothing is left
+// half exported.
 func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 	cfg := r.cfg
 	if r.env.Format != "" {
@@ -60,47 +66,19 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 	)
 
 	var state State
+	undo := func(err error) error {
+		if rerr := profile.Remove(state.Profiles); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("undoing the profile files: %w", rerr))
+		}
+		return err
+	}
+	var wrote string
 	if cfg.Profile != "" {
-		files, hostFiles, err := r.profileFiles()
+		profEnv, msg, err := r.writeProfile(c, &state)
 		if err != nil {
-			return err
+			return undo(err)
 		}
-		entry := profile.Entry{
-			Name: cfg.Profile, Region: cfg.Region,
-			AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
-		}
-		if cfg.Refresh {
-			exe, written, err := r.refreshExecutable(files, hostFiles)
-			state.Profiles = append(state.Profiles, written...)
-			if err != nil {
-				return errors.Join(err, r.saveState(state))
-			}
-			entry = profile.Entry{Name: cfg.Profile, Region: cfg.Region, CredentialProcess: r.credentialProcess(exe)}
-		}
-		written, werr := profile.Write(files, entry, cfg.OverwriteProfile, r.owner())
-		state.Profiles = append(state.Profiles, written...)
-		if werr != nil {
-			return errors.Join(werr, r.saveState(state))
-		}
-		if cfg.Refresh {
-			r.logf("Wrote profile %s to %s; its credential_process renews the credentials with a fresh ID token whenever they near expiry", cfg.Profile, hostFiles.Config)
-			// Credentials in the environment would win over the profile and never renew.
-			for _, n := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
-				env = append(env, export.Var{Name: n})
-			}
-			env = append(env, export.Var{Name: "AWS_CONFIG_FILE", Value: hostFiles.Config}, export.Var{Name: "AWS_SDK_LOAD_CONFIG", Value: "1"})
-		} else {
-			r.logf("Wrote profile %s to %s and %s", cfg.Profile, hostFiles.Credentials, hostFiles.Config)
-			if hostFiles != files || r.env.Getenv("AWS_SHARED_CREDENTIALS_FILE") != "" {
-				env = append(env,
-					export.Var{Name: "AWS_SHARED_CREDENTIALS_FILE", Value: hostFiles.Credentials},
-					export.Var{Name: "AWS_CONFIG_FILE", Value: hostFiles.Config},
-				)
-			}
-		}
-		if cfg.OutputEnvCredentials || cfg.Refresh {
-			env = append(env, export.Var{Name: "AWS_PROFILE", Value: cfg.Profile})
-		}
+		env, wrote = append(env, profEnv...), msg
 	} else if cfg.OutputEnvCredentials {
 		env = append(env,
 			export.Var{Name: "AWS_ACCESS_KEY_ID", Value: c.AccessKeyID},
@@ -116,22 +94,115 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 			state.Env = append(state.Env, v.Name)
 		}
 	}
-	if err := r.saveState(state); err != nil {
-		return err
+	tx := r.wf.Begin()
+	err := r.saveState(tx, state)
+	if err == nil {
+		err = tx.Append("GITHUB_OUTPUT", outputs)
 	}
-	if err := r.wf.Append("GITHUB_OUTPUT", outputs); err != nil {
-		return err
+	if err == nil {
+		err = tx.Append("GITHUB_ENV", env)
 	}
-	if err := r.wf.Append("GITHUB_ENV", env); err != nil {
-		return err
+	if err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("undoing the file commands: %w", rerr))
+		}
+		return undo(fmt.Errorf("%w; nothing was exported", err))
+	}
+	if wrote != "" {
+		r.logf("%s", wrote)
 	}
 	r.logf("Exported %s", joinOr(names, "nothing"))
 	return nil
 }
 
+// writeProfile writes the profile (and, with refresh, the renewal
+// settings), recording each file in state as it goes. It returns the
+// variables to export and the log line to print once all succeeded.
+func (r *run) writeProfile(c *exchange.Credentials, state *State) ([]export.Var, string, error) {
+	cfg := r.cfg
+	mounts, _ := r.mounts()
+	files, hostFiles, err := hostpath.ProfileFiles(r.env.Getenv, mounts)
+	if err != nil {
+		return nil, "", err
+	}
+	owner := hostpath.Owner(r.env.Root, r.env.Getenv("GITHUB_ENV"))
+	entry := profile.Entry{
+		Name: cfg.Profile, Region: cfg.Region,
+		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+	}
+	if cfg.Refresh {
+		process, err := r.renewal(files, hostFiles, owner, state)
+		if err != nil {
+			return nil, "", err
+		}
+		entry = profile.Entry{Name: cfg.Profile, Region: cfg.Region, CredentialProcess: process}
+	}
+	written, err := profile.Write(files, entry, cfg.OverwriteProfile, owner)
+	state.Profiles = append(state.Profiles, written...)
+	if err != nil {
+		return nil, "", err
+	}
+	var env []export.Var
+	var msg string
+	if cfg.Refresh {
+		msg = fmt.Sprintf("Wrote profile %s to %s; its credential_process renews the credentials with a fresh token whenever they near expiry", cfg.Profile, hostFiles.Config)
+		// Credentials in the environment would win over the profile and never renew.
+		for _, n := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+			env = append(env, export.Var{Name: n})
+		}
+		env = append(env, export.Var{Name: "AWS_CONFIG_FILE", Value: hostFiles.Config}, export.Var{Name: "AWS_SDK_LOAD_CONFIG", Value: "1"})
+	} else {
+		msg = fmt.Sprintf("Wrote profile %s to %s and %s", cfg.Profile, hostFiles.Credentials, hostFiles.Config)
+		if hostFiles != files || r.env.Getenv("AWS_SHARED_CREDENTIALS_FILE") != "" {
+			env = append(env,
+				export.Var{Name: "AWS_SHARED_CREDENTIALS_FILE", Value: hostFiles.Credentials},
+				export.Var{Name: "AWS_CONFIG_FILE", Value: hostFiles.Config},
+			)
+		}
+	}
+	if cfg.OutputEnvCredentials || cfg.Refresh {
+		env = append(env, export.Var{Name: "AWS_PROFILE", Value: cfg.Profile})
+	}
+	return env, msg, nil
+}
+
+// renewal writes the renewal settings (and, inside the container, a copy
+// of the binary the host can run) beside the profile and returns the
+// credential_process command line. The settings are a 0600 JSON file, so
+// any value survives and no secret (a proxy password) is in argv or in the
+// AWS config file.
+func (r *run) renewal(files, hostFiles profile.Files, owner *profile.Owner, state *State) (string, error) {
+	settings := source.RenewalOf(r.src)
+	if settings == nil {
+		return "", fmt.Errorf("refresh: credentials from %s cannot be renewed", r.src)
+	}
+	exe, written, err := r.refreshExecutable(files, hostFiles, owner)
+	state.Profiles = append(state.Profiles, written...)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.MarshalIndent(settings, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	name := "aws-oidc-go-" + r.cfg.Profile + ".json"
+	path := filepath.Join(filepath.Dir(files.Config), name)
+	w, err := profile.WriteFile(path, append(b, '\n'), owner)
+	if w != nil {
+		state.Profiles = append(state.Profiles, *w)
+	}
+	if err != nil {
+		return "", fmt.Errorf("refresh: writing the renewal settings: %w", err)
+	}
+	if r.env.CredentialProcess == nil {
+		return "", errors.New("refresh: no credential_process command line is known to this program")
+	}
+	return r.env.CredentialProcess(exe, filepath.Join(filepath.Dir(hostFiles.Config), name)), nil
+}
+
 // saveState leaves the post step its work. Outside Actions (no
 // GITHUB_STATE) there is no post step and nothing to save.
-func (r *run) saveState(s State) error {
+func (r *run) saveState(tx *export.Tx, s State) error {
 	if r.env.Getenv("GITHUB_STATE") == "" || (len(s.Env) == 0 && len(s.Profiles) == 0) {
 		return nil
 	}
@@ -139,63 +210,14 @@ func (r *run) saveState(s State) error {
 	if err != nil {
 		return err
 	}
-	return r.wf.Append("GITHUB_STATE", []export.Var{{Name: StateKey, Value: string(b)}})
+	return tx.Append("GITHUB_STATE", []export.Var{{Name: StateKey, Value: string(b)}})
 }
 
-// profileFiles picks where the profile goes: the files AWS_SHARED_CREDENTIALS_FILE
-// and AWS_CONFIG_FILE name; inside the action's container, a directory the
-// host's later steps can reach (the runner's temp dir, else the mounted
-// home), returned with its host path; else ~/.aws.
-func (r *run) profileFiles() (files, host profile.Files, err error) {
-	getenv := r.env.Getenv
-	if cf, cfg := getenv("AWS_SHARED_CREDENTIALS_FILE"), getenv("AWS_CONFIG_FILE"); cf != "" || cfg != "" {
-		files = profile.Files{Credentials: cf, Config: cfg}
-		home := getenv("HOME")
-		if files.Credentials == "" {
-			files.Credentials = filepath.Join(home, ".aws", "credentials")
-		}
-		if files.Config == "" {
-			files.Config = filepath.Join(home, ".aws", "config")
-		}
-		return files, files, nil
+func (r *run) mounts() (hostpath.Mounts, error) {
+	if r.env.Mounts != nil {
+		return r.env.Mounts()
 	}
-	mounts, _ := ReadMounts(r.mountInfo())
-	if dir, hostDir, ok := ContainerAWSDir(mounts, dirExists); ok {
-		files = profile.Files{Credentials: filepath.Join(dir, "credentials"), Config: filepath.Join(dir, "config")}
-		host = profile.Files{Credentials: filepath.Join(hostDir, "credentials"), Config: filepath.Join(hostDir, "config")}
-		return files, host, nil
-	}
-	home := getenv("HOME")
-	if home == "" {
-		return files, host, errors.New("aws-profile: HOME is not set, and neither is AWS_SHARED_CREDENTIALS_FILE")
-	}
-	files = profile.Files{Credentials: filepath.Join(home, ".aws", "credentials"), Config: filepath.Join(home, ".aws", "config")}
-	return files, files, nil
-}
-
-func (r *run) mountInfo() string {
-	if r.env.MountInfo != "" {
-		return r.env.MountInfo
-	}
-	return "/proc/self/mountinfo"
-}
-
-// owner is the runner's user, who must be able to read what a root
-// container writes: the owner of the GITHUB_ENV file the runner created.
-func (r *run) owner() *profile.Owner {
-	if !r.env.Root {
-		return nil
-	}
-	fi, err := os.Stat(r.env.Getenv("GITHUB_ENV"))
-	if err != nil {
-		return nil
-	}
-	return ownerOf(fi)
-}
-
-func dirExists(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
+	return hostpath.ReadMounts("/proc/self/mountinfo")
 }
 
 func joinOr(s []string, none string) string {

@@ -436,7 +436,7 @@ func TestProfiles(t *testing.T) {
 		}
 		var post strings.Builder
 		postEnv := map[string]string{"STATE_" + action.StateKey: state[action.StateKey], "GITHUB_ENV": w.env["GITHUB_ENV"]}
-		if err := action.Post(context.Background(), action.Env{Getenv: func(k string) string { return postEnv[k] }, Stdout: &post}); err != nil {
+		if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return postEnv[k] }, Stdout: &post}); err != nil {
 			t.Fatal(err)
 		}
 		for _, f := range []string{"credentials", "config"} {
@@ -445,7 +445,7 @@ func TestProfiles(t *testing.T) {
 			}
 		}
 		// Running it again (files already gone) is fine.
-		if err := action.Post(context.Background(), action.Env{Getenv: func(k string) string { return postEnv[k] }, Stdout: &post}); err != nil {
+		if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return postEnv[k] }, Stdout: &post}); err != nil {
 			t.Fatal(err)
 		}
 		if strings.Contains(post.String(), "::warning") || strings.Contains(post.String(), "::error") {
@@ -474,7 +474,7 @@ func TestProfiles(t *testing.T) {
 		state := w.vars("save_state")[action.StateKey]
 		var post strings.Builder
 		postEnv := map[string]string{"STATE_" + action.StateKey: state, "GITHUB_ENV": w.env["GITHUB_ENV"]}
-		action.Post(context.Background(), action.Env{Getenv: func(k string) string { return postEnv[k] }, Stdout: &post})
+		action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return postEnv[k] }, Stdout: &post})
 		final, _ := os.ReadFile(filepath.Join(dir, "credentials"))
 		if strings.Contains(string(final), "deploy-prod") || !strings.Contains(string(final), "; keep me") {
 			t.Errorf("after cleanup:\n%s", final)
@@ -530,7 +530,7 @@ func TestProfiles(t *testing.T) {
 		}
 		w, dir := setup(t)
 		os.Chown(w.env["GITHUB_ENV"], 1234, 1234)
-		err := action.Run(context.Background(), action.Env{Getenv: func(k string) string { return w.env[k] }, Stdout: &w.stdout, Retry: w.retry, Root: true})
+		err := action.Run(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return w.env[k] }, Stdout: &w.stdout, Retry: w.retry, Root: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -547,7 +547,7 @@ func TestPostStep(t *testing.T) {
 	t.Parallel()
 	run := func(env map[string]string) string {
 		var out strings.Builder
-		if err := action.Post(context.Background(), action.Env{Getenv: func(k string) string { return env[k] }, Stdout: &out}); err != nil {
+		if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return env[k] }, Stdout: &out}); err != nil {
 			t.Fatal(err)
 		}
 		return out.String()
@@ -592,7 +592,7 @@ func TestModeInputErrors(t *testing.T) {
 		{map[string]string{"use-existing-credentials": "false", "role-to-assume": ""}, "input role-to-assume: is required"},
 		{map[string]string{"use-existing-credentials": "no"}, `input use-existing-credentials: "no" is not a boolean`},
 		{map[string]string{"aws-profile": "my profile"}, "input aws-profile: \"my profile\" is not a usable profile name"},
-		{map[string]string{"http-proxy": "proxy:3128"}, "input http-proxy: is not a proxy URL"},
+		{map[string]string{"http-proxy": "ftp://proxy:21"}, `input http-proxy: has the unsupported scheme "ftp"`},
 		{map[string]string{"role-external-id": "x"}, "input role-external-id: is not a valid external id"},
 	}
 	for _, tc := range cases {

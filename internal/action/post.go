@@ -14,8 +14,8 @@ import (
 // STATE_cleanup. It runs even when the main step failed, and it never fails
 // the job: problems become warnings. AWS_SKIP_CLEANUP_STEP=true skips it.
 func Post(_ context.Context, env Env) error {
-	wf := export.New(env.Stdout, env.Getenv)
-	log := wf.Actions()
+	wf := export.New(env.Stdout, env.Getenv, env.Workflow)
+	log := wf.Log()
 	if env.Getenv("AWS_SKIP_CLEANUP_STEP") == "true" {
 		log.Infof("AWS_SKIP_CLEANUP_STEP=true: leaving credentials in place")
 		return nil
@@ -31,7 +31,7 @@ func Post(_ context.Context, env Env) error {
 		return nil
 	}
 	if err := profile.Remove(s.Profiles); err != nil {
-		log.Warningf("Cleanup could not remove every profile file: %s", export.OneLine(err.Error()))
+		log.Warningf("Cleanup could not remove every profile file: %s", err)
 	}
 	var blank []export.Var
 	for _, n := range s.Env {
@@ -39,7 +39,7 @@ func Post(_ context.Context, env Env) error {
 	}
 	if env.Getenv("GITHUB_ENV") != "" {
 		if err := wf.Append("GITHUB_ENV", blank); err != nil {
-			log.Warningf("Cleanup could not blank the variables: %s", export.OneLine(err.Error()))
+			log.Warningf("Cleanup could not blank the variables: %s", err)
 		}
 	}
 	log.Infof("Cleaned up: blanked %s; removed %d profile section(s)", joinOr(s.Env, "no variables"), len(s.Profiles))

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/exchange"
 	"github.com/org/aws-oidc-go/internal/profile"
 )
@@ -34,7 +33,7 @@ func (r *run) printResult(c *exchange.Credentials, id *exchange.Identity) error 
 		var b strings.Builder
 		for _, kv := range vars {
 			if kv[1] != "" {
-				fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))
+				fmt.Fprintf(&b, "export %s=%s\n", kv[0], ShellQuote(kv[1]))
 			}
 		}
 		_, err := io.WriteString(w, b.String())
@@ -63,53 +62,19 @@ func (r *run) printResult(c *exchange.Credentials, id *exchange.Identity) error 
 
 var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
 
-// shellQuote quotes s for POSIX sh (and Python's shlex), only when needed.
-func shellQuote(s string) string {
+// ShellQuote quotes s for POSIX sh (and Python's shlex), only when needed.
+func ShellQuote(s string) string {
 	if shellSafe.MatchString(s) {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// credentialProcess is the credential_process command that repeats this
-// exchange: the same role, session and token source, a fresh token each time.
-func (r *run) credentialProcess(exe string) string {
-	cfg := r.cfg
-	args := []string{shellQuote(exe), "credential-process"}
-	add := func(name, value string) {
-		if value != "" {
-			args = append(args, "--"+name, shellQuote(value))
-		}
-	}
-	add(config.InRoleToAssume, cfg.RoleARN)
-	add(config.InAWSRegion, cfg.Region)
-	if cfg.Mode == config.ModeTokenFile {
-		p, _ := TokenFilePath(cfg.TokenFile, r.env.Getenv("GITHUB_WORKSPACE"))
-		add(config.InWebIdentityTokenFile, p)
-	} else {
-		add(config.InAudience, cfg.Audience)
-	}
-	add(config.InRoleSessionName, cfg.SessionName)
-	add(config.InRoleDurationSeconds, fmt.Sprint(int(cfg.Duration/time.Second)))
-	add(config.InInlineSessionPolicy, cfg.InlinePolicy)
-	for _, a := range cfg.ManagedPolicies {
-		add(config.InManagedSessionPolicies, a)
-	}
-	add(config.InSTSEndpoint, cfg.STSEndpoint)
-	add(config.InRetryMaxAttempts, fmt.Sprint(cfg.MaxAttempts))
-	add(config.InHTTPProxy, r.cfg.HTTPProxy)
-	add(config.InNoProxy, r.cfg.NoProxy)
-	if len(cfg.AllowedAccountIDs) > 0 {
-		add(config.InAllowedAccountIDs, strings.Join(cfg.AllowedAccountIDs, ","))
-	}
-	return strings.Join(args, " ")
-}
-
 // refreshExecutable returns the path later steps run for credential_process.
 // Inside the action's container the binary is copied next to the profile,
 // where the host can run it (container actions run on Linux runners only,
 // on the image's architecture).
-func (r *run) refreshExecutable(files, hostFiles profile.Files) (string, []profile.Written, error) {
+func (r *run) refreshExecutable(files, hostFiles profile.Files, owner *profile.Owner) (string, []profile.Written, error) {
 	exe := r.env.Executable
 	if exe == "" {
 		return "", nil, fmt.Errorf("refresh: cannot find this program's own path for credential_process")
@@ -118,7 +83,7 @@ func (r *run) refreshExecutable(files, hostFiles profile.Files) (string, []profi
 		return exe, nil, nil
 	}
 	dst := filepath.Join(filepath.Dir(files.Config), "bin", "aws-oidc-go")
-	if err := copyExecutable(exe, dst, r.owner()); err != nil {
+	if err := copyExecutable(exe, dst, owner); err != nil {
 		return "", nil, fmt.Errorf("refresh: copying the binary for the host: %w", err)
 	}
 	host := filepath.Join(filepath.Dir(hostFiles.Config), "bin", "aws-oidc-go")

@@ -1,6 +1,7 @@
 package action
 
 import (
+	"regexp"
 	"strings"
 	"time"
 
@@ -18,8 +19,8 @@ func (r *run) summary(c *exchange.Credentials, id *exchange.Identity) {
 	}
 	cfg := r.cfg
 	hide := func(s string) string {
-		if cfg.MaskAccountID && id.Account != "" {
-			s = strings.ReplaceAll(s, id.Account, "***")
+		if cfg.MaskAccountID {
+			s = accountIDs.ReplaceAllString(s, "***")
 		}
 		return s
 	}
@@ -40,7 +41,7 @@ func (r *run) summary(c *exchange.Credentials, id *exchange.Identity) {
 		{"Account", id.Account},
 		{"Session name", cfg.SessionName},
 		{"Expires", expires},
-		{"Credentials from", r.source},
+		{"Credentials from", r.src.String()},
 		{"Region", cfg.Region},
 	}
 	var b strings.Builder
@@ -50,13 +51,17 @@ func (r *run) summary(c *exchange.Credentials, id *exchange.Identity) {
 	}
 	b.WriteString("\n")
 	if err := r.wf.Summary(b.String()); err != nil {
-		r.wf.Actions().Warningf("Could not write the job summary: %s", export.OneLine(err.Error()))
+		r.wf.Log().Warningf("Could not write the job summary: %s", err)
 	}
 }
 
+// accountIDs are what mask-aws-account-id keeps out of the summary, which
+// the runner does not mask: every account id, the source credentials' too.
+var accountIDs = regexp.MustCompile(`\b\d{12}\b`)
+
 // cell makes a value safe inside a Markdown table cell.
 func cell(s string) string {
-	s = export.OneLine(s)
+	s = export.Visible(s)
 	s = strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;").Replace(s)
 	return "`" + s + "`"
 }

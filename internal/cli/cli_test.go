@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,18 +13,20 @@ import (
 
 	"github.com/org/aws-oidc-go/internal/action"
 	"github.com/org/aws-oidc-go/internal/config"
+	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/inputs"
 )
 
 func TestReportInputErrorsOnePerLine(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	Report(&out, errors.Join(
+	action.Report(export.NewLog(&out, true), errors.Join(
 		&config.InputError{Input: "aws-region", Problem: "is required", Allowed: "a region"},
 		&config.InputError{Input: "audience", Problem: "contains a line break"},
 	), fixedToken)
 	want := "::error::input aws-region: is required; allowed: a region\n" +
 		"::error::input audience: contains a line break\n" +
-		"::error::2 input problem(s); nothing was requested or exported\n"
+		"::error::2 problem(s); nothing was requested or exported\n"
 	if diff := cmp.Diff(want, out.String()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -31,32 +35,126 @@ func TestReportInputErrorsOnePerLine(t *testing.T) {
 func TestReportFailureIsOneAnnotationThatCannotInject(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	Report(&out, &action.Failure{Err: errors.New("AccessDenied: branch\n::set-output name=x::y"), Advice: []string{"fix it", "::stop-commands::z"}}, fixedToken)
+	action.Report(export.NewLog(&out, true), &action.Failure{Err: errors.New("AccessDenied: branch\n::set-output name=x::y"), Advice: []string{"fix it", "::stop-commands::z"}}, fixedToken)
 	got := out.String()
 	if strings.Count(got, "\n") != 1 || !strings.HasPrefix(got, "::error::AccessDenied: branch%0A::set-output") || !strings.Contains(got, "%0Afix it%0A") {
 		t.Errorf("annotation = %q", got)
 	}
 }
 
+// TestReportOffActionsIsPlainText: off Actions no workflow command is
+// printed, and an error with advice reads as plain lines.
+func TestReportOffActionsIsPlainText(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	action.Report(export.NewLog(&out, false), &action.Failure{Err: errors.New("AccessDenied"), Advice: []string{"fix the trust policy"}, Details: []string{"claims:", "  sub  repo:o/r:ref:refs/heads/main"}}, fixedToken)
+	want := "claims:\n  sub  repo:o/r:ref:refs/heads/main\nerror: AccessDenied\n  fix the trust policy\n"
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func run(args []string, env map[string]string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = Main(context.Background(), Process{Args: args, Getenv: func(k string) string { return env[k] }, Stdout: &out, Stderr: &errOut})
+	return code, out.String(), errOut.String()
+}
+
 func TestMainUsage(t *testing.T) {
 	t.Parallel()
-	var out, errOut bytes.Buffer
-	if code := Main(context.Background(), Process{Args: []string{"--nope"}, Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errOut}); code != ExitUsage {
+	code, _, stderr := run([]string{"--role-to-asume", "x"}, nil)
+	if code != ExitUsage {
 		t.Errorf("exit = %d, want %d", code, ExitUsage)
 	}
-	if !strings.Contains(errOut.String(), "flag provided but not defined: -nope") {
-		t.Errorf("stderr = %q", errOut.String())
+	want := "aws-oidc-go: unknown flag --role-to-asume (did you mean --role-to-assume?)\n" + usageLine + "\n"
+	if diff := cmp.Diff(want, stderr); diff != "" {
+		t.Errorf("unknown flag (-want +got):\n%s", diff)
 	}
-	errOut.Reset()
-	if code := Main(context.Background(), Process{Args: []string{"nope"}, Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errOut}); code != ExitUsage || !strings.Contains(errOut.String(), `unknown command "nope"`) {
-		t.Errorf("unknown command: exit %d, %q", code, errOut.String())
+	if code, _, stderr := run([]string{"nope"}, nil); code != ExitUsage || !strings.Contains(stderr, `unknown command "nope"`) || strings.Count(stderr, "\n") != 2 {
+		t.Errorf("unknown command: exit %d, %q", code, stderr)
 	}
-	out.Reset()
-	if code := Main(context.Background(), Process{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errOut}); code != ExitFailure {
-		t.Errorf("exit without inputs = %d, want %d", code, ExitFailure)
+	code, stdout, _ := run(nil, map[string]string{"GITHUB_ACTIONS": "true"})
+	if code != ExitFailure || !strings.Contains(stdout, "::error::input role-to-assume: is required") {
+		t.Errorf("exit without inputs = %d, stdout %q", code, stdout)
 	}
-	if !strings.Contains(out.String(), "::error::input role-to-assume: is required") {
-		t.Errorf("stdout = %q", out.String())
+	// Off Actions: the same problem as plain text.
+	code, stdout, _ = run(nil, nil)
+	if code != ExitFailure || !strings.Contains(stdout, "error: input role-to-assume: is required") || strings.HasPrefix(stdout, "::") || strings.Contains(stdout, "\n::") {
+		t.Errorf("off Actions: exit %d, stdout %q", code, stdout)
+	}
+}
+
+func TestParseInputs(t *testing.T) {
+	t.Parallel()
+	var format string
+	got, err := parseInputs([]string{
+		"--role-to-assume", "arn:aws:iam::123456789012:role/r", "--aws-region=eu-west-1",
+		"--disable-retry", "false", "--output-credentials", "--mask-aws-account-id=TRUE",
+		"--managed-session-policies", "arn:aws:iam::aws:policy/A", "--managed-session-policies=arn:aws:iam::aws:policy/B",
+		"-format", "json",
+	}, extraFlag{"format", &format})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		inputs.RoleToAssume: "arn:aws:iam::123456789012:role/r", inputs.AWSRegion: "eu-west-1",
+		inputs.DisableRetry: "false", inputs.OutputCredentials: "true", inputs.MaskAWSAccountID: "TRUE",
+		inputs.ManagedSessionPolicies: "arn:aws:iam::aws:policy/A\narn:aws:iam::aws:policy/B",
+	}
+	if diff := cmp.Diff(want, got); diff != "" || format != "json" {
+		t.Errorf("(-want +got):\n%s\nformat %q", diff, format)
+	}
+	for _, bad := range [][]string{{"--aws-region"}, {"positional"}, {"--", "x"}, {"--formt", "env"}} {
+		if _, err := parseInputs(bad, extraFlag{"format", &format}); err == nil {
+			t.Errorf("parseInputs(%q) accepted", bad)
+		}
+	}
+	if _, err := parseInputs([]string{"--formt", "env"}, extraFlag{"format", &format}); err == nil || !strings.Contains(err.Error(), "did you mean --format?") {
+		t.Errorf("extra flag suggestion: %v", err)
+	}
+}
+
+func TestHelpListsEveryInputWithItsHelp(t *testing.T) {
+	t.Parallel()
+	_, stdout, _ := run([]string{"--help"}, nil)
+	for _, in := range inputs.All {
+		if !strings.Contains(stdout, "--"+in.Name) {
+			t.Errorf("--help does not list --%s", in.Name)
+		}
+	}
+	for _, g := range inputs.Groups {
+		if !strings.Contains(stdout, string(g)+":") {
+			t.Errorf("--help has no group %q", g)
+		}
+	}
+	if !strings.Contains(stdout, "[default sts.amazonaws.com]") {
+		t.Error("--help does not show defaults")
+	}
+}
+
+func TestReadSettings(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	os.WriteFile(good, []byte(`{"role-to-assume":"arn:aws:iam::123456789012:role/r","inline-session-policy":"{\"a\":\"`+"`"+`x\"}"}`), 0o600)
+	m, err := readSettings(good)
+	if err != nil || m[inputs.InlineSessionPolicy] != "{\"a\":\"`x\"}" {
+		t.Errorf("readSettings = %v, %v", m, err)
+	}
+	for name, tc := range map[string]struct {
+		body string
+		mode os.FileMode
+	}{
+		"unknown.json":  {`{"role-to-asume":"x"}`, 0o600},
+		"writable.json": {`{}`, 0o666},
+		"array.json":    {`[]`, 0o600},
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(tc.body), tc.mode)
+		os.Chmod(p, tc.mode)
+		if _, err := readSettings(p); err == nil {
+			t.Errorf("%s accepted", name)
+		}
 	}
 }
 

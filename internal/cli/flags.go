@@ -1,55 +1,192 @@
 package cli
 
 import (
-	"flag"
+	"encoding/json"
 	"fmt"
-	"io"
+	"os"
 	"strings"
 
-	"github.com/org/aws-oidc-go/internal/config"
+	"github.com/org/aws-oidc-go/internal/inputs"
 )
 
-// inputFlag is one action input given as --name on the command line. It is
-// handed to the action as INPUT_<NAME>, exactly as the runner would.
-type inputFlag struct {
-	values    map[string]string
-	name      string
-	boolean   bool
-	multiline bool
+// UsageError is a command line that cannot be run. Its message is one
+// line; the caller adds one line of usage.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// extraFlag is a command-specific flag that is not an input (--format,
+// --config); it always takes a value.
+type extraFlag struct {
+	name  string
+	value *string
 }
 
-func (f *inputFlag) String() string { return "" }
-
-func (f *inputFlag) Set(v string) error {
-	key := "INPUT_" + strings.ToUpper(f.name)
-	if old, ok := f.values[key]; ok && f.multiline {
-		v = old + "\n" + v
+// parseInputs reads --input-name VALUE / --input-name=VALUE for every input
+// of the table (booleans may stand alone, or take true/false as the next
+// argument; list inputs may repeat, one item each) and the extra flags. It
+// returns the inputs by name.
+func parseInputs(args []string, extra ...extraFlag) (map[string]string, error) {
+	values := map[string]string{}
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			if i+1 < len(args) {
+				return nil, &UsageError{Msg: fmt.Sprintf("unexpected argument %q (inputs are flags: --role-to-assume ARN)", args[i+1])}
+			}
+			break
+		}
+		if !strings.HasPrefix(arg, "-") || arg == "-" {
+			return nil, &UsageError{Msg: fmt.Sprintf("unexpected argument %q (inputs are flags: --role-to-assume ARN)", arg)}
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		next := func() (string, error) {
+			if hasValue {
+				return value, nil
+			}
+			if i+1 >= len(args) {
+				return "", &UsageError{Msg: fmt.Sprintf("flag --%s needs a value", name)}
+			}
+			i++
+			return args[i], nil
+		}
+		if x := findExtra(extra, name); x != nil {
+			v, err := next()
+			if err != nil {
+				return nil, err
+			}
+			*x.value = v
+			continue
+		}
+		in, ok := inputs.Get(name)
+		if !ok {
+			return nil, &UsageError{Msg: unknownFlag(name, extra)}
+		}
+		var v string
+		switch {
+		case in.Kind == inputs.Bool && !hasValue:
+			v = "true"
+			if i+1 < len(args) && isBoolWord(args[i+1]) {
+				i++
+				v = args[i]
+			}
+		default:
+			var err error
+			if v, err = next(); err != nil {
+				return nil, err
+			}
+		}
+		if old, ok := values[name]; ok && in.Kind == inputs.List {
+			v = old + "\n" + v
+		}
+		values[name] = v
 	}
-	f.values[key] = v
+	return values, nil
+}
+
+func findExtra(extra []extraFlag, name string) *extraFlag {
+	for i := range extra {
+		if extra[i].name == name {
+			return &extra[i]
+		}
+	}
 	return nil
 }
 
-func (f *inputFlag) IsBoolFlag() bool { return f.boolean }
+func isBoolWord(s string) bool {
+	switch s {
+	case "true", "True", "TRUE", "false", "False", "FALSE":
+		return true
+	}
+	return false
+}
 
-// parseInputs parses --input-name flags (booleans may be bare); extra
-// registers command-specific flags. It returns INPUT_ variables.
-func parseInputs(name string, args []string, extra func(*flag.FlagSet)) (map[string]string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	values := map[string]string{}
-	for _, in := range config.Inputs {
-		fs.Var(&inputFlag{values: values, name: in, boolean: config.Booleans[in], multiline: config.Multiline[in]}, in, "")
+// unknownFlag names the closest known flag, if one is close.
+func unknownFlag(name string, extra []extraFlag) string {
+	best, bestD := "", 1<<30
+	consider := func(c string) {
+		d := distance(name, c)
+		if strings.HasPrefix(c, name) && len(name) >= 3 {
+			d = min(d, 1)
+		}
+		if d < bestD || (d == bestD && c < best) {
+			best, bestD = c, d
+		}
 	}
-	if extra != nil {
-		extra(fs)
+	for _, in := range inputs.All {
+		consider(in.Name)
 	}
-	if err := fs.Parse(args); err != nil {
-		return nil, err
+	for _, x := range extra {
+		consider(x.name)
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (inputs are flags: --role-to-assume ARN)", fs.Arg(0))
+	if best != "" && bestD <= max(2, len(name)/3) {
+		return fmt.Sprintf("unknown flag --%s (did you mean --%s?)", name, best)
 	}
-	return values, nil
+	return fmt.Sprintf("unknown flag --%s", name)
+}
+
+// distance is the Levenshtein distance of a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// readSettings reads a renewal settings file (written by refresh): a JSON
+// object of input names to values, 0600 and not a link. Only inputs of the
+// table are accepted.
+func readSettings(path string) (map[string]string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, fmt.Errorf("--config: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("--config: %s is not a regular file", path)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return nil, fmt.Errorf("--config: %s is writable by others (mode %v); refusing settings anyone could change", path, fi.Mode().Perm())
+	}
+	if fi.Size() > 1<<20 {
+		return nil, fmt.Errorf("--config: %s is larger than 1 MiB", path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--config: %w", err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("--config: %s is not a JSON object of input names to strings: %w", path, err)
+	}
+	for k := range m {
+		if _, ok := inputs.Get(k); !ok {
+			return nil, fmt.Errorf("--config: %s names %q, which is not an input", path, k)
+		}
+	}
+	return m, nil
+}
+
+// inputEnv turns input values into the INPUT_ variables the action reads,
+// exactly as the runner would pass them.
+func inputEnv(values map[string]string) map[string]string {
+	env := make(map[string]string, len(values))
+	for k, v := range values {
+		env[inputs.EnvName(k)] = v
+	}
+	return env
 }
 
 // overlay returns a getenv that answers the flags first.
@@ -60,4 +197,61 @@ func overlay(values map[string]string, getenv func(string) string) func(string) 
 		}
 		return getenv(k)
 	}
+}
+
+// inputsHelp lists the inputs by group, with their defaults and help.
+func inputsHelp() string {
+	var b strings.Builder
+	for _, g := range inputs.Groups {
+		fmt.Fprintf(&b, "\n%s:\n", g)
+		var names []inputs.Input
+		for _, in := range inputs.All {
+			if in.Group == g {
+				names = append(names, in)
+			}
+		}
+		for _, in := range names {
+			arg := " VALUE"
+			switch in.Kind {
+			case inputs.Bool:
+				arg = ""
+			case inputs.List:
+				arg = " ITEM (repeatable)"
+			case inputs.Int:
+				arg = " N"
+			case inputs.JSON:
+				arg = " JSON"
+			}
+			def := in.Default
+			if in.DefaultDoc != "" {
+				def = in.DefaultDoc
+			}
+			if def != "" {
+				def = " [default " + def + "]"
+			}
+			fmt.Fprintf(&b, "  --%s%s%s\n", in.Name, arg, def)
+			b.WriteString(wrap(in.Help, 6, 78))
+		}
+	}
+	return b.String()
+}
+
+func wrap(s string, indent, width int) string {
+	var b strings.Builder
+	pad := strings.Repeat(" ", indent)
+	line := pad
+	for _, w := range strings.Fields(s) {
+		if len(line) > indent && len(line)+1+len(w) > width {
+			b.WriteString(line + "\n")
+			line = pad
+		}
+		if len(line) > indent {
+			line += " "
+		}
+		line += w
+	}
+	if len(line) > indent {
+		b.WriteString(line + "\n")
+	}
+	return b.String()
 }

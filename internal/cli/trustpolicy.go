@@ -25,7 +25,8 @@ const trustPolicyUsage = `Usage:
        [--event-name N] [--job-workflow-ref REF])
       [--audience A] [--issuer URL] [--account-id ID]
     Evaluate the policy for sts:AssumeRoleWithWebIdentity with those claims and
-    lint it. Exit 0 ALLOWED, 1 DENIED, 2 unreadable policy or bad usage.
+    lint it. Exit 0 ALLOWED, 1 DENIED, 2 bad usage, 3 unreadable or unsupported
+    policy (or claims file).
 
 Examples:
   aws-oidc-go trust-policy --account-id 123456789012 --repository octo-org/octo-repo --branch main
@@ -122,12 +123,13 @@ func trustPolicyCheck(p Process, args []string) int {
 	}
 	raw, err := os.ReadFile(policyPath)
 	if err != nil {
-		return usageError(p, err)
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
+		return ExitUnreadable
 	}
 	policy, err := trust.Parse(raw)
 	if err != nil {
 		fmt.Fprintf(p.Stderr, "aws-oidc-go: %s: %v\n", policyPath, err)
-		return ExitUsage
+		return ExitUnreadable
 	}
 
 	var claims map[string]any
@@ -137,10 +139,12 @@ func trustPolicyCheck(p Process, args []string) int {
 	case claimsPath != "":
 		b, err := os.ReadFile(claimsPath)
 		if err != nil {
-			return usageError(p, err)
+			fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
+			return ExitUnreadable
 		}
 		if claims, err = trust.ParseClaims(b); err != nil {
-			return usageError(p, fmt.Errorf("%s: %w", claimsPath, err))
+			fmt.Fprintf(p.Stderr, "aws-oidc-go: %s: %v\n", claimsPath, err)
+			return ExitUnreadable
 		}
 	case c.Repository != "" && c.Ref != "":
 		c.PullRequest = eventName == "pull_request"
@@ -164,7 +168,7 @@ func trustPolicyCheck(p Process, args []string) int {
 	aud, _ := claims["aud"].(string)
 	fmt.Fprint(p.Stdout, trust.Report(d, req, trust.Lint(policy, issuer, repo, aud)))
 	if len(d.Unhandled) > 0 {
-		return ExitUsage
+		return ExitUnreadable
 	}
 	if d.Allowed {
 		return ExitOK

@@ -44,7 +44,6 @@ func TestTrustPolicyUsageErrors(t *testing.T) {
 		{"trust-policy", "--account-id", "x", "--repository", "o/r", "--branch", "a"},
 		{"trust-policy", "--bogus"},
 		{"trust-policy", "check"},
-		{"trust-policy", "check", "missing.json", "--repository", "o/r", "--ref", "refs/heads/main"},
 	} {
 		code, _, errOut := runCLI(args...)
 		if code != ExitUsage || !strings.Contains(errOut, "Usage:") {
@@ -71,7 +70,9 @@ func TestTrustPolicyCheckExitCodes(t *testing.T) {
 		{[]string{"trust-policy", "check", policy, "--repository", "octo-org/octo-repo", "--ref", "refs/heads/main", "--environment", "prod"}, ExitFailure, "DENIED"},
 		{[]string{"trust-policy", "check", policy, "--repository", "octo-org/octo-repo", "--ref", "refs/pull/1/merge", "--event-name", "pull_request"}, ExitFailure, `"repo:octo-org/octo-repo:pull_request"`},
 		{[]string{"trust-policy", "check", policy, "--repository", "octo-org/octo-repo", "--ref", "refs/heads/main", "--audience", "other"}, ExitFailure, "DENIED"},
-		{[]string{"trust-policy", "check", bad, "--claims", claims}, ExitUsage, ""},
+		{[]string{"trust-policy", "check", bad, "--claims", claims}, ExitUnreadable, ""},
+		{[]string{"trust-policy", "check", filepath.Join(dir, "missing.json"), "--claims", claims}, ExitUnreadable, ""},
+		{[]string{"trust-policy", "check", policy, "--claims", bad}, ExitUnreadable, ""},
 	}
 	for _, tc := range cases {
 		code, out, errOut := runCLI(tc.args...)

@@ -17,12 +17,12 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/org/aws-oidc-go/internal/inputs"
 )
 
-// Defaults shared by the validator and action.yml (a test keeps them equal).
+// Limits the validator enforces (STS's own).
 const (
-	DefaultAudience    = "sts.amazonaws.com"
-	DefaultSessionName = "GitHubActions"
 	DefaultDuration    = 3600 * time.Second
 	DefaultMaxAttempts = 12
 
@@ -32,83 +32,6 @@ const (
 	maxManagedPolicies = 10
 )
 
-// Names of every input the action declares. Lookups use these exact strings.
-const (
-	InRoleToAssume            = "role-to-assume"
-	InAWSRegion               = "aws-region"
-	InAudience                = "audience"
-	InRoleSessionName         = "role-session-name"
-	InRoleDurationSeconds     = "role-duration-seconds"
-	InInlineSessionPolicy     = "inline-session-policy"
-	InManagedSessionPolicies  = "managed-session-policies"
-	InOutputCredentials       = "output-credentials"
-	InOutputEnvCredentials    = "output-env-credentials"
-	InMaskAWSAccountID        = "mask-aws-account-id"
-	InUnsetCurrentCredentials = "unset-current-credentials"
-	InAllowedAccountIDs       = "allowed-account-ids"
-	InSTSEndpoint             = "sts-endpoint"
-	InRetryMaxAttempts        = "retry-max-attempts"
-	InDisableRetry            = "disable-retry"
-	InActionTimeoutS          = "action-timeout-s"
-
-	InAWSAccessKeyID         = "aws-access-key-id"
-	InAWSSecretAccessKey     = "aws-secret-access-key"
-	InAWSSessionToken        = "aws-session-token"
-	InRoleChaining           = "role-chaining"
-	InWebIdentityTokenFile   = "web-identity-token-file"
-	InRoleExternalID         = "role-external-id"
-	InRoleSkipSessionTagging = "role-skip-session-tagging"
-	InCustomTags             = "custom-tags"
-	InTransitiveTagKeys      = "transitive-tag-keys"
-	InUseExistingCredentials = "use-existing-credentials"
-	InForceSkipOIDC          = "force-skip-oidc"
-	InSpecialCharsWorkaround = "special-characters-workaround"
-	InHTTPProxy              = "http-proxy"
-	InNoProxy                = "no-proxy"
-	InAWSProfile             = "aws-profile"
-	InOverwriteAWSProfile    = "overwrite-aws-profile"
-	InRefresh                = "refresh"
-)
-
-// Inputs lists every input name, in the order action.yml declares them.
-var Inputs = []string{
-	InRoleToAssume, InAWSRegion, InAudience, InRoleSessionName, InRoleDurationSeconds,
-	InInlineSessionPolicy, InManagedSessionPolicies, InOutputCredentials,
-	InOutputEnvCredentials, InMaskAWSAccountID, InUnsetCurrentCredentials,
-	InAllowedAccountIDs, InSTSEndpoint, InRetryMaxAttempts, InDisableRetry, InActionTimeoutS,
-	InAWSAccessKeyID, InAWSSecretAccessKey, InAWSSessionToken, InRoleChaining, InWebIdentityTokenFile,
-	InRoleExternalID, InRoleSkipSessionTagging, InCustomTags, InTransitiveTagKeys,
-	InUseExistingCredentials, InForceSkipOIDC, InSpecialCharsWorkaround, InHTTPProxy, InNoProxy,
-	InAWSProfile, InOverwriteAWSProfile, InRefresh,
-}
-
-// Booleans are the inputs that take true/false.
-var Booleans = map[string]bool{
-	InOutputCredentials: true, InOutputEnvCredentials: true, InMaskAWSAccountID: true, InUnsetCurrentCredentials: true,
-	InDisableRetry: true, InRoleChaining: true, InRoleSkipSessionTagging: true, InUseExistingCredentials: true,
-	InForceSkipOIDC: true, InSpecialCharsWorkaround: true, InOverwriteAWSProfile: true, InRefresh: true,
-}
-
-// Multiline inputs hold one item per line.
-var Multiline = map[string]bool{InManagedSessionPolicies: true, InTransitiveTagKeys: true}
-
-// DefaultRefreshProfile names the profile refresh writes without aws-profile.
-const DefaultRefreshProfile = "aws-oidc-go"
-
-// Secret inputs are masked before anything else runs and never quoted in errors.
-var Secret = map[string]bool{InAWSAccessKeyID: true, InAWSSecretAccessKey: true, InAWSSessionToken: true}
-
-// noEnvFallback lists inputs that never fall back to an environment variable
-// of the same name: AWS_ACCESS_KEY_ID & co. in the environment are usually an
-// earlier step's export, and reading them as static-key inputs would silently
-// switch a second OIDC step to key mode.
-// AWS_PROFILE is excluded for the same reason: an earlier step's profile
-// would silently turn the next step into profile mode.
-var noEnvFallback = map[string]bool{InAWSAccessKeyID: true, InAWSSecretAccessKey: true, InAWSSessionToken: true, InAWSProfile: true}
-
-// multiline inputs may legitimately span lines; every other input is one line.
-var multiline = map[string]bool{InInlineSessionPolicy: true, InManagedSessionPolicies: true, InCustomTags: true, InTransitiveTagKeys: true}
-
 // Config is the validated form of the inputs.
 type Config struct {
 	RoleARN   string // full role ARN
@@ -116,7 +39,7 @@ type Config struct {
 	AccountID string // account of RoleARN
 
 	Region          string
-	Audience        string // may be empty: then no audience is requested
+	Audience        string // never empty: the table's default applies
 	SessionName     string
 	Duration        time.Duration
 	InlinePolicy    string   // compacted JSON, or empty
@@ -204,29 +127,6 @@ func (e *InputError) Error() string {
 	return fmt.Sprintf("input %s: %s; allowed: %s", e.Input, e.Problem, e.Allowed)
 }
 
-// Lookup returns the raw value of a named input ("" when unset).
-type Lookup func(name string) string
-
-// FromEnv reads inputs the way the runner passes them to a container action:
-// INPUT_<NAME> upper-cased with spaces turned to underscores and hyphens kept
-// (INPUT_ROLE-TO-ASSUME). As the incumbent does, an empty input falls back to
-// the environment variable of the same name in upper snake case
-// (ROLE_TO_ASSUME, AWS_REGION, AUDIENCE, ...). Values are trimmed.
-func FromEnv(getenv func(string) string) Lookup {
-	return func(name string) string {
-		v := strings.TrimSpace(getenv("INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))))
-		if v == "" && !noEnvFallback[name] {
-			v = strings.TrimSpace(getenv(EnvFallback(name)))
-		}
-		return v
-	}
-}
-
-// EnvFallback is the environment variable an empty input falls back to.
-func EnvFallback(input string) string {
-	return strings.ToUpper(strings.NewReplacer("-", "_", " ", "_").Replace(input))
-}
-
 var (
 	regionRe     = regexp.MustCompile(`^[a-z0-9-]+$`)
 	roleARNRe    = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/(?:[\x21-\x7e]+/)*([\w+=,.@-]+)$`)
@@ -243,137 +143,129 @@ var (
 )
 
 // Load validates every input and returns the Config, or all problems joined.
-func Load(in Lookup) (*Config, error) {
+func Load(in inputs.Lookup) (*Config, error) {
 	p := parser{in: in}
 	c := &Config{}
 
-	for _, name := range Inputs {
-		if v := in(name); !multiline[name] && strings.ContainsAny(v, "\r\n") {
-			p.fail(name, "contains a line break", "a single line")
+	for _, input := range inputs.All {
+		if v := in(input.Name); !input.Multiline() && strings.ContainsAny(v, "\r\n") {
+			p.fail(input.Name, "contains a line break", "a single line")
 		}
 	}
 
-	c.Region = p.str(InAWSRegion)
+	c.Region = p.str(inputs.AWSRegion)
 	switch {
 	case c.Region == "":
-		p.fail(InAWSRegion, "is required", "a region name such as eu-west-1 (or set AWS_REGION)")
+		p.fail(inputs.AWSRegion, "is required", "a region name such as eu-west-1 (or set AWS_REGION)")
 	case !regionRe.MatchString(c.Region):
-		p.fail(InAWSRegion, fmt.Sprintf("%q is not a region name", c.Region), "lower-case letters, digits and hyphens, such as eu-west-1")
+		p.fail(inputs.AWSRegion, fmt.Sprintf("%q is not a region name", c.Region), "lower-case letters, digits and hyphens, such as eu-west-1")
 	}
 
-	c.AccessKeyID = p.str(InAWSAccessKeyID)
-	c.SecretAccessKey = p.str(InAWSSecretAccessKey)
-	c.SessionToken = p.str(InAWSSessionToken)
-	c.TokenFile = p.str(InWebIdentityTokenFile)
-	c.UseExisting = p.boolean(InUseExistingCredentials, false)
-	chaining := p.boolean(InRoleChaining, false)
-	forceSkipOIDC := p.boolean(InForceSkipOIDC, false)
-	c.RoleARN = p.str(InRoleToAssume)
+	c.AccessKeyID = p.str(inputs.AWSAccessKeyID)
+	c.SecretAccessKey = p.str(inputs.AWSSecretAccessKey)
+	c.SessionToken = p.str(inputs.AWSSessionToken)
+	c.TokenFile = p.str(inputs.WebIdentityTokenFile)
+	c.UseExisting = p.boolean(inputs.UseExistingCredentials)
+	chaining := p.boolean(inputs.RoleChaining)
+	forceSkipOIDC := p.boolean(inputs.ForceSkipOIDC)
+	c.RoleARN = p.str(inputs.RoleToAssume)
 	p.mode(c, chaining, forceSkipOIDC)
 	p.role(c)
 
-	c.Audience = p.str(InAudience)
-	c.SessionName = p.str(InRoleSessionName)
-	if c.SessionName == "" {
-		c.SessionName = DefaultSessionName
-	} else if !nameCharsRe.MatchString(c.SessionName) || len(c.SessionName) < 2 || len(c.SessionName) > 64 {
-		p.fail(InRoleSessionName, fmt.Sprintf("%q is not a valid session name (%d characters)", c.SessionName, len(c.SessionName)),
+	c.Audience = p.str(inputs.Audience)
+	c.SessionName = p.str(inputs.RoleSessionName)
+	if !nameCharsRe.MatchString(c.SessionName) || len(c.SessionName) < 2 || len(c.SessionName) > 64 {
+		p.fail(inputs.RoleSessionName, fmt.Sprintf("%q is not a valid session name (%d characters)", c.SessionName, len(c.SessionName)),
 			"2 to 64 characters of letters, digits and _+=,.@-")
 	}
 
 	c.Duration = DefaultDuration
-	if v := p.str(InRoleDurationSeconds); v != "" && !p.flagged[InRoleDurationSeconds] {
+	if v := p.str(inputs.RoleDurationSeconds); v != "" && !p.flagged[inputs.RoleDurationSeconds] {
 		n, err := strconv.Atoi(v)
 		switch {
 		case err != nil:
-			p.fail(InRoleDurationSeconds, fmt.Sprintf("%q is not a whole number of seconds", v), fmt.Sprintf("an integer from %d to %d", minDuration, maxDuration))
+			p.fail(inputs.RoleDurationSeconds, fmt.Sprintf("%q is not a whole number of seconds", v), fmt.Sprintf("an integer from %d to %d", minDuration, maxDuration))
 		case n < minDuration || n > maxDuration:
-			p.fail(InRoleDurationSeconds, fmt.Sprintf("%d is out of range", n), fmt.Sprintf("an integer from %d to %d (15 minutes to 12 hours; the role's maximum session duration must allow it)", minDuration, maxDuration))
+			p.fail(inputs.RoleDurationSeconds, fmt.Sprintf("%d is out of range", n), fmt.Sprintf("an integer from %d to %d (15 minutes to 12 hours; the role's maximum session duration must allow it)", minDuration, maxDuration))
 		case c.Mode == ModeChaining && n > 3600:
-			p.fail(InRoleDurationSeconds, fmt.Sprintf("%d is more than AWS allows for a chained role session", n), "at most 3600 with role-chaining (AWS caps role chaining at one hour)")
+			p.fail(inputs.RoleDurationSeconds, fmt.Sprintf("%d is more than AWS allows for a chained role session", n), "at most 3600 with role-chaining (AWS caps role chaining at one hour)")
 		default:
 			c.Duration = time.Duration(n) * time.Second
 		}
 	}
 
-	c.InlinePolicy = p.inlinePolicy(InInlineSessionPolicy)
-	c.ManagedPolicies = p.managedPolicies(InManagedSessionPolicies)
+	c.InlinePolicy = p.inlinePolicy(inputs.InlineSessionPolicy)
+	c.ManagedPolicies = p.managedPolicies(inputs.ManagedSessionPolicies)
 
-	c.Profile = p.str(InAWSProfile)
+	c.Profile = p.str(inputs.AWSProfile)
 	if c.Profile != "" && (!profileRe.MatchString(c.Profile) || len(c.Profile) > 64) {
-		p.fail(InAWSProfile, fmt.Sprintf("%q is not a usable profile name", c.Profile), "1 to 64 characters without spaces, brackets, # or ;")
+		p.fail(inputs.AWSProfile, fmt.Sprintf("%q is not a usable profile name", c.Profile), "1 to 64 characters without spaces, brackets, # or ;")
 	}
-	c.OverwriteProfile = p.boolean(InOverwriteAWSProfile, false)
-	c.Refresh = p.boolean(InRefresh, false)
+	c.OverwriteProfile = p.boolean(inputs.OverwriteAWSProfile)
+	c.Refresh = p.boolean(inputs.Refresh)
 	if c.Refresh {
 		if c.Mode != ModeOIDC && c.Mode != ModeTokenFile {
-			p.fail(InRefresh, fmt.Sprintf("cannot renew credentials obtained with %s", c.Mode), "refresh with GitHub OIDC or web-identity-token-file, which can fetch a new token at any time")
+			p.fail(inputs.Refresh, fmt.Sprintf("cannot renew credentials obtained with %s", c.Mode), "refresh with GitHub OIDC or web-identity-token-file, which can fetch a new token at any time")
 		}
 		if c.Profile == "" {
-			c.Profile = DefaultRefreshProfile
+			c.Profile = inputs.DefaultRefreshProfile
 		}
 	}
-	c.OutputCredentials = p.boolean(InOutputCredentials, false)
-	c.OutputEnvCredentials = p.boolean(InOutputEnvCredentials, c.Profile == "")
-	c.MaskAccountID = p.boolean(InMaskAWSAccountID, false)
-	c.UnsetCurrentCredentials = p.boolean(InUnsetCurrentCredentials, false)
+	c.OutputCredentials = p.boolean(inputs.OutputCredentials)
+	c.OutputEnvCredentials = p.booleanOr(inputs.OutputEnvCredentials, c.Profile == "")
+	c.MaskAccountID = p.boolean(inputs.MaskAWSAccountID)
+	c.UnsetCurrentCredentials = p.boolean(inputs.UnsetCurrentCredentials)
 
-	if v := p.str(InAllowedAccountIDs); v != "" {
+	if v := p.str(inputs.AllowedAccountIDs); v != "" {
 		for _, id := range strings.Split(v, ",") {
 			id = strings.TrimSpace(id)
 			if id == "" {
 				continue
 			}
 			if !accountIDRe.MatchString(id) {
-				p.fail(InAllowedAccountIDs, fmt.Sprintf("%q is not an account id", id), "a comma-separated list of 12-digit AWS account ids")
+				p.fail(inputs.AllowedAccountIDs, fmt.Sprintf("%q is not an account id", id), "a comma-separated list of 12-digit AWS account ids")
 				continue
 			}
 			c.AllowedAccountIDs = append(c.AllowedAccountIDs, id)
 		}
 	}
 
-	if v := p.str(InSTSEndpoint); v != "" {
+	if v := p.str(inputs.STSEndpoint); v != "" {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			p.fail(InSTSEndpoint, fmt.Sprintf("%q is not an absolute http(s) URL", v), "a URL such as https://sts.eu-west-1.amazonaws.com")
+			p.fail(inputs.STSEndpoint, fmt.Sprintf("%q is not an absolute http(s) URL", v), "a URL such as https://sts.eu-west-1.amazonaws.com")
 		} else {
 			c.STSEndpoint = v
 		}
 	}
 
 	c.MaxAttempts = DefaultMaxAttempts
-	if v := p.str(InRetryMaxAttempts); v != "" {
+	if v := p.str(inputs.RetryMaxAttempts); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			p.fail(InRetryMaxAttempts, fmt.Sprintf("%q is not a positive whole number", v), "an integer of 1 or more (the total number of attempts per call)")
+			p.fail(inputs.RetryMaxAttempts, fmt.Sprintf("%q is not a positive whole number", v), "an integer of 1 or more (the total number of attempts per call)")
 		} else {
 			c.MaxAttempts = n
 		}
 	}
-	if p.boolean(InDisableRetry, false) {
+	if p.boolean(inputs.DisableRetry) {
 		c.MaxAttempts = 1
 	}
 
-	if v := p.str(InActionTimeoutS); v != "" {
+	if v := p.str(inputs.ActionTimeoutS); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			p.fail(InActionTimeoutS, fmt.Sprintf("%q is not a whole number of seconds", v), "an integer of 0 or more (0 or empty: no limit)")
+			p.fail(inputs.ActionTimeoutS, fmt.Sprintf("%q is not a whole number of seconds", v), "an integer of 0 or more (0 or empty: no limit)")
 		} else {
 			c.ActionTimeout = time.Duration(n) * time.Second
 		}
 	}
 
 	p.tagging(c)
-	c.SpecialCharsWorkaround = p.boolean(InSpecialCharsWorkaround, false)
+	c.SpecialCharsWorkaround = p.boolean(inputs.SpecialCharsWorkaround)
 
-	c.HTTPProxy = p.str(InHTTPProxy)
-	if c.HTTPProxy != "" {
-		u, err := url.Parse(c.HTTPProxy)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") || u.Host == "" {
-			p.fail(InHTTPProxy, "is not a proxy URL", "a URL such as http://proxy.example:3128 (user:password@ allowed)")
-		}
-	}
-	c.NoProxy = p.str(InNoProxy)
+	c.HTTPProxy = p.str(inputs.HTTPProxy) // parsed and checked by internal/proxy
+	c.NoProxy = p.str(inputs.NoProxy)
 
 	if err := errors.Join(p.errs...); err != nil {
 		return nil, err
@@ -383,7 +275,7 @@ func Load(in Lookup) (*Config, error) {
 }
 
 type parser struct {
-	in       Lookup
+	in       inputs.Lookup
 	errs     []error
 	warnings []string
 	flagged  map[string]bool
@@ -406,11 +298,23 @@ func (p *parser) fail(input, problem, allowed string) {
 	p.errs = append(p.errs, &InputError{Input: input, Problem: problem, Allowed: allowed})
 }
 
-func (p *parser) str(name string) string { return p.in(name) }
+// str is the input's value, or its default from the table when unset or
+// empty: a default declared there is always applied.
+func (p *parser) str(name string) string {
+	if v := p.in(name); v != "" {
+		return v
+	}
+	in, _ := inputs.Get(name)
+	return in.Default
+}
 
-// boolean accepts only the YAML 1.2 core forms; empty means the default.
-func (p *parser) boolean(name string, def bool) bool {
-	switch v := p.in(name); v {
+// boolean accepts only the YAML 1.2 core forms; empty takes the table's default.
+func (p *parser) boolean(name string) bool { return p.booleanOr(name, false) }
+
+// booleanOr is boolean for an input whose default depends on other inputs
+// (the table declares none): def when empty.
+func (p *parser) booleanOr(name string, def bool) bool {
+	switch v := p.str(name); v {
 	case "":
 		return def
 	case "true", "True", "TRUE":
@@ -427,7 +331,7 @@ func (p *parser) role(c *Config) {
 	v := c.RoleARN
 	if v == "" {
 		if c.Mode != ModeKeys && c.Mode != ModeExisting {
-			p.fail(InRoleToAssume, "is required", "a role ARN such as arn:aws:iam::123456789012:role/deploy (or set ROLE_TO_ASSUME)")
+			p.fail(inputs.RoleToAssume, "is required", "a role ARN such as arn:aws:iam::123456789012:role/deploy (or set ROLE_TO_ASSUME)")
 		}
 		return
 	}
@@ -435,7 +339,7 @@ func (p *parser) role(c *Config) {
 		c.Partition, c.AccountID = m[1], m[2]
 		if c.Region != "" && regionRe.MatchString(c.Region) {
 			if want := PartitionOf(c.Region); want != c.Partition {
-				p.fail(InRoleToAssume, fmt.Sprintf("the role is in partition %s but aws-region %s is in partition %s", c.Partition, c.Region, want),
+				p.fail(inputs.RoleToAssume, fmt.Sprintf("the role is in partition %s but aws-region %s is in partition %s", c.Partition, c.Region, want),
 					fmt.Sprintf("a role ARN starting arn:%s: for this region, or a region of partition %s", want, c.Partition))
 			}
 		}
@@ -446,21 +350,21 @@ func (p *parser) role(c *Config) {
 		// Completed with the source credentials' account once known.
 		c.RoleName, c.RoleARN = v, ""
 	case isBareRoleName(v):
-		p.fail(InRoleToAssume, fmt.Sprintf("%q is a bare role name, which cannot be used with %s (STS needs the role's account)", v, c.Mode),
+		p.fail(inputs.RoleToAssume, fmt.Sprintf("%q is a bare role name, which cannot be used with %s (STS needs the role's account)", v, c.Mode),
 			fmt.Sprintf("the full role ARN: arn:aws:iam::<ACCOUNT_ID>:role/%s", v))
 	case m == nil:
-		p.fail(InRoleToAssume, fmt.Sprintf("%q is not an ARN", v), "a role ARN such as arn:aws:iam::123456789012:role/deploy")
+		p.fail(inputs.RoleToAssume, fmt.Sprintf("%q is not an ARN", v), "a role ARN such as arn:aws:iam::123456789012:role/deploy")
 	case m[1] != "aws" && m[1] != "aws-cn" && m[1] != "aws-us-gov":
-		p.fail(InRoleToAssume, fmt.Sprintf("%q has unknown partition %q", v, m[1]), "partition aws, aws-cn or aws-us-gov")
+		p.fail(inputs.RoleToAssume, fmt.Sprintf("%q has unknown partition %q", v, m[1]), "partition aws, aws-cn or aws-us-gov")
 	case m[2] != "iam" || !strings.HasPrefix(m[5], "role/"):
-		p.fail(InRoleToAssume, fmt.Sprintf("%q is not an IAM role ARN", v), "arn:<partition>:iam::<12-digit account>:role/<name>")
+		p.fail(inputs.RoleToAssume, fmt.Sprintf("%q is not an IAM role ARN", v), "arn:<partition>:iam::<12-digit account>:role/<name>")
 	default:
-		p.fail(InRoleToAssume, fmt.Sprintf("%q is not a valid role ARN", v), "arn:<partition>:iam::<12-digit account>:role/[path/]<name of letters, digits and _+=,.@->")
+		p.fail(inputs.RoleToAssume, fmt.Sprintf("%q is not a valid role ARN", v), "arn:<partition>:iam::<12-digit account>:role/[path/]<name of letters, digits and _+=,.@->")
 	}
 }
 
 func (p *parser) inlinePolicy(name string) string {
-	v := p.in(name)
+	v := p.str(name)
 	if v == "" {
 		return ""
 	}
@@ -482,7 +386,7 @@ func (p *parser) inlinePolicy(name string) string {
 
 func (p *parser) managedPolicies(name string) []string {
 	var arns []string
-	for _, line := range strings.Split(p.in(name), "\n") {
+	for _, line := range strings.Split(p.str(name), "\n") {
 		a := strings.TrimSpace(line)
 		if a == "" {
 			continue
@@ -518,19 +422,19 @@ func (p *parser) mode(c *Config, chaining, forceSkipOIDC bool) {
 	if keys {
 		switch {
 		case c.AccessKeyID == "":
-			p.fail(InAWSAccessKeyID, "is missing while aws-secret-access-key or aws-session-token is set", "set both aws-access-key-id and aws-secret-access-key")
+			p.fail(inputs.AWSAccessKeyID, "is missing while aws-secret-access-key or aws-session-token is set", "set both aws-access-key-id and aws-secret-access-key")
 		case c.SecretAccessKey == "":
-			p.fail(InAWSSecretAccessKey, "is missing while aws-access-key-id is set", "set both aws-access-key-id and aws-secret-access-key")
+			p.fail(inputs.AWSSecretAccessKey, "is missing while aws-access-key-id is set", "set both aws-access-key-id and aws-secret-access-key")
 		case !accessKeyRe.MatchString(c.AccessKeyID) || len(c.AccessKeyID) < 16 || len(c.AccessKeyID) > 128:
-			p.fail(InAWSAccessKeyID, "is not an access key id", "16 to 128 upper-case letters and digits, such as AKIAIOSFODNN7EXAMPLE")
+			p.fail(inputs.AWSAccessKeyID, "is not an access key id", "16 to 128 upper-case letters and digits, such as AKIAIOSFODNN7EXAMPLE")
 		case strings.ContainsAny(c.SecretAccessKey, " \t"):
-			p.fail(InAWSSecretAccessKey, "contains white space", "the secret access key exactly as AWS issued it")
+			p.fail(inputs.AWSSecretAccessKey, "contains white space", "the secret access key exactly as AWS issued it")
 		}
 		if c.TokenFile != "" {
-			p.fail(InWebIdentityTokenFile, "is set together with aws-access-key-id", "one credential source: static keys or a web identity token file")
+			p.fail(inputs.WebIdentityTokenFile, "is set together with aws-access-key-id", "one credential source: static keys or a web identity token file")
 		}
 		if chaining {
-			p.fail(InRoleChaining, "is set together with aws-access-key-id", "one credential source: static keys (AssumeRole is signed with them) or role-chaining (with the environment's credentials)")
+			p.fail(inputs.RoleChaining, "is set together with aws-access-key-id", "one credential source: static keys (AssumeRole is signed with them) or role-chaining (with the environment's credentials)")
 		}
 	}
 	switch {
@@ -547,7 +451,7 @@ func (p *parser) mode(c *Config, chaining, forceSkipOIDC bool) {
 	case c.UseExisting && c.RoleARN == "":
 		c.Mode = ModeExisting
 	case forceSkipOIDC:
-		p.fail(InForceSkipOIDC, "is set but there is nothing else to do", "force-skip-oidc together with role-to-assume (assumed with the runner's own credentials), static keys, or use-existing-credentials")
+		p.fail(inputs.ForceSkipOIDC, "is set but there is nothing else to do", "force-skip-oidc together with role-to-assume (assumed with the runner's own credentials), static keys, or use-existing-credentials")
 	default:
 		c.Mode = ModeOIDC
 	}
@@ -556,17 +460,17 @@ func (p *parser) mode(c *Config, chaining, forceSkipOIDC bool) {
 // tagging validates the AssumeRole-only inputs and warns when a web
 // identity call will ignore them.
 func (p *parser) tagging(c *Config) {
-	c.SkipSessionTagging = p.boolean(InRoleSkipSessionTagging, false)
-	c.ExternalID = p.str(InRoleExternalID)
+	c.SkipSessionTagging = p.boolean(inputs.RoleSkipSessionTagging)
+	c.ExternalID = p.str(inputs.RoleExternalID)
 	if c.ExternalID != "" && (!externalIDRe.MatchString(c.ExternalID) || len(c.ExternalID) < 2 || len(c.ExternalID) > 1224) {
-		p.fail(InRoleExternalID, "is not a valid external id", "2 to 1224 characters of letters, digits and _+=,.@:/-")
+		p.fail(inputs.RoleExternalID, "is not a valid external id", "2 to 1224 characters of letters, digits and _+=,.@:/-")
 	}
-	if v := p.str(InCustomTags); v != "" {
+	if v := p.str(inputs.CustomTags); v != "" {
 		var raw map[string]any
 		dec := json.NewDecoder(strings.NewReader(v))
 		dec.UseNumber()
 		if err := dec.Decode(&raw); err != nil || raw == nil {
-			p.fail(InCustomTags, "is not a JSON object", `a JSON object of tag keys to values, such as {"Team":"platform","CostCenter":"42"}`)
+			p.fail(inputs.CustomTags, "is not a JSON object", `a JSON object of tag keys to values, such as {"Team":"platform","CostCenter":"42"}`)
 		} else {
 			keys := make([]string, 0, len(raw))
 			for k := range raw {
@@ -583,38 +487,38 @@ func (p *parser) tagging(c *Config) {
 				case bool:
 					val = strconv.FormatBool(x)
 				default:
-					p.fail(InCustomTags, fmt.Sprintf("the value of %q is not a string, number or boolean", k), "string, number or boolean values")
+					p.fail(inputs.CustomTags, fmt.Sprintf("the value of %q is not a string, number or boolean", k), "string, number or boolean values")
 					continue
 				}
 				switch {
 				case !validTag(k, 1, 128):
-					p.fail(InCustomTags, fmt.Sprintf("tag key %q is not valid", k), "keys of 1 to 128 letters, digits, spaces and _.:/=+-@")
+					p.fail(inputs.CustomTags, fmt.Sprintf("tag key %q is not valid", k), "keys of 1 to 128 letters, digits, spaces and _.:/=+-@")
 				case !validTag(val, 0, 256):
-					p.fail(InCustomTags, fmt.Sprintf("the value of tag %q is not valid", k), "values of up to 256 letters, digits, spaces and _.:/=+-@")
+					p.fail(inputs.CustomTags, fmt.Sprintf("the value of tag %q is not valid", k), "values of up to 256 letters, digits, spaces and _.:/=+-@")
 				case strings.HasPrefix(strings.ToLower(k), "aws:"):
-					p.fail(InCustomTags, fmt.Sprintf("tag key %q uses the reserved aws: prefix", k), "keys that do not start with aws:")
+					p.fail(inputs.CustomTags, fmt.Sprintf("tag key %q uses the reserved aws: prefix", k), "keys that do not start with aws:")
 				}
 				c.CustomTags = append(c.CustomTags, Tag{Key: k, Value: val})
 			}
 			if len(c.CustomTags) > 50 {
-				p.fail(InCustomTags, fmt.Sprintf("has %d tags", len(c.CustomTags)), "at most 50 session tags")
+				p.fail(inputs.CustomTags, fmt.Sprintf("has %d tags", len(c.CustomTags)), "at most 50 session tags")
 			}
 		}
 	}
-	for _, line := range strings.Split(p.str(InTransitiveTagKeys), "\n") {
+	for _, line := range strings.Split(p.str(inputs.TransitiveTagKeys), "\n") {
 		k := strings.TrimSpace(line)
 		if k == "" {
 			continue
 		}
 		if !validTag(k, 1, 128) {
-			p.fail(InTransitiveTagKeys, fmt.Sprintf("%q is not a tag key", k), "one tag key per line, 1 to 128 letters, digits, spaces and _.:/=+-@")
+			p.fail(inputs.TransitiveTagKeys, fmt.Sprintf("%q is not a tag key", k), "one tag key per line, 1 to 128 letters, digits, spaces and _.:/=+-@")
 			continue
 		}
 		c.TransitiveTagKeys = append(c.TransitiveTagKeys, k)
 	}
 	if !c.Mode.AssumesRole() {
 		for input, set := range map[string]bool{
-			InCustomTags: len(c.CustomTags) > 0, InTransitiveTagKeys: len(c.TransitiveTagKeys) > 0, InRoleExternalID: c.ExternalID != "",
+			inputs.CustomTags: len(c.CustomTags) > 0, inputs.TransitiveTagKeys: len(c.TransitiveTagKeys) > 0, inputs.RoleExternalID: c.ExternalID != "",
 		} {
 			if set {
 				p.warn("%s is ignored with %s: it applies to AssumeRole (keys + role, role-chaining, force-skip-oidc) only", input, c.Mode)

@@ -2,21 +2,24 @@ package config
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/org/aws-oidc-go/internal/inputs"
 )
 
-func lookup(m map[string]string) Lookup {
+func lookup(m map[string]string) inputs.Lookup {
 	return func(name string) string { return m[name] }
 }
 
 func valid() map[string]string {
 	return map[string]string{
-		InRoleToAssume: "arn:aws:iam::123456789012:role/deploy",
-		InAWSRegion:    "eu-west-1",
+		inputs.RoleToAssume: "arn:aws:iam::123456789012:role/deploy",
+		inputs.AWSRegion:    "eu-west-1",
 	}
 }
 
@@ -28,7 +31,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want := &Config{
 		RoleARN: "arn:aws:iam::123456789012:role/deploy", Partition: "aws", AccountID: "123456789012",
-		Region: "eu-west-1", SessionName: DefaultSessionName, Duration: DefaultDuration,
+		Region: "eu-west-1", SessionName: inputs.DefaultSessionName, Audience: inputs.DefaultAudience, Duration: DefaultDuration,
 		OutputEnvCredentials: true, MaxAttempts: DefaultMaxAttempts,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -39,27 +42,27 @@ func TestLoadDefaults(t *testing.T) {
 func TestLoadAllInputs(t *testing.T) {
 	t.Parallel()
 	in := valid()
-	in[InRoleToAssume] = "arn:aws-cn:iam::123456789012:role/ci/deploy"
-	in[InAWSRegion] = "cn-north-1"
-	in[InAudience] = "custom-aud"
-	in[InRoleSessionName] = "deploy@main"
-	in[InRoleDurationSeconds] = "900"
-	in[InInlineSessionPolicy] = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": []\n}\n"
-	in[InManagedSessionPolicies] = "arn:aws-cn:iam::aws:policy/ReadOnlyAccess\n\n  arn:aws-cn:iam::123456789012:policy/x \n"
-	in[InOutputCredentials] = "TRUE"
-	in[InOutputEnvCredentials] = "False"
-	in[InMaskAWSAccountID] = "true"
-	in[InUnsetCurrentCredentials] = "True"
-	in[InAllowedAccountIDs] = "123456789012, 210987654321"
-	in[InSTSEndpoint] = "https://sts.cn-north-1.amazonaws.com.cn"
-	in[InRetryMaxAttempts] = "3"
-	in[InActionTimeoutS] = "30"
+	in[inputs.RoleToAssume] = "arn:aws-cn:iam::123456789012:role/ci/deploy"
+	in[inputs.AWSRegion] = "cn-north-1"
+	in[inputs.Audience] = "custom-aud"
+	in[inputs.RoleSessionName] = "deploy@main"
+	in[inputs.RoleDurationSeconds] = "900"
+	in[inputs.InlineSessionPolicy] = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": []\n}\n"
+	in[inputs.ManagedSessionPolicies] = "arn:aws-cn:iam::aws:policy/ReadOnlyAccess\n\n  arn:aws-cn:iam::123456789012:policy/x \n"
+	in[inputs.OutputCredentials] = "TRUE"
+	in[inputs.OutputEnvCredentials] = "False"
+	in[inputs.MaskAWSAccountID] = "true"
+	in[inputs.UnsetCurrentCredentials] = "True"
+	in[inputs.AllowedAccountIDs] = "123456789012, 210987654321"
+	in[inputs.STSEndpoint] = "https://sts.cn-north-1.amazonaws.com.cn"
+	in[inputs.RetryMaxAttempts] = "3"
+	in[inputs.ActionTimeoutS] = "30"
 	got, err := Load(lookup(in))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := &Config{
-		RoleARN: in[InRoleToAssume], Partition: "aws-cn", AccountID: "123456789012",
+		RoleARN: in[inputs.RoleToAssume], Partition: "aws-cn", AccountID: "123456789012",
 		Region: "cn-north-1", Audience: "custom-aud", SessionName: "deploy@main", Duration: 900 * time.Second,
 		InlinePolicy:            `{"Version":"2012-10-17","Statement":[]}`,
 		ManagedPolicies:         []string{"arn:aws-cn:iam::aws:policy/ReadOnlyAccess", "arn:aws-cn:iam::123456789012:policy/x"},
@@ -79,8 +82,8 @@ func TestLoadAllInputs(t *testing.T) {
 func TestDisableRetryMeansOneAttempt(t *testing.T) {
 	t.Parallel()
 	in := valid()
-	in[InDisableRetry] = "true"
-	in[InRetryMaxAttempts] = "9"
+	in[inputs.DisableRetry] = "true"
+	in[inputs.RetryMaxAttempts] = "9"
 	got, err := Load(lookup(in))
 	if err != nil {
 		t.Fatal(err)
@@ -98,35 +101,35 @@ func TestLoadRejects(t *testing.T) {
 		value string
 		want  string // substring of the one error
 	}{
-		{"region missing", InAWSRegion, "", "input aws-region: is required"},
-		{"region upper case", InAWSRegion, "EU-WEST-1", `"EU-WEST-1" is not a region name`},
-		{"region with newline", InAWSRegion, "eu-west-1\nx", "contains a line break"},
-		{"role missing", InRoleToAssume, "", "input role-to-assume: is required"},
-		{"bare role name", InRoleToAssume, "deploy", "arn:aws:iam::<ACCOUNT_ID>:role/deploy"},
-		{"not an arn", InRoleToAssume, "role/deploy x", "is not an ARN"},
-		{"unknown partition", InRoleToAssume, "arn:aws-iso:iam::123456789012:role/x", `unknown partition "aws-iso"`},
-		{"user arn", InRoleToAssume, "arn:aws:iam::123456789012:user/bob", "is not an IAM role ARN"},
-		{"short account", InRoleToAssume, "arn:aws:iam::12345:role/x", "is not a valid role ARN"},
-		{"partition mismatch", InRoleToAssume, "arn:aws-us-gov:iam::123456789012:role/x", "partition aws-us-gov but aws-region eu-west-1 is in partition aws"},
-		{"session name short", InRoleSessionName, "a", "2 to 64 characters"},
-		{"session name bad char", InRoleSessionName, "deploy main", "is not a valid session name"},
-		{"session name long", InRoleSessionName, strings.Repeat("a", 65), "(65 characters)"},
-		{"duration junk", InRoleDurationSeconds, "1h", "is not a whole number of seconds"},
-		{"duration low", InRoleDurationSeconds, "899", "899 is out of range"},
-		{"duration high", InRoleDurationSeconds, "43201", "an integer from 900 to 43200"},
-		{"bool yes", InOutputCredentials, "yes", `input output-credentials: "yes" is not a boolean; allowed: true, True, TRUE, false`},
-		{"bool 1", InDisableRetry, "1", `input disable-retry: "1" is not a boolean`},
-		{"bool mixed case", InMaskAWSAccountID, "tRUE", "is not a boolean"},
-		{"attempts zero", InRetryMaxAttempts, "0", "an integer of 1 or more"},
-		{"attempts negative", InRetryMaxAttempts, "-1", "is not a positive whole number"},
-		{"account short", InAllowedAccountIDs, "123456789012,1234", `"1234" is not an account id`},
-		{"endpoint no scheme", InSTSEndpoint, "sts.amazonaws.com", "is not an absolute http(s) URL"},
-		{"timeout junk", InActionTimeoutS, "ten", "is not a whole number of seconds"},
-		{"policy not json", InInlineSessionPolicy, "{Version:", "is not valid JSON"},
-		{"policy array", InInlineSessionPolicy, "[]", "is not a JSON object"},
-		{"policy too long", InInlineSessionPolicy, `{"x":"` + strings.Repeat("a", 2100) + `"}`, "at most 2048 characters"},
-		{"managed not arn", InManagedSessionPolicies, "ReadOnlyAccess", `"ReadOnlyAccess" is not a managed policy ARN`},
-		{"audience newline", InAudience, "a\nb", "input audience: contains a line break"},
+		{"region missing", inputs.AWSRegion, "", "input aws-region: is required"},
+		{"region upper case", inputs.AWSRegion, "EU-WEST-1", `"EU-WEST-1" is not a region name`},
+		{"region with newline", inputs.AWSRegion, "eu-west-1\nx", "contains a line break"},
+		{"role missing", inputs.RoleToAssume, "", "input role-to-assume: is required"},
+		{"bare role name", inputs.RoleToAssume, "deploy", "arn:aws:iam::<ACCOUNT_ID>:role/deploy"},
+		{"not an arn", inputs.RoleToAssume, "role/deploy x", "is not an ARN"},
+		{"unknown partition", inputs.RoleToAssume, "arn:aws-iso:iam::123456789012:role/x", `unknown partition "aws-iso"`},
+		{"user arn", inputs.RoleToAssume, "arn:aws:iam::123456789012:user/bob", "is not an IAM role ARN"},
+		{"short account", inputs.RoleToAssume, "arn:aws:iam::12345:role/x", "is not a valid role ARN"},
+		{"partition mismatch", inputs.RoleToAssume, "arn:aws-us-gov:iam::123456789012:role/x", "partition aws-us-gov but aws-region eu-west-1 is in partition aws"},
+		{"session name short", inputs.RoleSessionName, "a", "2 to 64 characters"},
+		{"session name bad char", inputs.RoleSessionName, "deploy main", "is not a valid session name"},
+		{"session name long", inputs.RoleSessionName, strings.Repeat("a", 65), "(65 characters)"},
+		{"duration junk", inputs.RoleDurationSeconds, "1h", "is not a whole number of seconds"},
+		{"duration low", inputs.RoleDurationSeconds, "899", "899 is out of range"},
+		{"duration high", inputs.RoleDurationSeconds, "43201", "an integer from 900 to 43200"},
+		{"bool yes", inputs.OutputCredentials, "yes", `input output-credentials: "yes" is not a boolean; allowed: true, True, TRUE, false`},
+		{"bool 1", inputs.DisableRetry, "1", `input disable-retry: "1" is not a boolean`},
+		{"bool mixed case", inputs.MaskAWSAccountID, "tRUE", "is not a boolean"},
+		{"attempts zero", inputs.RetryMaxAttempts, "0", "an integer of 1 or more"},
+		{"attempts negative", inputs.RetryMaxAttempts, "-1", "is not a positive whole number"},
+		{"account short", inputs.AllowedAccountIDs, "123456789012,1234", `"1234" is not an account id`},
+		{"endpoint no scheme", inputs.STSEndpoint, "sts.amazonaws.com", "is not an absolute http(s) URL"},
+		{"timeout junk", inputs.ActionTimeoutS, "ten", "is not a whole number of seconds"},
+		{"policy not json", inputs.InlineSessionPolicy, "{Version:", "is not valid JSON"},
+		{"policy array", inputs.InlineSessionPolicy, "[]", "is not a JSON object"},
+		{"policy too long", inputs.InlineSessionPolicy, `{"x":"` + strings.Repeat("a", 2100) + `"}`, "at most 2048 characters"},
+		{"managed not arn", inputs.ManagedSessionPolicies, "ReadOnlyAccess", `"ReadOnlyAccess" is not a managed policy ARN`},
+		{"audience newline", inputs.Audience, "a\nb", "input audience: contains a line break"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -155,45 +158,58 @@ func TestLoadRejects(t *testing.T) {
 func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 	t.Parallel()
 	_, err := Load(lookup(map[string]string{
-		InRoleToAssume:        "deploy",
-		InAWSRegion:           "Europe",
-		InRoleDurationSeconds: "5",
-		InOutputCredentials:   "yes",
-		InRetryMaxAttempts:    "0",
+		inputs.RoleToAssume:        "deploy",
+		inputs.AWSRegion:           "Europe",
+		inputs.RoleDurationSeconds: "5",
+		inputs.OutputCredentials:   "yes",
+		inputs.RetryMaxAttempts:    "0",
 	}))
-	var inputs []string
+	var named []string
 	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-		inputs = append(inputs, e.(*InputError).Input)
+		named = append(named, e.(*InputError).Input)
 	}
-	want := []string{InAWSRegion, InRoleToAssume, InRoleDurationSeconds, InOutputCredentials, InRetryMaxAttempts}
-	if diff := cmp.Diff(want, inputs); diff != "" {
+	want := []string{inputs.AWSRegion, inputs.RoleToAssume, inputs.RoleDurationSeconds, inputs.OutputCredentials, inputs.RetryMaxAttempts}
+	if diff := cmp.Diff(want, named); diff != "" {
 		t.Errorf("inputs named (-want +got):\n%s", diff)
 	}
 }
 
-func TestFromEnv(t *testing.T) {
+// TestDefaultsApplied proves every default the table declares is applied
+// to an unset and to an empty input (the bug that let the CLI ask for a
+// token without an audience).
+func TestDefaultsApplied(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{
-		"INPUT_ROLE-TO-ASSUME": "  arn:aws:iam::123456789012:role/deploy \n",
-		"AWS_REGION":           "eu-west-1",
-		"INPUT_AUDIENCE":       "",
-		"AUDIENCE":             "from-env",
-		"INPUT_AWS-REGION":     "",
-	}
-	in := FromEnv(func(k string) string { return env[k] })
-	for name, want := range map[string]string{
-		InRoleToAssume:     "arn:aws:iam::123456789012:role/deploy",
-		InAWSRegion:        "eu-west-1",
-		InAudience:         "from-env",
-		InRoleSessionName:  "",
-		InRetryMaxAttempts: "",
-	} {
-		if got := in(name); got != want {
-			t.Errorf("input %s = %q, want %q", name, got, want)
+	for _, in := range inputs.All {
+		if in.Default == "" {
+			continue
 		}
-	}
-	if got := EnvFallback(InRoleToAssume); got != "ROLE_TO_ASSUME" {
-		t.Errorf("EnvFallback = %q", got)
+		for _, given := range []map[string]string{valid(), func() map[string]string { m := valid(); m[in.Name] = ""; return m }()} {
+			c, err := Load(lookup(given))
+			if err != nil {
+				t.Fatalf("%s: %v", in.Name, err)
+			}
+			var got string
+			switch in.Name {
+			case inputs.Audience:
+				got = c.Audience
+			case inputs.RoleSessionName:
+				got = c.SessionName
+			case inputs.RoleDurationSeconds:
+				got = strconv.Itoa(int(c.Duration / time.Second))
+			case inputs.RetryMaxAttempts:
+				got = strconv.Itoa(c.MaxAttempts)
+			case inputs.ActionTimeoutS:
+				got = strconv.Itoa(int(c.ActionTimeout / time.Second))
+			default:
+				if in.Kind != inputs.Bool {
+					t.Fatalf("%s: a default this test does not know how to read back; add it", in.Name)
+				}
+				continue // booleans: the parser reads the table (TestLoadAllInputs covers their values)
+			}
+			if got != in.Default {
+				t.Errorf("%s = %q with %q given, want the default %q", in.Name, got, given[in.Name], in.Default)
+			}
+		}
 	}
 }
 
@@ -202,8 +218,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add("deploy", "", "a", "x", "yes", "[")
 	f.Fuzz(func(t *testing.T, role, region, session, duration, boolean, policy string) {
 		c, err := Load(lookup(map[string]string{
-			InRoleToAssume: role, InAWSRegion: region, InRoleSessionName: session,
-			InRoleDurationSeconds: duration, InOutputCredentials: boolean, InInlineSessionPolicy: policy,
+			inputs.RoleToAssume: role, inputs.AWSRegion: region, inputs.RoleSessionName: session,
+			inputs.RoleDurationSeconds: duration, inputs.OutputCredentials: boolean, inputs.InlineSessionPolicy: policy,
 		}))
 		if (c == nil) == (err == nil) {
 			t.Fatalf("exactly one of config and error must be set: %v %v", c, err)
@@ -216,8 +232,8 @@ func FuzzLoad(f *testing.F) {
 
 func BenchmarkLoad(b *testing.B) {
 	in := valid()
-	in[InManagedSessionPolicies] = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-	in[InInlineSessionPolicy] = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
+	in[inputs.ManagedSessionPolicies] = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+	in[inputs.InlineSessionPolicy] = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
 	l := lookup(in)
 	b.ReportAllocs()
 	for b.Loop() {

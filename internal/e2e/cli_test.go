@@ -65,12 +65,86 @@ func TestCLIFormatEnvThenAWSCLI(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(out)) != "arn:aws:sts::123456789012:assumed-role/deploy/cli" {
 		t.Errorf("after eval: %v %s", err, out)
 	}
-	// The masks went to stderr, where the runner reads workflow commands too.
-	if len(harness.Masks(stderr)) < 3 {
-		t.Errorf("expected the JWT and credentials masked on stderr")
+	// Off Actions (a terminal): no workflow command at all — an
+	// ::add-mask:: line would show the secret it means to hide.
+	if strings.HasPrefix(stderr, "::") || strings.Contains(stderr, "\n::") {
+		t.Errorf("off Actions the log holds workflow commands:\n%s", harness.Redact(stderr))
 	}
-	creds := harness.Masks(stderr)
+	var creds []string
+	for _, line := range strings.Split(stdout, "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && strings.Contains(k, "_KEY") || strings.Contains(k, "TOKEN") {
+			creds = append(creds, strings.Trim(v, "'"))
+		}
+	}
 	leakCheck(t, gh, stderr, creds...)
+
+	// Inside Actions the masks go to stderr, where the runner reads
+	// workflow commands too.
+	stdout, stderr, code = runCLI(t, cliEnv(t, gh, moto.URL, true), "--role-to-assume", "arn:aws:iam::123456789012:role/deploy", "--aws-region", "eu-west-1", "--format", "env")
+	if code != 0 || len(harness.Masks(stderr)) < 3 {
+		t.Errorf("inside Actions: exit %d, expected the JWT and credentials masked on stderr", code)
+	}
+	leakCheck(t, gh, stderr, harness.Masks(stderr)...)
+	_ = stdout
+}
+
+// TestEveryEntryPointRequestsTheDefaultAudience: the action, the CLI,
+// credential-process and a refresh profile's credential_process all ask
+// GitHub for a token with the documented default audience (before, the
+// CLI and credential-process asked with none, and real STS answered
+// "Incorrect token audience").
+func TestEveryEntryPointRequestsTheDefaultAudience(t *testing.T) {
+	t.Parallel()
+	harness.RequireTool(t, "aws")
+	moto := harness.SharedMoto(t)
+	gh := harness.NewTokenService()
+	defer gh.Close()
+	role := []string{"--role-to-assume", "arn:aws:iam::123456789012:role/deploy", "--aws-region", "eu-west-1"}
+	if _, stderr, code := runCLI(t, cliEnv(t, gh, moto.URL, false), append(role, "--format", "json")...); code != 0 {
+		t.Fatalf("cli: exit %d %s", code, harness.Redact(stderr))
+	}
+	if _, stderr, code := runCLI(t, cliEnv(t, gh, moto.URL, false), append([]string{"credential-process"}, role...)...); code != 0 {
+		t.Fatalf("credential-process: exit %d %s", code, harness.Redact(stderr))
+	}
+	env := cliEnv(t, gh, moto.URL, true)
+	if _, stderr, code := runCLI(t, env, append(role, "--refresh")...); code != 0 {
+		t.Fatalf("refresh: exit %d %s", code, harness.Redact(stderr))
+	}
+	vars := envFileVars(t, env)
+	cmd := exec.Command("aws", "sts", "get-caller-identity")
+	cmd.Env = append(env, "AWS_PROFILE="+vars["AWS_PROFILE"], "AWS_CONFIG_FILE="+vars["AWS_CONFIG_FILE"])
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("credential_process through the AWS CLI: %v %s", err, out)
+	}
+	s := newStep(t, gh, moto.URL)
+	if s.run(); s.exitCode != 0 {
+		t.Fatalf("action: exit %d %s", s.exitCode, harness.Redact(s.stdout.String()))
+	}
+	reqs := gh.Requests()
+	if len(reqs) != 5 {
+		t.Errorf("%d token requests, want 5 (cli, credential-process, refresh, its credential_process, action)", len(reqs))
+	}
+	for i, r := range reqs {
+		if r.Audience != "sts.amazonaws.com" {
+			t.Errorf("token request %d asked for audience %q, want sts.amazonaws.com", i, r.Audience)
+		}
+	}
+}
+
+func envFileVars(t *testing.T, env []string) map[string]string {
+	t.Helper()
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GITHUB_ENV="); ok {
+			b, _ := os.ReadFile(v)
+			vars, err := ParseFileCommand(string(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return vars
+		}
+	}
+	t.Fatal("no GITHUB_ENV")
+	return nil
 }
 
 func TestCLIFormatJSONAndInActions(t *testing.T) {
@@ -115,7 +189,7 @@ func TestCLIFormatJSONAndInActions(t *testing.T) {
 		t.Errorf("outside Actions without --format: exit %d, want 1", code)
 	}
 	// Bad flags are usage errors.
-	if _, errOut, code := runCLI(t, env, "--no-such-input", "x"); code != 2 || !strings.Contains(errOut, "flag provided but not defined") {
+	if _, errOut, code := runCLI(t, env, "--no-such-input", "x"); code != 2 || !strings.Contains(errOut, "unknown flag --no-such-input") {
 		t.Errorf("unknown flag: exit %d, %q", code, errOut)
 	}
 }
@@ -176,8 +250,12 @@ func TestRefreshProfileWithAWSCLI(t *testing.T) {
 	}
 	cfgFile := vars["AWS_CONFIG_FILE"]
 	cfg, _ := os.ReadFile(cfgFile)
-	if !strings.Contains(string(cfg), "credential_process = "+binary+" credential-process --role-to-assume arn:aws:iam::123456789012:role/deploy") {
+	settings := filepath.Join(filepath.Dir(cfgFile), "aws-oidc-go-aws-oidc-go.json")
+	if !strings.Contains(string(cfg), "credential_process = "+binary+" credential-process --config "+settings+"\n") {
 		t.Errorf("config file:\n%s", cfg)
+	}
+	if fi, err := os.Stat(settings); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("renewal settings %s: %v (want mode 0600)", settings, err)
 	}
 	before := len(gh.Requests())
 

@@ -37,6 +37,16 @@ type CallerIdentityAPI interface {
 	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, opts ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
+// API is every STS method the action calls.
+type API interface {
+	WebIdentityAPI
+	AssumeRoleAPI
+	CallerIdentityAPI
+}
+
+// ClientFunc returns an STS client that signs as s says.
+type ClientFunc func(ctx context.Context, s Signing) (API, error)
+
 // Credentials are temporary AWS credentials. Treat every field but
 // Expiration as secret.
 type Credentials struct {
@@ -50,7 +60,6 @@ type Credentials struct {
 type Identity struct {
 	Account string
 	ARN     string
-	UserID  string
 }
 
 // WebIdentityRequest is what AssumeRoleWithWebIdentity is asked for.
@@ -75,19 +84,13 @@ func AssumeRoleWithWebIdentity(ctx context.Context, api WebIdentityAPI, fetch To
 		DurationSeconds: aws.Int32(int32(req.Duration / time.Second)),
 	}
 	in.Policy, in.PolicyArns = sessionPolicies(req.Policy, req.PolicyARNs)
-	var out *sts.AssumeRoleWithWebIdentityOutput
-	err := r.Do(ctx, func(ctx context.Context) error {
+	out, err := call(ctx, r, "AssumeRoleWithWebIdentity", func(ctx context.Context) (*sts.AssumeRoleWithWebIdentityOutput, error) {
 		tok, err := fetch(ctx)
 		if err != nil {
-			return &CallError{Op: "GetIDToken", Err: err}
+			return nil, &CallError{Op: "GetIDToken", Err: err}
 		}
 		in.WebIdentityToken = aws.String(tok)
-		o, err := api.AssumeRoleWithWebIdentity(ctx, in)
-		if err != nil {
-			return &CallError{Op: "AssumeRoleWithWebIdentity", Err: err}
-		}
-		out = o
-		return nil
+		return api.AssumeRoleWithWebIdentity(ctx, in)
 	})
 	if err != nil {
 		return nil, err
@@ -130,16 +133,9 @@ func AssumeRole(ctx context.Context, api AssumeRoleAPI, req RoleRequest, r Retri
 		for _, t := range tags {
 			in.Tags = append(in.Tags, types.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
 		}
-		var out *sts.AssumeRoleOutput
-		err := r.Do(ctx, func(ctx context.Context) error {
-			o, err := api.AssumeRole(ctx, in)
-			if err != nil {
-				return &CallError{Op: "AssumeRole", Err: err}
-			}
-			out = o
-			return nil
+		return call(ctx, r, "AssumeRole", func(ctx context.Context) (*sts.AssumeRoleOutput, error) {
+			return api.AssumeRole(ctx, in)
 		})
-		return out, err
 	}
 	out, err := call(append(append([]Tag(nil), req.Tags...), req.OptionalTags...))
 	if err != nil && ErrorCode(err) == "PackedPolicyTooLarge" && len(req.OptionalTags) > 0 {
@@ -161,24 +157,37 @@ func CallerIdentity(ctx context.Context, api CallerIdentityAPI, r Retrier) (*Ide
 	r.Transient = func(err error) bool {
 		return Transient(err) || ErrorCode(err) == "InvalidClientTokenId"
 	}
-	var out *sts.GetCallerIdentityOutput
-	err := r.Do(ctx, func(ctx context.Context) error {
-		o, err := api.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		if err != nil {
-			return &CallError{Op: "GetCallerIdentity", Err: err}
-		}
-		out = o
-		return nil
+	out, err := call(ctx, r, "GetCallerIdentity", func(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
+		return api.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	})
 	if err != nil {
 		return nil, err
 	}
-	id := &Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
+	id := &Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn)}
 	if !accountRe.MatchString(id.Account) || !strings.HasPrefix(id.ARN, "arn:") || !printableToken(id.ARN) {
 		// Never echo it: a garbled answer is not to be printed or exported.
 		return nil, &CallError{Op: "GetCallerIdentity", Err: errors.New("the answer holds no valid account id and ARN")}
 	}
 	return id, nil
+}
+
+// call runs one STS operation under r, naming op in its errors (an error
+// that already names its call, such as the token fetch's, is kept as it is).
+func call[T any](ctx context.Context, r Retrier, op string, f func(context.Context) (*T, error)) (*T, error) {
+	var out *T
+	err := r.Do(ctx, func(ctx context.Context) error {
+		o, err := f(ctx)
+		if err != nil {
+			var ce *CallError
+			if errors.As(err, &ce) {
+				return err
+			}
+			return &CallError{Op: op, Err: err}
+		}
+		out = o
+		return nil
+	})
+	return out, err
 }
 
 var accountRe = regexp.MustCompile(`^\d{12}$`)

@@ -162,8 +162,20 @@ func load(path string) (*ini.File, bool, error) {
 	return file, false, nil
 }
 
-// save writes the file atomically with mode 0600 in a 0700 directory.
+// save writes the INI file atomically with mode 0600 in a 0700 directory.
 func save(path string, file *ini.File, owner *Owner) error {
+	var buf bytes.Buffer
+	if _, err := file.WriteTo(&buf); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := writeAtomic(path, buf.Bytes(), owner); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeAtomic replaces path with data through a temporary file and a rename.
+func writeAtomic(path string, data []byte, owner *Owner) error {
 	dir := filepath.Dir(path)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -174,10 +186,6 @@ func save(path string, file *ini.File, owner *Owner) error {
 				return err
 			}
 		}
-	}
-	var buf bytes.Buffer
-	if _, err := file.WriteTo(&buf); err != nil {
-		return err
 	}
 	tmp, err := os.CreateTemp(dir, ".aws-oidc-go-*")
 	if err != nil {
@@ -194,7 +202,7 @@ func save(path string, file *ini.File, owner *Owner) error {
 			return err
 		}
 	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -205,4 +213,16 @@ func save(path string, file *ini.File, owner *Owner) error {
 		return fmt.Errorf("%s became a symbolic link; refusing to replace it", path)
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// WriteFile writes a file of our own (renewal settings) atomically, 0600 in
+// a 0700 directory, refusing to replace a symbolic link. The Written it
+// returns (also on a later failure) lets the post step remove it.
+func WriteFile(path string, data []byte, owner *Owner) (*Written, error) {
+	_, err := os.Lstat(path)
+	created := errors.Is(err, fs.ErrNotExist)
+	if err := writeAtomic(path, data, owner); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return &Written{Path: path, Created: created}, nil
 }
