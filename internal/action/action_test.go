@@ -84,8 +84,8 @@ func (w *world) run() error {
 	return action.Run(context.Background(), action.Env{
 		Workflow: true,
 		Getenv:   func(k string) string { return w.env[k] },
-		Stdout: &w.stdout,
-		Retry:  w.retry,
+		Stdout:   &w.stdout,
+		Retry:    w.retry,
 	})
 }
 
