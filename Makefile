@@ -12,9 +12,10 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/aws-oidc-go .
 
-## test: every check and test; needs moto_server and the aws CLI (fatal when CI=true)
+## test: every check and test; needs moto_server and the aws CLI (fatal when CI=true).
+## Prints each package as it finishes, then every skipped test with its reason.
 test: check
-	$(GO) test -race -shuffle=on -count=1 ./...
+	$(GO) run ./internal/testreport -race -shuffle=on -count=1 ./...
 
 ## check: formatting, vet, static analysis, module tidiness
 check:
@@ -44,8 +45,11 @@ bench:
 ## fault-matrix: the fault matrix as a table
 fault-matrix:
 	@$(GO) test ./internal/action -run '^TestFaultMatrix$$' -count=1 -v > /tmp/aws-oidc-go-fault-matrix.log; \
-	  rc=$$?; grep -A40 'where  fault' /tmp/aws-oidc-go-fault-matrix.log | sed -e '/^---/,$$d' -e 's/^        //'; \
-	  grep -E '^(--- FAIL|FAIL|ok)' /tmp/aws-oidc-go-fault-matrix.log; exit $$rc
+	  rc=$$?; grep -A60 'where  fault' /tmp/aws-oidc-go-fault-matrix.log | sed -e '/^---/,$$d' -e 's/^        //'; \
+	  grep -E '^(--- FAIL|FAIL|ok)' /tmp/aws-oidc-go-fault-matrix.log; \
+	  if grep -q -- '--- SKIP: TestFaultMatrix' /tmp/aws-oidc-go-fault-matrix.log; then \
+	    echo "fault matrix SKIPPED, nothing ran: $$(grep -m1 'skipping' /tmp/aws-oidc-go-fault-matrix.log | sed 's/^ *//')"; exit 1; fi; \
+	  exit $$rc
 
 ## fuzz: each fuzz target, bounded (FUZZTIME: inputs like 20000x, or a duration like 1m)
 FUZZTIME ?= 20000x
@@ -53,6 +57,7 @@ fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/token -run '^$$' -fuzz FuzzDecodeClaims -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/export -run '^$$' -fuzz FuzzAppend -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/export -run '^$$' -fuzz FuzzLog -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/trust -run '^$$' -fuzz FuzzEvaluate -fuzztime $(FUZZTIME)
 
 clean:

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/inputs"
 )
 
 func main() {
@@ -79,16 +80,19 @@ func run(runs, load int, compare, image string) error {
 		for _, f := range []string{"env", "out", "state", "summary"} {
 			os.WriteFile(filepath.Join(d, f), nil, 0o644)
 		}
-		return map[string]string{
-			"INPUT_ROLE-TO-ASSUME": "arn:aws:iam::123456789012:role/deploy", "INPUT_AWS-REGION": "eu-west-1",
-			"INPUT_AUDIENCE": "sts.amazonaws.com", "INPUT_ROLE-SESSION-NAME": "GitHubActions", "INPUT_ROLE-DURATION-SECONDS": "3600",
-			"INPUT_RETRY-MAX-ATTEMPTS": "12", "INPUT_STS-ENDPOINT": moto.URL,
+		env := inputs.RunnerEnv(map[string]string{
+			inputs.RoleToAssume: "arn:aws:iam::123456789012:role/deploy", inputs.AWSRegion: "eu-west-1", inputs.STSEndpoint: moto.URL,
+		})
+		for k, v := range map[string]string{
 			"ACTIONS_ID_TOKEN_REQUEST_URL": gh.RequestURL, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": gh.RequestToken,
 			"GITHUB_ENV": filepath.Join(d, "env"), "GITHUB_OUTPUT": filepath.Join(d, "out"),
 			"GITHUB_STATE": filepath.Join(d, "state"), "GITHUB_STEP_SUMMARY": filepath.Join(d, "summary"),
 			"HOME": d, "AWS_EC2_METADATA_DISABLED": "true", "GITHUB_RUN_ID": "1", "GITHUB_RUN_ATTEMPT": "1",
 			"PATH": os.Getenv("PATH"),
+		} {
+			env[k] = v
 		}
+		return env
 	}
 	scenarios := []struct {
 		name    string

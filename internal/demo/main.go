@@ -19,6 +19,7 @@ import (
 
 	"github.com/org/aws-oidc-go/internal/cli"
 	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/inputs"
 )
 
 func main() {
@@ -48,14 +49,12 @@ func run(args []string) error {
 	for _, k := range []string{"AWS_CA_BUNDLE", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
 		os.Unsetenv(k)
 	}
-	env := map[string]string{
-		"INPUT_ROLE-TO-ASSUME":           "arn:aws:iam::123456789012:role/deploy",
-		"INPUT_AWS-REGION":               "eu-west-1",
-		"INPUT_AUDIENCE":                 "sts.amazonaws.com",
-		"INPUT_ROLE-SESSION-NAME":        "GitHubActions",
-		"INPUT_ROLE-DURATION-SECONDS":    "3600",
-		"INPUT_OUTPUT-ENV-CREDENTIALS":   "true",
-		"INPUT_RETRY-MAX-ATTEMPTS":       "12",
+	// The README's quick start, as the runner passes it (defaults filled in).
+	env := inputs.RunnerEnv(map[string]string{
+		inputs.RoleToAssume: "arn:aws:iam::123456789012:role/deploy",
+		inputs.AWSRegion:    "eu-west-1",
+	})
+	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL_STS":           moto.URL,
 		"ACTIONS_ID_TOKEN_REQUEST_URL":   gh.RequestURL,
 		"ACTIONS_ID_TOKEN_REQUEST_TOKEN": gh.RequestToken,
@@ -63,6 +62,8 @@ func run(args []string) error {
 		"GITHUB_OUTPUT":                  outFile,
 		"GITHUB_RUN_ID":                  "1",
 		"GITHUB_RUN_ATTEMPT":             "1",
+	} {
+		env[k] = v
 	}
 	for _, a := range args {
 		if k, v, ok := strings.Cut(a, "="); ok {

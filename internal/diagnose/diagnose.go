@@ -11,6 +11,7 @@ import (
 
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/exchange"
+	"github.com/org/aws-oidc-go/internal/inputs"
 	"github.com/org/aws-oidc-go/internal/token"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
@@ -126,7 +127,7 @@ func accessDenied(c Context, issuer string) Diagnosis {
 		d.Details = append(d.Details, fmt.Sprintf("  %-20s %s", k, v))
 	}
 	provider := trust.ProviderOf(issuer)
-	aud := "sts.amazonaws.com"
+	aud := inputs.DefaultAudience
 	if len(cl.Audience) > 0 {
 		aud = cl.Audience[0]
 	}
@@ -177,7 +178,7 @@ func NoTokenAdvice() []string {
 
 func orDefault(aud string) string {
 	if aud == "" {
-		return "sts.amazonaws.com"
+		return inputs.DefaultAudience
 	}
 	return aud
 }

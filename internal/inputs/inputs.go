@@ -224,3 +224,19 @@ func FromEnv(getenv func(string) string) Lookup {
 		return v
 	}
 }
+
+// RunnerEnv is what the runner passes a container action for the given
+// `with:` values: INPUT_<NAME> for every declared input, with action.yml's
+// default where the workflow gives none (the runner fills defaults in;
+// it does not enforce required).
+func RunnerEnv(with map[string]string) map[string]string {
+	env := make(map[string]string, len(All))
+	for _, in := range All {
+		v, ok := with[in.Name]
+		if !ok {
+			v = in.Default
+		}
+		env[EnvName(in.Name)] = v
+	}
+	return env
+}

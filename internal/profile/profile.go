@@ -149,7 +149,7 @@ func load(path string) (*ini.File, bool, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return ini.Empty(loadOptions), true, nil
 	case err != nil:
-		return nil, false, err
+		return nil, false, fmt.Errorf("reading %s: %w", path, err)
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return nil, false, fmt.Errorf("%s is a symbolic link; refusing to write credentials through it", path)
 	case !fi.Mode().IsRegular():

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // Claims are the claims of a GitHub Actions ID token that matter to trust
@@ -55,14 +54,6 @@ func (a *Audience) UnmarshalJSON(b []byte) error {
 	}
 	*a = many
 	return nil
-}
-
-// Expiry returns the exp claim as a time (zero when absent).
-func (c *Claims) Expiry() time.Time {
-	if c.ExpiresAt == 0 {
-		return time.Time{}
-	}
-	return time.Unix(c.ExpiresAt, 0).UTC()
 }
 
 // DecodeClaims reads the payload of a compact JWS without verifying it.

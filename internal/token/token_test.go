@@ -33,7 +33,7 @@ func TestFetch(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(c.Audience) != 1 || c.Audience[0] != "sts.amazonaws.com" || c.Subject != "repo:octo-org/octo-repo:ref:refs/heads/main" ||
-		c.Issuer != "https://token.actions.githubusercontent.com" || time.Until(c.Expiry()) < 4*time.Minute {
+		c.Issuer != "https://token.actions.githubusercontent.com" || time.Until(time.Unix(c.ExpiresAt, 0)) < 4*time.Minute {
 		t.Errorf("claims = %+v", c)
 	}
 	if r := gh.Requests(); len(r) != 1 || !r[0].Authorized || r[0].Audience != "sts.amazonaws.com" {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/org/aws-oidc-go/internal/inputs"
 )
 
 // ParseClaims reads a claims JSON object (a decoded ID token payload).
@@ -23,7 +25,7 @@ func ParseClaims(b []byte) (map[string]any, error) {
 // ClaimsFor derives the claims GitHub would put in a token for c.
 func ClaimsFor(c Context, audience, issuer string, eventName string) map[string]any {
 	if audience == "" {
-		audience = "sts.amazonaws.com"
+		audience = inputs.DefaultAudience
 	}
 	if issuer == "" {
 		issuer = DefaultIssuer

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/org/aws-oidc-go/internal/inputs"
 )
 
 // Context is the run a policy is written for, or checked against.
@@ -75,7 +77,7 @@ func (o *Options) Validate() error {
 	}
 	o.Issuer = strings.TrimRight(o.Issuer, "/")
 	if o.Audience == "" {
-		o.Audience = "sts.amazonaws.com"
+		o.Audience = inputs.DefaultAudience
 	}
 	if o.Partition == "" {
 		o.Partition = "aws"
@@ -142,7 +144,7 @@ func ProviderCommand(issuer, audience string) string {
 		issuer = DefaultIssuer
 	}
 	if audience == "" {
-		audience = "sts.amazonaws.com"
+		audience = inputs.DefaultAudience
 	}
 	return fmt.Sprintf("aws iam create-open-id-connect-provider --url %s --client-id-list %s", strings.TrimRight(issuer, "/"), audience)
 }

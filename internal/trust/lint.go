@@ -3,6 +3,8 @@ package trust
 import (
 	"fmt"
 	"strings"
+
+	"github.com/org/aws-oidc-go/internal/inputs"
 )
 
 // Finding is one weakness or mistake in a trust policy, with the fix.
@@ -26,7 +28,7 @@ func Lint(p *Policy, issuer, repo, audience string) []Finding {
 		repo = "OWNER/REPO"
 	}
 	if audience == "" {
-		audience = "sts.amazonaws.com"
+		audience = inputs.DefaultAudience
 	}
 	subKey, audKey := provider+":sub", provider+":aud"
 	exactFix := fmt.Sprintf(`"StringEquals": {"%s": "repo:%s:ref:refs/heads/main"}`, subKey, repo)
