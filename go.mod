@@ -12,7 +12,6 @@ require (
 	github.com/sethvargo/go-githubactions v1.3.1
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/net v0.62.0
-	gopkg.in/ini.v1 v1.67.3
 )
 
 require (

@@ -135,7 +135,7 @@ var (
 	policyARNRe  = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}|aws):policy/[\x21-\x7e]{1,}$`)
 	accountIDRe  = regexp.MustCompile(`^\d{12}$`)
 	accessKeyRe  = regexp.MustCompile(`^[A-Z0-9]+$`)
-	profileRe    = regexp.MustCompile(`^[^\s\[\]#;]+$`)
+	profileRe    = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 	externalIDRe = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 	// Unicode classes with a bounded repeat compile into a huge program (and
 	// slow every start); lengths are checked separately.
@@ -198,8 +198,12 @@ func Load(in inputs.Lookup) (*Config, error) {
 	c.ManagedPolicies = p.managedPolicies(inputs.ManagedSessionPolicies)
 
 	c.Profile = p.str(inputs.AWSProfile)
-	if c.Profile != "" && (!profileRe.MatchString(c.Profile) || len(c.Profile) > 64) {
-		p.fail(inputs.AWSProfile, fmt.Sprintf("%q is not a usable profile name", c.Profile), "1 to 64 characters without spaces, brackets, # or ;")
+	switch {
+	case c.Profile == "":
+	case !profileRe.MatchString(c.Profile) || len(c.Profile) > 64:
+		p.fail(inputs.AWSProfile, fmt.Sprintf("%q is not a usable profile name", c.Profile), "1 to 64 letters, digits and _.- (such as deploy or prod.eu-west-1)")
+	case strings.EqualFold(c.Profile, "default") && c.Profile != "default":
+		p.fail(inputs.AWSProfile, fmt.Sprintf("%q is refused: [DEFAULT] is the section the AWS CLI's config parser applies to every profile, and names that differ from default only in case are too easily confused with it", c.Profile), "default (lower case) for the default profile, or another name")
 	}
 	c.OverwriteProfile = p.boolean(inputs.OverwriteAWSProfile)
 	c.Refresh = p.boolean(inputs.Refresh)
