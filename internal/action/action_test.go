@@ -367,7 +367,10 @@ func TestFaultMatrix(t *testing.T) {
 		{where: "token", fault: "HTTP 429 once", token: once(harness.Fault{Status: 429, Body: "slow down"}), recoverIn: 2, wantSTS: 2},
 		{where: "token", fault: "connection reset once", token: once(harness.Fault{Reset: true}), recoverIn: 2, wantSTS: 2},
 		{where: "token", fault: "hung connection once", token: once(harness.Fault{Hang: true}), recoverIn: 2, wantSTS: 2},
-		{where: "token", fault: "garbage body once", token: once(harness.Fault{Status: 200, Body: "<html>oops</html>"}), recoverIn: 2, wantSTS: 2},
+		// A 200 without a usable token is a protocol error, not a transient one.
+		{where: "token", fault: "200 with an HTML body", token: once(harness.Fault{Status: 200, Body: "<html>oops</html>"}), failWith: "no usable token", within: time.Second, wantSTS: 0},
+		{where: "token", fault: "200 without a value", token: once(harness.Fault{Status: 200, Body: `{"count":1}`}), failWith: "no usable token", within: time.Second, wantSTS: 0},
+		{where: "token", fault: "200 with a 2 MiB body", token: once(harness.Fault{Status: 200, Body: `{"value":"` + strings.Repeat("a", 2<<20) + `"}`}), failWith: "no usable token", within: time.Second, wantSTS: 0},
 		{where: "token", fault: "HTTP 401 (bad request token)", token: once(harness.Fault{Status: 401, Body: `{"message":"Bad credentials"}`}), failWith: "HTTP 401", within: time.Second, wantSTS: 0},
 		{where: "STS", fault: "InternalFailure 500, then 503", sts: map[int]harness.Fault{1: harness.FaultInternal, 2: harness.FaultUnavailable}, recoverIn: 3, wantSTS: 4},
 		{where: "STS", fault: "Throttling twice", sts: map[int]harness.Fault{1: harness.FaultThrottling, 2: harness.FaultThrottling}, recoverIn: 3, wantSTS: 4},
@@ -389,6 +392,10 @@ func TestFaultMatrix(t *testing.T) {
 		{where: "STS", fault: "MalformedPolicyDocument", stsAlways: ptr(harness.STSError(400, "MalformedPolicyDocument", "bad policy")), failWith: "MalformedPolicyDocument", within: time.Second, wantSTS: 1},
 		{where: "STS", fault: "Throttling until 3 attempts run out", stsAlways: &harness.FaultThrottling, attempts: "3", failWith: "Throttling: Rate exceeded (HTTP 400) (after 3 attempts)", within: 3 * time.Second, wantSTS: 3},
 		{where: "STS", fault: "InternalFailure with disable-retry", stsAlways: &harness.FaultInternal, attempts: "disable", failWith: "InternalFailure", within: time.Second, wantSTS: 1},
+		// Error pages that are not STS's (a proxy, a firewall): by status.
+		{where: "STS", fault: "HTTP 403 HTML page from a firewall", stsAlways: &harness.Fault{Status: 403, Body: "<html><body>\n<h1>Blocked by policy</h1></body></html>"}, failWith: "HTTP 403 Forbidden from the STS endpoint", within: time.Second, wantSTS: 1},
+		{where: "STS", fault: "HTTP 400 text/plain from a proxy", stsAlways: &harness.Fault{Status: 400, Body: "Bad Request\n::set-env name=X::1"}, failWith: "HTTP 400 Bad Request from the STS endpoint", within: time.Second, wantSTS: 1},
+		{where: "STS", fault: "200 with a 2 MiB body", sts: once(harness.Fault{Status: 200, Body: "<AssumeRoleWithWebIdentityResponse>" + strings.Repeat(" ", 2<<20)}), failWith: "larger than", within: time.Second, wantSTS: 1},
 		{where: "STS", fault: "DNS failure (NXDOMAIN)", prep: func(w *world) { w.input("sts-endpoint", "http://sts.eu-west-1.nxdomain.test") }, failWith: "no such host", within: time.Second, wantSTS: 0},
 		{where: "STS", fault: "TLS: certificate from an unknown CA", prep: func(w *world) {
 			p := harness.NewTLSProxy(w.proxy.URL)

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // WebIdentityAPI is the one STS method the OIDC exchange calls.
@@ -253,6 +254,10 @@ func ErrorCode(err error) string {
 // Describe renders an SDK error for a person: the STS code and message with
 // the HTTP status and request id, instead of the SDK's nested wording.
 func Describe(err error) string {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Error()
+	}
 	var api smithy.APIError
 	if !errors.As(err, &api) {
 		var op *smithy.OperationError
@@ -307,8 +312,10 @@ func LoadAWSConfig(ctx context.Context, cc ClientConfig) (aws.Config, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx,
 		config.WithRegion(cc.Region),
-		config.WithHTTPClient(hc),
+		config.WithHTTPClient(guardedClient{hc}),
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
+		// The SDK's own warnings would go to stderr, around our log path.
+		config.WithLogger(logging.Nop{}),
 	)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading the AWS SDK configuration: %w", err)

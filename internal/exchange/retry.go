@@ -187,10 +187,21 @@ func Transient(err error) bool {
 		}
 		return false
 	}
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Temporary()
+	}
+	if errors.Is(err, ErrBodyTooLarge) {
+		return false
+	}
 	var re *smithyhttp.ResponseError
 	if errors.As(err, &re) {
-		if s := re.HTTPStatusCode(); s >= 500 || s == 429 {
+		switch s := re.HTTPStatusCode(); {
+		case s >= 500 || s == 429 || s == 408:
 			return true
+		case s >= 400:
+			// An error answer STS's deserializer could not read: by status.
+			return false
 		}
 	}
 	var temp interface{ Temporary() bool }

@@ -56,7 +56,11 @@ func TestTransient(t *testing.T) {
 		{"token 503", &token.StatusError{StatusCode: 503}, true},
 		{"token 429", &token.StatusError{StatusCode: 429}, true},
 		{"token 401", &token.StatusError{StatusCode: 401}, false},
-		{"token garbled", &token.MalformedError{Reason: "x"}, true},
+		{"token service answered 200 without a token (a protocol error)", &token.MalformedError{Reason: "x"}, false},
+		{"firewall page 403", &HTTPError{StatusCode: 403}, false},
+		{"proxy page 502", &HTTPError{StatusCode: 502}, true},
+		{"proxy page 429", &HTTPError{StatusCode: 429}, true},
+		{"answer too large", fmt.Errorf("reading: %w", ErrBodyTooLarge), false},
 		{"no permission", token.ErrNoIDTokenPermission, false},
 		{"plain error", errors.New("boom"), false},
 	}

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -54,9 +55,9 @@ func (e *MalformedError) Error() string {
 	return "GitHub's token service returned no usable token: " + e.Reason
 }
 
-// Temporary is true: a garbled answer usually comes from a proxy or a cut
-// connection, and asking again returns a fresh token.
-func (e *MalformedError) Temporary() bool { return true }
+// Temporary is false: a 200 without a usable token is a protocol problem
+// (a proxy rewriting answers, a wrong URL), which asking again repeats.
+func (e *MalformedError) Temporary() bool { return false }
 
 // GitHub fetches ID tokens from the runner's token service.
 type GitHub struct {
@@ -69,7 +70,8 @@ func (g *GitHub) Available() bool {
 	return g.Getenv(EnvRequestURL) != "" && g.Getenv(EnvRequestToken) != ""
 }
 
-// Fetch asks for a fresh ID token for audience (none when empty). The
+// Fetch asks for a fresh ID token (go-githubactions reads at most 64 kB of
+// the answer: a larger one is cut and fails to decode) for audience (none when empty). The
 // request URL's own query string (api-version) is kept. Errors are
 // *StatusError, *MalformedError, ErrNoIDTokenPermission, or transport errors.
 func (g *GitHub) Fetch(ctx context.Context, audience string) (string, error) {
@@ -99,7 +101,7 @@ func (g *GitHub) Fetch(ctx context.Context, audience string) (string, error) {
 	if err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
-		if errors.As(err, &syn) || errors.As(err, &typ) {
+		if errors.As(err, &syn) || errors.As(err, &typ) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return "", &MalformedError{Reason: "the answer is not the expected JSON"}
 		}
 		if cerr := ctx.Err(); cerr != nil {
