@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -166,6 +167,7 @@ func (r *run) main(ctx context.Context) error {
 		r.logf("Using proxy %s", r.px.Describe())
 	}
 	r.cc = r.clientConfig()
+	r.warnCleartext()
 	if cfg.UseExisting {
 		id, err := r.verify(ctx, exchange.Signing{Ambient: true}, 1)
 		var denied *AccountNotAllowedError
@@ -251,6 +253,24 @@ func (r *run) clientConfig() exchange.ClientConfig {
 		},
 		Transport: func(t *http.Transport) { t.Proxy = proxyFunc },
 	}
+}
+
+// warnCleartext warns once when STS is reached over plain HTTP anywhere
+// but on this machine: the web identity token and the credentials would
+// cross the network unencrypted. (Allowed: local STS-compatible servers
+// need it.)
+func (r *run) warnCleartext() {
+	endpoint, from := r.cfg.STSEndpoint, "input sts-endpoint"
+	for _, k := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"} {
+		if endpoint == "" {
+			endpoint, from = r.env.Getenv(k), k
+		}
+	}
+	u, err := url.Parse(endpoint)
+	if endpoint == "" || err != nil || u.Scheme != "http" || token.LoopbackHost(u.Hostname()) {
+		return
+	}
+	r.wf.Log().Warningf("The STS endpoint %s (from %s) is plain http://: the web identity token and the credentials cross the network unencrypted. Use https:// unless this is a local STS-compatible server.", u.Host, from)
 }
 
 // AccountNotAllowedError is credentials for an account outside allowed-account-ids.

@@ -21,6 +21,13 @@ func TestMain(m *testing.M) {
 	os.Setenv("AWS_CONFIG_FILE", dir+"/config")
 	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", dir+"/credentials")
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	// The fakes speak https through the forward proxy with the test CA,
+	// trusted here (and nowhere else) before anything loads the roots.
+	caFile, err := harness.CA().WriteFile(dir)
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("SSL_CERT_FILE", caFile)
 	// Every host name lookup in these tests gets NXDOMAIN from a local fake:
 	// DNS failures are testable and no query leaves the machine.
 	resolver, stop, err := harness.NXDomainResolver()

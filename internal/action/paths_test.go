@@ -341,14 +341,16 @@ func TestProxies(t *testing.T) {
 		wantErr string
 	}{
 		{"http-proxy input with credentials", func(w *world, fp *harness.ForwardProxy) { w.input("http-proxy", fp.URL) }, ""},
-		{"lower-case http_proxy", func(w *world, fp *harness.ForwardProxy) { w.env["http_proxy"] = fp.URL }, ""},
-		{"upper-case HTTP_PROXY", func(w *world, fp *harness.ForwardProxy) { w.env["HTTP_PROXY"] = fp.URL }, ""},
+		// The token service is https (HTTPS_PROXY), STS here plain http (HTTP_PROXY).
+		{"lower-case https_proxy and http_proxy", func(w *world, fp *harness.ForwardProxy) { w.env["https_proxy"], w.env["http_proxy"] = fp.URL, fp.URL }, ""},
+		{"upper-case HTTPS_PROXY and HTTP_PROXY", func(w *world, fp *harness.ForwardProxy) { w.env["HTTPS_PROXY"], w.env["HTTP_PROXY"] = fp.URL, fp.URL }, ""},
+		{"HTTP_PROXY alone does not carry https", func(w *world, fp *harness.ForwardProxy) { w.env["HTTP_PROXY"] = fp.URL }, "no such host"},
 		{"no-proxy input bypasses it", func(w *world, fp *harness.ForwardProxy) {
 			w.input("http-proxy", fp.URL)
 			w.input("no-proxy", "example.com,.test.invalid")
 		}, "no such host"},
 		{"NO_PROXY bypasses it", func(w *world, fp *harness.ForwardProxy) {
-			w.env["HTTP_PROXY"] = fp.URL
+			w.env["HTTPS_PROXY"] = fp.URL
 			w.env["no_proxy"] = "token.test.invalid"
 		}, "no such host"},
 	}
@@ -358,7 +360,9 @@ func TestProxies(t *testing.T) {
 			w := newWorld(t)
 			fp := harness.NewForwardProxy()
 			defer fp.Close()
-			w.env["ACTIONS_ID_TOKEN_REQUEST_URL"] = fp.Name(w.gh.RequestURL, "token")
+			front := harness.NewTLSFront(w.gh.BaseURL())
+			defer front.Close()
+			w.env["ACTIONS_ID_TOKEN_REQUEST_URL"] = fp.Name(strings.Replace(w.gh.RequestURL, w.gh.BaseURL(), front.URL, 1), "token")
 			w.input("sts-endpoint", fp.Name(w.proxy.URL, "sts"))
 			tc.setup(w, fp)
 			err := w.run()

@@ -2,12 +2,14 @@ package harness
 
 import (
 	"encoding/base64"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ForwardProxy is an HTTP forward proxy requiring basic auth. It resolves
@@ -76,6 +78,10 @@ func (p *ForwardProxy) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "proxy authentication required", http.StatusProxyAuthRequired)
 		return
 	}
+	if r.Method == http.MethodConnect {
+		p.tunnel(w, r)
+		return
+	}
 	host, port, err := net.SplitHostPort(r.URL.Host)
 	if err != nil || !r.URL.IsAbs() || !strings.HasSuffix(host, p.Suffix) {
 		http.Error(w, "this proxy only serves *"+p.Suffix, http.StatusBadGateway)
@@ -91,4 +97,39 @@ func (p *ForwardProxy) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	copyResponse(w, resp)
+}
+
+// tunnel serves CONNECT (https through the proxy) to a *Suffix host.
+func (p *ForwardProxy) tunnel(w http.ResponseWriter, r *http.Request) {
+	host, port, err := net.SplitHostPort(r.Host)
+	if err != nil || !strings.HasSuffix(host, p.Suffix) {
+		http.Error(w, "this proxy only serves *"+p.Suffix, http.StatusBadGateway)
+		return
+	}
+	upstream, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), 5*time.Second)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		upstream.Close()
+		http.Error(w, "no hijacking", http.StatusInternalServerError)
+		return
+	}
+	client, buf, err := hj.Hijack()
+	if err != nil {
+		upstream.Close()
+		return
+	}
+	client.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
+	go func() {
+		if buf.Reader.Buffered() > 0 {
+			io.CopyN(upstream, buf, int64(buf.Reader.Buffered()))
+		}
+		io.Copy(upstream, client)
+		upstream.Close()
+	}()
+	io.Copy(client, upstream)
+	client.Close()
 }

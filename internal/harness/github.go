@@ -119,6 +119,9 @@ func (s *TokenService) SetClaims(c map[string]any) {
 // Faults is the plan of faults the service injects, by request number.
 func (s *TokenService) Faults() *FaultPlan { return s.faults }
 
+// BaseURL is the service's scheme://host:port.
+func (s *TokenService) BaseURL() string { return s.srv.URL }
+
 // Close stops the service.
 func (s *TokenService) Close() { s.faults.release(); s.srv.CloseClientConnections(); s.srv.Close() }
 

@@ -172,10 +172,11 @@ func Redacted(raw string) string {
 	if problem != "" {
 		return "(unparsable proxy URL)"
 	}
-	if u.User != nil {
-		u.User = url.User("***")
+	if u.User == nil {
+		return u.String()
 	}
-	return u.String()
+	u.User = nil
+	return strings.Replace(u.String(), "://", "://***@", 1)
 }
 
 // Transport returns a clone of http.DefaultTransport that uses s.

@@ -43,6 +43,9 @@ func For(cfg *config.Config, d Deps) (Source, error) {
 			if !gh.Available() {
 				return nil, token.ErrNoIDTokenPermission
 			}
+			if err := token.CheckRequestURL(d.Getenv(token.EnvRequestURL)); err != nil {
+				return nil, err
+			}
 			tokens = token.Service{GitHub: gh, Audience: cfg.Audience}
 			renewal[inputs.Audience] = cfg.Audience
 		} else {

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -154,4 +156,31 @@ func printable(s string) string {
 		s = s[:200] + "…"
 	}
 	return s
+}
+
+// CheckRequestURL refuses a token-service URL that would send the bearer
+// request token in clear: https:// is required unless the host is this
+// machine (loopback), where tests and local runners serve it.
+func CheckRequestURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "":
+		return fmt.Errorf("%s is not an absolute URL", EnvRequestURL)
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && LoopbackHost(u.Hostname()):
+		return nil
+	default:
+		return fmt.Errorf("%s uses %s:// to %s; the request token would cross the network in clear, so only https:// is accepted (http:// only to a loopback address)", EnvRequestURL, u.Scheme, u.Hostname())
+	}
+}
+
+// LoopbackHost reports whether host names this machine: localhost or a
+// loopback address.
+func LoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
