@@ -15,11 +15,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -33,7 +35,12 @@ func main() {
 	compare := flag.String("compare", "", "another command to run interleaved in the same loop, e.g. 'node dist/index.js'")
 	image := flag.String("image", os.Getenv("AWS_OIDC_GO_IMAGE"), "image whose size to report (needs docker)")
 	flag.Parse()
-	if err := run(*runs, *load, *compare, *image); err != nil {
+	// Ctrl-C, a kill or a timeout ends run through ctx, so its defers stop
+	// moto and remove the temporary directory.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, *runs, *load, *compare, *image)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -52,8 +59,7 @@ type result struct {
 	failing bool // the scenario is expected to fail (time to fail)
 }
 
-func run(runs, load int, compare, image string) error {
-	ctx := context.Background()
+func run(ctx context.Context, runs, load int, compare, image string) error {
 	dir, err := os.MkdirTemp("", "aws-oidc-go-bench-")
 	if err != nil {
 		return err
@@ -125,6 +131,9 @@ func run(runs, load int, compare, image string) error {
 		// Warm up moto and the page cache outside the measurement.
 		measure(ours, env, d)
 		for i := 0; i < runs; i++ {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("interrupted: %w", err)
+			}
 			res.ours = append(res.ours, measure(ours, base(d), d, sc.env))
 			if theirs != nil && sc.args == nil {
 				res.theirs = append(res.theirs, measure(theirs, base(d), d, sc.env))

@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/org/aws-oidc-go/internal/cli"
 	"github.com/org/aws-oidc-go/internal/harness"
@@ -23,14 +25,18 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	// Ctrl-C or a kill ends run through ctx, so its defers stop moto and
+	// remove the temporary directory.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
-	ctx := context.Background()
+func run(ctx context.Context, args []string) error {
 	fmt.Println("== starting moto_server (STS) and a fake GitHub token service")
 	moto, err := harness.StartMoto(ctx)
 	if err != nil {

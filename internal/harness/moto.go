@@ -50,7 +50,7 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 		}
 		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 		cmd.Stdout, cmd.Stderr = logf, logf
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		cmd.SysProcAttr = childAttrs()
 		if err := cmd.Start(); err != nil {
 			logf.Close()
 			return nil, fmt.Errorf("starting moto_server: %w", err)
