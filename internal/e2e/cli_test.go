@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -281,4 +282,59 @@ func toStrings(m map[string]any) map[string]string {
 		out[k], _ = v.(string)
 	}
 	return out
+}
+
+// TestRefreshSettingsSurviveAnyValue: an inline policy with a backtick
+// used to make the credential_process line unusable, and the proxy
+// password landed in the AWS config file and in process arguments. The
+// renewal settings file keeps every value; argv and the config hold none.
+func TestRefreshSettingsSurviveAnyValue(t *testing.T) {
+	t.Parallel()
+	harness.RequireTool(t, "aws")
+	moto := harness.SharedMoto(t)
+	gh := harness.NewTokenService()
+	defer gh.Close()
+	env := cliEnv(t, gh, moto.URL, true)
+	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"a` + "`" + `b'c\"d","Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
+	const password = "s3cr`t'pw$(x)"
+	_, stderr, code := runCLI(t, append(env, "NO_PROXY=127.0.0.1"), "--role-to-assume", "arn:aws:iam::123456789012:role/deploy", "--aws-region", "eu-west-1",
+		"--refresh", "--inline-session-policy", policy, "--http-proxy", "http://ci:"+url.QueryEscape(password)+"@proxy.test.invalid:3128", "--no-proxy", "127.0.0.1")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, harness.Redact(stderr))
+	}
+	vars := envFileVars(t, env)
+	cfg, _ := os.ReadFile(vars["AWS_CONFIG_FILE"])
+	settingsFile := filepath.Join(filepath.Dir(vars["AWS_CONFIG_FILE"]), "aws-oidc-go-aws-oidc-go.json")
+	for _, secret := range []string{password, url.QueryEscape(password)} {
+		if strings.Contains(string(cfg), secret) {
+			t.Errorf("the AWS config file holds the proxy password:\n%s", cfg)
+		}
+	}
+	b, err := os.ReadFile(settingsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var settings map[string]string
+	if err := json.Unmarshal(b, &settings); err != nil {
+		t.Fatal(err)
+	}
+	if settings["inline-session-policy"] != policy {
+		t.Errorf("policy in the settings = %q, want %q", settings["inline-session-policy"], policy)
+	}
+	// The line the SDKs run holds the program and the settings path only.
+	line := ""
+	for _, l := range strings.Split(string(cfg), "\n") {
+		if v, ok := strings.CutPrefix(l, "credential_process = "); ok {
+			line = v
+		}
+	}
+	if line != binary+" credential-process --config "+settingsFile {
+		t.Errorf("credential_process = %q", line)
+	}
+	// And it works: the AWS CLI renews through it with the policy intact.
+	cmd := exec.Command("aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text")
+	cmd.Env = append(env, "AWS_PROFILE="+vars["AWS_PROFILE"], "AWS_CONFIG_FILE="+vars["AWS_CONFIG_FILE"])
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "assumed-role/deploy") {
+		t.Errorf("credential_process through the AWS CLI: %v %s", err, out)
+	}
 }
