@@ -223,3 +223,35 @@ func TestCleartextSTSEndpointWarns(t *testing.T) {
 		t.Error("warned about a loopback endpoint")
 	}
 }
+
+// TestFullDiskLeavesNoCutSecret: on a tiny tmpfs the append to GITHUB_ENV
+// is cut short; before, AWS_SECRET_ACCESS_KEY was left cut to a prefix the
+// runner would not mask. Now the file goes back to its length before.
+func TestFullDiskLeavesNoCutSecret(t *testing.T) {
+	t.Parallel()
+	s := newStep(t)
+	mnt := filepath.Join(s.dir, "tiny")
+	os.Mkdir(mnt, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", mnt).CombinedOutput(); err != nil {
+		harness.Require(t, errors.New("mounting a tmpfs needs root: "+strings.TrimSpace(string(out))))
+	}
+	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+	before := strings.Repeat("EARLIER=x\n", 810) // 8,100 of 8,192 bytes
+	envFile := filepath.Join(mnt, "set_env")
+	if err := os.WriteFile(envFile, []byte(before), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.env["GITHUB_ENV"] = envFile
+	err := s.run()
+	if err == nil || !strings.Contains(err.Error(), "nothing was exported") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := s.read("GITHUB_ENV"); got != before {
+		t.Errorf("GITHUB_ENV was left with %d bytes more than before:\n%s", len(got)-len(before), harness.Redact(got[len(before):]))
+	}
+	for _, f := range []string{"GITHUB_OUTPUT", "GITHUB_STATE"} {
+		if got := s.read(f); got != "" {
+			t.Errorf("%s = %q", f, harness.Redact(got))
+		}
+	}
+}

@@ -98,7 +98,7 @@ func UpdateActionYAML(old []byte) ([]byte, error) {
 	start := bytes.Index(old, []byte("\ninputs:\n"))
 	end := bytes.Index(old, []byte("\noutputs:\n"))
 	if start < 0 || end < start {
-		return nil, errors.New("action.yml: no inputs: block followed by outputs:")
+		return nil, errors.New("action.yml: no inputs block followed by an outputs block")
 	}
 	var b bytes.Buffer
 	b.Write(old[:start+1])
