@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,11 +112,21 @@ func TestDiagnosedConditionMatches(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the printed Condition is not valid policy JSON: %v\n%s", err, policy)
 	}
-	claims := map[string]any{"sub": "repo:octo-org/octo-repo:environment:prod", "aud": "sts.amazonaws.com"}
+	// The run's own claims (the fake token service's defaults), and the
+	// same run in another environment and in a recycled repository.
+	claims := harness.DefaultClaims()
+	claims["sub"], claims["environment"], claims["aud"] = "repo:octo-org/octo-repo:environment:prod", "prod", "sts.amazonaws.com"
 	if d := trust.Evaluate(p, trust.RequestFor(trust.DefaultIssuer, "", claims)); !d.Allowed {
-		t.Errorf("the printed Condition does not allow the run")
+		t.Errorf("the printed Condition does not allow the run:\n%s", policy)
 	}
-	if f := trust.Lint(p, trust.DefaultIssuer, "octo-org/octo-repo", ""); len(f) != 0 {
+	for k, v := range map[string]string{"environment": "staging", "repository_id": "987654321"} {
+		other := maps.Clone(claims)
+		other[k] = v
+		if d := trust.Evaluate(p, trust.RequestFor(trust.DefaultIssuer, "", other)); d.Allowed {
+			t.Errorf("the printed Condition allows the run with %s %s", k, v)
+		}
+	}
+	if f := trust.Lint(p, trust.LintContext{Issuer: trust.DefaultIssuer, Repository: "octo-org/octo-repo"}); len(f) != 0 {
 		t.Errorf("the printed Condition has lint findings: %v", f)
 	}
 }

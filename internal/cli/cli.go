@@ -21,6 +21,8 @@ const (
 	ExitFailure    = 1 // the action failed: bad input, token, STS, export; trust-policy check: DENIED
 	ExitUsage      = 2 // the command line itself was wrong
 	ExitUnreadable = 3 // trust-policy check: the policy or claims file is unreadable or unsupported
+	ExitUndecided  = 4 // trust-policy check: the verdict depends on facts not given
+	ExitFindings   = 5 // trust-policy check: ALLOWED, but with error-level findings
 )
 
 // Process is what the command takes from the operating system.

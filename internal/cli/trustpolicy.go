@@ -14,22 +14,32 @@ import (
 const trustPolicyUsage = `Usage:
   aws-oidc-go trust-policy --account-id ID --repository OWNER/REPO
       (--branch B | --tag T | --environment E | --pull-request | --any-ref)
-      [--audience A] [--issuer URL] [--partition P] [--job-workflow-ref REF]
-      [--create-provider-command]
-    Print a least-privilege trust policy for the role (JSON on stdout). With
-    --create-provider-command, the command creating the OIDC provider goes to
-    stderr first.
+      [--repository-id ID --owner-id ID] [--sub-format legacy|immutable|both]
+      [--job-workflow-ref REF] [--workflow W] [--actor A] [--actor-id ID] [--enterprise-id ID]
+      [--audience A] [--issuer URL] [--partition P] [--create-provider-command]
+    Print the tightest trust policy the facts allow (JSON on stdout) and, on
+    stderr, one line of what it pins and what it leaves open. With the ids it
+    pins repository_id (rename-proof) and accepts both sub forms (legacy and
+    immutable) unless --sub-format says otherwise; each other flag becomes its
+    own condition key. With --create-provider-command, the command creating
+    the OIDC provider goes to stderr first.
 
   aws-oidc-go trust-policy check POLICY.json
       (--claims CLAIMS.json | --repository OWNER/REPO --ref REF [--environment E]
-       [--event-name N] [--job-workflow-ref REF])
+       [--event-name N] [--repository-id ID] [--owner-id ID] [--sub-format legacy|immutable]
+       [--actor A] [--actor-id ID] [--workflow W] [--job-workflow-ref REF] [--enterprise-id ID])
       [--audience A] [--issuer URL] [--account-id ID]
-    Evaluate the policy for sts:AssumeRoleWithWebIdentity with those claims and
-    lint it. Exit 0 ALLOWED, 1 DENIED, 2 bad usage, 3 unreadable or unsupported
-    policy (or claims file).
+    Evaluate the policy for sts:AssumeRoleWithWebIdentity as STS does (the
+    condition keys it evaluates since 2026: aud, sub, actor, actor_id,
+    job_workflow_ref, repository, repository_id, workflow, ref, environment,
+    enterprise_id) and lint it. From flags, a key the flags leave unknown makes
+    the verdict UNDECIDED, naming the flags that decide it.
+    Exit 0 ALLOWED, 1 DENIED, 2 bad usage, 3 unreadable or unsupported policy
+    (or claims file), 4 UNDECIDED, 5 ALLOWED but with error-level findings.
 
 Examples:
-  aws-oidc-go trust-policy --account-id 123456789012 --repository octo-org/octo-repo --branch main
+  aws-oidc-go trust-policy --account-id 123456789012 --repository octo-org/octo-repo --branch main \
+      --repository-id 123456789 --owner-id 65432
   aws-oidc-go trust-policy check role-trust.json --repository octo-org/octo-repo --ref refs/heads/main --environment prod
 `
 
@@ -53,6 +63,13 @@ func trustPolicy(p Process, args []string) int {
 	fs.StringVar(&o.Issuer, "issuer", "", "")
 	fs.StringVar(&o.Partition, "partition", "", "")
 	fs.StringVar(&o.Context.JobWorkflowRef, "job-workflow-ref", "", "")
+	fs.StringVar(&o.RepositoryID, "repository-id", "", "")
+	fs.StringVar(&o.OwnerID, "owner-id", "", "")
+	fs.StringVar(&o.SubFormat, "sub-format", "", "")
+	fs.StringVar(&o.Workflow, "workflow", "", "")
+	fs.StringVar(&o.Actor, "actor", "", "")
+	fs.StringVar(&o.ActorID, "actor-id", "", "")
+	fs.StringVar(&o.EnterpriseID, "enterprise-id", "", "")
 	fs.BoolVar(&providerCmd, "create-provider-command", false, "")
 	if err := fs.Parse(args); err != nil {
 		return usageError(p, err)
@@ -75,9 +92,6 @@ func trustPolicy(p Process, args []string) int {
 	case tag != "":
 		o.Context.Ref = "refs/tags/" + strings.TrimPrefix(tag, "refs/tags/")
 	}
-	if o.Context.AnyRef && o.Context.JobWorkflowRef != "" {
-		return usageError(p, errors.New("--job-workflow-ref needs an exact context (--branch, --tag, --environment or --pull-request)"))
-	}
 	doc, err := trust.Generate(o)
 	if err != nil {
 		return usageError(p, err)
@@ -85,9 +99,7 @@ func trustPolicy(p Process, args []string) int {
 	if providerCmd {
 		fmt.Fprintf(p.Stderr, "# Once per account, create the OIDC provider:\n%s\n", trust.ProviderCommand(o.Issuer, o.Audience))
 	}
-	if o.Context.JobWorkflowRef != "" {
-		fmt.Fprintf(p.Stderr, "# AWS tests only aud and sub, so the repository's subject must include job_workflow_ref:\n%s\n", trust.SubjectTemplateCommand(o.Context.Repository))
-	}
+	fmt.Fprintln(p.Stderr, o.Summary())
 	p.Stdout.Write(doc)
 	return ExitOK
 }
@@ -99,16 +111,17 @@ func trustPolicyCheck(p Process, args []string) int {
 	}
 	fs := flag.NewFlagSet("trust-policy check", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var claimsPath, eventName, audience, issuer, account string
-	var c trust.Context
+	var claimsPath, account string
+	var f trust.Facts
 	fs.StringVar(&claimsPath, "claims", "", "")
-	fs.StringVar(&c.Repository, "repository", "", "")
-	fs.StringVar(&c.Ref, "ref", "", "")
-	fs.StringVar(&c.Environment, "environment", "", "")
-	fs.StringVar(&eventName, "event-name", "", "")
-	fs.StringVar(&c.JobWorkflowRef, "job-workflow-ref", "", "")
-	fs.StringVar(&audience, "audience", "", "")
-	fs.StringVar(&issuer, "issuer", "", "")
+	for name, dst := range map[string]*string{
+		"repository": &f.Repository, "ref": &f.Ref, "environment": &f.Environment, "event-name": &f.EventName,
+		"repository-id": &f.RepositoryID, "owner-id": &f.OwnerID, "sub-format": &f.SubFormat, "actor": &f.Actor,
+		"actor-id": &f.ActorID, "workflow": &f.Workflow, "job-workflow-ref": &f.JobWorkflowRef, "enterprise-id": &f.EnterpriseID,
+		"audience": &f.Audience, "issuer": &f.Issuer,
+	} {
+		fs.StringVar(dst, name, "", "")
+	}
 	fs.StringVar(&account, "account-id", "", "")
 	if err := fs.Parse(args); err != nil {
 		return usageError(p, err)
@@ -132,9 +145,11 @@ func trustPolicyCheck(p Process, args []string) int {
 		return ExitUnreadable
 	}
 
+	audience, issuer := f.Audience, f.Issuer
 	var claims map[string]any
+	var unknown map[string]string
 	switch {
-	case claimsPath != "" && (c.Repository != "" || c.Ref != ""):
+	case claimsPath != "" && (f.Repository != "" || f.Ref != ""):
 		return usageError(p, errors.New("give either --claims or --repository/--ref, not both"))
 	case claimsPath != "":
 		b, err := os.ReadFile(claimsPath)
@@ -146,9 +161,11 @@ func trustPolicyCheck(p Process, args []string) int {
 			fmt.Fprintf(p.Stderr, "aws-oidc-go: %s: %v\n", claimsPath, err)
 			return ExitUnreadable
 		}
-	case c.Repository != "" && c.Ref != "":
-		c.PullRequest = eventName == "pull_request"
-		claims = trust.ClaimsFor(c, audience, issuer, eventName)
+	case f.Repository != "" && f.Ref != "":
+		var err error
+		if claims, unknown, err = trust.ClaimsFor(f); err != nil {
+			return usageError(p, err)
+		}
 	default:
 		return usageError(p, errors.New("give --claims CLAIMS.json, or --repository and --ref"))
 	}
@@ -163,17 +180,38 @@ func trustPolicyCheck(p Process, args []string) int {
 		}
 	}
 	req := trust.RequestFor(issuer, account, claims)
+	for k, v := range unknown {
+		req.Unknown[k] = v
+	}
 	d := trust.Evaluate(policy, req)
-	repo, _ := claims["repository"].(string)
-	aud, _ := claims["aud"].(string)
-	fmt.Fprint(p.Stdout, trust.Report(d, req, trust.Lint(policy, issuer, repo, aud)))
-	if len(d.Unhandled) > 0 {
+	lc := trust.LintContext{Issuer: issuer}
+	lc.Repository, _ = claims["repository"].(string)
+	lc.Audience, _ = claims["aud"].(string)
+	lc.RepositoryID, _ = claims["repository_id"].(string)
+	if claimsPath != "" {
+		lc.Subject, _ = claims["sub"].(string) // a real token's subject form
+	}
+	findings := trust.Lint(policy, lc)
+	fmt.Fprint(p.Stdout, trust.Report(d, req, findings))
+	return checkExit(d, findings)
+}
+
+// checkExit maps a check's outcome to its exit code.
+func checkExit(d trust.Decision, findings []trust.Finding) int {
+	switch {
+	case len(d.Unhandled) > 0:
 		return ExitUnreadable
+	case d.Verdict == trust.Denied:
+		return ExitFailure
+	case d.Verdict == trust.Undecided:
+		return ExitUndecided
 	}
-	if d.Allowed {
-		return ExitOK
+	for _, f := range findings {
+		if f.Level == trust.Error {
+			return ExitFindings
+		}
 	}
-	return ExitFailure
+	return ExitOK
 }
 
 func usageError(p Process, err error) int {

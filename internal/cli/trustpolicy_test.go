@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +32,7 @@ func TestTrustPolicyGenerate(t *testing.T) {
 		t.Errorf("stderr = %q", errOut)
 	}
 	code, _, errOut = runCLI("trust-policy", "--account-id", "123456789012", "--repository", "o/r", "--tag", "v1", "--job-workflow-ref", "o/p/.github/workflows/x.yml@refs/heads/main")
-	if code != ExitOK || !strings.Contains(errOut, "include_claim_keys[]=job_workflow_ref") {
+	if code != ExitOK || !strings.Contains(errOut, "# pins: aud sts.amazonaws.com; sub in the legacy form only repo:o/r:ref:refs/tags/v1; job_workflow_ref o/p/.github/workflows/x.yml@refs/heads/main; leaves open:") {
 		t.Errorf("job-workflow-ref: exit %d, stderr %q", code, errOut)
 	}
 }
@@ -88,6 +89,51 @@ func TestTrustPolicyHelp(t *testing.T) {
 		code, out, _ := runCLI(args...)
 		if code != ExitOK || !strings.Contains(out, "aws-oidc-go trust-policy check POLICY.json") {
 			t.Errorf("%v: exit %d, %q", args, code, out)
+		}
+	}
+}
+
+// TestTrustPolicyCheck2026 runs the cases the 2026 issue names through the
+// command: the modern policy that used to be called broken, UNDECIDED from
+// flags with the deciding flags named, and ALLOWED with an error-level
+// finding.
+func TestTrustPolicyCheck2026(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	corpus := func(name string) (policy, claims string) {
+		b, err := os.ReadFile(harness.Testdata("trust-policies", name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct {
+			Policy json.RawMessage `json:"policy"`
+			Claims json.RawMessage `json:"claims"`
+		}
+		json.Unmarshal(b, &c)
+		policy, claims = filepath.Join(dir, name+"-policy.json"), filepath.Join(dir, name+"-claims.json")
+		os.WriteFile(policy, c.Policy, 0o644)
+		os.WriteFile(claims, c.Claims, 0o644)
+		return policy, claims
+	}
+	modern, modernClaims := corpus("modern-environment-key")
+	pinned, _ := corpus("immutable-sub-both-forms")
+	forall, forallClaims := corpus("pitfall-forallvalues-allow")
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"trust-policy", "check", modern, "--claims", modernClaims}, ExitOK, "ALLOWED"},
+		{[]string{"trust-policy", "check", modern, "--repository", "octo-org/octo-repo", "--ref", "refs/heads/main", "--environment", "prod"}, ExitUndecided, "decide it with --repository-id"},
+		{[]string{"trust-policy", "check", modern, "--repository", "octo-org/octo-repo", "--ref", "refs/heads/main", "--environment", "prod", "--repository-id", "123456789"}, ExitOK, "ALLOWED"},
+		{[]string{"trust-policy", "check", pinned, "--repository", "octo-org/octo-repo", "--ref", "refs/heads/main", "--repository-id", "123456789", "--owner-id", "65432", "--sub-format", "immutable"}, ExitOK, "ALLOWED"},
+		{[]string{"trust-policy", "check", forall, "--claims", forallClaims}, ExitFindings, "error [forallvalues-allow]"},
+		{[]string{"trust-policy", "check", pinned, "--repository", "octo-org/octo-repo", "--ref", "refs/heads/main", "--sub-format", "immutable"}, ExitUsage, ""},
+	}
+	for _, tc := range cases {
+		code, out, errOut := runCLI(tc.args...)
+		if code != tc.code || !strings.Contains(out, tc.want) {
+			t.Errorf("%v: exit %d (want %d)\n%s%s", tc.args[2:], code, tc.code, out, errOut)
 		}
 	}
 }

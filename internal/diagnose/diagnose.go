@@ -96,49 +96,78 @@ func Diagnose(err error, c Context) Diagnosis {
 	return Diagnosis{}
 }
 
-// trustClaims are the claims trust policies are written against, in the
-// order they are printed.
-var trustClaims = []string{"iss", "aud", "sub", "repository", "repository_id", "repository_owner_id", "ref", "ref_type",
-	"environment", "event_name", "job_workflow_ref", "runner_environment"}
+// otherClaims are claims people write conditions on that STS does not
+// evaluate, printed so a policy testing them can be recognised.
+var otherClaims = []string{"event_name", "ref_type", "repository_owner", "repository_owner_id", "runner_environment"}
 
-// accessDenied explains a trust policy that refused this run: the claims it
-// was tested against, the condition that would match, the likeliest cause.
+// accessDenied explains a trust policy that refused this run: the keys STS
+// evaluated with their values, the condition that would match, the
+// likeliest cause.
 func accessDenied(c Context, issuer string) Diagnosis {
-	d := Diagnosis{Advice: []string{"The role's trust policy does not allow this workflow run (the claims and the condition that would match are printed above)."}}
+	d := Diagnosis{Advice: []string{"The role's trust policy does not allow this workflow run (the condition keys STS evaluated and a condition that would match are printed above)."}}
 	cl := c.Claims
 	if cl == nil {
-		d.Advice = append(d.Advice, "Check that the trust policy names the provider "+trust.ProviderOf(issuer)+" and that its conditions on :aud and :sub match this run.")
+		d.Advice = append(d.Advice, "Check that the trust policy names the provider "+trust.ProviderOf(issuer)+" and that its conditions match this run.")
 		return d
 	}
 	d.Advice = append(d.Advice, "Likeliest cause: "+likeliestCause(cl, issuer))
 
 	values := map[string]string{
-		"iss": cl.Issuer, "aud": strings.Join(cl.Audience, ","), "sub": cl.Subject, "repository": cl.Repository,
-		"repository_id": cl.RepositoryID, "repository_owner_id": cl.RepositoryOwnerID, "ref": cl.Ref, "ref_type": cl.RefType,
-		"environment": cl.Environment, "event_name": cl.EventName, "job_workflow_ref": cl.JobWorkflowRef,
-		"runner_environment": cl.RunnerEnvironment,
-	}
-	d.Details = append(d.Details, "Claims of this run's ID token that trust policies test:")
-	for _, k := range trustClaims {
-		v := values[k]
-		if v == "" {
-			v = "(absent)"
-		}
-		d.Details = append(d.Details, fmt.Sprintf("  %-20s %s", k, v))
+		"aud": strings.Join(cl.Audience, ","), "sub": cl.Subject, "actor": cl.Actor, "actor_id": cl.ActorID,
+		"job_workflow_ref": cl.JobWorkflowRef, "repository": cl.Repository, "repository_id": cl.RepositoryID,
+		"workflow": cl.Workflow, "ref": cl.Ref, "environment": cl.Environment, "enterprise_id": cl.EnterpriseID,
+		"event_name": cl.EventName, "ref_type": cl.RefType, "repository_owner": cl.RepositoryOwner,
+		"repository_owner_id": cl.RepositoryOwnerID, "runner_environment": cl.RunnerEnvironment,
 	}
 	provider := trust.ProviderOf(issuer)
+	d.Details = append(d.Details, fmt.Sprintf("Issuer %s. Condition keys STS evaluated for this run (%s:<key>):", issuer, provider))
+	for _, k := range trust.ConditionKeys {
+		v := values[k]
+		switch {
+		case v == "":
+			continue // absent from the request: a positive operator on it is false
+		case k != "aud" && k != "sub" && provider != trust.GitHubProvider:
+			v += "   (documented for " + trust.GitHubProvider + " only: may not be evaluated for this issuer)"
+		}
+		d.Details = append(d.Details, fmt.Sprintf("  %-19s %s", k, v))
+	}
+	d.Details = append(d.Details, "Claims STS does not evaluate (a condition on them never sees a value):")
+	for _, k := range otherClaims {
+		if v := values[k]; v != "" {
+			d.Details = append(d.Details, fmt.Sprintf("  %-19s %s", k, v))
+		}
+	}
 	aud := inputs.DefaultAudience
 	if len(cl.Audience) > 0 {
 		aud = cl.Audience[0]
 	}
-	cond, _ := json.MarshalIndent(map[string]any{"StringEquals": map[string]string{
-		provider + ":aud": aud,
-		provider + ":sub": cl.Subject,
-	}}, "  ", "  ")
-	d.Details = append(d.Details, "A trust policy Condition that matches exactly this run:")
+	match := map[string]string{provider + ":aud": aud}
+	switch {
+	case provider != trust.GitHubProvider || cl.RepositoryID == "":
+		match[provider+":sub"] = cl.Subject
+	case cl.Environment != "":
+		match[provider+":repository_id"], match[provider+":environment"] = cl.RepositoryID, cl.Environment
+	case strings.HasSuffix(cl.Subject, ":pull_request"):
+		match[provider+":repository_id"], match[provider+":sub"] = cl.RepositoryID, cl.Subject
+	default:
+		match[provider+":repository_id"], match[provider+":ref"] = cl.RepositoryID, cl.Ref
+	}
+	cond, _ := json.MarshalIndent(map[string]any{"StringEquals": match}, "  ", "  ")
+	d.Details = append(d.Details, "A trust policy Condition that matches this run (repository_id never changes with a rename):")
 	d.Details = append(d.Details, strings.Split("  "+string(cond), "\n")...)
 	d.Details = append(d.Details, "Check a policy offline: aws-oidc-go trust-policy check POLICY.json --claims CLAIMS.json")
 	return d
+}
+
+// legacySubject turns an immutable subject into the legacy form a policy
+// written before it probably tests.
+func legacySubject(sub string) string {
+	rest := strings.TrimPrefix(sub, "repo:")
+	seg, ctx, _ := strings.Cut(rest, ":")
+	owner, repo, _ := strings.Cut(seg, "/")
+	owner, _, _ = strings.Cut(owner, "@")
+	repo, _, _ = strings.Cut(repo, "@")
+	return "repo:" + owner + "/" + repo + ":" + ctx
 }
 
 // likeliestCause guesses why a trust policy written the usual way missed.
@@ -153,7 +182,7 @@ func likeliestCause(cl *token.Claims, issuer string) string {
 	case !strings.HasPrefix(sub, "repo:"):
 		return fmt.Sprintf("this organisation or repository uses a customized subject template, so sub is %q rather than repo:OWNER/REPO:...; the policy must match that form.", sub)
 	case strings.Contains(repoSeg, "@"):
-		return fmt.Sprintf("this repository's sub uses the immutable form with ids (%q); a policy written as repo:OWNER/REPO:... does not match it.", sub)
+		return fmt.Sprintf("the immutable subject: your policy likely matches %q; this token's subject is %q (repositories created since July 2026, and those that opted in, carry the owner and repository ids). Accept both forms with repository_id pinned, or test repository_id and ref/environment instead of sub.", legacySubject(sub), sub)
 	case cl.Environment != "":
 		return fmt.Sprintf("the job uses environment %q, so sub is %q, not ref:%s; a policy written for a branch does not match jobs with an environment.", cl.Environment, sub, cl.Ref)
 	case cl.RefType == "tag":

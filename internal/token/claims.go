@@ -19,6 +19,8 @@ type Claims struct {
 	IssuedAt             int64    `json:"iat"`
 	NotBefore            int64    `json:"nbf"`
 	Actor                string   `json:"actor"`
+	ActorID              string   `json:"actor_id"`
+	EnterpriseID         string   `json:"enterprise_id"`
 	BaseRef              string   `json:"base_ref"`
 	HeadRef              string   `json:"head_ref"`
 	Environment          string   `json:"environment"`

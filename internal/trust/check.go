@@ -22,25 +22,75 @@ func ParseClaims(b []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// ClaimsFor derives the claims GitHub would put in a token for c.
-func ClaimsFor(c Context, audience, issuer string, eventName string) map[string]any {
-	if audience == "" {
-		audience = inputs.DefaultAudience
+// Facts are what the check command is told about a run instead of a real
+// token's claims (flags). Empty fields are not given.
+type Facts struct {
+	Repository     string // OWNER/REPO (required)
+	Ref            string // required
+	Environment    string // a job without an environment when empty
+	EventName      string // pull_request makes sub ...:pull_request
+	RepositoryID   string
+	OwnerID        string
+	Actor          string
+	ActorID        string
+	Workflow       string
+	JobWorkflowRef string
+	EnterpriseID   string
+	// SubFormat is the form of sub: legacy (repo:OWNER/REPO:...) or
+	// immutable (repo:OWNER@ID/REPO@ID:..., needs OwnerID and RepositoryID).
+	SubFormat string
+	Audience  string
+	Issuer    string
+}
+
+// Flags that decide each condition key a run's facts can leave unknown.
+var decidingFlag = map[string]string{
+	"repository_id": "--repository-id", "actor": "--actor", "actor_id": "--actor-id",
+	"workflow": "--workflow", "job_workflow_ref": "--job-workflow-ref", "enterprise_id": "--enterprise-id",
+}
+
+// ClaimsFor derives the claims GitHub would put in a token for the facts,
+// and the condition keys they leave unknown (lower case, with the flag
+// that would decide each). A job's environment and the event are taken as
+// given: not given means none.
+func ClaimsFor(f Facts) (map[string]any, map[string]string, error) {
+	if f.Audience == "" {
+		f.Audience = inputs.DefaultAudience
 	}
-	if issuer == "" {
-		issuer = DefaultIssuer
+	if f.Issuer == "" {
+		f.Issuer = DefaultIssuer
 	}
-	m := map[string]any{"iss": issuer, "aud": audience, "sub": Subject(c), "repository": c.Repository, "ref": c.Ref}
-	if c.Environment != "" {
-		m["environment"] = c.Environment
+	c := Context{Repository: f.Repository, Ref: f.Ref, Environment: f.Environment, PullRequest: f.EventName == "pull_request"}
+	var sub string
+	switch f.SubFormat {
+	case "", "legacy":
+		sub = Subject(c)
+	case "immutable":
+		if f.OwnerID == "" || f.RepositoryID == "" {
+			return nil, nil, errors.New("--sub-format immutable needs --owner-id and --repository-id (the subject carries both)")
+		}
+		sub = ImmutableSubject(c, f.OwnerID, f.RepositoryID)
+	default:
+		return nil, nil, fmt.Errorf("--sub-format %q: want legacy or immutable", f.SubFormat)
 	}
-	if eventName != "" {
-		m["event_name"] = eventName
+	m := map[string]any{"iss": f.Issuer, "aud": f.Audience, "sub": sub, "repository": f.Repository, "ref": f.Ref}
+	given := map[string]string{
+		"environment": f.Environment, "event_name": f.EventName, "repository_id": f.RepositoryID, "repository_owner_id": f.OwnerID,
+		"actor": f.Actor, "actor_id": f.ActorID, "workflow": f.Workflow, "job_workflow_ref": f.JobWorkflowRef, "enterprise_id": f.EnterpriseID,
 	}
-	if c.JobWorkflowRef != "" {
-		m["job_workflow_ref"] = c.JobWorkflowRef
+	for k, v := range given {
+		if v != "" {
+			m[k] = v
+		}
 	}
-	return m
+	unknown := map[string]string{}
+	provider := ProviderOf(f.Issuer)
+	for claim, flag := range decidingFlag {
+		if given[claim] == "" {
+			unknown[strings.ToLower(provider+":"+claim)] = flag
+		}
+	}
+	return m, unknown, nil
 }
 
 // Report renders a decision and the lint findings for a person.
@@ -53,8 +103,10 @@ func Report(d Decision, req Request, findings []Finding) string {
 		return fmt.Sprintf("statement %d (%s)", st.Index, st.Effect)
 	}
 	switch {
-	case d.Allowed:
+	case d.Verdict == Allowed:
 		fmt.Fprintf(&b, "ALLOWED by %s\n", name(d.Decider))
+	case d.Verdict == Undecided:
+		fmt.Fprintf(&b, "UNDECIDED: the verdict depends on condition keys these facts leave open; decide it with %s\n", strings.Join(d.Deciding, ", "))
 	case d.Decider != nil:
 		fmt.Fprintf(&b, "DENIED by %s: an explicit Deny wins over any Allow\n", name(d.Decider))
 	default:
@@ -70,7 +122,7 @@ func Report(d Decision, req Request, findings []Finding) string {
 	}
 	for _, r := range d.Results {
 		if r.Applies {
-			if d.Decider == r.Statement {
+			if d.Decider == r.Statement || d.Verdict == Undecided {
 				var conds []string
 				for _, c := range r.Statement.Conditions {
 					conds = append(conds, c.Operator+" "+c.Key+" "+quoteList(c.Values))
@@ -82,10 +134,14 @@ func Report(d Decision, req Request, findings []Finding) string {
 			}
 			continue
 		}
+		if r.Unknown {
+			fmt.Fprintf(&b, "  %s may apply: %s\n", name(r.Statement), r.Why)
+			continue
+		}
 		fmt.Fprintf(&b, "  %s does not apply: %s\n", name(r.Statement), r.Why)
 	}
 	if len(findings) > 0 {
-		fmt.Fprintf(&b, "\n%d warning(s):\n", len(findings))
+		fmt.Fprintf(&b, "\n%d finding(s):\n", len(findings))
 		for _, f := range findings {
 			fmt.Fprintf(&b, "  %s\n", f)
 		}

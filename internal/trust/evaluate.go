@@ -3,6 +3,9 @@ package trust
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -19,6 +22,10 @@ type Request struct {
 	Account  string              // the role's account; "" matches any
 	Action   string              // sts:AssumeRoleWithWebIdentity
 	Keys     map[string][]string // condition keys in lower case → values
+	// Unknown are condition keys (lower case) whose presence or value the
+	// facts given leave open, each with what would decide it (a flag).
+	// A condition on one of them evaluates to unknown.
+	Unknown map[string]string
 }
 
 // ProviderOf returns the IAM provider name of an issuer URL.
@@ -27,20 +34,39 @@ func ProviderOf(issuer string) string {
 	return strings.TrimRight(p, "/")
 }
 
+// GitHubProvider is the IAM provider name of GitHub.com's issuer.
+const GitHubProvider = "token.actions.githubusercontent.com"
+
+// ConditionKeys are the claims STS puts into the request context as
+// <provider>:<claim> for GitHub.com's provider (since February 2026),
+// whenever the token carries them. Every other claim (event_name, ref_type,
+// repository_owner, runner_environment, sha, ...) is absent from the request.
+var ConditionKeys = []string{"aud", "sub", "actor", "actor_id", "job_workflow_ref", "repository", "repository_id", "workflow", "ref", "environment", "enterprise_id"}
+
+// IsConditionKey reports whether STS evaluates claim for GitHub.com's provider.
+func IsConditionKey(claim string) bool { return slices.Contains(ConditionKeys, strings.ToLower(claim)) }
+
 // RequestFor builds the request STS evaluates for a token with claims from
-// issuer. IAM exposes only the aud and sub claims of GitHub's tokens as
-// condition keys (<provider>:aud, <provider>:sub); other claims cannot be
-// tested by a trust policy.
+// issuer. For GitHub.com's provider every claim in ConditionKeys that the
+// token carries is a key. For other issuers (enterprise-scoped, GHES) AWS
+// documents only aud and sub; the other keys are left unknown rather than
+// guessed.
 func RequestFor(issuer, account string, claims map[string]any) Request {
 	provider := ProviderOf(issuer)
-	keys := map[string][]string{}
-	if aud := claimStrings(claims["aud"]); len(aud) > 0 {
-		keys[strings.ToLower(provider+":aud")] = aud
+	req := Request{Provider: provider, Account: account, Action: WebIdentityAction, Keys: map[string][]string{}, Unknown: map[string]string{}}
+	for _, k := range ConditionKeys {
+		vals := claimStrings(claims[k])
+		key := strings.ToLower(provider + ":" + k)
+		switch {
+		case k == "aud" || k == "sub" || provider == GitHubProvider:
+			if len(vals) > 0 {
+				req.Keys[key] = vals
+			}
+		default:
+			req.Unknown[key] = "AWS documents this key for " + GitHubProvider + " only; whether STS evaluates it for " + provider + " is not known"
+		}
 	}
-	if sub := claimStrings(claims["sub"]); len(sub) > 0 {
-		keys[strings.ToLower(provider+":sub")] = sub
-	}
-	return Request{Provider: provider, Account: account, Action: WebIdentityAction, Keys: keys}
+	return req
 }
 
 func claimStrings(v any) []string {
@@ -57,15 +83,43 @@ func claimStrings(v any) []string {
 		return out
 	case []string:
 		return x
+	case float64:
+		return []string{strconv.FormatFloat(x, 'f', -1, 64)}
 	}
 	return nil
 }
 
+// Verdict is the outcome of an evaluation.
+type Verdict int
+
+// The verdicts.
+const (
+	Denied Verdict = iota
+	Allowed
+	// Undecided: the answer depends on condition keys the facts given
+	// leave unknown (Decision.Deciding names what would decide it).
+	Undecided
+)
+
+func (v Verdict) String() string { return [...]string{"DENIED", "ALLOWED", "UNDECIDED"}[v] }
+
+// tri is a three-valued truth: false, true, or unknown.
+type tri int
+
+const (
+	no tri = iota
+	yes
+	unknown
+)
+
 // Decision is the verdict on one request.
 type Decision struct {
-	Allowed   bool
-	Decider   *Statement // the Deny or Allow that decided; nil for no match
-	Results   []StatementResult
+	Verdict Verdict
+	Allowed bool       // Verdict == Allowed
+	Decider *Statement // the Deny or Allow that decided; nil for no match or undecided
+	Results []StatementResult
+	// Deciding lists what would decide an undecided verdict (flags), sorted.
+	Deciding  []string
 	Unhandled []string // operators this evaluator does not implement
 }
 
@@ -73,33 +127,52 @@ type Decision struct {
 type StatementResult struct {
 	Statement *Statement
 	Applies   bool
-	Why       string // for a statement that does not apply: the first failing part
+	Unknown   bool   // whether it applies depends on unknown keys
+	Why       string // for a statement that does not (or may not) apply: the first failing part
 }
 
 // Evaluate decides req against p: an applicable Deny wins, else an
-// applicable Allow allows, else the request is implicitly denied.
+// applicable Allow allows, else the request is implicitly denied. With
+// unknown keys: a Deny that may apply, or no Allow that surely applies
+// while one may, leaves the verdict undecided.
 func Evaluate(p *Policy, req Request) Decision {
 	var d Decision
-	var allow *Statement
+	var allow, deny *Statement
+	var allowMaybe, denyMaybe bool
+	deciding := map[string]bool{}
 	for i := range p.Statements {
 		st := &p.Statements[i]
-		ok, why := applies(st, req, &d)
-		d.Results = append(d.Results, StatementResult{Statement: st, Applies: ok, Why: why})
-		if !ok {
-			continue
-		}
-		if st.Effect == "Deny" && d.Decider == nil {
-			d.Decider = st
-		}
-		if st.Effect == "Allow" && allow == nil {
+		res, why, keys := applies(st, req, &d)
+		d.Results = append(d.Results, StatementResult{Statement: st, Applies: res == yes, Unknown: res == unknown, Why: why})
+		switch {
+		case res == yes && st.Effect == "Deny" && deny == nil:
+			deny = st
+		case res == yes && st.Effect == "Allow" && allow == nil:
 			allow = st
+		case res == unknown:
+			if st.Effect == "Deny" {
+				denyMaybe = true
+			} else {
+				allowMaybe = true
+			}
+			for _, k := range keys {
+				deciding[k] = true
+			}
 		}
 	}
-	if d.Decider != nil {
-		return d
-	}
-	if allow != nil {
-		d.Allowed, d.Decider = true, allow
+	switch {
+	case deny != nil:
+		d.Verdict, d.Decider = Denied, deny
+	case allow == nil && !allowMaybe:
+		d.Verdict = Denied
+	case denyMaybe || allow == nil:
+		d.Verdict = Undecided
+		for k := range deciding {
+			d.Deciding = append(d.Deciding, k)
+		}
+		sort.Strings(d.Deciding)
+	default:
+		d.Verdict, d.Decider, d.Allowed = Allowed, allow, true
 	}
 	return d
 }
@@ -128,30 +201,57 @@ func actionMatches(patterns []string, action string) bool {
 	return false
 }
 
-func applies(st *Statement, req Request, d *Decision) (bool, string) {
+// applies evaluates a statement: yes, no, or unknown (with the deciding
+// flags of the unknown keys it tested).
+func applies(st *Statement, req Request, d *Decision) (tri, string, []string) {
 	switch {
 	case st.Principal != nil && !principalMatches(st.Principal, req):
-		return false, fmt.Sprintf("Principal does not name the OIDC provider %s", req.Provider)
+		return no, fmt.Sprintf("Principal does not name the OIDC provider %s", req.Provider), nil
 	case st.NotPrincipal != nil && principalMatches(st.NotPrincipal, req):
-		return false, "NotPrincipal excludes the OIDC provider"
+		return no, "NotPrincipal excludes the OIDC provider", nil
 	case st.Principal == nil && st.NotPrincipal == nil:
-		return false, "no Principal (a trust policy statement needs one)"
+		return no, "no Principal (a trust policy statement needs one)", nil
 	case st.Action != nil && !actionMatches(st.Action, req.Action):
-		return false, "Action does not include " + req.Action
+		return no, "Action does not include " + req.Action, nil
 	case st.NotAction != nil && actionMatches(st.NotAction, req.Action):
-		return false, "NotAction excludes " + req.Action
+		return no, "NotAction excludes " + req.Action, nil
 	}
+	res, why := yes, ""
+	var deciding []string
 	for _, c := range st.Conditions {
-		ok, why := evalCondition(c, req.Keys)
-		if why == unhandled {
+		if how, ok := req.Unknown[strings.ToLower(c.Key)]; ok {
+			if _, _, supported := matcherFor(c.Operator); !supported {
+				d.Unhandled = append(d.Unhandled, c.Operator)
+				return no, fmt.Sprintf("operator %s is not supported by this checker", c.Operator), nil
+			}
+			if res == yes {
+				res, why = unknown, fmt.Sprintf("%s %s: unknown (%s)", c.Operator, c.Key, how)
+			}
+			deciding = append(deciding, how)
+			continue
+		}
+		ok, w := evalCondition(c, req.Keys)
+		if w == unhandled {
 			d.Unhandled = append(d.Unhandled, c.Operator)
-			return false, fmt.Sprintf("operator %s is not supported by this checker", c.Operator)
+			return no, fmt.Sprintf("operator %s is not supported by this checker", c.Operator), nil
 		}
 		if !ok {
-			return false, fmt.Sprintf("%s %s: %s", c.Operator, c.Key, why)
+			return no, fmt.Sprintf("%s %s: %s", c.Operator, c.Key, w), nil
 		}
 	}
-	return true, ""
+	return res, why, deciding
+}
+
+// matcherFor reports whether an operator (with its qualifiers) is one the
+// evaluator implements.
+func matcherFor(op string) (string, bool, bool) {
+	op = strings.TrimPrefix(strings.TrimPrefix(op, "ForAnyValue:"), "ForAllValues:")
+	op = strings.TrimSuffix(op, "IfExists")
+	if op == "Null" {
+		return op, false, true
+	}
+	m, negated := matcher(op)
+	return op, negated, m != nil
 }
 
 const unhandled = "\x00unhandled"

@@ -17,13 +17,11 @@ type Context struct {
 	Environment    string
 	PullRequest    bool
 	AnyRef         bool   // any ref, environment or event of the repository
-	JobWorkflowRef string // requires a subject template with job_workflow_ref
+	JobWorkflowRef string // OWNER/REPO/.github/workflows/X.yml@REF: its own condition key
 }
 
-// Subject derives the sub claim GitHub puts in the token, with the default
-// template: an environment wins, then pull requests, then the ref. With
-// JobWorkflowRef it is the customized template repo, context,
-// job_workflow_ref.
+// Subject derives the sub claim GitHub puts in the token with the default
+// template: an environment wins, then pull requests, then the ref.
 func Subject(c Context) string {
 	var ctx string
 	switch {
@@ -34,16 +32,20 @@ func Subject(c Context) string {
 	default:
 		ctx = "ref:" + c.Ref
 	}
-	sub := "repo:" + c.Repository + ":" + ctx
-	if c.JobWorkflowRef != "" {
-		sub += ":job_workflow_ref:" + c.JobWorkflowRef
-	}
-	return sub
+	return "repo:" + c.Repository + ":" + ctx
+}
+
+// ImmutableSubject is the sub GitHub.com puts in tokens of repositories
+// with the immutable subject: owner and repository carry their ids.
+func ImmutableSubject(c Context, ownerID, repoID string) string {
+	owner, repo, _ := strings.Cut(c.Repository, "/")
+	return "repo:" + owner + "@" + ownerID + "/" + repo + "@" + repoID + strings.TrimPrefix(Subject(c), "repo:"+c.Repository)
 }
 
 var (
 	repoRe      = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 	accountRe   = regexp.MustCompile(`^\d{12}$`)
+	idRe        = regexp.MustCompile(`^[1-9]\d{0,19}$`)
 	httpsURLRe  = regexp.MustCompile(`^https://[a-z0-9.-]+(:\d+)?(/[A-Za-z0-9_./-]*)?$`)
 	errUsageRef = errors.New("choose one of --branch, --tag, --environment, --pull-request, --any-ref")
 )
@@ -55,6 +57,13 @@ type Options struct {
 	Issuer    string // default https://token.actions.githubusercontent.com
 	Audience  string // default sts.amazonaws.com
 	Context   Context
+	// RepositoryID and OwnerID pin the repository by id (rename-proof) and
+	// allow the immutable subject.
+	RepositoryID, OwnerID string
+	// SubFormat: legacy, immutable or both; empty means both when the ids
+	// are given, else legacy.
+	SubFormat                              string
+	Workflow, Actor, ActorID, EnterpriseID string
 }
 
 // Validate checks Options and fills defaults.
@@ -69,6 +78,28 @@ func (o *Options) Validate() error {
 	if o.Context.Ref == "" && o.Context.Environment == "" && !o.Context.PullRequest && !o.Context.AnyRef {
 		errs = append(errs, errUsageRef)
 	}
+	for flag, v := range map[string]string{"--repository-id": o.RepositoryID, "--owner-id": o.OwnerID, "--actor-id": o.ActorID, "--enterprise-id": o.EnterpriseID} {
+		if v != "" && !idRe.MatchString(v) {
+			errs = append(errs, fmt.Errorf("%s %q: want a numeric GitHub id", flag, v))
+		}
+	}
+	if (o.RepositoryID == "") != (o.OwnerID == "") {
+		errs = append(errs, errors.New("--repository-id and --owner-id go together (the immutable subject carries both; gh api repos/OWNER/REPO --jq '.id, .owner.id' prints them)"))
+	}
+	switch o.SubFormat {
+	case "":
+		o.SubFormat = "legacy"
+		if o.RepositoryID != "" {
+			o.SubFormat = "both"
+		}
+	case "legacy":
+	case "immutable", "both":
+		if o.RepositoryID == "" {
+			errs = append(errs, fmt.Errorf("--sub-format %s needs --repository-id and --owner-id", o.SubFormat))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("--sub-format %q: want legacy, immutable or both", o.SubFormat))
+	}
 	if o.Issuer == "" {
 		o.Issuer = DefaultIssuer
 	}
@@ -82,6 +113,9 @@ func (o *Options) Validate() error {
 	if o.Partition == "" {
 		o.Partition = "aws"
 	}
+	if ProviderOf(o.Issuer) != GitHubProvider && (o.Workflow != "" || o.Actor != "" || o.ActorID != "" || o.EnterpriseID != "" || o.Context.JobWorkflowRef != "" || o.RepositoryID != "") {
+		errs = append(errs, fmt.Errorf("--issuer %s: AWS documents the claim keys beyond aud and sub for %s only; for this issuer the policy can test sub and aud (drop --repository-id, --workflow, --actor, --actor-id, --enterprise-id, --job-workflow-ref)", o.Issuer, GitHubProvider))
+	}
 	return errors.Join(errs...)
 }
 
@@ -90,36 +124,63 @@ func (o Options) ProviderARN() string {
 	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", o.Partition, o.AccountID, ProviderOf(o.Issuer))
 }
 
-// SubCondition returns the least-privilege operator and value for sub:
-// StringEquals on the exact subject, or StringLike on repo:OWNER/REPO:*
-// for --any-ref (the wildcard stays inside the one repository).
-func SubCondition(c Context) (op, value string) {
-	if c.AnyRef {
-		return "StringLike", "repo:" + c.Repository + ":*"
+// subjects are the sub values the policy accepts, and whether they are
+// patterns (StringLike).
+func (o Options) subjects() ([]string, bool) {
+	c := o.Context
+	legacy, immutable := Subject(c), ""
+	if o.RepositoryID != "" {
+		immutable = ImmutableSubject(c, o.OwnerID, o.RepositoryID)
 	}
-	return "StringEquals", Subject(c)
+	if c.AnyRef {
+		owner, repo, _ := strings.Cut(c.Repository, "/")
+		legacy = "repo:" + c.Repository + ":*"
+		if o.RepositoryID != "" {
+			immutable = "repo:" + owner + "@" + o.OwnerID + "/" + repo + "@" + o.RepositoryID + ":*"
+		}
+	}
+	switch o.SubFormat {
+	case "immutable":
+		return []string{immutable}, c.AnyRef
+	case "both":
+		return []string{legacy, immutable}, c.AnyRef
+	}
+	return []string{legacy}, c.AnyRef
 }
 
-// Generate returns the trust policy JSON (indented, with a final newline).
+// Generate returns the tightest trust policy the options allow (JSON,
+// indented, with a final newline).
 func Generate(o Options) ([]byte, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
 	provider := ProviderOf(o.Issuer)
-	op, sub := SubCondition(o.Context)
-	cond := map[string]map[string]string{
-		"StringEquals": {provider + ":aud": o.Audience},
+	equals := map[string]any{provider + ":aud": o.Audience}
+	cond := map[string]map[string]any{"StringEquals": equals}
+	subs, like := o.subjects()
+	var sub any = subs
+	if len(subs) == 1 {
+		sub = subs[0]
 	}
-	if cond[op] == nil {
-		cond[op] = map[string]string{}
+	if like {
+		cond["StringLike"] = map[string]any{provider + ":sub": sub}
+	} else {
+		equals[provider+":sub"] = sub
 	}
-	cond[op][provider+":sub"] = sub
+	for claim, v := range map[string]string{
+		"repository_id": o.RepositoryID, "environment": o.Context.Environment, "job_workflow_ref": o.Context.JobWorkflowRef,
+		"workflow": o.Workflow, "actor": o.Actor, "actor_id": o.ActorID, "enterprise_id": o.EnterpriseID,
+	} {
+		if v != "" {
+			equals[provider+":"+claim] = v
+		}
+	}
 	type statement struct {
 		Sid       string
 		Effect    string
 		Principal map[string]string
 		Action    string
-		Condition map[string]map[string]string
+		Condition map[string]map[string]any
 	}
 	doc := struct {
 		Version   string
@@ -138,6 +199,48 @@ func Generate(o Options) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// Summary says in one line what the generated policy pins and what it
+// leaves open.
+func (o Options) Summary() string {
+	_ = o.Validate() // defaults; Generate reports the errors
+	var pins, open []string
+	pins = append(pins, "aud "+o.Audience)
+	if o.RepositoryID != "" {
+		pins = append(pins, "repository_id "+o.RepositoryID)
+	} else {
+		open = append(open, "the repository's id (a rename or a recycled name could match: add --repository-id and --owner-id)")
+	}
+	subs, like := o.subjects()
+	what := "sub"
+	if like {
+		what = "sub (any ref, environment or event of the repository)"
+	}
+	switch o.SubFormat {
+	case "both":
+		what += " in both the legacy and the immutable form"
+	case "immutable":
+		what += " in the immutable form only"
+	default:
+		what += " in the legacy form only"
+		if o.RepositoryID == "" {
+			open = append(open, "the immutable subject (repositories created since July 2026 emit it)")
+		}
+	}
+	pins = append(pins, fmt.Sprintf("%s %s", what, strings.Join(subs, " | ")))
+	for _, kv := range [][2]string{{"environment", o.Context.Environment}, {"job_workflow_ref", o.Context.JobWorkflowRef}, {"workflow", o.Workflow}, {"actor", o.Actor}, {"actor_id", o.ActorID}, {"enterprise_id", o.EnterpriseID}} {
+		if kv[1] != "" {
+			pins = append(pins, kv[0]+" "+kv[1])
+		} else if ProviderOf(o.Issuer) == GitHubProvider && kv[0] != "environment" && kv[0] != "enterprise_id" {
+			open = append(open, kv[0])
+		}
+	}
+	line := "# pins: " + strings.Join(pins, "; ")
+	if len(open) > 0 {
+		line += "; leaves open: " + strings.Join(open, ", ")
+	}
+	return line
+}
+
 // ProviderCommand is the AWS CLI command that creates the OIDC provider.
 func ProviderCommand(issuer, audience string) string {
 	if issuer == "" {
@@ -147,11 +250,4 @@ func ProviderCommand(issuer, audience string) string {
 		audience = inputs.DefaultAudience
 	}
 	return fmt.Sprintf("aws iam create-open-id-connect-provider --url %s --client-id-list %s", strings.TrimRight(issuer, "/"), audience)
-}
-
-// SubjectTemplateCommand is the GitHub CLI command that makes a
-// repository's subject include job_workflow_ref, which --job-workflow-ref
-// policies need (AWS cannot test other claims).
-func SubjectTemplateCommand(repo string) string {
-	return fmt.Sprintf("gh api -X PUT repos/%s/actions/oidc/customization/sub -F use_default=false -f 'include_claim_keys[]=repo' -f 'include_claim_keys[]=context' -f 'include_claim_keys[]=job_workflow_ref'", repo)
 }

@@ -7,41 +7,85 @@ import (
 	"github.com/org/aws-oidc-go/internal/inputs"
 )
 
+// Level says how bad a finding is.
+type Level string
+
+// The levels. An error-level finding is a hole or a statement that cannot
+// work as written; a warning is a weaker policy than it could be.
+const (
+	Error   Level = "error"
+	Warning Level = "warning"
+)
+
 // Finding is one weakness or mistake in a trust policy, with the fix.
 type Finding struct {
 	ID        string // stable identifier, e.g. no-sub
+	Level     Level
 	Statement int
 	Message   string
 	Fix       string
 }
 
 func (f Finding) String() string {
-	return fmt.Sprintf("[%s] statement %d: %s\n    fix: %s", f.ID, f.Statement, f.Message, f.Fix)
+	return fmt.Sprintf("%s [%s] statement %d: %s\n    fix: %s", f.Level, f.ID, f.Statement, f.Message, f.Fix)
 }
 
-// Lint checks the statements that allow AssumeRoleWithWebIdentity for the
-// usual holes. repo (OWNER/REPO, may be empty) and audience make the
-// suggested fixes concrete.
-func Lint(p *Policy, issuer, repo, audience string) []Finding {
-	provider := ProviderOf(issuer)
+// LintIDs are every finding Lint can report, with its level.
+var LintIDs = map[string]Level{
+	"wrong-principal":      Error,
+	"wrong-key":            Error,
+	"unsupported-key":      Error, // Warning for an Allow with an absence-tolerant operator
+	"forallvalues-allow":   Error,
+	"equals-with-wildcard": Error,
+	"no-sub":               Error,
+	"aud-only":             Error,
+	"cross-repo-wildcard":  Error,
+	"prefix-wildcard":      Error,
+	"legacy-sub-mismatch":  Error,
+	"name-only":            Warning,
+	"no-aud":               Warning,
+}
+
+// LintContext makes findings concrete: the issuer, the repository
+// (OWNER/REPO, may be empty), the audience, and the sub of a real token
+// when one is known (to spot a legacy pattern an immutable subject misses).
+type LintContext struct {
+	Issuer, Repository, Audience, Subject string
+	RepositoryID                          string // makes the fixes concrete when known
+}
+
+// Lint checks the statements about AssumeRoleWithWebIdentity for the usual
+// holes and for conditions that cannot work as written.
+func Lint(p *Policy, lc LintContext) []Finding {
+	provider := ProviderOf(lc.Issuer)
+	repo := lc.Repository
 	if repo == "" {
 		repo = "OWNER/REPO"
 	}
+	audience := lc.Audience
 	if audience == "" {
 		audience = inputs.DefaultAudience
 	}
-	subKey, audKey := provider+":sub", provider+":aud"
-	exactFix := fmt.Sprintf(`"StringEquals": {"%s": "repo:%s:ref:refs/heads/main"}`, subKey, repo)
+	key := func(claim string) string { return provider + ":" + claim }
+	repoID := lc.RepositoryID
+	if repoID == "" {
+		repoID = "<REPOSITORY_ID>"
+	}
 	var out []Finding
 	add := func(st *Statement, id, msg, fix string) {
-		out = append(out, Finding{ID: id, Statement: st.Index, Message: msg, Fix: fix})
+		out = append(out, Finding{ID: id, Level: LintIDs[id], Statement: st.Index, Message: msg, Fix: fix})
 	}
+	warn := func(st *Statement, id, msg, fix string) {
+		out = append(out, Finding{ID: id, Level: Warning, Statement: st.Index, Message: msg, Fix: fix})
+	}
+	pinFix := fmt.Sprintf(`"StringEquals": {"%s": "%s", "%s": "refs/heads/main"}`, key("repository_id"), repoID, key("ref"))
 	for i := range p.Statements {
 		st := &p.Statements[i]
-		if st.Effect != "Allow" || (st.Action != nil && !actionMatches(st.Action, WebIdentityAction)) {
+		if st.Action != nil && !actionMatches(st.Action, WebIdentityAction) {
 			continue
 		}
-		if st.Principal != nil {
+		allow := st.Effect == "Allow"
+		if allow && st.Principal != nil {
 			if st.Principal.Any {
 				add(st, "wrong-principal", "Principal \"*\" trusts every identity provider",
 					fmt.Sprintf(`"Principal": {"Federated": "arn:aws:iam::<ACCOUNT_ID>:oidc-provider/%s"}`, provider))
@@ -49,33 +93,65 @@ func Lint(p *Policy, issuer, repo, audience string) []Finding {
 			for _, f := range st.Principal.Federated {
 				m := providerARN.FindStringSubmatch(f)
 				if m == nil || m[3] != provider {
-					add(st, "wrong-principal", fmt.Sprintf("Federated principal %q is not the provider ARN for %s (the provider name is lower case, without https:// or a trailing slash)", f, issuer),
+					add(st, "wrong-principal", fmt.Sprintf("Federated principal %q is not the provider ARN for %s (the provider name is lower case, without https:// or a trailing slash)", f, lc.Issuer),
 						fmt.Sprintf(`"Federated": "arn:aws:iam::<ACCOUNT_ID>:oidc-provider/%s"`, provider))
 				}
 			}
 		}
-		var hasSub, hasAud bool
+		var pinsSub, pinsRepoName, pinsRepoID, hasAud, onlyAud bool
+		onlyAud = len(st.Conditions) > 0
+		var subValues []string
 		for _, c := range st.Conditions {
-			key := strings.ToLower(c.Key)
+			k := strings.ToLower(c.Key)
 			base := strings.TrimPrefix(strings.TrimPrefix(c.Operator, "ForAnyValue:"), "ForAllValues:")
+			// pins: the operator tests for a value (not its absence or another
+			// value); positive: and is false when the key is absent.
+			pins := !strings.HasPrefix(base, "StringNot") && base != "Null"
+			positive := pins && !strings.HasSuffix(base, "IfExists") && !strings.HasPrefix(c.Operator, "ForAllValues:")
+			claim, ours := strings.CutPrefix(k, strings.ToLower(provider)+":")
+			if claim != "aud" || !ours {
+				onlyAud = false
+			}
 			switch {
-			case key == strings.ToLower(subKey):
-				if !strings.HasPrefix(base, "StringNot") && base != "Null" {
-					hasSub = true
+			case !ours && (strings.HasSuffix(k, ":sub") || strings.HasSuffix(k, ":aud")):
+				if allow {
+					add(st, "wrong-key", fmt.Sprintf("condition key %q is not %q or %q: it is never present, so the condition cannot match as intended", c.Key, key("sub"), key("aud")),
+						fmt.Sprintf("use the key %q", provider+k[strings.LastIndex(k, ":"):]))
+				}
+				continue
+			case !ours:
+				continue
+			case provider == GitHubProvider && !IsConditionKey(claim):
+				lintUnexposed(st, c, claim, positive, add, warn)
+				continue
+			}
+			if !allow {
+				continue
+			}
+			switch claim {
+			case "sub":
+				if pins {
+					pinsSub = true
+					subValues = append(subValues, c.Values...)
 				}
 				for _, v := range c.Values {
-					lintSub(st, c, v, repo, subKey, add)
+					lintSub(st, c, v, repo, key("sub"), add)
 				}
-			case key == strings.ToLower(audKey):
+			case "aud":
 				hasAud = true
-			case strings.HasSuffix(key, ":sub") || strings.HasSuffix(key, ":aud"):
-				add(st, "wrong-key", fmt.Sprintf("condition key %q is not %q or %q: it is never present, so the condition cannot match as intended", c.Key, subKey, audKey),
-					fmt.Sprintf("use the key %q", provider+key[strings.LastIndex(key, ":"):]))
-			case strings.HasPrefix(key, strings.ToLower(provider)+":"):
-				add(st, "unsupported-key", fmt.Sprintf("AWS does not expose the claim in %q as a condition key for GitHub's provider (only aud and sub); the condition never sees a value", c.Key),
-					"express it through sub (a customized subject template) instead")
+			case "repository":
+				if pins {
+					pinsRepoName = true
+					for _, v := range c.Values {
+						if strings.Contains(c.Operator, "Like") && strings.ContainsAny(v, "*?") {
+							add(st, "cross-repo-wildcard", fmt.Sprintf("repository pattern %q matches more than one repository", v), pinFix)
+						}
+					}
+				}
+			case "repository_id":
+				pinsRepoID = pinsRepoID || pins
 			}
-			if strings.HasPrefix(c.Operator, "ForAllValues:") {
+			if allow && strings.HasPrefix(c.Operator, "ForAllValues:") {
 				add(st, "forallvalues-allow", fmt.Sprintf("%s in an Allow is true when %s is absent from the request", c.Operator, c.Key),
 					fmt.Sprintf("use %q (or ForAnyValue:) so an absent claim does not match", strings.TrimPrefix(c.Operator, "ForAllValues:")))
 			}
@@ -88,15 +164,90 @@ func Lint(p *Policy, issuer, repo, audience string) []Finding {
 				}
 			}
 		}
-		if !hasSub {
-			add(st, "no-sub", "no condition on "+subKey+": any repository on GitHub can assume this role", exactFix)
+		if !allow {
+			continue
+		}
+		pinsRepo := pinsSub || pinsRepoName || pinsRepoID
+		switch {
+		case !pinsRepo && hasAud && onlyAud:
+			add(st, "aud-only", "the conditions pin nothing but "+key("aud")+": any repository on GitHub can assume this role", pinFix)
+		case !pinsRepo:
+			add(st, "no-sub", "no condition on "+key("sub")+", "+key("repository")+" or "+key("repository_id")+": any repository on GitHub can assume this role", pinFix)
+		case !pinsRepoID && (pinsRepoName || nameOnly(subValues)):
+			add(st, "name-only", "the repository is pinned by name only: after a rename, or once a deleted name is taken again, another repository can match. repository_id never changes",
+				fmt.Sprintf(`add "StringEquals": {"%s": "%s"} (aws-oidc-go trust-policy --repository-id ID --owner-id ID prints the whole policy)`, key("repository_id"), repoID))
+		}
+		if lc.Subject != "" && pinsSub && isImmutable(lc.Subject) {
+			for _, v := range subValues {
+				if !isImmutable(v) && strings.HasPrefix(v, "repo:") && !subMatches(c2(st, key("sub")), lc.Subject) {
+					add(st, "legacy-sub-mismatch", fmt.Sprintf("sub %q has the legacy form, but this repository's tokens carry the immutable subject %q, which it no longer matches", v, lc.Subject),
+						fmt.Sprintf(`accept both forms with repository_id pinned: "StringEquals": {"%s": "%s", "%s": ["%s", "%s"]}`, key("repository_id"), repoID, key("sub"), v, lc.Subject))
+					break
+				}
+			}
 		}
 		if !hasAud {
-			add(st, "no-aud", "no condition on "+audKey+": tokens minted for other audiences are accepted",
-				fmt.Sprintf(`"StringEquals": {"%s": "%s"}`, audKey, audience))
+			add(st, "no-aud", "no condition on "+key("aud")+": tokens minted for other audiences are accepted",
+				fmt.Sprintf(`"StringEquals": {"%s": "%s"}`, key("aud"), audience))
 		}
 	}
 	return out
+}
+
+// lintUnexposed explains a condition on a claim STS does not put in the
+// request: what follows depends on the effect and on whether the operator
+// tolerates an absent key.
+func lintUnexposed(st *Statement, c Condition, claim string, positive bool, add, warn func(*Statement, string, string, string)) {
+	fix := fmt.Sprintf("STS evaluates only %s; test one of those (sub, ref, environment, repository_id ...) instead", strings.Join(ConditionKeys, ", "))
+	switch {
+	case st.Effect == "Deny" && positive:
+		add(st, "unsupported-key", fmt.Sprintf("STS does not put %s in the request, so this Deny's %s on it is never true: the Deny never protects anything (a false sense of security)", claim, c.Operator), fix)
+	case st.Effect == "Deny":
+		add(st, "unsupported-key", fmt.Sprintf("STS does not put %s in the request, so %s on it is always true: this Deny applies to every run", claim, c.Operator), fix)
+	case positive:
+		add(st, "unsupported-key", fmt.Sprintf("STS does not put %s in the request, so %s on it is never true: this statement never allows anything", claim, c.Operator), fix)
+	default:
+		warn(st, "unsupported-key", fmt.Sprintf("STS does not put %s in the request, so %s on it is always true: it restricts nothing", claim, c.Operator), fix)
+	}
+}
+
+// c2 returns the conditions of st on key, for re-evaluating them.
+func c2(st *Statement, key string) []Condition {
+	var out []Condition
+	for _, c := range st.Conditions {
+		if strings.EqualFold(c.Key, key) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// subMatches reports whether sub satisfies every condition on the key.
+func subMatches(conds []Condition, sub string) bool {
+	for _, c := range conds {
+		if ok, _ := evalCondition(c, map[string][]string{strings.ToLower(c.Key): {sub}}); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// isImmutable reports a sub (or pattern) in the immutable form: the owner
+// and repository segment carries @ids.
+func isImmutable(sub string) bool {
+	rest, ok := strings.CutPrefix(sub, "repo:")
+	seg, _, _ := strings.Cut(rest, ":")
+	return ok && strings.Contains(seg, "@")
+}
+
+// nameOnly reports sub values that name the repository without its ids.
+func nameOnly(values []string) bool {
+	for _, v := range values {
+		if !isImmutable(v) {
+			return true
+		}
+	}
+	return false
 }
 
 // lintSub flags sub patterns whose wildcards reach across repositories.
