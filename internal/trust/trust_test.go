@@ -296,9 +296,9 @@ func TestLike(t *testing.T) {
 func TestSubject(t *testing.T) {
 	t.Parallel()
 	for c, want := range map[Context]string{
-		{Repository: "o/r", Ref: "refs/heads/main"}:                                      "repo:o/r:ref:refs/heads/main",
-		{Repository: "o/r", Ref: "refs/heads/main", Environment: "prod"}:                 "repo:o/r:environment:prod",
-		{Repository: "o/r", Ref: "refs/pull/1/merge", PullRequest: true}:                 "repo:o/r:pull_request",
+		{Repository: "o/r", Ref: "refs/heads/main"}:                                     "repo:o/r:ref:refs/heads/main",
+		{Repository: "o/r", Ref: "refs/heads/main", Environment: "prod"}:                "repo:o/r:environment:prod",
+		{Repository: "o/r", Ref: "refs/pull/1/merge", PullRequest: true}:                "repo:o/r:pull_request",
 		{Repository: "o/r", Ref: "refs/tags/v1", JobWorkflowRef: "o/p/.github/x.yml@v"}: "repo:o/r:ref:refs/tags/v1",
 	} {
 		if got := Subject(c); got != want {
