@@ -25,6 +25,7 @@ import (
 	"github.com/org/aws-oidc-go/internal/export"
 	"github.com/org/aws-oidc-go/internal/hostpath"
 	"github.com/org/aws-oidc-go/internal/inputs"
+	"github.com/org/aws-oidc-go/internal/profile"
 	"github.com/org/aws-oidc-go/internal/proxy"
 	"github.com/org/aws-oidc-go/internal/source"
 	"github.com/org/aws-oidc-go/internal/token"
@@ -157,6 +158,9 @@ type run struct {
 	newSTS STSFactory
 	cc     exchange.ClientConfig
 	src    source.Source
+	// files is where the profile goes as this process sees it, later as
+	// the job's later steps will (aws-profile only).
+	files, later profile.Files
 }
 
 func (r *run) logf(format string, args ...any) { r.wf.Log().Infof(format, args...) }
@@ -168,6 +172,9 @@ func (r *run) main(ctx context.Context) error {
 	}
 	r.cc = r.clientConfig()
 	r.warnCleartext()
+	if err := r.locateProfile(); err != nil {
+		return err
+	}
 	if cfg.UseExisting {
 		id, err := r.verify(ctx, exchange.Signing{Ambient: true}, 1)
 		var denied *AccountNotAllowedError

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -23,6 +24,9 @@ const StateKey = "cleanup"
 type State struct {
 	Env      []string          `json:"env,omitempty"`      // variables exported with a value
 	Profiles []profile.Written `json:"profiles,omitempty"` // profile sections and files written
+	// Manifest is the copy of this state beside the profile files, for a
+	// post step the runner gives no state (act); removed with the rest.
+	Manifest string `json:"manifest,omitempty"`
 }
 
 // CredentialVars are the variables unset-current-credentials blanks.
@@ -70,6 +74,9 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 		if rerr := profile.Remove(state.Profiles); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("undoing the profile files: %w", rerr))
 		}
+		if state.Manifest != "" {
+			os.Remove(state.Manifest)
+		}
 		return err
 	}
 	var wrote string
@@ -92,6 +99,11 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 		if v.Value != "" {
 			names = append(names, v.Name)
 			state.Env = append(state.Env, v.Name)
+		}
+	}
+	if cfg.Profile != "" {
+		if err := r.writeManifest(&state); err != nil {
+			return undo(err)
 		}
 	}
 	tx := r.wf.Begin()
@@ -120,11 +132,7 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 // variables to export and the log line to print once all succeeded.
 func (r *run) writeProfile(c *exchange.Credentials, state *State) ([]export.Var, string, error) {
 	cfg := r.cfg
-	mounts, _ := r.mounts()
-	files, hostFiles, err := hostpath.ProfileFiles(r.env.Getenv, mounts)
-	if err != nil {
-		return nil, "", err
-	}
+	files, hostFiles := r.files, r.later
 	owner := hostpath.Owner(r.env.Root, r.env.Getenv("GITHUB_ENV"))
 	entry := profile.Entry{
 		Name: cfg.Profile, Region: cfg.Region,
@@ -200,6 +208,32 @@ func (r *run) renewal(files, hostFiles profile.Files, owner *profile.Owner, stat
 	return r.env.CredentialProcess(exe, filepath.Join(filepath.Dir(hostFiles.Config), name)), nil
 }
 
+// writeManifest leaves a copy of the state beside the profile files, for a
+// post step the runner hands no state (act).
+func (r *run) writeManifest(state *State) error {
+	state.Manifest = hostpath.Manifest(r.files, r.env.Getenv)
+	b, err := json.Marshal(state)
+	if err != nil {
+		return err
+	}
+	if _, err := profile.WriteFile(state.Manifest, b, hostpath.Owner(r.env.Root, r.env.Getenv("GITHUB_ENV"))); err != nil {
+		return fmt.Errorf("writing the cleanup manifest: %w", err)
+	}
+	return nil
+}
+
+// locateProfile decides, before any call, where the profile goes and fails
+// when nowhere is shared with the job's later steps.
+func (r *run) locateProfile() error {
+	if r.cfg.Profile == "" || r.env.Format != "" {
+		return nil
+	}
+	mounts, _ := r.mounts()
+	var err error
+	r.files, r.later, err = hostpath.ProfileFiles(r.env.Getenv, mounts, hostpath.InContainer(mounts))
+	return err
+}
+
 // saveState leaves the post step its work. Outside Actions (no
 // GITHUB_STATE) there is no post step and nothing to save.
 func (r *run) saveState(tx *export.Tx, s State) error {
@@ -213,9 +247,11 @@ func (r *run) saveState(tx *export.Tx, s State) error {
 	return tx.Append("GITHUB_STATE", []export.Var{{Name: StateKey, Value: string(b)}})
 }
 
-func (r *run) mounts() (hostpath.Mounts, error) {
-	if r.env.Mounts != nil {
-		return r.env.Mounts()
+func (r *run) mounts() (hostpath.Mounts, error) { return r.env.mounts() }
+
+func (env Env) mounts() (hostpath.Mounts, error) {
+	if env.Mounts != nil {
+		return env.Mounts()
 	}
 	return hostpath.ReadMounts("/proc/self/mountinfo")
 }

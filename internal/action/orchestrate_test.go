@@ -132,8 +132,10 @@ func newStep(t *testing.T) *step {
 	return s
 }
 
-func (s *step) run() error {
-	return action.Run(context.Background(), action.Env{
+func (s *step) run() error { return s.runWith(nil) }
+
+func (s *step) runWith(adjust func(*action.Env)) error {
+	env := action.Env{
 		Workflow: true,
 		Getenv:   func(k string) string { return s.env[k] },
 		Stdout:   &s.stdout,
@@ -142,7 +144,11 @@ func (s *step) run() error {
 		},
 		Retry:  exchange.Retrier{Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }},
 		Mounts: func() (hostpath.Mounts, error) { return hostpath.Mounts{}, nil },
-	})
+	}
+	if adjust != nil {
+		adjust(&env)
+	}
+	return action.Run(context.Background(), env)
 }
 
 func (s *step) read(env string) string {
@@ -290,4 +296,70 @@ func TestOrchestrationInputErrorsCallNothing(t *testing.T) {
 		t.Error("calls made before validation")
 	}
 	s.assertNothingExported()
+}
+
+// TestProfileWithNowhereSharedFailsBeforeSTS: inside a container action
+// that shares no directory with later steps (act: HOME=/, no /github/home
+// or /github/runner_temp), a profile would vanish with the container. The
+// step used to say "Wrote profile" and succeed; now it fails before any
+// call, saying why and what to do.
+func TestProfileWithNowhereSharedFailsBeforeSTS(t *testing.T) {
+	t.Parallel()
+	for _, input := range []string{"INPUT_AWS-PROFILE", "INPUT_REFRESH"} {
+		s := newStep(t)
+		s.env[input] = map[string]string{"INPUT_AWS-PROFILE": "other", "INPUT_REFRESH": "true"}[input]
+		s.env["HOME"] = "/"
+		mounts := hostpath.Mounts{"/": "/", "/var/run/act": "/var/lib/docker/volumes/act-job-env/_data"}
+		err := s.runWith(func(e *action.Env) { e.Mounts = func() (hostpath.Mounts, error) { return mounts, nil } })
+		if !errors.Is(err, hostpath.ErrNoSharedDir) {
+			t.Fatalf("%s: err = %v, want ErrNoSharedDir", input, err)
+		}
+		if len(s.sts.Calls()) != 0 || len(s.gh.Requests()) != 0 {
+			t.Errorf("%s: calls made before the check", input)
+		}
+		s.assertNothingExported()
+	}
+}
+
+// TestPostStepWithoutStateUsesTheManifest: act hands a container action's
+// post step no STATE_*; the manifest the main step left beside the files
+// still lets the post step remove them.
+func TestPostStepWithoutStateUsesTheManifest(t *testing.T) {
+	t.Parallel()
+	s := newStep(t)
+	s.env["INPUT_AWS-PROFILE"] = "ci"
+	s.env["GITHUB_RUN_ID"], s.env["GITHUB_JOB"], s.env["GITHUB_ACTION"] = "7", "deploy", "creds"
+	if err := s.run(); err != nil {
+		t.Fatal(err)
+	}
+	awsDir := filepath.Join(s.env["HOME"], ".aws")
+	manifests, _ := filepath.Glob(filepath.Join(awsDir, "aws-oidc-go-manifest-*.json"))
+	if len(manifests) != 1 {
+		t.Fatalf("manifests: %v", manifests)
+	}
+	if fi, _ := os.Stat(manifests[0]); fi.Mode().Perm() != 0o600 {
+		t.Errorf("manifest mode %v", fi.Mode().Perm())
+	}
+	var post bytes.Buffer
+	postEnv := map[string]string{}
+	for k, v := range s.env {
+		postEnv[k] = v // no STATE_cleanup, as under act
+	}
+	os.WriteFile(s.env["GITHUB_ENV"], nil, 0o644)
+	if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return postEnv[k] }, Stdout: &post,
+		Mounts: func() (hostpath.Mounts, error) { return hostpath.Mounts{}, nil }}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(post.String(), "Cleaned up from the cleanup manifest") {
+		t.Errorf("post log:\n%s", post.String())
+	}
+	left, _ := os.ReadDir(awsDir)
+	for _, e := range left {
+		if !strings.HasSuffix(e.Name(), ".lock") {
+			t.Errorf("left behind %s", e.Name())
+		}
+	}
+	if env := s.read("GITHUB_ENV"); env != "AWS_REGION=\nAWS_DEFAULT_REGION=\n" {
+		t.Errorf("the post step blanked %q, want the region variables the main step exported", env)
+	}
 }

@@ -3,6 +3,11 @@ package action
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+
+	"github.com/org/aws-oidc-go/internal/hostpath"
 
 	"github.com/org/aws-oidc-go/internal/export"
 	"github.com/org/aws-oidc-go/internal/profile"
@@ -21,13 +26,19 @@ func Post(_ context.Context, env Env) error {
 		return nil
 	}
 	raw := env.Getenv("STATE_" + StateKey)
+	from := "the main step's state"
+	if raw == "" {
+		// The runner handed no state (act does not, for container
+		// actions): the manifest the main step left beside its files.
+		raw, from = readManifest(env), "the cleanup manifest"
+	}
 	if raw == "" {
 		log.Infof("Nothing to clean up: the main step exported nothing")
 		return nil
 	}
 	var s State
 	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		log.Warningf("Cleanup skipped: the saved state is unreadable (%v)", err)
+		log.Warningf("Cleanup skipped: %s is unreadable (%v)", from, err)
 		return nil
 	}
 	if err := profile.Remove(s.Profiles); err != nil {
@@ -42,6 +53,26 @@ func Post(_ context.Context, env Env) error {
 			log.Warningf("Cleanup could not blank the variables: %s", err)
 		}
 	}
-	log.Infof("Cleaned up: blanked %s; removed %d profile section(s)", joinOr(s.Env, "no variables"), len(s.Profiles))
+	if s.Manifest != "" {
+		if err := os.Remove(s.Manifest); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			log.Warningf("Cleanup could not remove the manifest: %s", err)
+		}
+	}
+	log.Infof("Cleaned up from %s: blanked %s; removed %d profile file(s) and section(s)", from, joinOr(s.Env, "no variables"), len(s.Profiles))
 	return nil
+}
+
+// readManifest returns the manifest the main step of this run, job and
+// step left beside the profile files, or "".
+func readManifest(env Env) string {
+	mounts, _ := env.mounts()
+	files, _, err := hostpath.ProfileFiles(env.Getenv, mounts, hostpath.InContainer(mounts))
+	if err != nil {
+		return ""
+	}
+	b, err := os.ReadFile(hostpath.Manifest(files, env.Getenv))
+	if err != nil || len(b) > 1<<20 {
+		return ""
+	}
+	return string(b)
 }

@@ -67,17 +67,54 @@ func octal(s string) (byte, bool) {
 	return byte(v), v < 256
 }
 
+// sharedDirs are the mount points where a container action can leave files
+// the job's later steps read, in order of preference: the runner's temp
+// directory (mounted at /github/runner_temp since runner 2.331) and its
+// mounted home, which later steps on the host see at their host paths; and
+// act's own volume, which act mounts at /var/run/act in the job container
+// too, so later steps see it at the same path. Never the workspace, where
+// actions/upload-artifact or a cache would pick credentials up.
+var sharedDirs = []struct {
+	mountPoint string
+	samePath   bool
+}{{"/github/runner_temp", false}, {"/github/home", false}, {"/var/run/act", true}}
+
+// InContainer reports whether the mount table is a container action's: it
+// has the runner's workspace mount or act's volume.
+func InContainer(m Mounts) bool {
+	_, gh := m["/github/workspace"]
+	_, act := m["/var/run/act"]
+	return gh || act
+}
+
 // ContainerAWSDir returns, inside the action's container, the directory for
-// AWS files that later steps on the host can read — under the runner's temp
-// dir (mounted at /github/runner_temp since runner 2.331), else under the
-// mounted home — with its host path. ok is false outside such a container.
-func ContainerAWSDir(m Mounts, exists func(string) bool) (dir, hostDir string, ok bool) {
-	for _, mp := range []string{"/github/runner_temp", "/github/home"} {
-		src, mounted := m[mp]
-		if !mounted || !exists(mp) || src == "" || src == "/" {
+// AWS files that the job's later steps can read, and the path they will read
+// it at. ok is false when no such directory is mounted.
+func ContainerAWSDir(m Mounts, exists func(string) bool) (dir, laterPath string, ok bool) {
+	for _, d := range sharedDirs {
+		src, mounted := m[d.mountPoint]
+		if !mounted || !exists(d.mountPoint) || src == "" || (src == "/" && !d.samePath) {
 			continue
 		}
-		return path.Join(mp, "aws-oidc-go"), path.Join(src, "aws-oidc-go"), true
+		dir = path.Join(d.mountPoint, "aws-oidc-go")
+		if d.samePath {
+			return dir, dir, true
+		}
+		return dir, path.Join(src, "aws-oidc-go"), true
 	}
 	return "", "", false
+}
+
+// underMount reports whether p lies under a mount point other than the
+// container's root file system: somewhere that outlives the container.
+func underMount(m Mounts, p string) bool {
+	for mp := range m {
+		if mp == "/" || strings.HasPrefix(mp, "/proc") || strings.HasPrefix(mp, "/sys") || strings.HasPrefix(mp, "/dev") || strings.HasPrefix(mp, "/etc/") {
+			continue
+		}
+		if p == mp || strings.HasPrefix(p, strings.TrimSuffix(mp, "/")+"/") {
+			return true
+		}
+	}
+	return false
 }

@@ -2,18 +2,27 @@ package hostpath
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/org/aws-oidc-go/internal/profile"
 )
 
+// ErrNoSharedDir means the action runs in a container where nothing it
+// could write a profile to is shared with the job's later steps.
+var ErrNoSharedDir = errors.New("aws-profile: this container action has no directory shared with the job's later steps " +
+	"(neither the runner's /github/runner_temp or /github/home nor act's /var/run/act is mounted, and HOME is the container's own), " +
+	"so a profile written here would vanish with the container. Export the credentials instead (leave aws-profile and refresh unset: " +
+	"output-env-credentials is the default), or run aws-oidc-go as a CLI in a run: step")
+
 // ProfileFiles picks where a profile goes, as the action sees the files
-// (files) and as later steps will (host): the files AWS_SHARED_CREDENTIALS_FILE
-// and AWS_CONFIG_FILE name; inside the action's container, a directory the
-// host's later steps can reach (the runner's temp dir, else the mounted
-// home), with its host path from the mount table; else ~/.aws.
-func ProfileFiles(getenv func(string) string, mounts Mounts) (files, host profile.Files, err error) {
+// (files) and as the job's later steps will (later): the files
+// AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE name; inside a container
+// action, a directory shared with later steps (see ContainerAWSDir), or
+// ErrNoSharedDir; else ~/.aws.
+func ProfileFiles(getenv func(string) string, mounts Mounts, inContainer bool) (files, later profile.Files, err error) {
 	if cf, cfg := getenv("AWS_SHARED_CREDENTIALS_FILE"), getenv("AWS_CONFIG_FILE"); cf != "" || cfg != "" {
 		files = profile.Files{Credentials: cf, Config: cfg}
 		home := getenv("HOME")
@@ -23,19 +32,39 @@ func ProfileFiles(getenv func(string) string, mounts Mounts) (files, host profil
 		if files.Config == "" {
 			files.Config = filepath.Join(home, ".aws", "config")
 		}
+		if inContainer && (!underMount(mounts, files.Credentials) || !underMount(mounts, files.Config)) {
+			return files, files, fmt.Errorf("%w (AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE point into the container's own file system)", ErrNoSharedDir)
+		}
 		return files, files, nil
 	}
-	if dir, hostDir, ok := ContainerAWSDir(mounts, dirExists); ok {
+	if dir, laterDir, ok := ContainerAWSDir(mounts, dirExists); ok {
 		files = profile.Files{Credentials: filepath.Join(dir, "credentials"), Config: filepath.Join(dir, "config")}
-		host = profile.Files{Credentials: filepath.Join(hostDir, "credentials"), Config: filepath.Join(hostDir, "config")}
-		return files, host, nil
+		later = profile.Files{Credentials: filepath.Join(laterDir, "credentials"), Config: filepath.Join(laterDir, "config")}
+		return files, later, nil
 	}
 	home := getenv("HOME")
-	if home == "" {
-		return files, host, errors.New("aws-profile: HOME is not set, and neither is AWS_SHARED_CREDENTIALS_FILE")
+	switch {
+	case inContainer && (home == "" || home == "/" || !underMount(mounts, home)):
+		return files, later, ErrNoSharedDir
+	case home == "":
+		return files, later, errors.New("aws-profile: HOME is not set, and neither is AWS_SHARED_CREDENTIALS_FILE")
 	}
 	files = profile.Files{Credentials: filepath.Join(home, ".aws", "credentials"), Config: filepath.Join(home, ".aws", "config")}
 	return files, files, nil
+}
+
+// Manifest is the file beside a profile that names what a main step wrote,
+// keyed by the run, job and step: the post step reads it when the runner
+// does not hand it the main step's state (act drops STATE_* for container
+// actions' post steps).
+func Manifest(files profile.Files, getenv func(string) string) string {
+	key := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '_'
+	}, strings.Join([]string{getenv("GITHUB_RUN_ID"), getenv("GITHUB_RUN_ATTEMPT"), getenv("GITHUB_JOB"), getenv("GITHUB_ACTION")}, "-"))
+	return filepath.Join(filepath.Dir(files.Config), "aws-oidc-go-manifest-"+key+".json")
 }
 
 // Owner is the runner's user, who must be able to read what a root
