@@ -161,6 +161,7 @@ type run struct {
 	// files is where the profile goes as this process sees it, later as
 	// the job's later steps will (aws-profile only).
 	files, later profile.Files
+	inContainer  bool // a container action's mount table
 }
 
 func (r *run) logf(format string, args ...any) { r.wf.Log().Infof(format, args...) }

@@ -229,8 +229,9 @@ func (r *run) locateProfile() error {
 		return nil
 	}
 	mounts, _ := r.mounts()
+	r.inContainer = hostpath.InContainer(mounts)
 	var err error
-	r.files, r.later, err = hostpath.ProfileFiles(r.env.Getenv, mounts, hostpath.InContainer(mounts))
+	r.files, r.later, err = hostpath.ProfileFiles(r.env.Getenv, mounts, r.inContainer)
 	return err
 }
 

@@ -72,14 +72,14 @@ func ShellQuote(s string) string {
 
 // refreshExecutable returns the path later steps run for credential_process.
 // Inside the action's container the binary is copied next to the profile,
-// where the host can run it (container actions run on Linux runners only,
-// on the image's architecture).
+// where the job's later steps can run it (container actions run on Linux
+// runners only, on the image's architecture).
 func (r *run) refreshExecutable(files, hostFiles profile.Files, owner *profile.Owner) (string, []profile.Written, error) {
 	exe := r.env.Executable
 	if exe == "" {
 		return "", nil, fmt.Errorf("refresh: cannot find this program's own path for credential_process")
 	}
-	if files == hostFiles {
+	if files == hostFiles && !r.inContainer {
 		return exe, nil, nil
 	}
 	dst := filepath.Join(filepath.Dir(files.Config), "bin", "aws-oidc-go")

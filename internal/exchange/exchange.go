@@ -312,7 +312,7 @@ func LoadAWSConfig(ctx context.Context, cc ClientConfig) (aws.Config, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx,
 		config.WithRegion(cc.Region),
-		config.WithHTTPClient(guardedClient{hc}),
+		config.WithHTTPClient(hc),
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
 		// The SDK's own warnings would go to stderr, around our log path.
 		config.WithLogger(logging.Nop{}),
@@ -320,6 +320,9 @@ func LoadAWSConfig(ctx context.Context, cc ClientConfig) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading the AWS SDK configuration: %w", err)
 	}
+	// Wrapped after loading: the loader adds AWS_CA_BUNDLE's roots only to
+	// its own *BuildableClient type.
+	cfg.HTTPClient = guardedClient{cfg.HTTPClient}
 	return cfg, nil
 }
 
