@@ -101,7 +101,10 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 			state.Env = append(state.Env, v.Name)
 		}
 	}
-	if cfg.Profile != "" {
+	if cfg.Profile != "" || (r.inContainer && r.files.Config != "") {
+		// Also without a profile in a container action: a runner that
+		// hands the post step no state (act) still gets the variables
+		// blanked.
 		if err := r.writeManifest(&state); err != nil {
 			return undo(err)
 		}
@@ -161,7 +164,7 @@ func (r *run) writeProfile(c *exchange.Credentials, state *State) ([]export.Var,
 		env = append(env, export.Var{Name: "AWS_CONFIG_FILE", Value: hostFiles.Config}, export.Var{Name: "AWS_SDK_LOAD_CONFIG", Value: "1"})
 	} else {
 		msg = fmt.Sprintf("Wrote profile %s to %s and %s", cfg.Profile, hostFiles.Credentials, hostFiles.Config)
-		if hostFiles != files || r.env.Getenv("AWS_SHARED_CREDENTIALS_FILE") != "" {
+		if hostFiles != files || r.inContainer || r.env.Getenv("AWS_SHARED_CREDENTIALS_FILE") != "" {
 			env = append(env,
 				export.Var{Name: "AWS_SHARED_CREDENTIALS_FILE", Value: hostFiles.Credentials},
 				export.Var{Name: "AWS_CONFIG_FILE", Value: hostFiles.Config},
@@ -225,13 +228,20 @@ func (r *run) writeManifest(state *State) error {
 // locateProfile decides, before any call, where the profile goes and fails
 // when nowhere is shared with the job's later steps.
 func (r *run) locateProfile() error {
-	if r.cfg.Profile == "" || r.env.Format != "" {
+	if r.env.Format != "" {
 		return nil
 	}
 	mounts, _ := r.mounts()
 	r.inContainer = hostpath.InContainer(mounts)
 	var err error
 	r.files, r.later, err = hostpath.ProfileFiles(r.env.Getenv, mounts, r.inContainer)
+	if r.cfg.Profile == "" {
+		// Only where the cleanup manifest may go; no profile, no error.
+		if err != nil || !r.inContainer {
+			r.files, r.later = profile.Files{}, profile.Files{}
+		}
+		return nil
+	}
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/org/aws-oidc-go/internal/hostpath"
 
@@ -63,16 +64,28 @@ func Post(_ context.Context, env Env) error {
 }
 
 // readManifest returns the manifest the main step of this run, job and
-// step left beside the profile files, or "".
+// step left beside the profile files, or "". The main step may have
+// exported AWS_CONFIG_FILE since, so every place it could have written to
+// is tried.
 func readManifest(env Env) string {
 	mounts, _ := env.mounts()
-	files, _, err := hostpath.ProfileFiles(env.Getenv, mounts, hostpath.InContainer(mounts))
-	if err != nil {
-		return ""
+	var dirs []string
+	if dir, _, ok := hostpath.ContainerAWSDir(mounts, func(p string) bool { fi, err := os.Stat(p); return err == nil && fi.IsDir() }); ok {
+		dirs = append(dirs, dir)
 	}
-	b, err := os.ReadFile(hostpath.Manifest(files, env.Getenv))
-	if err != nil || len(b) > 1<<20 {
-		return ""
+	for _, f := range []string{env.Getenv("AWS_CONFIG_FILE"), env.Getenv("AWS_SHARED_CREDENTIALS_FILE")} {
+		if f != "" {
+			dirs = append(dirs, filepath.Dir(f))
+		}
 	}
-	return string(b)
+	if home := env.Getenv("HOME"); home != "" {
+		dirs = append(dirs, filepath.Join(home, ".aws"))
+	}
+	for _, dir := range dirs {
+		b, err := os.ReadFile(hostpath.Manifest(profile.Files{Config: filepath.Join(dir, "config")}, env.Getenv))
+		if err == nil && len(b) <= 1<<20 {
+			return string(b)
+		}
+	}
+	return ""
 }

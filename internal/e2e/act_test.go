@@ -87,6 +87,14 @@ func (w *actWorld) run(workflow string, env map[string]string, extra ...string) 
 		w.t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(wfDir, workflow), b, 0o644)
+	// A repository, as act expects (it reads the ref and sha from git).
+	for _, g := range [][]string{{"init", "-q", "-b", "main"}, {"add", "."}, {"-c", "user.name=ci", "-c", "user.email=ci@example.invalid", "commit", "-q", "-m", "workflow"}} {
+		c := exec.Command("git", g...)
+		c.Dir = ws
+		if out, err := c.CombinedOutput(); err != nil {
+			w.t.Fatalf("git %v: %v %s", g, err, out)
+		}
+	}
 	vars := map[string]string{
 		"ACTIONS_ID_TOKEN_REQUEST_URL":   w.gh.RequestURL,
 		"ACTIONS_ID_TOKEN_REQUEST_TOKEN": w.gh.RequestToken,
@@ -123,24 +131,133 @@ func (w *actWorld) assertNoSecrets(r actRun, creds ...string) {
 // stepTimes returns act's own timing of each finished step, by step name.
 var stepTime = regexp.MustCompile(`(?:✅|❌)\s+(?:Success|Failure) - (Main|Post|Pre) (.+?) \[([0-9.]+(?:ms|s|µs|m[0-9.]+s)?)\]`)
 
-func TestActQuickStart(t *testing.T) {
+// stepLines returns the lines act printed for the step whose "Run" header
+// contains name, up to the next step.
+func stepLines(out, name string) string {
+	var b strings.Builder
+	in := false
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "⭐ Run ") {
+			in = strings.Contains(line, name)
+		}
+		if in {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
+}
+
+// TestAct runs the workflows of testdata/workflows under act and checks
+// each from act's output and the files it leaves.
+func TestAct(t *testing.T) {
 	t.Parallel()
 	w := newActWorld(t)
-	r := w.run("quickstart.yml", nil)
-	if r.Err != nil {
-		t.Fatalf("act: %v\n%s", r.Err, harness.Redact(r.Output))
-	}
-	if !strings.Contains(r.Output, "arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions") {
-		t.Errorf("the next step does not see the assumed role:\n%s", r.Output)
-	}
-	b, err := os.ReadFile(filepath.Join(r.Dir, "secrets.txt"))
-	if err != nil {
-		t.Fatalf("the test step wrote no secrets file: %v", err)
-	}
-	creds := strings.Fields(string(b))
-	if len(creds) != 3 {
-		t.Fatalf("secrets.txt has %d values", len(creds))
-	}
-	w.assertNoSecrets(r, creds...)
-	t.Logf("act output:\n%s", r.Output)
+	denied := harness.NewProxy(strings.TrimSuffix(w.sts.URL, "/"))
+	defer denied.Close()
+	denied.Faults().Always(harness.FaultAccessDenied)
+
+	t.Run("quick start: the next step sees the role; secrets never show", func(t *testing.T) {
+		r := w.run("quickstart.yml", nil)
+		if r.Err != nil {
+			t.Fatalf("act: %v\n%s", r.Err, r.Output)
+		}
+		if next := stepLines(r.Output, "Main aws-caller-identity"); !strings.Contains(next, "| arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions") {
+			t.Errorf("the next step does not see the assumed role:\n%s", next)
+		}
+		b, err := os.ReadFile(filepath.Join(r.Dir, "secrets.txt"))
+		creds := strings.Fields(string(b))
+		if err != nil || len(creds) != 3 {
+			t.Fatalf("the test step's secrets file: %v, %d values", err, len(creds))
+		}
+		w.assertNoSecrets(r, creds...)
+		post := stepLines(r.Output, "Post org/aws-oidc-go@v1")
+		if !strings.Contains(post, "Cleaned up from the cleanup manifest: blanked AWS_REGION, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN") ||
+			!strings.Contains(post, "::set-env:: AWS_SECRET_ACCESS_KEY=\n") {
+			t.Errorf("the post step did not blank the variables:\n%s", post)
+		}
+	})
+	t.Run("outputs through steps.<id>.outputs", func(t *testing.T) {
+		r := w.run("outputs.yml", nil)
+		if r.Err != nil {
+			t.Fatalf("act: %v\n%s", r.Err, r.Output)
+		}
+		if !strings.Contains(r.Output, "| account=123456789012 arn=arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions") {
+			t.Errorf("outputs not seen by the next step:\n%s", r.Output)
+		}
+		w.assertNoSecrets(r)
+	})
+	t.Run("two roles through two profiles; the post step removes the files", func(t *testing.T) {
+		r := w.run("profiles.yml", nil)
+		if r.Err != nil {
+			t.Fatalf("act: %v\n%s", r.Err, r.Output)
+		}
+		next := stepLines(r.Output, "Main AWS_PROFILE=deploy")
+		if !strings.Contains(next, "| arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions") || !strings.Contains(next, "| arn:aws:sts::123456789012:assumed-role/other/GitHubActions") {
+			t.Errorf("the profiles do not reach the next step:\n%s", next)
+		}
+		if !strings.Contains(r.Output, "Wrote profile other to /var/run/act/aws-oidc-go/credentials") {
+			t.Errorf("the profile did not go to act's shared volume:\n%s", r.Output)
+		}
+		if n := strings.Count(r.Output, "Cleaned up from the cleanup manifest"); n != 2 || !strings.Contains(r.Output, "removed 2 profile file(s) and section(s)") {
+			t.Errorf("%d post steps cleaned up from the manifest:\n%s", n, r.Output)
+		}
+		w.assertNoSecrets(r)
+	})
+	t.Run("refresh: credential_process renews in a later step", func(t *testing.T) {
+		before := len(w.gh.Requests())
+		r := w.run("refresh.yml", nil)
+		if r.Err != nil {
+			t.Fatalf("act: %v\n%s", r.Err, r.Output)
+		}
+		if next := stepLines(r.Output, "Main aws-caller-identity"); !strings.Contains(next, "| arn:aws:sts::123456789012:assumed-role/deploy/renewing") {
+			t.Errorf("the next step did not renew through the profile:\n%s", next)
+		}
+		if n := len(w.gh.Requests()) - before; n != 2 {
+			t.Errorf("%d token requests, want 2 (the step, then credential_process)", n)
+		}
+		if !strings.Contains(r.Output, "removed 3 profile file(s) and section(s)") {
+			t.Errorf("the post step did not remove the profile, settings and binary:\n%s", stepLines(r.Output, "Post org/aws-oidc-go@v1"))
+		}
+		w.assertNoSecrets(r)
+	})
+	t.Run("role chaining", func(t *testing.T) {
+		r := w.run("chaining.yml", nil)
+		if r.Err != nil {
+			t.Fatalf("act: %v\n%s", r.Err, r.Output)
+		}
+		if next := stepLines(r.Output, "Main aws-caller-identity"); !strings.Contains(next, "| arn:aws:sts::123456789012:assumed-role/chained/GitHubActions") {
+			t.Errorf("the next step is not the chained role:\n%s", next)
+		}
+		w.assertNoSecrets(r)
+	})
+	t.Run("a denied role: the diagnosis annotation, nothing exported", func(t *testing.T) {
+		r := w.run("denied.yml", map[string]string{"AWS_ENDPOINT_URL_STS": denied.URL})
+		if r.Err == nil {
+			t.Fatalf("act succeeded:\n%s", r.Output)
+		}
+		main := stepLines(r.Output, "Main org/aws-oidc-go@v1")
+		for _, want := range []string{"AccessDenied", "Likeliest cause", "Condition keys STS evaluated for this run", "❌  Failure - Main org/aws-oidc-go@v1"} {
+			if !strings.Contains(main, want) {
+				t.Errorf("the failed step does not show %q:\n%s", want, main)
+			}
+		}
+		if !strings.Contains(r.Output, "| exported key=none region=none") {
+			t.Errorf("a failed step exported something:\n%s", r.Output)
+		}
+		w.assertNoSecrets(r)
+	})
+	t.Run("mask-aws-account-id", func(t *testing.T) {
+		r := w.run("mask.yml", nil)
+		if r.Err != nil {
+			t.Fatalf("act: %v\n%s", r.Err, r.Output)
+		}
+		// Summaries are not masked: act prints ours, which must not hold it either.
+		if strings.Contains(r.Output, "123456789012") {
+			t.Errorf("the account id shows in act's output:\n%s", r.Output)
+		}
+		if !strings.Contains(r.Output, "| arn:aws:sts::***:assumed-role/deploy/GitHubActions") {
+			t.Errorf("the next step's ARN is not masked:\n%s", r.Output)
+		}
+		w.assertNoSecrets(r)
+	})
 }

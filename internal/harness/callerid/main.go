@@ -1,4 +1,4 @@
-// Command whoami is the next step's client in the act acceptance suite: it
+// Command aws-caller-identity is the next step's client in the act acceptance suite: it
 // resolves credentials through aws-sdk-go-v2's default chain (environment,
 // AWS_PROFILE with the shared files, credential_process), exactly as any
 // SDK-based tool in a later step would, calls STS GetCallerIdentity and
@@ -20,12 +20,12 @@ func main() {
 	defer cancel()
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "whoami: loading the AWS configuration:", err)
+		fmt.Fprintln(os.Stderr, "aws-caller-identity: loading the AWS configuration:", err)
 		os.Exit(1)
 	}
 	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "whoami:", err)
+		fmt.Fprintln(os.Stderr, "aws-caller-identity:", err)
 		os.Exit(1)
 	}
 	fmt.Println(*out.Arn)
