@@ -9,10 +9,12 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,8 +130,8 @@ func (w *actWorld) assertNoSecrets(r actRun, creds ...string) {
 		append([]string{w.gh.RequestToken}, w.gh.Issued()...), creds)
 }
 
-// stepTimes returns act's own timing of each finished step, by step name.
-var stepTime = regexp.MustCompile(`(?:✅|❌)\s+(?:Success|Failure) - (Main|Post|Pre) (.+?) \[([0-9.]+(?:ms|s|µs|m[0-9.]+s)?)\]`)
+// stepTime matches act's own timing of a finished step: stage, name, time.
+var stepTime = regexp.MustCompile(`(?:✅|❌)\s+(?:Success|Failure) - (Main|Post|Pre) (.+?) \[([0-9.]+(?:ns|µs|ms|s|m[0-9.]+s))\]`)
 
 // stepLines returns the lines act printed for the step whose "Run" header
 // contains name, up to the next step.
@@ -260,4 +262,77 @@ func TestAct(t *testing.T) {
 		}
 		w.assertNoSecrets(r)
 	})
+}
+
+// incumbentDir is the incumbent's released bundle beside this checkout
+// (../shared/incumbent in CI), or "".
+func incumbentDir() string {
+	dirs, _ := filepath.Glob(filepath.Join(repoRoot(), "..", "shared", "incumbent", "configure-aws-credentials-*"))
+	if len(dirs) == 0 {
+		return ""
+	}
+	return dirs[len(dirs)-1]
+}
+
+// TestActStepTimings measures the step users wait for: act's own timing of
+// our step, the incumbent's and an empty container action's, alternating
+// seven times each in one job (testdata/workflows/timing.yml). It prints
+// medians; it asserts nothing about speed (make act-timings prints the table).
+func TestActStepTimings(t *testing.T) {
+	t.Parallel()
+	w := newActWorld(t)
+	incumbent := incumbentDir()
+	if incumbent == "" {
+		harness.Require(t, errors.New("the incumbent's bundle is not at ../shared/incumbent"))
+	}
+	empty := t.TempDir()
+	os.WriteFile(filepath.Join(empty, "action.yml"), []byte("name: empty\ndescription: does nothing\nruns:\n  using: docker\n  image: docker://aws-oidc-go/empty-action:local\n  post-entrypoint: /bin/true\n"), 0o644)
+	r := w.run("timing.yml", nil,
+		"--local-repository", "aws-actions/configure-aws-credentials@v6="+incumbent,
+		"--local-repository", "org/empty-action@v1="+empty)
+	if r.Err != nil {
+		t.Fatalf("act: %v\n%s", r.Err, r.Output)
+	}
+	w.assertNoSecrets(r)
+	times := map[string][]time.Duration{}
+	for _, m := range stepTime.FindAllStringSubmatch(r.Output, -1) {
+		d, err := time.ParseDuration(m[3])
+		if err != nil {
+			continue
+		}
+		name := m[2]
+		switch {
+		case strings.Contains(name, "org/aws-oidc-go"), name == "ours":
+			name = "ours"
+		case strings.Contains(name, "configure-aws-credentials"), name == "incumbent":
+			name = "incumbent"
+		case strings.Contains(name, "empty"):
+			name = "empty container action"
+		default:
+			continue
+		}
+		times[m[1]+" "+name] = append(times[m[1]+" "+name], d)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nstep under act %s (medians of act's own step timings, %d alternating runs each)\n", actVersion(w.act), 7)
+	fmt.Fprintf(&b, "%-8s %-24s %8s %8s %8s %s\n", "stage", "action", "min", "median", "max", "runs")
+	for _, stage := range []string{"Main", "Post"} {
+		for _, name := range []string{"ours", "incumbent", "empty container action"} {
+			ds := times[stage+" "+name]
+			if len(ds) == 0 {
+				t.Errorf("no %s timings for %s in act's output", stage, name)
+				continue
+			}
+			slices.Sort(ds)
+			fmt.Fprintf(&b, "%-8s %-24s %8s %8s %8s %d\n", stage, name, ms(ds[0]), ms(ds[len(ds)/2]), ms(ds[len(ds)-1]), len(ds))
+		}
+	}
+	t.Log(b.String())
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000) }
+
+func actVersion(act string) string {
+	out, _ := exec.Command(act, "--version").Output()
+	return strings.TrimSpace(string(out))
 }
