@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix
+.PHONY: all build test check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings
 
 all: build
 
@@ -41,6 +41,11 @@ COMPARE ?=
 bench:
 	$(GO) run ./internal/bench -runs $(RUNS) -load 200 -image "$${AWS_OIDC_GO_IMAGE:-}" -compare "$(COMPARE)"
 	$(GO) test ./internal/config ./internal/token ./internal/export ./internal/trust -run '^$$' -bench . -benchmem
+
+## act-timings: the step users wait for under act — ours, the incumbent's and an
+## empty container action side by side (needs the image, act and the job image)
+act-timings:
+	$(GO) test ./internal/e2e -run '^$$' -bench ActStep -benchtime 1x -count=1
 
 ## fault-matrix: the fault matrix as a table
 fault-matrix:

@@ -32,7 +32,7 @@ import (
 func main() {
 	runs := flag.Int("runs", 100, "runs per scenario and command")
 	load := flag.Int("load", 200, "concurrent runs in the load test (0: skip)")
-	compare := flag.String("compare", "", "another command to run interleaved in the same loop, e.g. 'node dist/index.js'")
+	compare := flag.String("compare", "", "another action's command to run interleaved in the same loop (default: the incumbent's bundle from ../shared/incumbent under node; 'none' for none)")
 	image := flag.String("image", os.Getenv("AWS_OIDC_GO_IMAGE"), "image whose size to report (needs docker)")
 	flag.Parse()
 	// Ctrl-C, a kill or a timeout ends run through ctx, so its defers stop
@@ -59,7 +59,56 @@ type result struct {
 	failing bool // the scenario is expected to fail (time to fail)
 }
 
+// otherCommand is the command of the action to compare with: the flag's,
+// or by default the incumbent's released bundle under node. Under CI=true a
+// missing bundle or node is an error, not a skip.
+func otherCommand(compare string) ([]string, error) {
+	switch compare {
+	case "none":
+		return nil, nil
+	case "":
+	default:
+		return strings.Fields(compare), nil
+	}
+	bundles, _ := filepath.Glob(filepath.Join("..", "shared", "incumbent", "configure-aws-credentials-*", "dist", "index.js"))
+	node, nodeErr := exec.LookPath("node")
+	var missing string
+	switch {
+	case len(bundles) == 0:
+		missing = "the incumbent's bundle is not at ../shared/incumbent"
+	case nodeErr != nil:
+		missing = "node is not installed"
+	default:
+		abs, _ := filepath.Abs(bundles[len(bundles)-1])
+		return []string{node, abs}, nil
+	}
+	if os.Getenv("CI") == "true" {
+		return nil, fmt.Errorf("%s (required under CI=true; -compare none runs without it)", missing)
+	}
+	fmt.Printf("not compared: %s\n", missing)
+	return nil, nil
+}
+
+// machine describes where the figures were taken.
+func machine() string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	nodeV := "no node"
+	if out, err := exec.Command("node", "--version").Output(); err == nil {
+		nodeV = "node " + strings.TrimSpace(string(out))
+	}
+	return fmt.Sprintf("%s/%s, %d CPUs (%s), %s, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpu, runtime.Version(), nodeV)
+}
+
 func run(ctx context.Context, runs, load int, compare, image string) error {
+	fmt.Printf("machine: %s\n", machine())
 	dir, err := os.MkdirTemp("", "aws-oidc-go-bench-")
 	if err != nil {
 		return err
@@ -94,6 +143,9 @@ func run(ctx context.Context, runs, load int, compare, image string) error {
 			"GITHUB_ENV": filepath.Join(d, "env"), "GITHUB_OUTPUT": filepath.Join(d, "out"),
 			"GITHUB_STATE": filepath.Join(d, "state"), "GITHUB_STEP_SUMMARY": filepath.Join(d, "summary"),
 			"HOME": d, "AWS_EC2_METADATA_DISABLED": "true", "GITHUB_RUN_ID": "1", "GITHUB_RUN_ATTEMPT": "1",
+			// The context every runner gives a step (the incumbent refuses to run without it).
+			"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo-org/octo-repo", "GITHUB_WORKFLOW": "deploy", "GITHUB_ACTION": "creds",
+			"GITHUB_ACTOR": "octocat", "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567", "GITHUB_REF": "refs/heads/main", "GITHUB_WORKSPACE": d,
 			"PATH": os.Getenv("PATH"),
 		} {
 			env[k] = v
@@ -117,9 +169,12 @@ func run(ctx context.Context, runs, load int, compare, image string) error {
 		{"AccessDenied (time to fail)", nil, func(e map[string]string) { e["INPUT_STS-ENDPOINT"] = denied.URL }, true},
 		{"cold start (--version)", []string{"--version"}, func(map[string]string) {}, false},
 	}
-	var theirs []string
-	if compare != "" {
-		theirs = strings.Fields(compare)
+	theirs, err := otherCommand(compare)
+	if err != nil {
+		return err
+	}
+	if theirs != nil {
+		fmt.Printf("compared with: %s\n", strings.Join(theirs, " "))
 	}
 	var results []result
 	for _, sc := range scenarios {
@@ -135,7 +190,9 @@ func run(ctx context.Context, runs, load int, compare, image string) error {
 				return fmt.Errorf("interrupted: %w", err)
 			}
 			res.ours = append(res.ours, measure(ours, base(d), d, sc.env))
-			if theirs != nil && sc.args == nil {
+			// The other action's failure scenarios retry for about a
+			// minute each: run those once, not per iteration.
+			if theirs != nil && sc.args == nil && (!sc.failing || i == 0) {
 				res.theirs = append(res.theirs, measure(theirs, base(d), d, sc.env))
 			}
 		}
@@ -145,15 +202,23 @@ func run(ctx context.Context, runs, load int, compare, image string) error {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	header := "scenario\truns\tmedian\tp95\tpeak RSS\tfailures\t"
 	if theirs != nil {
-		header += "other median\tother p95\tother RSS\tspeed-up\tmemory ratio\t"
+		header += "other runs\tother median\tother p95\tother RSS\tother failures\tother/ours time\tother/ours RSS\t"
 	}
 	fmt.Fprintln(w, header)
 	for _, r := range results {
 		med, p95, rss, bad := stats(r.ours, r.failing)
 		line := fmt.Sprintf("%s\t%d\t%s\t%s\t%.1f MiB\t%d\t", r.name, timed(r.ours), ms(med), ms(p95), float64(rss)/1024, bad)
 		if theirs != nil && len(r.theirs) > 0 {
-			tm, tp, trss, _ := stats(r.theirs, r.failing)
-			line += fmt.Sprintf("%s\t%s\t%.1f MiB\t%.1f×\t%.1f×\t", ms(tm), ms(tp), float64(trss)/1024, float64(tm)/float64(med), float64(trss)/float64(rss))
+			tm, tp, trss, tbad := stats(r.theirs, r.failing)
+			theirRSS := "-"
+			if trss > 0 {
+				theirRSS = fmt.Sprintf("%.1f MiB", float64(trss)/1024)
+			}
+			rssRatio := "-"
+			if trss > 0 && rss > 0 {
+				rssRatio = fmt.Sprintf("%.1f×", float64(trss)/float64(rss))
+			}
+			line += fmt.Sprintf("%d\t%s\t%s\t%s\t%d\t%.1f×\t%s\t", timed(r.theirs), ms(tm), ms(tp), theirRSS, tbad, float64(tm)/float64(med), rssRatio)
 		}
 		fmt.Fprintln(w, line)
 	}

@@ -33,7 +33,7 @@ type actRun struct {
 // checkout act maps `uses: org/aws-oidc-go@v1` to, the fake token service
 // and STS (moto, through a recording fault proxy).
 type actWorld struct {
-	t        *testing.T
+	t        testing.TB
 	act      string
 	jobImage string
 	action   string // a checkout of this repository whose action.yml runs the local image
@@ -41,7 +41,7 @@ type actWorld struct {
 	sts      *harness.Proxy
 }
 
-func newActWorld(t *testing.T) *actWorld {
+func newActWorld(t testing.TB) *actWorld {
 	t.Helper()
 	img := image(t)
 	jobImage := os.Getenv("AWS_OIDC_GO_ACT_JOB_IMAGE")
@@ -274,12 +274,17 @@ func incumbentDir() string {
 	return dirs[len(dirs)-1]
 }
 
-// TestActStepTimings measures the step users wait for: act's own timing of
+// BenchmarkActStep measures the step users wait for: act's own timing of
 // our step, the incumbent's and an empty container action's, alternating
-// seven times each in one job (testdata/workflows/timing.yml). It prints
-// medians; it asserts nothing about speed (make act-timings prints the table).
-func TestActStepTimings(t *testing.T) {
-	t.Parallel()
+// seven times each in one job (testdata/workflows/timing.yml), and prints
+// the medians (make act-timings: -bench ActStep -benchtime 1x).
+func BenchmarkActStep(b *testing.B) {
+	for b.Loop() {
+		actStepTimings(b)
+	}
+}
+
+func actStepTimings(t testing.TB) {
 	w := newActWorld(t)
 	incumbent := incumbentDir()
 	if incumbent == "" {
@@ -314,7 +319,7 @@ func TestActStepTimings(t *testing.T) {
 		times[m[1]+" "+name] = append(times[m[1]+" "+name], d)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nstep under act %s (medians of act's own step timings, %d alternating runs each)\n", actVersion(w.act), 7)
+	fmt.Fprintf(&b, "step under %s (act's own step timings, %d alternating runs each, one job)\n", actVersion(w.act), 7)
 	fmt.Fprintf(&b, "%-8s %-24s %8s %8s %8s %s\n", "stage", "action", "min", "median", "max", "runs")
 	for _, stage := range []string{"Main", "Post"} {
 		for _, name := range []string{"ours", "incumbent", "empty container action"} {
@@ -327,7 +332,7 @@ func TestActStepTimings(t *testing.T) {
 			fmt.Fprintf(&b, "%-8s %-24s %8s %8s %8s %d\n", stage, name, ms(ds[0]), ms(ds[len(ds)/2]), ms(ds[len(ds)-1]), len(ds))
 		}
 	}
-	t.Log(b.String())
+	fmt.Print(b.String())
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000) }

@@ -20,7 +20,7 @@ import (
 // image is the action's image built from the real Dockerfile (make image;
 // .ci/run sets AWS_OIDC_GO_IMAGE). Without it the test is skipped, except
 // under CI=true.
-func image(t *testing.T) string {
+func image(t testing.TB) string {
 	t.Helper()
 	img := os.Getenv("AWS_OIDC_GO_IMAGE")
 	if img == "" {
