@@ -45,10 +45,10 @@ func fakeCreds(id string) *types.Credentials {
 func newFakeSTS() *fakeSTS {
 	return &fakeSTS{
 		web: func(in *sts.AssumeRoleWithWebIdentityInput) (*sts.AssumeRoleWithWebIdentityOutput, error) {
-			return &sts.AssumeRoleWithWebIdentityOutput{Credentials: fakeCreds("ASIAWEBIDENTITYEXAMPLE")}, nil
+			return &sts.AssumeRoleWithWebIdentityOutput{Credentials: fakeCreds("ASIAWEBIDENT0EXAMPLE")}, nil
 		},
 		assume: func(in *sts.AssumeRoleInput, s exchange.Signing) (*sts.AssumeRoleOutput, error) {
-			return &sts.AssumeRoleOutput{Credentials: fakeCreds("ASIAASSUMEDROLEEXAMPLE")}, nil
+			return &sts.AssumeRoleOutput{Credentials: fakeCreds("ASIAASSUMED00EXAMPLE")}, nil
 		},
 		caller: func(s exchange.Signing) (*sts.GetCallerIdentityOutput, error) {
 			arn := "arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions"
@@ -168,7 +168,7 @@ func (s *step) assertNothingExported() {
 func (s *step) assertNoLeaks() {
 	s.t.Helper()
 	creds := []string{}
-	for _, c := range []*types.Credentials{fakeCreds("ASIAWEBIDENTITYEXAMPLE"), fakeCreds("ASIAASSUMEDROLEEXAMPLE")} {
+	for _, c := range []*types.Credentials{fakeCreds("ASIAWEBIDENT0EXAMPLE"), fakeCreds("ASIAASSUMED00EXAMPLE")} {
 		creds = append(creds, *c.SecretAccessKey, *c.SessionToken)
 	}
 	harness.AssertNoLeaks(s.t, []harness.Output{
@@ -186,7 +186,7 @@ func TestOrchestrationOIDC(t *testing.T) {
 	if err := s.run(); err != nil {
 		t.Fatalf("Run: %v\n%s", err, harness.Redact(s.stdout.String()))
 	}
-	want := []string{"AssumeRoleWithWebIdentity anonymous", "GetCallerIdentity ASIAWEBIDENTITYEXAMPLE"}
+	want := []string{"AssumeRoleWithWebIdentity anonymous", "GetCallerIdentity ASIAWEBIDENT0EXAMPLE"}
 	if got := s.sts.Calls(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("calls = %q, want %q", got, want)
 	}
@@ -194,7 +194,7 @@ func TestOrchestrationOIDC(t *testing.T) {
 		t.Errorf("audience = %q", got)
 	}
 	env := s.read("GITHUB_ENV")
-	for _, v := range []string{"AWS_ACCESS_KEY_ID=ASIAWEBIDENTITYEXAMPLE", "AWS_REGION=eu-west-1", "AWS_DEFAULT_REGION=eu-west-1", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN="} {
+	for _, v := range []string{"AWS_ACCESS_KEY_ID=ASIAWEBIDENT0EXAMPLE", "AWS_REGION=eu-west-1", "AWS_DEFAULT_REGION=eu-west-1", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN="} {
 		if !strings.Contains(env, v) {
 			t.Errorf("GITHUB_ENV lacks %s", v)
 		}
@@ -235,12 +235,12 @@ func TestOrchestrationKeysAndBareRoleName(t *testing.T) {
 	var roleARN string
 	s.sts.assume = func(in *sts.AssumeRoleInput, sg exchange.Signing) (*sts.AssumeRoleOutput, error) {
 		roleARN = aws.ToString(in.RoleArn)
-		return &sts.AssumeRoleOutput{Credentials: fakeCreds("ASIAASSUMEDROLEEXAMPLE")}, nil
+		return &sts.AssumeRoleOutput{Credentials: fakeCreds("ASIAASSUMED00EXAMPLE")}, nil
 	}
 	if err := s.run(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	want := []string{"GetCallerIdentity AKIAIOSFODNN7EXAMPLE", "AssumeRole AKIAIOSFODNN7EXAMPLE", "GetCallerIdentity ASIAASSUMEDROLEEXAMPLE"}
+	want := []string{"GetCallerIdentity AKIAIOSFODNN7EXAMPLE", "AssumeRole AKIAIOSFODNN7EXAMPLE", "GetCallerIdentity ASIAASSUMED00EXAMPLE"}
 	if got := s.sts.Calls(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("calls = %q, want %q", got, want)
 	}
@@ -257,13 +257,13 @@ func TestOrchestrationChainingUsesTheEnvironment(t *testing.T) {
 	t.Parallel()
 	s := newStep(t)
 	s.env["INPUT_ROLE-CHAINING"] = "true"
-	s.env["AWS_ACCESS_KEY_ID"] = "ASIAEARLIERSTEPEXAMPLE"
+	s.env["AWS_ACCESS_KEY_ID"] = "ASIAEARLIER00EXAMPLE"
 	s.env["AWS_SECRET_ACCESS_KEY"] = "earlier-secret"
 	s.env["AWS_SESSION_TOKEN"] = "earlier-token"
 	if err := s.run(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if got := s.sts.Calls(); len(got) != 3 || got[1] != "AssumeRole ASIAEARLIERSTEPEXAMPLE" {
+	if got := s.sts.Calls(); len(got) != 3 || got[1] != "AssumeRole ASIAEARLIER00EXAMPLE" {
 		t.Errorf("calls = %q", got)
 	}
 	if !strings.Contains(s.stdout.String(), "::add-mask::earlier-secret") {
