@@ -101,12 +101,18 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 			state.Env = append(state.Env, v.Name)
 		}
 	}
-	if cfg.Profile != "" || (r.inContainer && r.files.Config != "") {
-		// Also without a profile in a container action: a runner that
-		// hands the post step no state (act) still gets the variables
-		// blanked.
+	switch {
+	case cfg.Profile != "":
 		if err := r.writeManifest(&state); err != nil {
 			return undo(err)
+		}
+	case r.inContainer && r.files.Config != "":
+		// Without a profile, in a container action: only so that a post
+		// step the runner hands no state (act) can blank the variables.
+		// Not worth failing the step over.
+		if err := r.writeManifest(&state); err != nil {
+			r.wf.Log().Warningf("%s (the post step may not blank the variables on runners that drop its state)", err)
+			state.Manifest = ""
 		}
 	}
 	tx := r.wf.Begin()
