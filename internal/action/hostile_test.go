@@ -15,25 +15,6 @@ import (
 	"github.com/org/aws-oidc-go/internal/harness"
 )
 
-// assertNoCommandsInjected: no line of the log starts a workflow command
-// other than the ones the action means to write.
-func assertNoCommandsInjected(t *testing.T, log string) {
-	t.Helper()
-	for _, line := range strings.Split(log, "\n") {
-		trimmed := strings.TrimLeft(line, " \t")
-		if !strings.HasPrefix(trimmed, "::") {
-			continue
-		}
-		ok := false
-		for _, p := range []string{"::add-mask::", "::warning::", "::error::", "::stop-commands::", "::notice::"} {
-			ok = ok || strings.HasPrefix(trimmed, p)
-		}
-		if !ok && !regexp.MustCompile(`^::[0-9a-f]{32}::$`).MatchString(trimmed) {
-			t.Errorf("injected workflow command: %q", line)
-		}
-	}
-}
-
 // Item 1: a line break in an environment value used to start its own
 // workflow command (::stop-commands::) and turn every later mask off.
 func TestEnvironmentValuesCannotStartCommands(t *testing.T) {
@@ -71,12 +52,12 @@ func TestEnvironmentValuesCannotStartCommands(t *testing.T) {
 				t.Fatalf("err = %v, want the path refused", err)
 			case name == refused:
 				s.assertNothingExported()
-				assertNoCommandsInjected(t, s.stdout.String())
+				assertNoInjectedCommands(t, s.stdout.String())
 				return
 			case err != nil:
 				t.Fatalf("Run: %v\n%s", err, harness.Redact(s.stdout.String()))
 			}
-			assertNoCommandsInjected(t, s.stdout.String())
+			assertNoInjectedCommands(t, s.stdout.String())
 			if !strings.Contains(s.stdout.String(), `\n::stop-commands::x`) {
 				t.Errorf("the value is not shown with its line break visible:\n%s", harness.Redact(s.stdout.String()))
 			}
@@ -118,8 +99,7 @@ func TestMaskAccountIDMasksFirstAndKeepsTheSummaryClean(t *testing.T) {
 	t.Parallel()
 	s := newStep(t)
 	s.env["INPUT_MASK-AWS-ACCOUNT-ID"] = "true"
-	s.env["INPUT_AWS-ACCESS-KEY-ID"] = "AKIAIOSFODNN7EXAMPLE"
-	s.env["INPUT_AWS-SECRET-ACCESS-KEY"] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	s.useKeys()
 	if err := s.run(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,14 +1,20 @@
 package action_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/org/aws-oidc-go/internal/harness"
 )
 
-// allowedCommands are the workflow commands the action itself may issue.
-var allowedCommands = []string{"::add-mask::", "::error::", "::warning::", "::debug::"}
+// allowedCommands are the workflow commands the action itself may issue;
+// resumeCommands are the ::stop-commands:: block around a failure's details,
+// with the action's unguessable 32-hex-digit token only.
+var (
+	allowedCommands = []string{"::add-mask::", "::error::", "::warning::", "::debug::"}
+	resumeCommands  = regexp.MustCompile(`^::(stop-commands::)?[0-9a-f]{32}(::)?$`)
+)
 
 // assertNoInjectedCommands fails t if any log line — read as the runner
 // reads it, leading white space trimmed — is a workflow command the action
@@ -20,7 +26,7 @@ func assertNoInjectedCommands(t *testing.T, log string) {
 		if !strings.HasPrefix(l, "::") {
 			continue
 		}
-		ok := false
+		ok := resumeCommands.MatchString(l)
 		for _, c := range allowedCommands {
 			ok = ok || strings.HasPrefix(l, c)
 		}

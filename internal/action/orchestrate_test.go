@@ -151,6 +151,12 @@ func (s *step) runWith(adjust func(*action.Env)) error {
 	return action.Run(context.Background(), env)
 }
 
+// useKeys gives the step static keys (of account 111122223333 in the fake).
+func (s *step) useKeys() {
+	s.env["INPUT_AWS-ACCESS-KEY-ID"] = "AKIAIOSFODNN7EXAMPLE"
+	s.env["INPUT_AWS-SECRET-ACCESS-KEY"] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+}
+
 func (s *step) read(env string) string {
 	b, _ := os.ReadFile(s.env[env])
 	return string(b)
@@ -229,8 +235,7 @@ func TestOrchestrationAccessDeniedExportsNothing(t *testing.T) {
 func TestOrchestrationKeysAndBareRoleName(t *testing.T) {
 	t.Parallel()
 	s := newStep(t)
-	s.env["INPUT_AWS-ACCESS-KEY-ID"] = "AKIAIOSFODNN7EXAMPLE"
-	s.env["INPUT_AWS-SECRET-ACCESS-KEY"] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	s.useKeys()
 	s.env["INPUT_ROLE-TO-ASSUME"] = "deploy"
 	var roleARN string
 	s.sts.assume = func(in *sts.AssumeRoleInput, sg exchange.Signing) (*sts.AssumeRoleOutput, error) {

@@ -36,12 +36,12 @@ func (l *Log) Infof(format string, args ...any) {
 
 // Warningf prints a warning annotation (off Actions: "warning: ...").
 func (l *Log) Warningf(format string, args ...any) {
-	l.command("warning", "", sprintf(format, args...))
+	l.command("warning", sprintf(format, args...))
 }
 
 // Errorf prints an error annotation (off Actions: "error: ...").
 func (l *Log) Errorf(format string, args ...any) {
-	l.command("error", "", sprintf(format, args...))
+	l.command("error", sprintf(format, args...))
 }
 
 // ErrorLines prints one error annotation whose message is these lines
@@ -51,11 +51,11 @@ func (l *Log) ErrorLines(lines ...string) {
 	for i, s := range lines {
 		v[i] = Visible(s)
 	}
-	l.command("error", "", strings.Join(v, "\n"))
+	l.command("error", strings.Join(v, "\n"))
 }
 
-// Mask tells the runner to hide value from the log from now on; off
-// Actions it prints nothing.
+// mask tells the runner to hide value from the log from now on; off
+// Actions it prints nothing (Workflow.Mask is the entry point).
 func (l *Log) mask(value string) {
 	if l.workflow {
 		l.line("::add-mask::" + EscapeData(value))
@@ -81,7 +81,7 @@ func (l *Log) ResumeCommands(token string) {
 	}
 }
 
-func (l *Log) command(name, props, msg string) {
+func (l *Log) command(name, msg string) {
 	if !l.workflow {
 		lines := strings.Split(msg, "\n")
 		lines[0] = name + ": " + lines[0]
@@ -91,7 +91,7 @@ func (l *Log) command(name, props, msg string) {
 		l.line(strings.Join(lines, "\n"))
 		return
 	}
-	l.line("::" + name + props + "::" + EscapeData(msg))
+	l.line("::" + name + "::" + EscapeData(msg))
 }
 
 func (l *Log) line(s string) { fmt.Fprintln(l.w, s) }
@@ -165,15 +165,4 @@ func needsEscape(s string) bool {
 // EscapeData escapes a workflow command's data as GitHub's toolkit does.
 func EscapeData(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
-// EscapeProperty escapes a workflow command's property value.
-func EscapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
-}
-
-// UnescapeData decodes command data by the toolkit's rules (for tests and
-// the fuzz target's round trip).
-func UnescapeData(s string) string {
-	return strings.NewReplacer("%0D", "\r", "%0A", "\n", "%25", "%").Replace(s)
 }

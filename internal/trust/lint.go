@@ -179,7 +179,7 @@ func Lint(p *Policy, lc LintContext) []Finding {
 		}
 		if lc.Subject != "" && pinsSub && isImmutable(lc.Subject) {
 			for _, v := range subValues {
-				if !isImmutable(v) && strings.HasPrefix(v, "repo:") && !subMatches(c2(st, key("sub")), lc.Subject) {
+				if !isImmutable(v) && strings.HasPrefix(v, "repo:") && !subMatches(conditionsOn(st, key("sub")), lc.Subject) {
 					add(st, "legacy-sub-mismatch", fmt.Sprintf("sub %q has the legacy form, but this repository's tokens carry the immutable subject %q, which it no longer matches", v, lc.Subject),
 						fmt.Sprintf(`accept both forms with repository_id pinned: "StringEquals": {"%s": "%s", "%s": ["%s", "%s"]}`, key("repository_id"), repoID, key("sub"), v, lc.Subject))
 					break
@@ -211,8 +211,8 @@ func lintUnexposed(st *Statement, c Condition, claim string, positive bool, add,
 	}
 }
 
-// c2 returns the conditions of st on key, for re-evaluating them.
-func c2(st *Statement, key string) []Condition {
+// conditionsOn returns the conditions of st on key, for re-evaluating them.
+func conditionsOn(st *Statement, key string) []Condition {
 	var out []Condition
 	for _, c := range st.Conditions {
 		if strings.EqualFold(c.Key, key) {
