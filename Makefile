@@ -40,7 +40,7 @@ RUNS ?= 200
 COMPARE ?=
 bench:
 	$(GO) run ./internal/bench -runs $(RUNS) -load 200 -image "$${AWS_OIDC_GO_IMAGE:-}" -compare "$(COMPARE)"
-	$(GO) test ./internal/config ./internal/token ./internal/export ./internal/trust -run '^$$' -bench . -benchmem
+	$(GO) test ./internal/config ./internal/token ./internal/runner ./internal/trust -run '^$$' -bench . -benchmem
 
 ## act-timings: the step users wait for under act — ours, the incumbent's and an
 ## empty container action side by side (needs the image, act and the job image)
@@ -61,8 +61,8 @@ FUZZTIME ?= 20000x
 fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/token -run '^$$' -fuzz FuzzDecodeClaims -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/export -run '^$$' -fuzz FuzzAppend -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/export -run '^$$' -fuzz FuzzLog -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/runner -run '^$$' -fuzz FuzzAppend -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/runner -run '^$$' -fuzz FuzzLog -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/trust -run '^$$' -fuzz FuzzEvaluate -fuzztime $(FUZZTIME)
 
 clean:

@@ -22,7 +22,7 @@ import (
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/diagnose"
 	"github.com/org/aws-oidc-go/internal/exchange"
-	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/hostpath"
 	"github.com/org/aws-oidc-go/internal/inputs"
 	"github.com/org/aws-oidc-go/internal/profile"
@@ -93,7 +93,7 @@ func (e *TimeoutError) Error() string {
 // succeeded. Input problems come back as errors joining *config.InputError;
 // other failures as *Failure.
 func Run(ctx context.Context, env Env) error {
-	wf := export.New(env.Stdout, env.Getenv, env.Workflow)
+	wf := runner.New(env.Stdout, env.Getenv, env.Workflow)
 	in := inputs.FromEnv(env.Getenv)
 	// Secrets are masked before anything else can print them, even a
 	// validation error.
@@ -153,7 +153,7 @@ func Run(ctx context.Context, env Env) error {
 type run struct {
 	env    Env
 	cfg    *config.Config
-	wf     *export.Workflow
+	wf     *runner.Workflow
 	px     proxy.Settings
 	newSTS STSFactory
 	cc     exchange.ClientConfig
@@ -186,7 +186,7 @@ func (r *run) main(ctx context.Context) error {
 			r.logf("use-existing-credentials: the environment's credentials do not work (%s); getting new ones", exchange.Describe(err))
 		default:
 			r.logf("use-existing-credentials: already authenticated as %s (account %s); nothing new assumed", id.ARN, id.Account)
-			return r.wf.Append("GITHUB_OUTPUT", []export.Var{{Name: "aws-account-id", Value: id.Account}, {Name: "authenticated-arn", Value: id.ARN}})
+			return r.wf.Append("GITHUB_OUTPUT", []runner.Var{{Name: "aws-account-id", Value: id.Account}, {Name: "authenticated-arn", Value: id.ARN}})
 		}
 	}
 

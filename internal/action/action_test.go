@@ -17,7 +17,7 @@ import (
 	"github.com/org/aws-oidc-go/internal/action"
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/exchange"
-	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/harness"
 	"github.com/org/aws-oidc-go/internal/token"
 )
@@ -449,7 +449,7 @@ func TestFaultMatrix(t *testing.T) {
 				result = "failed, nothing exported"
 			}
 			if err != nil && tc.failWith == "" {
-				result = "FAILED: " + export.Visible(err.Error())
+				result = "FAILED: " + runner.Visible(err.Error())
 			}
 			mu.Lock()
 			table[i] = fmt.Sprintf("%-6s %-46s %-34s %-9d %-9s %s", tc.where, tc.fault, expected, attempts, took.Round(time.Millisecond), result)

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/action"
-	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/harness"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
@@ -66,7 +66,7 @@ func TestDiagnosisGolden(t *testing.T) {
 				t.Errorf("%d STS requests; these errors are never retried", n)
 			}
 			var out bytes.Buffer
-			action.Report(export.NewLog(&out, true), err, resumeToken)
+			action.Report(runner.NewLog(&out, true), err, resumeToken)
 			harness.Golden(t, "diagnosis-"+tc.name+".txt", out.Bytes(), *update)
 			w.assertNothingExported()
 			w.assertNoLeaks()

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/exchange"
-	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/hostpath"
 	"github.com/org/aws-oidc-go/internal/profile"
 	"github.com/org/aws-oidc-go/internal/source"
@@ -43,30 +43,30 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 	if r.env.Format != "" {
 		return r.printResult(c, id)
 	}
-	outputs := []export.Var{
+	outputs := []runner.Var{
 		{Name: "aws-account-id", Value: id.Account},
 		{Name: "authenticated-arn", Value: id.ARN},
 	}
 	if cfg.OutputCredentials {
 		outputs = append(outputs,
-			export.Var{Name: "aws-access-key-id", Value: c.AccessKeyID},
-			export.Var{Name: "aws-secret-access-key", Value: c.SecretAccessKey},
-			export.Var{Name: "aws-session-token", Value: c.SessionToken},
+			runner.Var{Name: "aws-access-key-id", Value: c.AccessKeyID},
+			runner.Var{Name: "aws-secret-access-key", Value: c.SecretAccessKey},
+			runner.Var{Name: "aws-session-token", Value: c.SessionToken},
 		)
 		if !c.Expiration.IsZero() {
-			outputs = append(outputs, export.Var{Name: "aws-expiration", Value: c.Expiration.UTC().Format(time.RFC3339)})
+			outputs = append(outputs, runner.Var{Name: "aws-expiration", Value: c.Expiration.UTC().Format(time.RFC3339)})
 		}
 	}
 
-	var env []export.Var
+	var env []runner.Var
 	if cfg.UnsetCurrentCredentials {
 		for _, n := range append(CredentialVars, "AWS_PROFILE") {
-			env = append(env, export.Var{Name: n})
+			env = append(env, runner.Var{Name: n})
 		}
 	}
 	env = append(env,
-		export.Var{Name: "AWS_REGION", Value: cfg.Region},
-		export.Var{Name: "AWS_DEFAULT_REGION", Value: cfg.Region},
+		runner.Var{Name: "AWS_REGION", Value: cfg.Region},
+		runner.Var{Name: "AWS_DEFAULT_REGION", Value: cfg.Region},
 	)
 
 	var state State
@@ -88,9 +88,9 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 		env, wrote = append(env, profEnv...), msg
 	} else if cfg.OutputEnvCredentials {
 		env = append(env,
-			export.Var{Name: "AWS_ACCESS_KEY_ID", Value: c.AccessKeyID},
-			export.Var{Name: "AWS_SECRET_ACCESS_KEY", Value: c.SecretAccessKey},
-			export.Var{Name: "AWS_SESSION_TOKEN", Value: c.SessionToken},
+			runner.Var{Name: "AWS_ACCESS_KEY_ID", Value: c.AccessKeyID},
+			runner.Var{Name: "AWS_SECRET_ACCESS_KEY", Value: c.SecretAccessKey},
+			runner.Var{Name: "AWS_SESSION_TOKEN", Value: c.SessionToken},
 		)
 	}
 
@@ -139,7 +139,7 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 // writeProfile writes the profile (and, with refresh, the renewal
 // settings), recording each file in state as it goes. It returns the
 // variables to export and the log line to print once all succeeded.
-func (r *run) writeProfile(c *exchange.Credentials, state *State) ([]export.Var, string, error) {
+func (r *run) writeProfile(c *exchange.Credentials, state *State) ([]runner.Var, string, error) {
 	cfg := r.cfg
 	files, hostFiles := r.files, r.later
 	owner := hostpath.Owner(r.env.Root, r.env.Getenv("GITHUB_ENV"))
@@ -159,26 +159,26 @@ func (r *run) writeProfile(c *exchange.Credentials, state *State) ([]export.Var,
 	if err != nil {
 		return nil, "", err
 	}
-	var env []export.Var
+	var env []runner.Var
 	var msg string
 	if cfg.Refresh {
 		msg = fmt.Sprintf("Wrote profile %s to %s; its credential_process renews the credentials with a fresh token whenever they near expiry", cfg.Profile, hostFiles.Config)
 		// Credentials in the environment would win over the profile and never renew.
 		for _, n := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
-			env = append(env, export.Var{Name: n})
+			env = append(env, runner.Var{Name: n})
 		}
-		env = append(env, export.Var{Name: "AWS_CONFIG_FILE", Value: hostFiles.Config}, export.Var{Name: "AWS_SDK_LOAD_CONFIG", Value: "1"})
+		env = append(env, runner.Var{Name: "AWS_CONFIG_FILE", Value: hostFiles.Config}, runner.Var{Name: "AWS_SDK_LOAD_CONFIG", Value: "1"})
 	} else {
 		msg = fmt.Sprintf("Wrote profile %s to %s and %s", cfg.Profile, hostFiles.Credentials, hostFiles.Config)
 		if hostFiles != files || r.inContainer || r.env.Getenv("AWS_SHARED_CREDENTIALS_FILE") != "" {
 			env = append(env,
-				export.Var{Name: "AWS_SHARED_CREDENTIALS_FILE", Value: hostFiles.Credentials},
-				export.Var{Name: "AWS_CONFIG_FILE", Value: hostFiles.Config},
+				runner.Var{Name: "AWS_SHARED_CREDENTIALS_FILE", Value: hostFiles.Credentials},
+				runner.Var{Name: "AWS_CONFIG_FILE", Value: hostFiles.Config},
 			)
 		}
 	}
 	if cfg.OutputEnvCredentials || cfg.Refresh {
-		env = append(env, export.Var{Name: "AWS_PROFILE", Value: cfg.Profile})
+		env = append(env, runner.Var{Name: "AWS_PROFILE", Value: cfg.Profile})
 	}
 	return env, msg, nil
 }
@@ -253,7 +253,7 @@ func (r *run) locateProfile() error {
 
 // saveState leaves the post step its work. Outside Actions (no
 // GITHUB_STATE) there is no post step and nothing to save.
-func (r *run) saveState(tx *export.Tx, s State) error {
+func (r *run) saveState(tx *runner.Tx, s State) error {
 	if r.env.Getenv("GITHUB_STATE") == "" || (len(s.Env) == 0 && len(s.Profiles) == 0) {
 		return nil
 	}
@@ -261,7 +261,7 @@ func (r *run) saveState(tx *export.Tx, s State) error {
 	if err != nil {
 		return err
 	}
-	return tx.Append("GITHUB_STATE", []export.Var{{Name: StateKey, Value: string(b)}})
+	return tx.Append("GITHUB_STATE", []runner.Var{{Name: StateKey, Value: string(b)}})
 }
 
 func (r *run) mounts() (hostpath.Mounts, error) { return r.env.mounts() }

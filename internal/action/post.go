@@ -10,7 +10,7 @@ import (
 
 	"github.com/org/aws-oidc-go/internal/hostpath"
 
-	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/profile"
 )
 
@@ -20,7 +20,7 @@ import (
 // STATE_cleanup. It runs even when the main step failed, and it never fails
 // the job: problems become warnings. AWS_SKIP_CLEANUP_STEP=true skips it.
 func Post(_ context.Context, env Env) error {
-	wf := export.New(env.Stdout, env.Getenv, env.Workflow)
+	wf := runner.New(env.Stdout, env.Getenv, env.Workflow)
 	log := wf.Log()
 	if env.Getenv("AWS_SKIP_CLEANUP_STEP") == "true" {
 		log.Infof("AWS_SKIP_CLEANUP_STEP=true: leaving credentials in place")
@@ -45,9 +45,9 @@ func Post(_ context.Context, env Env) error {
 	if err := profile.Remove(s.Profiles); err != nil {
 		log.Warningf("Cleanup could not remove every profile file: %s", err)
 	}
-	var blank []export.Var
+	var blank []runner.Var
 	for _, n := range s.Env {
-		blank = append(blank, export.Var{Name: n})
+		blank = append(blank, runner.Var{Name: n})
 	}
 	if env.Getenv("GITHUB_ENV") != "" {
 		if err := wf.Append("GITHUB_ENV", blank); err != nil {

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // Failure is a failed run: the error plus advice on fixing it, and details
@@ -27,7 +27,7 @@ func (f *Failure) Unwrap() error { return f.Err }
 // inside Actions between ::stop-commands:: and an unguessable resume token
 // (stop returns it; nil: crypto/rand), so nothing in them acts as a
 // workflow command. Off Actions everything is plain text.
-func Report(log *export.Log, err error, stop func() string) {
+func Report(log *runner.Log, err error, stop func() string) {
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
 		errs := joined.Unwrap()
 		for _, e := range errs {
@@ -44,7 +44,7 @@ func Report(log *export.Log, err error, stop func() string) {
 		tok := stop()
 		log.StopCommands(tok)
 		for _, line := range f.Details {
-			log.Raw(export.Visible(line))
+			log.Raw(runner.Visible(line))
 		}
 		log.ResumeCommands(tok)
 	}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/exchange"
-	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // summary adds a short table to the job summary. The runner masks logs but
@@ -61,7 +61,7 @@ var accountIDs = regexp.MustCompile(`\b\d{12}\b`)
 
 // cell makes a value safe inside a Markdown table cell.
 func cell(s string) string {
-	s = export.Visible(s)
+	s = runner.Visible(s)
 	s = strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;").Replace(s)
 	return "`" + s + "`"
 }

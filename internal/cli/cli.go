@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/action"
-	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/version"
 )
 
@@ -130,7 +130,7 @@ func Main(ctx context.Context, p Process) int {
 
 func runMain(ctx context.Context, env action.Env) int {
 	if err := action.Run(ctx, env); err != nil {
-		action.Report(export.NewLog(env.Stdout, env.Workflow), err, nil)
+		action.Report(runner.NewLog(env.Stdout, env.Workflow), err, nil)
 		return ExitFailure
 	}
 	return ExitOK
@@ -161,7 +161,7 @@ func credentialProcess(ctx context.Context, p Process, env action.Env, args []st
 	env.Getenv = overlay(inputEnv(values), p.Getenv)
 	env.Format, env.Result, env.Stdout, env.Workflow = action.FormatCredentialProcess, p.Stdout, io.Discard, false
 	if err := action.Run(ctx, env); err != nil {
-		action.Report(export.NewLog(p.Stderr, false), err, nil)
+		action.Report(runner.NewLog(p.Stderr, false), err, nil)
 		return ExitFailure
 	}
 	return ExitOK

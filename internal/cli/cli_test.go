@@ -13,14 +13,14 @@ import (
 
 	"github.com/org/aws-oidc-go/internal/action"
 	"github.com/org/aws-oidc-go/internal/config"
-	"github.com/org/aws-oidc-go/internal/export"
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/inputs"
 )
 
 func TestReportInputErrorsOnePerLine(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	action.Report(export.NewLog(&out, true), errors.Join(
+	action.Report(runner.NewLog(&out, true), errors.Join(
 		&config.InputError{Input: "aws-region", Problem: "is required", Allowed: "a region"},
 		&config.InputError{Input: "audience", Problem: "contains a line break"},
 	), fixedToken)
@@ -35,7 +35,7 @@ func TestReportInputErrorsOnePerLine(t *testing.T) {
 func TestReportFailureIsOneAnnotationThatCannotInject(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	action.Report(export.NewLog(&out, true), &action.Failure{Err: errors.New("AccessDenied: branch\n::set-output name=x::y"), Advice: []string{"fix it", "::stop-commands::z"}}, fixedToken)
+	action.Report(runner.NewLog(&out, true), &action.Failure{Err: errors.New("AccessDenied: branch\n::set-output name=x::y"), Advice: []string{"fix it", "::stop-commands::z"}}, fixedToken)
 	got := out.String()
 	if strings.Count(got, "\n") != 1 || !strings.HasPrefix(got, "::error::AccessDenied: branch%0A::set-output") || !strings.Contains(got, "%0Afix it%0A") {
 		t.Errorf("annotation = %q", got)
@@ -47,7 +47,7 @@ func TestReportFailureIsOneAnnotationThatCannotInject(t *testing.T) {
 func TestReportOffActionsIsPlainText(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	action.Report(export.NewLog(&out, false), &action.Failure{Err: errors.New("AccessDenied"), Advice: []string{"fix the trust policy"}, Details: []string{"claims:", "  sub  repo:o/r:ref:refs/heads/main"}}, fixedToken)
+	action.Report(runner.NewLog(&out, false), &action.Failure{Err: errors.New("AccessDenied"), Advice: []string{"fix the trust policy"}, Details: []string{"claims:", "  sub  repo:o/r:ref:refs/heads/main"}}, fixedToken)
 	want := "claims:\n  sub  repo:o/r:ref:refs/heads/main\nerror: AccessDenied\n  fix the trust policy\n"
 	if diff := cmp.Diff(want, out.String()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

@@ -4,7 +4,7 @@
 // File commands are written with one append per file, so a step either sets
 // all its variables or none; values with line breaks are refused, which also
 // makes heredoc-delimiter injection impossible.
-package export
+package runner
 
 import (
 	"errors"
