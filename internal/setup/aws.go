@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -18,17 +19,28 @@ type AWS struct {
 	Profile string // --profile; empty: the default chain
 	Region  string // for STS; IAM is global
 	// Getenv answers the endpoint variables AWS_ENDPOINT_URL_IAM,
-	// AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL (the SDK reads them too,
-	// from the process; these win, so the caller decides).
+	// AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL, and the static keys
+	// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (the
+	// SDK reads them too, from the process; these win, so the caller
+	// decides). The rest of the chain (profiles, SSO, containers, instance
+	// roles) is the SDK's own.
 	Getenv func(string) string
 }
 
 // Clients loads the SDK configuration and returns the IAM and STS clients,
 // and the region the configuration names (for the snippet).
 func (a AWS) Clients(ctx context.Context) (*iam.Client, *sts.Client, string, error) {
+	getenv := a.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
 	opts := []func(*config.LoadOptions) error{}
-	if a.Profile != "" {
+	switch id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); {
+	case a.Profile != "":
 		opts = append(opts, config.WithSharedConfigProfile(a.Profile))
+	case id != "" && secret != "":
+		// The chain's first link, answered from Getenv like the endpoints.
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))))
 	}
 	if a.Region != "" {
 		opts = append(opts, config.WithRegion(a.Region))
@@ -41,10 +53,6 @@ func (a AWS) Clients(ctx context.Context) (*iam.Client, *sts.Client, string, err
 	if cfg.Region == "" {
 		// IAM is global; STS needs a region to sign for.
 		cfg.Region = "us-east-1"
-	}
-	getenv := a.Getenv
-	if getenv == nil {
-		getenv = func(string) string { return "" }
 	}
 	endpoint := func(service string) (string, error) {
 		for _, k := range []string{"AWS_ENDPOINT_URL_" + service, "AWS_ENDPOINT_URL"} {

@@ -46,7 +46,7 @@ func WriteText(w io.Writer, p *Plan) {
 	case p.Has(CreateRole):
 		fmt.Fprintf(w, "\nTrust policy of the new role:\n%s", indentLines(p.NewTrust, "  "))
 	case p.Has(UpdateTrust):
-		fmt.Fprintf(w, "\nTrust policy (- current, + planned):\n%s", Diff(p.OldTrust, p.NewTrust))
+		fmt.Fprintf(w, "\nTrust policy (- current, + planned; keys sorted):\n%s", Diff(canonical(p.OldTrust), canonical(p.NewTrust)))
 		var gained, lost []Sample
 		for _, s := range p.Samples {
 			switch {
@@ -170,7 +170,7 @@ func Diff(a, b string) string {
 			out.WriteString("  " + x[i] + "\n")
 			i++
 			j++
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
+		case j < len(y) && (i == len(x) || lcs[i][j+1] > lcs[i+1][j]):
 			out.WriteString("+ " + y[j] + "\n")
 			j++
 		default:
@@ -179,6 +179,20 @@ func Diff(a, b string) string {
 		}
 	}
 	return out.String()
+}
+
+// canonical re-indents a JSON document with its object keys sorted, so
+// that two documents differ in a diff only where their content does.
+func canonical(doc string) string {
+	var v any
+	if json.Unmarshal([]byte(doc), &v) != nil {
+		return doc
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return doc
+	}
+	return string(b) + "\n"
 }
 
 // WriteJSON prints the plan as JSON.

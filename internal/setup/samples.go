@@ -84,18 +84,34 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 	if !idsKnown {
 		ownerID, repoID = placeholderOwnerID, placeholderRepoID
 	}
+	// Which sub forms the policy is meant to accept (as the generator
+	// decides it).
+	format := o.SubFormat
+	if format == "" {
+		format = "legacy"
+		if idsKnown {
+			format = "both"
+		}
+	}
 	var out []Sample
 	form := func(name string, intended bool, f trust.Facts) {
 		legacy := f
 		legacy.SubFormat = "legacy"
-		out = append(out, Sample{Name: name + ", legacy sub", Intended: intended, Facts: legacy})
+		label := ", legacy sub"
+		if intended && format == "immutable" {
+			label += " (not admitted: --sub-format immutable)"
+		}
+		out = append(out, Sample{Name: name + label, Intended: intended && format != "immutable", Facts: legacy})
 		imm := f
 		imm.SubFormat = "immutable"
-		label := ", immutable sub"
+		label = ", immutable sub"
 		if !idsKnown && f.Repository == o.Repository {
-			label = ", immutable sub (ids unknown: placeholders)"
+			label += " (ids unknown: placeholders)"
 		}
-		out = append(out, Sample{Name: name + label, Intended: intended, Facts: imm})
+		if intended && format == "legacy" {
+			label += " (not admitted: legacy sub only)"
+		}
+		out = append(out, Sample{Name: name + label, Intended: intended && format != "legacy", Facts: imm})
 	}
 	facts := func(repository, oid, rid string, r run) trust.Facts {
 		f := trust.Facts{Repository: repository, OwnerID: oid, RepositoryID: rid, Ref: "refs/heads/" + branch, Audience: o.Audience, Issuer: o.Issuer}

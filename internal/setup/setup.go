@@ -247,6 +247,9 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 	p := &Plan{Account: account, Partition: partition, Caller: arn, Audience: o.Audience, RoleName: o.RoleName,
 		ProviderURL: o.Issuer, opts: o, ReplaceTrustPolicy: o.ReplaceTrustPolicy}
 	p.trustOpts = o.TrustOptions(account, partition)
+	if err := p.trustOpts.Validate(); err != nil { // fills the defaults (SubFormat) as Generate will
+		return nil, err
+	}
 	gen, err := trust.Generate(p.trustOpts)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ func TestGenerateUnion(t *testing.T) {
 	t.Parallel()
 	o := Options{AccountID: "123456789012", RepositoryID: "123456789", OwnerID: "65432",
 		Context: Context{Repository: "octo-org/octo-repo", Ref: "refs/heads/main"},
-		Also: []Context{{Ref: "refs/heads/release"}, {Ref: "refs/tags/v1"}, {Environment: "prod"}, {PullRequest: true}, {Ref: "refs/heads/main"}},
+		Also:    []Context{{Ref: "refs/heads/release"}, {Ref: "refs/tags/v1"}, {Environment: "prod"}, {PullRequest: true}, {Ref: "refs/heads/main"}},
 	}
 	b, err := Generate(o)
 	if err != nil {
