@@ -79,7 +79,7 @@ func callError(service, call, subject string, err error) error {
 	case status >= 500:
 		e.Advice = "IAM failed on its side; run setup again in a moment (it is idempotent)"
 	case e.Code == "":
-		e.Advice = "check the network and the endpoint (AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL), then run setup again"
+		e.Advice = "check the network and the endpoint (AWS_ENDPOINT_URL_" + strings.ToUpper(service) + ", AWS_ENDPOINT_URL), then run setup again"
 	}
 	return e
 }
