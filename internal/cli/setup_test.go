@@ -268,7 +268,7 @@ func TestSetupAgainstMoto(t *testing.T) {
 	// 4. Another branch: the plan names what is gained and lost ...
 	code, stdout, _ = run(args("--branch", "release"), env)
 	for _, want := range []string{"replace the trust policy of the existing role deploy", "-             \"repo:octo-org/octo-repo:ref:refs/heads/main\",\n-             \"repo:octo-org@65432/octo-repo@123456789:ref:refs/heads/main\"\n" +
-			"+             \"repo:octo-org/octo-repo:ref:refs/heads/release\",\n+             \"repo:octo-org@65432/octo-repo@123456789:ref:refs/heads/release\"\n",
+		"+             \"repo:octo-org/octo-repo:ref:refs/heads/release\",\n+             \"repo:octo-org@65432/octo-repo@123456789:ref:refs/heads/release\"\n",
 		"Runs the new trust policy gains (current -> planned):\n  DENIED    -> ALLOWED   branch release, legacy sub\n  DENIED    -> ALLOWED   branch release, immutable sub\n",
 		"Runs it loses:\n  ALLOWED   -> DENIED    branch main, legacy sub\n  ALLOWED   -> DENIED    branch main, immutable sub\n",
 		"It cannot be applied as it is: the role deploy exists with a different trust policy"} {

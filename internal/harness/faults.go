@@ -116,8 +116,6 @@ func (p *FaultPlan) Always(f Fault) *FaultPlan {
 	return p
 }
 
-func (p *FaultPlan) get(n int) (Fault, bool) { return p.getFor(n, "") }
-
 func (p *FaultPlan) getFor(n int, action string) (Fault, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
