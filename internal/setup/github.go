@@ -99,7 +99,7 @@ func LookupRepo(ctx context.Context, hc *http.Client, apiURL, token, repo string
 			return Repo{}, fmt.Errorf("GET %s: the answer carries no numeric id and owner.id", u.Redacted())
 		}
 	}
-	if !nameRe.MatchString(out.FullName) || strings.Count(out.FullName, "/") != 1 {
+	if !nameRe().MatchString(out.FullName) || strings.Count(out.FullName, "/") != 1 {
 		return Repo{}, fmt.Errorf("GET %s: the answer's full_name %q is not OWNER/REPO", u.Redacted(), out.FullName)
 	}
 	return out, nil

@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -74,19 +75,26 @@ type Options struct {
 	ReplaceTrustPolicy bool
 }
 
+// The patterns are compiled on first use, not at process start: this
+// package is linked into the action, whose cold start must not pay for it.
 var (
-	roleNameRe  = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	policyARNRe = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$`)
-	nameRe      = regexp.MustCompile(`^[A-Za-z0-9_./-]+$`)
-	refNameRe   = regexp.MustCompile(`^[^\x00-\x20\x7f~^:?*\[\\]+$`)
-	envNameRe   = regexp.MustCompile(`^[^\x00-\x1f\x7f*?]+$`)
+	roleNameRe  = lazyRegexp(`^[\w+=,.@-]{1,64}$`)
+	policyARNRe = lazyRegexp(`^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$`)
+	nameRe      = lazyRegexp(`^[A-Za-z0-9_./-]+$`)
+	refNameRe   = lazyRegexp(`^[^\x00-\x20\x7f~^:?*\[\\]+$`)
+	envNameRe   = lazyRegexp(`^[^\x00-\x1f\x7f*?]+$`)
+	roleCharRe  = lazyRegexp(`[^\w+=,.@-]`)
 )
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // DefaultRoleName is the role name setup uses when none is given:
 // github-actions-OWNER-REPO, clipped to IAM's 64 characters.
 func DefaultRoleName(repo string) string {
 	n := "github-actions-" + strings.ReplaceAll(repo, "/", "-")
-	n = regexp.MustCompile(`[^\w+=,.@-]`).ReplaceAllString(n, "-")
+	n = roleCharRe().ReplaceAllString(n, "-")
 	if len(n) > 64 {
 		n = n[:64]
 	}
@@ -96,35 +104,35 @@ func DefaultRoleName(repo string) string {
 // Validate checks the options (every problem at once) and fills defaults.
 func (o *Options) Validate() error {
 	var errs []error
-	if !nameRe.MatchString(o.Repository) || strings.Count(o.Repository, "/") != 1 {
+	if !nameRe().MatchString(o.Repository) || strings.Count(o.Repository, "/") != 1 {
 		errs = append(errs, fmt.Errorf("--repository %q: want OWNER/REPO", o.Repository))
 	}
 	if len(o.Branches)+len(o.Tags)+len(o.Environments) == 0 && !o.PullRequest {
 		errs = append(errs, errors.New("say which runs the role admits: --branch, --tag, --environment (each repeatable) and/or --pull-request"))
 	}
 	for _, b := range o.Branches {
-		if !refNameRe.MatchString(b) {
+		if !refNameRe().MatchString(b) {
 			errs = append(errs, fmt.Errorf("--branch %q: not a branch name (no spaces, wildcards or ~^:?*[\\)", b))
 		}
 	}
 	for _, t := range o.Tags {
-		if !refNameRe.MatchString(t) {
+		if !refNameRe().MatchString(t) {
 			errs = append(errs, fmt.Errorf("--tag %q: not a tag name (no spaces, wildcards or ~^:?*[\\)", t))
 		}
 	}
 	for _, e := range o.Environments {
-		if !envNameRe.MatchString(e) || len(e) > 255 {
+		if !envNameRe().MatchString(e) || len(e) > 255 {
 			errs = append(errs, fmt.Errorf("--environment %q: not an environment name (printable, no wildcards, at most 255 characters)", e))
 		}
 	}
 	if o.RoleName == "" && o.Repository != "" {
 		o.RoleName = DefaultRoleName(o.Repository)
 	}
-	if !roleNameRe.MatchString(o.RoleName) {
+	if !roleNameRe().MatchString(o.RoleName) {
 		errs = append(errs, fmt.Errorf("--role-name %q: IAM allows 1-64 of letters, digits and +=,.@_-", o.RoleName))
 	}
 	for _, a := range o.PolicyARNs {
-		if !policyARNRe.MatchString(a) {
+		if !policyARNRe().MatchString(a) {
 			errs = append(errs, fmt.Errorf("--policy-arn %q: want a managed policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess", a))
 		}
 	}
