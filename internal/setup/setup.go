@@ -21,7 +21,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/org/aws-oidc-go/internal/inputs"
@@ -560,9 +559,10 @@ func applyStep(ctx context.Context, svc IAM, p *Plan, s Step) error {
 	switch s.Kind {
 	case CreateProvider:
 		subject = p.ProviderURL
+		// No tags: they would need iam:TagOpenIDConnectProvider too, and
+		// no thumbprint: IAM no longer needs one for GitHub's provider.
 		_, err = svc.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{
 			Url: aws.String(p.ProviderURL), ClientIDList: []string{p.Audience},
-			Tags: []types.Tag{{Key: aws.String("created-by"), Value: aws.String("aws-oidc-go setup")}},
 		})
 	case AddClientID:
 		subject = p.ProviderARN
