@@ -78,7 +78,10 @@ func checkRegular(p string, stat func(string) (fs.FileInfo, error)) error {
 
 // ReadFile reads a token file afresh (projected tokens are rotated): a
 // regular file only, opened without blocking (a fifo cannot hang it), at
-// most MaxFileSize bytes, and not past ctx's deadline.
+// most MaxFileSize bytes, and not past ctx's deadline. Surrounding white
+// space is dropped; what remains must be a compact JWT (CheckCompactJWT), so
+// a file that holds anything else (an SSH key, a settings file) is refused,
+// naming the file but none of its content, before it can be sent anywhere.
 func ReadFile(ctx context.Context, p string) (string, error) {
 	f, err := os.OpenFile(p, os.O_RDONLY|openFlags(serviceAccountToken.MatchString(p)), 0)
 	if err != nil {
@@ -108,6 +111,10 @@ func ReadFile(ctx context.Context, p string) (string, error) {
 	tok := strings.TrimSpace(string(b))
 	if tok == "" {
 		return "", &FileError{Problem: p + " is empty"}
+	}
+	if err := CheckCompactJWT(tok); err != nil {
+		// Nothing of the content is quoted: the file may be any secret.
+		return "", &FileError{Problem: fmt.Sprintf("%s does not hold a web identity token: %v; a compact JWT (three base64url parts separated by dots, the first a JSON object header) is required", p, err)}
 	}
 	return tok, nil
 }
