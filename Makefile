@@ -15,23 +15,32 @@ build:
 ## test: every check and test; needs moto_server and the aws CLI (fatal when CI=true).
 ## Prints each package as it finishes, then every skipped test with its reason.
 test: check
-	$(GO) run ./internal/testreport -race -shuffle=on -count=1 ./...
+	@echo "test: go test -race ./... through internal/testreport"
+	@$(GO) run ./internal/testreport -race -shuffle=on -count=1 ./...
 
 ## check: formatting, vet, static analysis, module tidiness
 check:
+	@echo "check: gofmt"
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
-	@cp go.mod /tmp/aws-oidc-go.go.mod.bak; cp go.sum /tmp/aws-oidc-go.go.sum.bak; \
+	@echo "check: go vet (the first run compiles every package and dependency: a minute or two)"
+	@$(GO) vet ./...
+	@if [ -e "$$($(GO) env GOMODCACHE)/cache/download/honnef.co/go/tools/@v/$(STATICCHECK_VERSION).zip" ]; then \
+	  echo "check: staticcheck $(STATICCHECK_VERSION)"; \
+	else echo "check: fetching and building staticcheck $(STATICCHECK_VERSION) (first run only)…"; fi
+	@$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	@echo "check: go mod tidy (go.mod and go.sum must not change)"
+	@bak=$$(mktemp -d); cp go.mod go.sum "$$bak"/; \
 	  $(GO) mod tidy; \
-	  if ! cmp -s go.mod /tmp/aws-oidc-go.go.mod.bak || ! cmp -s go.sum /tmp/aws-oidc-go.go.sum.bak; then \
-	    cp /tmp/aws-oidc-go.go.mod.bak go.mod; cp /tmp/aws-oidc-go.go.sum.bak go.sum; \
-	    echo "go mod tidy changes go.mod/go.sum: run it and commit"; exit 1; fi
+	  if ! cmp -s go.mod "$$bak"/go.mod || ! cmp -s go.sum "$$bak"/go.sum; then \
+	    cp "$$bak"/go.mod "$$bak"/go.sum .; rm -rf "$$bak"; \
+	    echo "go mod tidy changes go.mod/go.sum: run it and commit"; exit 1; fi; \
+	  rm -rf "$$bak"
 
 ## demo: run the action end to end locally against moto and a fake token service
 demo:
-	$(GO) run ./internal/demo
+	@echo "demo: building (the first run compiles the AWS SDK: a minute or two; later runs use the build cache)…"
+	@$(GO) run ./internal/demo
 
 ## bench: whole-process latency, RSS, time to fail, cold start, sizes and a
 ## 200-run load test as a table; COMPARE='node dist/index.js' runs another
