@@ -56,13 +56,16 @@ bench:
 act-timings:
 	$(GO) test ./internal/e2e -run '^$$' -bench ActStep -benchtime 1x -count=1
 
-## fault-matrix: the fault matrix as a table
+## fault-matrix: the fault matrix as a table, and how many faults it has
 fault-matrix:
-	@$(GO) test ./internal/action -run '^TestFaultMatrix$$' -count=1 -v > /tmp/aws-oidc-go-fault-matrix.log; \
-	  rc=$$?; grep -A60 'where  fault' /tmp/aws-oidc-go-fault-matrix.log | sed -e '/^---/,$$d' -e 's/^        //'; \
-	  grep -E '^(--- FAIL|FAIL|ok)' /tmp/aws-oidc-go-fault-matrix.log; \
-	  if grep -q -- '--- SKIP: TestFaultMatrix' /tmp/aws-oidc-go-fault-matrix.log; then \
-	    echo "fault matrix SKIPPED, nothing ran: $$(grep -m1 'skipping' /tmp/aws-oidc-go-fault-matrix.log | sed 's/^ *//')"; exit 1; fi; \
+	@echo "fault-matrix: go test ./internal/action -run TestFaultMatrix"
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	  $(GO) test ./internal/action -run '^TestFaultMatrix$$' -count=1 -v > "$$log"; \
+	  rc=$$?; sed -n '/where  fault/,/^---/p' "$$log" | sed -e '/^---/d' -e '/^ *$$/d' -e 's/^        //' > "$$log.table"; \
+	  cat "$$log.table"; echo "$$(($$(wc -l < "$$log.table") - 1)) faults"; rm -f "$$log.table"; \
+	  grep -E '^(--- FAIL|FAIL|ok)' "$$log"; \
+	  if grep -q -- '--- SKIP: TestFaultMatrix' "$$log"; then \
+	    echo "fault matrix SKIPPED, nothing ran: $$(grep -m1 'skipping' "$$log" | sed 's/^ *//')"; exit 1; fi; \
 	  exit $$rc
 
 ## fuzz: each fuzz target, bounded (FUZZTIME: inputs like 20000x, or a duration like 1m)
