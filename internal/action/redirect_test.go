@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -12,12 +13,15 @@ import (
 // token service's URL redirects to a working token service on another
 // origin (another port): the step fails naming where the redirect pointed,
 // that service is never asked, STS is never called and nothing is
-// exported. Before, the redirect was followed with the request token and
-// the step succeeded.
+// exported; it is not retried (the same request is redirected the same
+// way). Before, the redirect was followed with the request token and the
+// step succeeded.
 func TestTokenServiceRedirectRefused(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
+	var asked atomic.Int32
 	redirector := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
 		http.Redirect(rw, r, w.gh.RequestURL+"&"+r.URL.RawQuery, http.StatusFound)
 	}))
 	defer redirector.Close()
@@ -27,8 +31,11 @@ func TestTokenServiceRedirectRefused(t *testing.T) {
 		t.Fatalf("the step followed the redirect to another origin:\n%s", w.log())
 	}
 	target := strings.SplitN(w.gh.RequestURL, "?", 2)[0]
-	if !strings.Contains(err.Error(), "redirected to "+target) {
-		t.Errorf("error %q does not name %s", err, target)
+	if !strings.Contains(err.Error(), "redirected to "+target) || !strings.Contains(err.Error(), "refused: the request token is sent only to "+redirector.URL) {
+		t.Errorf("error %q does not name %s and why it was refused", err, target)
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("the token service was asked %d times, want 1 (a refused redirect is not retried)", n)
 	}
 	if n := len(w.gh.Requests()); n != 0 {
 		t.Errorf("the other origin was asked %d times", n)

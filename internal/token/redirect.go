@@ -30,8 +30,16 @@ func (e *RedirectError) Temporary() bool { return false }
 // http.DefaultTransport) under the redirect policy SameOrigin. It is the
 // client to hand GitHub.HTTPClient, since every request it makes carries the
 // bearer request token.
+//
+// The policy is applied twice: to each redirect answer as it arrives (so
+// the refusal is the request's error, not a status the caller would take
+// for the token service's answer), and as the client's CheckRedirect
+// before any redirect is followed.
 func NewClient(transport http.RoundTripper) *http.Client {
-	return &http.Client{Transport: transport, CheckRedirect: SameOrigin}
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
+	return &http.Client{Transport: sameOriginTransport{next: transport}, CheckRedirect: SameOrigin}
 }
 
 // SameOrigin is an http.Client CheckRedirect policy that keeps a request's
@@ -46,18 +54,52 @@ func SameOrigin(req *http.Request, via []*http.Request) error {
 	if len(via) == 0 {
 		return nil
 	}
-	first := via[0].URL
+	first, last := via[0].URL, via[len(via)-1].URL
 	if len(via) >= maxRedirects {
-		return &RedirectError{From: describeURL(via[len(via)-1].URL), To: describeURL(req.URL), Reason: fmt.Sprintf("stopped after %d redirects", maxRedirects)}
+		return &RedirectError{From: describeURL(last), To: describeURL(req.URL), Reason: fmt.Sprintf("stopped after %d redirects", maxRedirects)}
 	}
 	if origin(req.URL) == origin(first) {
 		return nil
 	}
+	return refusal(first, last, req.URL)
+}
+
+// refusal is the error for a redirect from from to to, away from first's
+// origin.
+func refusal(first, from, to *url.URL) *RedirectError {
 	reason := fmt.Sprintf("the request token is sent only to %s, the origin of %s", origin(first), EnvRequestURL)
-	if first.Scheme == "https" && req.URL.Scheme != "https" {
-		reason = "a redirect from https:// to " + req.URL.Scheme + ":// would send the request token in clear"
+	if first.Scheme == "https" && to.Scheme != "https" {
+		reason = "a redirect from https:// to " + to.Scheme + ":// would send the request token in clear"
 	}
-	return &RedirectError{From: describeURL(via[len(via)-1].URL), To: describeURL(req.URL), Reason: reason}
+	return &RedirectError{From: describeURL(from), To: describeURL(to), Reason: reason}
+}
+
+// sameOriginTransport turns an answer redirecting away from its request's
+// origin into a *RedirectError. Every request the client follows is at the
+// first one's origin (SameOrigin), so this is the same policy, applied
+// before the client (or anything wrapping this transport) sees the answer.
+type sameOriginTransport struct{ next http.RoundTripper }
+
+func (t sameOriginTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil {
+		return resp, err
+	}
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+	default:
+		return resp, nil
+	}
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return resp, nil
+	}
+	to, perr := r.URL.Parse(loc)
+	if perr != nil || origin(to) == origin(r.URL) {
+		return resp, nil // the client reports a bad Location itself
+	}
+	resp.Body.Close()
+	return nil, refusal(r.URL, r.URL, to)
 }
 
 // origin is scheme://host:port with the scheme's default port made explicit,

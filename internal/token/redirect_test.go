@@ -20,8 +20,8 @@ const (
 )
 
 // origin is one httptest server of the redirect tests: /start redirects to
-// *to (relative or absolute), /token answers an ID token to the request
-// token; every request is recorded.
+// to (relative or absolute), /hop to /start, /token answers an ID token to
+// the request token; every request is recorded.
 type origin struct {
 	srv  *httptest.Server
 	to   string
@@ -38,6 +38,8 @@ func newOrigin(t *testing.T, tls bool) *origin {
 		switch r.URL.Path {
 		case "/start":
 			http.Redirect(w, r, o.to, http.StatusFound)
+		case "/hop": // a redirect within the origin first
+			http.Redirect(w, r, "/start", http.StatusTemporaryRedirect)
 		case "/token":
 			if r.Header.Get("Authorization") != "Bearer "+requestToken {
 				http.Error(w, "no request token", http.StatusUnauthorized)
@@ -70,10 +72,10 @@ func (o *origin) requests() (all, authorized int) {
 	return len(o.seen), authorized
 }
 
-// fetch asks start's /start for a token with the token client NewClient
+// fetch asks start's path for a token with the token client NewClient
 // builds over transport.
-func fetch(start *origin, transport http.RoundTripper) (string, error) {
-	env := map[string]string{token.EnvRequestURL: start.srv.URL + "/start?api-version=2.0", token.EnvRequestToken: requestToken}
+func fetch(start *origin, path string, transport http.RoundTripper) (string, error) {
+	env := map[string]string{token.EnvRequestURL: start.srv.URL + path + "?api-version=2.0", token.EnvRequestToken: requestToken}
 	gh := &token.GitHub{Getenv: func(k string) string { return env[k] }, HTTPClient: token.NewClient(transport)}
 	return gh.Fetch(context.Background(), "sts.amazonaws.com")
 }
@@ -91,12 +93,12 @@ func TestRedirectsStayAtTheOrigin(t *testing.T) {
 		for _, tls := range []bool{false, true} {
 			a := newOrigin(t, tls)
 			a.to = "/token"
-			got, err := fetch(a, a.srv.Client().Transport)
+			got, err := fetch(a, "/hop", a.srv.Client().Transport)
 			if err != nil || got != idToken {
 				t.Fatalf("tls %v: (%d bytes, %v), want the token", tls, len(got), err)
 			}
-			if all, auth := a.requests(); all != 2 || auth != 2 {
-				t.Errorf("tls %v: %d requests, %d with the request token; want 2, 2", tls, all, auth)
+			if all, auth := a.requests(); all != 3 || auth != 3 {
+				t.Errorf("tls %v: %d requests, %d with the request token; want 3, 3", tls, all, auth)
 			}
 		}
 	})
@@ -135,13 +137,24 @@ func TestRedirectsStayAtTheOrigin(t *testing.T) {
 			if strings.Contains(re.Error(), requestToken) || strings.Contains(re.Error(), "next=1") {
 				t.Errorf("error %q shows the request token or the redirect's query", re)
 			}
-			// Through Fetch, as the action asks.
-			got, err := fetch(a, tr)
+			// Through Fetch, as the action asks: the refusal is the error.
+			got, err := fetch(a, "/start", tr)
 			if err == nil {
 				t.Fatalf("the redirect to %s was followed (%d bytes of token)", b.srv.URL, len(got))
 			}
-			if msg := err.Error(); !strings.Contains(msg, "redirected to "+b.srv.URL) || strings.Contains(msg, requestToken) {
-				t.Errorf("Fetch: error %q does not name %s or shows the request token", msg, b.srv.URL)
+			if msg := err.Error(); !errors.As(err, &re) || !strings.Contains(msg, "redirected to "+b.srv.URL+"/token") || !strings.Contains(msg, tc.wantInMsg) || strings.Contains(msg, requestToken) {
+				t.Errorf("Fetch: error %q: want the *RedirectError naming %s/token and %q, without the request token", msg, b.srv.URL, tc.wantInMsg)
+			}
+			// As the action's token source: the refusal itself, so that it is
+			// not retried as a network failure.
+			env := map[string]string{token.EnvRequestURL: a.srv.URL + "/start", token.EnvRequestToken: requestToken}
+			src := token.Service{GitHub: &token.GitHub{Getenv: func(k string) string { return env[k] }, HTTPClient: token.NewClient(tr)}, Audience: "sts.amazonaws.com"}
+			if _, err := src.Token(context.Background()); err == nil || !errors.As(err, &re) || err != error(re) || re.Temporary() {
+				t.Errorf("Service.Token: %T %v, want the *RedirectError itself, not temporary", err, err)
+			}
+			// After a redirect within the origin: refused all the same.
+			if got, err := fetch(a, "/hop", tr); err == nil || !strings.Contains(err.Error(), "redirected to "+b.srv.URL) || strings.Contains(err.Error(), requestToken) {
+				t.Errorf("Fetch through /hop: (%d bytes, %v), want a refusal naming %s", len(got), err, b.srv.URL)
 			}
 			if all, auth := b.requests(); all != 0 {
 				t.Errorf("%d requests reached the other origin, %d with the request token", all, auth)
