@@ -142,6 +142,9 @@ func Report(d Decision, req Request, findings []Finding) string {
 		return fmt.Sprintf("statement %d (%s)", st.Index, st.Effect)
 	}
 	switch {
+	case d.Exhausted:
+		line("UNSUPPORTED: comparing these claims with the policy's values needs more than %d steps (a policy IAM accepts, against a real token, needs about a million at most); nothing was decided", MaxMatchSteps)
+		return b.String()
 	case d.Verdict == Allowed:
 		line("ALLOWED by %s", name(d.Decider))
 	case d.Verdict == Undecided:

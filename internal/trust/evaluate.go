@@ -124,6 +124,9 @@ type Decision struct {
 	// checker cannot resolve offline), sorted.
 	Reasons   []string
 	Unhandled []string // operators this evaluator does not implement
+	// Exhausted: the comparisons needed more than MaxMatchSteps, and the
+	// evaluation stopped undecided (Unhandled says so too).
+	Exhausted bool
 }
 
 // StatementResult says whether one statement applies and why not.
@@ -143,9 +146,15 @@ func Evaluate(p *Policy, req Request) Decision {
 	var allow, deny *Statement
 	var allowMaybe, denyMaybe bool
 	deciding, reasons := map[string]bool{}, map[string]bool{}
+	budget := MaxMatchSteps
 	for i := range p.Statements {
 		st := &p.Statements[i]
-		res, why, keys, open := applies(p, st, req, &d)
+		res, why, keys, open := applies(p, st, req, &d, &budget)
+		if budget < 0 {
+			d.Verdict, d.Exhausted, d.Results = Undecided, true, nil
+			d.Unhandled = append(d.Unhandled, fmt.Sprintf("more than %d comparison steps", MaxMatchSteps))
+			return d
+		}
 		d.Results = append(d.Results, StatementResult{Statement: st, Applies: res == yes, Unknown: res == unknown, Why: why})
 		switch {
 		case res == yes && st.Effect == "Deny" && deny == nil:
@@ -213,7 +222,7 @@ func actionMatches(patterns []string, action string) bool {
 
 // applies evaluates a statement: yes, no, or unknown (with the deciding
 // flags of the unknown keys it tested, and the reasons no flag decides).
-func applies(p *Policy, st *Statement, req Request, d *Decision) (tri, string, []string, []string) {
+func applies(p *Policy, st *Statement, req Request, d *Decision, budget *int) (tri, string, []string, []string) {
 	switch {
 	case st.Principal != nil && !principalMatches(st.Principal, req):
 		return no, fmt.Sprintf("Principal does not name the OIDC provider %s", req.Provider), nil, nil
@@ -240,8 +249,10 @@ func applies(p *Policy, st *Statement, req Request, d *Decision) (tri, string, [
 			deciding = append(deciding, how)
 			continue
 		}
-		r := evalCondition(c, p.Version, req)
+		r := evalCondition(c, p.Version, req, budget)
 		switch {
+		case *budget < 0:
+			return no, "", nil, nil
 		case r.why == unhandled:
 			d.Unhandled = append(d.Unhandled, c.Operator)
 			return no, fmt.Sprintf("operator %s is not supported by this checker", c.Operator), nil, nil
@@ -283,8 +294,9 @@ type result struct {
 }
 
 // evalCondition evaluates one operator/key pair of a policy of the given
-// Version against req.
-func evalCondition(c Condition, version string, req Request) result {
+// Version against req, taking its comparisons from *budget (when that
+// runs out, the result is meaningless and *budget negative).
+func evalCondition(c Condition, version string, req Request, budget *int) result {
 	op := c.Operator
 	set := ""
 	switch {
@@ -322,7 +334,7 @@ func evalCondition(c Condition, version string, req Request) result {
 	}
 	// positive: whether request value v equals (or is like) one of the
 	// condition's values, after policy-variable substitution.
-	positive, open, deciding := cmp.prepare(c.Values, version, req)
+	positive, open, deciding := cmp.prepare(c.Values, version, req, budget)
 	if open != "" {
 		return result{res: unknown, why: open, deciding: deciding}
 	}
@@ -425,7 +437,7 @@ func comparisonOf(op string) (comparison, bool) {
 // it matches one of them, unknown when that depends on an undocumented
 // reading of a substituted * or ?. open says why the values themselves
 // cannot be known offline.
-func (c comparison) prepare(values []string, version string, req Request) (func(string) tri, string, string) {
+func (c comparison) prepare(values []string, version string, req Request, budget *int) (func(string) tri, string, string) {
 	ops := make([]operand, len(values))
 	for i, v := range values {
 		if version == VariablesVersion && c != boolean {
@@ -446,9 +458,9 @@ func (c comparison) prepare(values []string, version string, req Request) (func(
 		return func(v string) tri {
 			res := no
 			for _, g := range globs {
-				m := g[0].match(v)
+				m := g[0].match(v, budget)
 				switch {
-				case g[1] != nil && g[1].match(v) != m:
+				case g[1] != nil && g[1].match(v, budget) != m:
 					res = unknown
 				case m:
 					return yes
@@ -467,6 +479,9 @@ func (c comparison) prepare(values []string, version string, req Request) (func(
 		}
 		return func(v string) tri {
 			for _, l := range lits {
+				if *budget -= 1 + min(len(v), len(l)); *budget < 0 {
+					return no
+				}
 				if eq(v, l) {
 					return yes
 				}

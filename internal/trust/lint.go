@@ -229,9 +229,10 @@ func conditionsOn(st *Statement, key string) []Condition {
 // subMatches reports whether sub may satisfy every condition on the key
 // (a condition whose outcome cannot be known offline counts as satisfied).
 func subMatches(version, provider string, conds []Condition, sub string) bool {
+	budget := MaxMatchSteps
 	for _, c := range conds {
 		req := Request{Provider: provider, Keys: map[string][]string{strings.ToLower(c.Key): {sub}}}
-		if evalCondition(c, version, req).res == no {
+		if evalCondition(c, version, req, &budget).res == no && budget >= 0 {
 			return false
 		}
 	}

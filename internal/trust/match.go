@@ -1,6 +1,7 @@
 package trust
 
 import (
+	"math"
 	"strings"
 	"unicode/utf8"
 )
@@ -63,11 +64,18 @@ func compileGlob(pattern string) glob { return appendGlob(make(glob, 0, len(patt
 // further along s. Each backtrack restarts the pattern from that * and
 // moves the restart point in s forward by one, so the work is at most
 // O(len(g) × len(s)) steps and the memory O(1): no input can make it
-// exponential.
-func (g glob) match(s string) bool {
+// exponential. Each step is taken from *budget; when it runs out, match
+// returns false with *budget negative, and the caller must not trust
+// the answer.
+func (g glob) match(s string, budget *int) bool {
 	pi, si := 0, 0
 	star, mark := -1, 0
+	left := *budget
 	for si < len(s) {
+		if left--; left < 0 {
+			*budget = left
+			return false
+		}
 		if pi < len(g) {
 			p := g[pi]
 			if p == anyRun {
@@ -75,20 +83,29 @@ func (g glob) match(s string) bool {
 				pi++
 				continue
 			}
-			t, size := token(s, si)
-			if p == anyOne || p == t {
+			t, size := int32(s[si]), 1
+			if t >= utf8.RuneSelf {
+				t, size = token(s, si)
+			}
+			if p == t || p == anyOne {
 				pi++
 				si += size
 				continue
 			}
 		}
 		if star < 0 {
+			*budget = left
 			return false
 		}
-		_, size := token(s, mark)
-		mark += size
+		if s[mark] < utf8.RuneSelf {
+			mark++
+		} else {
+			_, size := token(s, mark)
+			mark += size
+		}
 		pi, si = star+1, mark
 	}
+	*budget = left
 	for pi < len(g) && g[pi] == anyRun {
 		pi++
 	}
@@ -99,7 +116,18 @@ func (g glob) match(s string) bool {
 // characters and ? exactly one, case-sensitively, in at most
 // O(len(pattern) × len(s)) steps. Bytes that are not valid UTF-8 are
 // characters of their own: they match ? and themselves, nothing else.
-func Like(pattern, s string) bool { return compileGlob(pattern).match(s) }
+func Like(pattern, s string) bool {
+	unbounded := math.MaxInt
+	return compileGlob(pattern).match(s, &unbounded)
+}
+
+// MaxMatchSteps bounds the comparison work of one evaluation (and of one
+// lint): each wildcard-matching step and each byte compared for equality
+// costs one. A policy IAM accepts (at most 4,096 characters) against a
+// real token's claims (a few hundred bytes a key) needs at most about a
+// million; 20 million take a fraction of a second. Beyond it the check is
+// refused as unsupported rather than left running.
+const MaxMatchSteps = 20_000_000
 
 // equalFold is strings.EqualFold, except that bytes that are not valid
 // UTF-8 compare as bytes: strings.EqualFold treats every invalid byte as
