@@ -48,6 +48,7 @@ var LintIDs = map[string]Level{
 	"legacy-sub-mismatch":  Error,
 	"name-only":            Warning,
 	"no-aud":               Warning,
+	"policy-variable":      Error,
 }
 
 // LintContext makes findings concrete: the issuer, the repository
@@ -131,6 +132,19 @@ func Lint(p *Policy, lc LintContext) []Finding {
 			}
 			if !allow {
 				continue
+			}
+			if pins && p.Version == VariablesVersion && strings.HasPrefix(base, "String") {
+				// A value built from the token's own claims pins nothing: the
+				// token supplies both sides of the comparison.
+				var fixed []string
+				for _, v := range c.Values {
+					if vk, ok := hasVariable(v, provider); ok {
+						add(st, "policy-variable", fmt.Sprintf("%s %s value %q takes ${%s} from the token being checked: the token supplies that part of what it is compared with, so that part pins nothing (IAM substitutes policy variables in a %s policy)", c.Operator, c.Key, v, vk, VariablesVersion), pinFix)
+					} else {
+						fixed = append(fixed, v)
+					}
+				}
+				c.Values, pins = fixed, pins && len(fixed) > 0
 			}
 			switch claim {
 			case "sub":
