@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // DefaultIssuer is GitHub.com's Actions token issuer.
@@ -286,6 +287,10 @@ func matcherFor(op string) (string, bool, bool) {
 
 const unhandled = "\x00unhandled"
 
+// conditionEvaluations counts evalCondition calls, for a test that the
+// work of an evaluation or a lint grows with the policy, not its square.
+var conditionEvaluations atomic.Int64
+
 // result is a condition's three-valued outcome: why explains a no or an
 // unknown, deciding names the flag that would decide an unknown.
 type result struct {
@@ -297,6 +302,7 @@ type result struct {
 // Version against req, taking its comparisons from *budget (when that
 // runs out, the result is meaningless and *budget negative).
 func evalCondition(c Condition, version string, req Request, budget *int) result {
+	conditionEvaluations.Add(1)
 	op := c.Operator
 	set := ""
 	switch {
