@@ -444,15 +444,22 @@ func comparisonOf(op string) (comparison, bool) {
 // reading of a substituted * or ?. open says why the values themselves
 // cannot be known offline.
 func (c comparison) prepare(values []string, version string, req Request, budget *int) (func(string) tri, string, string) {
+	substitute := version == VariablesVersion && c != boolean && slices.ContainsFunc(values, func(v string) bool { return strings.Contains(v, "${") })
+	switch {
+	case !substitute && c == like:
+		globs := make([][2]glob, len(values))
+		for i, v := range values {
+			globs[i][0] = compileGlob(v)
+		}
+		return likeAny(globs, budget), "", ""
+	case !substitute:
+		return c.equal(values, budget), "", ""
+	}
 	ops := make([]operand, len(values))
 	for i, v := range values {
-		if version == VariablesVersion && c != boolean {
-			ops[i] = resolve(v, req)
-			if ops[i].open != "" {
-				return nil, ops[i].open, ops[i].deciding
-			}
-		} else {
-			ops[i] = operand{parts: []part{{text: v}}}
+		ops[i] = resolve(v, req)
+		if ops[i].open != "" {
+			return nil, ops[i].open, ops[i].deciding
 		}
 	}
 	switch c {
@@ -461,39 +468,51 @@ func (c comparison) prepare(values []string, version string, req Request, budget
 		for i, op := range ops {
 			globs[i][0], globs[i][1] = op.globs()
 		}
-		return func(v string) tri {
-			res := no
-			for _, g := range globs {
-				m := g[0].match(v, budget)
-				switch {
-				case g[1] != nil && g[1].match(v, budget) != m:
-					res = unknown
-				case m:
-					return yes
-				}
-			}
-			return res
-		}, "", ""
+		return likeAny(globs, budget), "", ""
 	default:
 		lits := make([]string, len(ops))
 		for i, op := range ops {
 			lits[i] = op.literal()
 		}
-		eq := func(a, b string) bool { return a == b }
-		if c != equals {
-			eq = equalFold
-		}
-		return func(v string) tri {
-			for _, l := range lits {
-				if *budget -= 1 + min(len(v), len(l)); *budget < 0 {
-					return no
-				}
-				if eq(v, l) {
-					return yes
-				}
+		return c.equal(lits, budget), "", ""
+	}
+}
+
+// likeAny is the test of the Like operators: yes when v matches one of
+// the globs, unknown when that depends on an alternative reading (the
+// second glob of a pair, when there is one).
+func likeAny(globs [][2]glob, budget *int) func(string) tri {
+	return func(v string) tri {
+		res := no
+		for _, g := range globs {
+			m := g[0].match(v, budget)
+			switch {
+			case g[1] != nil && g[1].match(v, budget) != m:
+				res = unknown
+			case m:
+				return yes
 			}
-			return no
-		}, "", ""
+		}
+		return res
+	}
+}
+
+// equal is the test of the Equals operators (and Bool) against lits.
+func (c comparison) equal(lits []string, budget *int) func(string) tri {
+	eq := func(a, b string) bool { return a == b }
+	if c != equals {
+		eq = equalFold
+	}
+	return func(v string) tri {
+		for _, l := range lits {
+			if *budget -= 1 + min(len(v), len(l)); *budget < 0 {
+				return no
+			}
+			if eq(v, l) {
+				return yes
+			}
+		}
+		return no
 	}
 }
 

@@ -117,8 +117,9 @@ func (g glob) match(s string, budget *int) bool {
 // O(len(pattern) × len(s)) steps. Bytes that are not valid UTF-8 are
 // characters of their own: they match ? and themselves, nothing else.
 func Like(pattern, s string) bool {
+	var buf [64]int32 // a short pattern compiles without allocating
 	unbounded := math.MaxInt
-	return compileGlob(pattern).match(s, &unbounded)
+	return appendGlob(buf[:0], pattern, false).match(s, &unbounded)
 }
 
 // MaxMatchSteps bounds the comparison work of one evaluation (and of one
