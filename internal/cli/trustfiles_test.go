@@ -56,3 +56,26 @@ func TestTrustPolicyCheckFileLimits(t *testing.T) {
 		}
 	}
 }
+
+// Within the limits, a policy and claims built to make the matcher work
+// hardest are stopped by the comparison budget: exit 3, UNSUPPORTED.
+func TestTrustPolicyCheckComparisonBudget(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pattern := "*" + strings.Repeat("a", 1000) + "b"
+	var values []string
+	for len(values)*(len(pattern)+3) < trust.MaxPolicyBytes-1000 {
+		values = append(values, `"`+pattern+`"`)
+	}
+	policy := filepath.Join(dir, "policy.json")
+	os.WriteFile(policy, []byte(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+		"Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+		"Action": "sts:AssumeRoleWithWebIdentity",
+		"Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": [`+strings.Join(values, ",")+`]}}}]}`), 0o644)
+	claims := filepath.Join(dir, "claims.json")
+	os.WriteFile(claims, []byte(`{"aud": "sts.amazonaws.com", "sub": "`+strings.Repeat("a", trust.MaxClaimsBytes-100)+`"}`), 0o644)
+	code, out, errOut := runCLI("trust-policy", "check", policy, "--claims", claims)
+	if code != ExitUnreadable || !strings.HasPrefix(out, "UNSUPPORTED: ") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+}
