@@ -6,10 +6,11 @@ import (
 )
 
 // MaxPolicyBytes bounds a policy document. IAM stores a role trust policy
-// of at most 2,048 characters (4,096 with the largest quota increase;
-// white space is not counted), so 32 KiB — eight times the largest policy
-// IAM accepts — leaves room for any indentation and \u escapes of a policy
-// IAM would take, and bounds the time and memory a check can take.
+// of at most 2,048 characters, 4,096 with the largest quota increase
+// ("Role trust policy length" in IAM's quotas), so 32 KiB — eight times
+// the largest policy IAM accepts — leaves room for any indentation and \u
+// escapes of a policy IAM would take, and bounds the time and memory a
+// check can take.
 const MaxPolicyBytes = 32 << 10
 
 // MaxClaimsBytes bounds a claims file (a decoded ID token payload). A
