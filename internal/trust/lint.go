@@ -134,8 +134,8 @@ func Lint(p *Policy, lc LintContext) []Finding {
 				continue
 			}
 			if pins && p.Version == VariablesVersion && strings.HasPrefix(base, "String") {
-				// A value built from the token's own claims pins nothing: the
-				// token supplies both sides of the comparison.
+				// What a value takes from the token's own claims pins nothing:
+				// the token supplies that part of both sides of the comparison.
 				var fixed []string
 				for _, v := range c.Values {
 					if vk, ok := hasVariable(v, provider); ok {
