@@ -228,7 +228,11 @@ func readRolePolicy(ctx context.Context, p Process, role, profile string) ([]byt
 	if err != nil {
 		return nil, "", err
 	}
-	return setup.ReadRole(ctx, iamc, role)
+	doc, arn, err := setup.ReadRole(ctx, iamc, role)
+	if err == nil && len(doc) > trust.MaxPolicyBytes {
+		return nil, "", fmt.Errorf("the trust policy is larger than %d bytes, the most trust-policy check reads", trust.MaxPolicyBytes)
+	}
+	return doc, arn, err
 }
 
 // arnAccount is the account field of an ARN ("" when it has none).

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/trust"
@@ -217,7 +216,7 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 			account = arnAccount(arn)
 		}
 	} else {
-		raw, err = os.ReadFile(policyPath)
+		raw, err = readBounded(policyPath, "policy", trust.MaxPolicyBytes)
 		if err != nil {
 			fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
 			return ExitUnreadable
@@ -236,7 +235,7 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 	case claimsPath != "" && (f.Repository != "" || f.Ref != ""):
 		return usageError(p, cmd, errors.New("give either --claims or --repository/--ref, not both"))
 	case claimsPath != "":
-		b, err := os.ReadFile(claimsPath)
+		b, err := readBounded(claimsPath, "claims", trust.MaxClaimsBytes)
 		if err != nil {
 			fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
 			return ExitUnreadable
