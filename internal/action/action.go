@@ -17,9 +17,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/diagnose"
@@ -132,7 +132,11 @@ func Run(ctx context.Context, env Env) error {
 	}
 	r := &run{env: env, cfg: cfg, wf: wf, px: px, newSTS: env.NewSTS}
 	if r.newSTS == nil {
-		r.newSTS = SDKFactory()
+		var closeConns func()
+		r.newSTS, closeConns = sdkFactory()
+		// A failed step leaves no connection open (one may have been opened
+		// ahead of a call that never came); a finished one needs none.
+		defer closeConns()
 	}
 	if err := r.main(ctx); err != nil {
 		var contradicts *exchange.IdentityError
@@ -351,17 +355,35 @@ func (r *run) retrier(attempts int, op string) exchange.Retrier {
 // SDKFactory returns an STSFactory backed by the AWS SDK, loading the SDK's
 // configuration once per run.
 func SDKFactory() STSFactory {
-	var cfg *aws.Config
-	return func(ctx context.Context, cc exchange.ClientConfig, s exchange.Signing) (exchange.API, error) {
-		if cfg == nil {
-			c, err := exchange.LoadAWSConfig(ctx, cc)
+	f, _ := sdkFactory()
+	return f
+}
+
+// sdkFactory is SDKFactory with a function that closes every connection
+// its clients opened.
+func sdkFactory() (STSFactory, func()) {
+	var mu sync.Mutex
+	var sdk *exchange.SDK
+	factory := func(ctx context.Context, cc exchange.ClientConfig, s exchange.Signing) (exchange.API, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if sdk == nil {
+			k, err := exchange.LoadSDK(ctx, cc)
 			if err != nil {
 				return nil, err
 			}
-			cfg = &c
+			sdk = k
 		}
-		return exchange.NewSTS(*cfg, cc, s), nil
+		return sdk.Client(s), nil
 	}
+	closeAll := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if sdk != nil {
+			sdk.Close()
+		}
+	}
+	return factory, closeAll
 }
 
 func orDash(s string) string {

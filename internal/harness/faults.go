@@ -16,10 +16,11 @@ import (
 // Fault is what a server or proxy does to one request instead of answering
 // it normally. The zero Fault passes the request through.
 type Fault struct {
-	Delay    time.Duration // wait this long first (then act, or pass)
-	Hang     bool          // never answer; the client has to give up
-	Reset    bool          // drop the TCP connection with a RST
-	Status   int           // answer with this status and Body
+	Delay    time.Duration   // wait this long first (then act, or pass)
+	Until    <-chan struct{} // wait until this is closed first (then act, or pass)
+	Hang     bool            // never answer; the client has to give up
+	Reset    bool            // drop the TCP connection with a RST
+	Status   int             // answer with this status and Body
 	Body     string
 	Truncate bool // pass, but cut the answer's body in half
 	Garbage  bool // answer 200 with a body that is not XML/JSON
@@ -118,6 +119,15 @@ func (p *FaultPlan) apply(n int, w http.ResponseWriter, r *http.Request) bool {
 	if f.Delay > 0 {
 		select {
 		case <-time.After(f.Delay):
+		case <-r.Context().Done():
+			return true
+		case <-p.released():
+			return true
+		}
+	}
+	if f.Until != nil {
+		select {
+		case <-f.Until:
 		case <-r.Context().Done():
 			return true
 		case <-p.released():
