@@ -20,7 +20,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/diagnose"
 	"github.com/org/aws-oidc-go/internal/exchange"
