@@ -8,6 +8,7 @@ package source
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"regexp"
@@ -78,6 +79,10 @@ type WebIdentity struct {
 	// Renewal are the inputs credential_process needs to repeat this
 	// exchange later (see config.WriteRenewal).
 	Renewal map[string]string
+	// WarmRoots: the token comes over TLS verified with the system roots,
+	// so they are loaded while the connection is being made rather than
+	// when the server's certificate arrives.
+	WarmRoots bool
 }
 
 // Credentials assumes the role. The first token is asked for at once, and
@@ -90,6 +95,9 @@ func (w *WebIdentity) Credentials(ctx context.Context) (*exchange.Credentials, e
 	raw, record := w.Tokens.Token, func(tok string) string { return tok }
 	if r, ok := w.Tokens.(*Recorder); ok {
 		raw, record = r.Tokens.Token, r.record
+	}
+	if w.WarmRoots {
+		go x509.SystemCertPool() // fills the process-wide pool; a handshake reports any problem
 	}
 	first := prefetch(ctx, raw)
 	defer first.abandon()
