@@ -68,11 +68,8 @@ const (
 	tcpPSH = 0x08
 )
 
-var (
-	clientIP = netip.MustParseAddr("198.18.0.1")
-	tokenIP  = netip.MustParseAddr("198.18.1.1")
-	stsIP    = netip.MustParseAddr("198.18.1.2")
-)
+// clientIP is the client's address; tokenIP and stsIP the benchmark's.
+var clientIP = netip.MustParseAddr(clientAddr)
 
 // tcpPacket is an IPv4 packet carrying a TCP header with flags and payload.
 func tcpPacket(src, dst netip.Addr, flags byte, payload ...byte) []byte {

@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -141,6 +142,9 @@ func StartFront(ln net.Listener, cert tls.Certificate, backend *url.URL) *Front 
 			r.Out.Host = r.In.Host
 		},
 		Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16},
+		// A backend failure reaches the client as a 502, which fails
+		// the run and shows in its output.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	f.srv = &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
