@@ -109,7 +109,8 @@ func startLine(t *testing.T, eps []Endpoint) (*Line, *fakeDevice, *fakeDevice) {
 
 func TestLineHoldsEachPacketForItsEndpointsDelay(t *testing.T) {
 	t.Parallel()
-	const tokenHold, stsHold = 15 * time.Millisecond, 60 * time.Millisecond
+	// Far apart, so that the order holds on a loaded machine too.
+	const tokenHold, stsHold = 10 * time.Millisecond, 400 * time.Millisecond
 	_, client, server := startLine(t, []Endpoint{
 		{Name: "token", IP: tokenIP, Hold: tokenHold},
 		{Name: "sts", IP: stsIP, Hold: stsHold},
@@ -179,11 +180,12 @@ func TestLineCounts(t *testing.T) {
 		tcpPacket(clientIP, stsIP, tcpACK|tcpPSH, 1, 2, 3),            // data
 		tcpPacket(clientIP, stsIP, tcpSYN),                            // connection 2 to STS
 		tcpPacket(clientIP, tokenIP, tcpSYN),                          // connection 1 to the token service
+		tcpPacket(clientIP, tokenIP, tcpSYN|tcpACK),                   // a SYN-ACK is no new connection
 		tcpPacket(clientIP, netip.MustParseAddr("192.0.2.9"), tcpSYN), // nobody's: dropped
 		ipv6, // not IPv4: dropped
 	}
 	down := [][]byte{
-		tcpPacket(stsIP, clientIP, tcpSYN|tcpACK), // a SYN-ACK is no new connection
+		tcpPacket(stsIP, clientIP, tcpSYN|tcpACK),
 		tcpPacket(tokenIP, clientIP, tcpSYN|tcpACK),
 	}
 	for _, p := range up {
@@ -192,7 +194,7 @@ func TestLineCounts(t *testing.T) {
 	for _, p := range down {
 		server.in <- p
 	}
-	for range 5 {
+	for range 6 {
 		server.recv(t)
 	}
 	for range 2 {
@@ -200,11 +202,11 @@ func TestLineCounts(t *testing.T) {
 	}
 	// Delivered is counted just after the write the test saw.
 	deadline := time.Now().Add(5 * time.Second)
-	for sum(l.Stats()) < 7 && time.Now().Before(deadline) {
+	for sum(l.Stats()) < 8 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	want := []Stats{
-		{SYNs: 1, PacketsUp: 1, PacketsDown: 1, BytesUp: 40, BytesDown: 40, Delivered: 2},
+		{SYNs: 1, PacketsUp: 2, PacketsDown: 1, BytesUp: 80, BytesDown: 40, Delivered: 3},
 		{SYNs: 2, PacketsUp: 4, PacketsDown: 1, BytesUp: 163, BytesDown: 40, Delivered: 5},
 	}
 	if diff := cmp.Diff(want, l.Stats(), cmpopts.IgnoreFields(Stats{}, "Held")); diff != "" {
