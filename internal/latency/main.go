@@ -36,6 +36,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -46,17 +47,26 @@ import (
 )
 
 // launchEnv marks the benchmark re-executed as a command's launcher; its
-// value is the benchmark's namespaceIDs.
+// value is the commands' nice value and the benchmark's namespaceIDs.
 const launchEnv = "AWS_OIDC_GO_LATENCY_LAUNCH"
 
 func main() {
-	if home := os.Getenv(launchEnv); home != "" {
-		if len(os.Args) < 4 {
-			fmt.Fprintln(os.Stderr, "latency launcher: want HOSTS RESOLV COMMAND [ARGS]")
-			os.Exit(127)
+	if v := os.Getenv(launchEnv); v != "" {
+		// The thread that sets the command's priority must be the one
+		// that executes it.
+		runtime.LockOSThread()
+		nice, home, _ := strings.Cut(v, " ")
+		n, err := strconv.Atoi(nice)
+		if err == nil && len(os.Args) < 4 {
+			err = errors.New("want HOSTS RESOLV COMMAND [ARGS]")
 		}
-		env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, launchEnv+"=") })
-		err := launch(home, os.Args[1], os.Args[2], os.Args[3:], env)
+		if err == nil {
+			err = unboost(n)
+		}
+		if err == nil {
+			env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, launchEnv+"=") })
+			err = launch(home, os.Args[1], os.Args[2], os.Args[3:], env)
+		}
 		fmt.Fprintln(os.Stderr, "latency launcher:", err)
 		os.Exit(127)
 	}
@@ -181,6 +191,12 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 		command{name: "floor + GetCallerIdentity", argv: []string{floor, "-get-caller-identity"}, check: done},
 	)
 
+	// From here on, this process and the servers it starts stand for the
+	// network and machines elsewhere (see serverNice).
+	nice, err := boost()
+	if err != nil {
+		return fmt.Errorf("raising the servers' priority: %w", err)
+	}
 	// The servers: moto and the fake token service on loopback, behind
 	// TLS fronts in the server namespace.
 	moto, err := harness.StartMoto(ctx)
@@ -258,7 +274,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 			// one: Go adds SSL_CERT_FILE to the system's roots, node
 			// NODE_EXTRA_CA_CERTS to its own.
 			"SSL_CERT_FILE": caFile, "NODE_EXTRA_CA_CERTS": caFile,
-			launchEnv: home,
+			launchEnv: fmt.Sprintf("%d %s", nice, home),
 		} {
 			e[k] = v
 		}
@@ -298,7 +314,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 
 	fmt.Fprintf(stdout, "round trips: token service %v, STS %v (delay line in user space on TUN devices between two network namespaces); TLS with a test CA, verified by name (%s, %s)\n",
 		o.rttToken, o.rttSTS, tokenHost, stsHost)
-	fmt.Fprintf(stdout, "commands: %d runs each, interleaved, after one warm-up run each; wall time from exec to exit\n", o.runs)
+	fmt.Fprintf(stdout, "commands: %d runs each, interleaved, after one warm-up run each; wall time from exec to exit, at nice %d (servers and delay line at %d)\n", o.runs, nice, serverNice)
 	// Warm-up: page cache, moto's first calls, node's compile cache. A
 	// command that cannot succeed here would only fail every run.
 	for _, c := range commands {
