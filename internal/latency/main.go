@@ -10,7 +10,7 @@
 // wall time per command, the TCP connections, TLS handshakes and requests
 // each made per endpoint, and the ratios.
 //
-//	go run ./internal/latency [-runs 25] [-rtt-token 20ms] [-rtt-sts 40ms] [-incumbent none]
+//	go run ./internal/latency [-runs 25] [-rtt-token 20ms] [-rtt-sts 40ms] [-incumbent none] [-baseline path/to/aws-oidc-go]
 //
 // Linux, as root: the round trips come from a delay line in user space
 // between two network namespaces the benchmark creates (this kernel has no
@@ -74,6 +74,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 25, "measured runs per command (after one warm-up run each)")
 	flag.DurationVar(&o.rttToken, "rtt-token", 20*time.Millisecond, "round-trip time to the token service")
 	flag.DurationVar(&o.rttSTS, "rtt-sts", 40*time.Millisecond, "round-trip time to STS")
+	flag.StringVar(&o.baseline, "baseline", "", "another build of aws-oidc-go (e.g. main's) to run as \"baseline\" in the same loop, for a before/after under the same load")
 	flag.StringVar(&o.incumbent, "incumbent", "", "the incumbent's dist/index.js (default: the newest bundle under ../shared/incumbent; 'none' to leave it out)")
 	flag.Parse()
 	o.getenv = os.Getenv
@@ -90,6 +91,7 @@ type options struct {
 	runs             int
 	rttToken, rttSTS time.Duration
 	incumbent        string
+	baseline         string
 	getenv           func(string) string
 }
 
@@ -177,6 +179,16 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 	done := func(string) error { return nil }
 	commands := []command{
 		{name: "ours", argv: []string{ours}, check: exported},
+	}
+	if o.baseline != "" {
+		abs, err := filepath.Abs(o.baseline)
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return fmt.Errorf("-baseline: %w", err)
+		}
+		commands = append(commands, command{name: "baseline", argv: []string{abs}, check: exported})
 	}
 	incumbent, err := incumbentCommand(o.incumbent, o.getenv)
 	if err != nil {
@@ -466,6 +478,9 @@ func report(w io.Writer, commands []command, samples [][]sample, line *Line, end
 	fmt.Fprintf(w, "ratios (medians): ours / floor %s", ratio("ours", "floor"))
 	if _, ok := medians["incumbent"]; ok {
 		fmt.Fprintf(w, ", incumbent / ours %s, incumbent / floor %s", ratio("incumbent", "ours"), ratio("incumbent", "floor"))
+	}
+	if _, ok := medians["baseline"]; ok {
+		fmt.Fprintf(w, ", baseline / floor %s, baseline / ours %s", ratio("baseline", "floor"), ratio("baseline", "ours"))
 	}
 	fmt.Fprintln(w)
 	var extra []string
