@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -134,6 +135,10 @@ func (c *conns) used() bool {
 
 type warmKey struct{}
 
+// WarmDialTimeout bounds Preconnect's DNS lookup and TCP connect (the
+// transport's TLS handshake timeout bounds the rest).
+const WarmDialTimeout = 10 * time.Second
+
 // warmup is one Preconnect's request, which exists only to make the
 // transport dial: it is cancelled as its dial begins.
 type warmup struct {
@@ -179,6 +184,12 @@ func (c *conns) dial(next func(ctx context.Context, network, addr string) (net.C
 				close(w.dialing)
 				w.cancel()
 				<-w.returned
+				// No attempt deadline reaches this dial (net/http detaches
+				// it): bound it, so calls waiting for it get their own dial
+				// soon after a black-holed connect.
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, WarmDialTimeout)
+				defer cancel()
 			}
 		}
 		c.mu.Lock()

@@ -153,7 +153,7 @@ func (p *pending) wait(ctx context.Context) (string, error) {
 		p.cancel()
 		<-p.done
 		if p.err != nil && ctx.Err() != nil {
-			return "", fmt.Errorf("requesting the ID token: %w", context.Cause(ctx))
+			return "", fmt.Errorf("requesting the ID token: %w", ctx.Err())
 		}
 		return p.tok, p.err
 	}
