@@ -107,6 +107,17 @@ const (
 	role      = "arn:aws:iam::123456789012:role/deploy"
 )
 
+// serverNice is the priority of the benchmark's own threads — the delay
+// line, the TLS fronts, and moto and the token service it starts — which
+// stand for the network and for servers on other machines: the machine's
+// load should delay the commands measured, not the wire. Commands run at
+// the priority the benchmark was started with.
+const serverNice = -10
+
+// clientAddr is the client namespace's address; the servers' are in
+// 198.18.1.0/24 (see network).
+const clientAddr = "198.18.0.1"
+
 var (
 	tokenIP = netip.MustParseAddr("198.18.1.1")
 	stsIP   = netip.MustParseAddr("198.18.1.2")

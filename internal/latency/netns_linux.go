@@ -40,9 +40,8 @@ type network struct {
 }
 
 const (
-	clientAddr = "198.18.0.1"
-	serverNet  = "198.18.1.0/24"
-	clientNet  = "198.18.0.0/24"
+	serverNet = "198.18.1.0/24"
+	clientNet = "198.18.0.0/24"
 )
 
 // supported is empty where the benchmark can run, or says why not.
@@ -264,13 +263,6 @@ func launch(home, hosts, resolv string, argv, env []string) error {
 	syscall.CloseOnExec(3)
 	return syscall.Exec(argv[0], argv, env)
 }
-
-// serverNice is the priority of the benchmark's own threads — the delay
-// line, the TLS fronts, and moto and the token service it starts — which
-// stand for the network and for servers on other machines: the machine's
-// load should delay the commands measured, not the wire. Commands run at
-// the priority the benchmark was started with.
-const serverNice = -10
 
 // boost sets every thread of this process to serverNice (new threads
 // inherit it) and returns the nice value it had before.
