@@ -18,6 +18,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
@@ -41,7 +42,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, time.Now)
+	err := run(ctx, os.Args[1:], os.Getenv, time.Now, dialing{})
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
@@ -52,7 +53,21 @@ func main() {
 // maxBody bounds every answer read.
 const maxBody = 1 << 20
 
-func run(ctx context.Context, args []string, getenv func(string) string, now func() time.Time) error {
+// dialing is where connections go: the zero value is the real thing (the
+// system's roots and resolver); tests point it at loopback and their CA.
+type dialing struct {
+	roots *x509.CertPool               // nil: the system's (SSL_CERT_FILE adds to them)
+	addr  func(hostport string) string // nil: as named
+}
+
+func (d dialing) dial(ctx context.Context, network, hostport string) (net.Conn, error) {
+	if d.addr != nil {
+		hostport = d.addr(hostport)
+	}
+	return (&net.Dialer{Timeout: 10 * time.Second}).DialContext(ctx, network, hostport)
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, now func() time.Time, d dialing) error {
 	fs := flag.NewFlagSet("floor", flag.ContinueOnError)
 	after := fs.Bool("sts-after-token", false, "open the STS connection only after the token has arrived")
 	gci := fs.Bool("get-caller-identity", false, "confirm the credentials with GetCallerIdentity on the same connection")
@@ -74,12 +89,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 	defer cancel()
 
 	stsHost := "sts." + region + ".amazonaws.com"
-	sts := newSTSConn(stsHost, !*after)
+	sts := newSTSConn(stsHost, !*after, d)
 	defer sts.close()
 	client := &http.Client{Transport: &http.Transport{Proxy: nil, DialTLSContext: sts.dial}}
 	defer client.CloseIdleConnections()
 
-	token, err := fetchToken(ctx, requestURL, requestToken, in("audience", "sts.amazonaws.com"))
+	token, err := fetchToken(ctx, d, requestURL, requestToken, in("audience", "sts.amazonaws.com"))
 	if err != nil {
 		return err
 	}
@@ -97,6 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 // to the first request; later requests dial for themselves.
 type stsConn struct {
 	host string
+	d    dialing
 	mu   sync.Mutex
 	pre  chan dialed
 }
@@ -106,21 +122,30 @@ type dialed struct {
 	err error
 }
 
-func newSTSConn(host string, early bool) *stsConn {
-	s := &stsConn{host: host}
+func newSTSConn(host string, early bool, d dialing) *stsConn {
+	s := &stsConn{host: host, d: d}
 	if early {
-		s.pre = make(chan dialed, 1)
+		pre := make(chan dialed, 1)
+		s.pre = pre
 		go func() {
 			c, err := s.connect(context.Background())
-			s.pre <- dialed{c, err}
+			pre <- dialed{c, err}
 		}()
 	}
 	return s
 }
 
 func (s *stsConn) connect(ctx context.Context) (net.Conn, error) {
-	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 10 * time.Second}, Config: &tls.Config{ServerName: s.host, NextProtos: []string{"http/1.1"}}}
-	return d.DialContext(ctx, "tcp", net.JoinHostPort(s.host, "443"))
+	c, err := s.d.dial(ctx, "tcp", net.JoinHostPort(s.host, "443"))
+	if err != nil {
+		return nil, err
+	}
+	tc := tls.Client(c, &tls.Config{ServerName: s.host, RootCAs: s.d.roots, NextProtos: []string{"http/1.1"}})
+	if err := tc.HandshakeContext(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return tc, nil
 }
 
 func (s *stsConn) dial(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -152,7 +177,7 @@ func (s *stsConn) close() {
 	}
 }
 
-func fetchToken(ctx context.Context, requestURL, requestToken, audience string) (string, error) {
+func fetchToken(ctx context.Context, d dialing, requestURL, requestToken, audience string) (string, error) {
 	u, err := url.Parse(requestURL)
 	if err != nil {
 		return "", fmt.Errorf("ACTIONS_ID_TOKEN_REQUEST_URL: %w", err)
@@ -166,7 +191,7 @@ func fetchToken(ctx context.Context, requestURL, requestToken, audience string) 
 	}
 	req.Header.Set("Authorization", "Bearer "+requestToken)
 	req.Header.Set("Accept", "application/json")
-	tr := &http.Transport{Proxy: nil}
+	tr := &http.Transport{Proxy: nil, DialContext: d.dial, TLSClientConfig: &tls.Config{RootCAs: d.roots}}
 	defer tr.CloseIdleConnections()
 	resp, err := (&http.Client{Transport: tr}).Do(req)
 	if err != nil {
