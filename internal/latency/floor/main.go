@@ -4,9 +4,10 @@
 // a token (one TLS connection, one GET), opens the TLS connection to
 // regional STS while that request is in flight, and calls
 // AssumeRoleWithWebIdentity on it. Certificates are verified against the
-// system roots (SSL_CERT_FILE adds the benchmark's CA) and the real host
-// names. It reads the step's environment like the action does and prints
-// nothing on success; any failure exits 1.
+// system roots (SSL_CERT_FILE adds the benchmark's CA), parsed while the
+// first connection is made, and the real host names. It reads the step's
+// environment like the action does and prints nothing on success; any
+// failure exits 1.
 //
 // -sts-after-token opens the STS connection only once the token has
 // arrived (what a lazily dialling SDK does); -get-caller-identity then
@@ -88,6 +89,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 
+	// The system roots (parsed once per process, on first use) load
+	// while the first connection is being made, not after it.
+	if d.roots == nil {
+		go x509.SystemCertPool()
+	}
 	stsHost := "sts." + region + ".amazonaws.com"
 	sts := newSTSConn(stsHost, !*after, d)
 	defer sts.close()
