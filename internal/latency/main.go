@@ -78,6 +78,7 @@ func main() {
 	flag.StringVar(&o.incumbent, "incumbent", "", "the incumbent's dist/index.js (default: the newest bundle under ../shared/incumbent; 'none' to leave it out)")
 	flag.Parse()
 	o.getenv = os.Getenv
+	o.systemRoots = "/etc/ssl/certs/ca-certificates.crt"
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, o, os.Stdout)
 	stop()
@@ -92,6 +93,7 @@ type options struct {
 	rttToken, rttSTS time.Duration
 	incumbent        string
 	baseline         string
+	systemRoots      string
 	getenv           func(string) string
 }
 
@@ -135,6 +137,7 @@ type command struct {
 // sample is one run of a command.
 type sample struct {
 	wall       time.Duration
+	cpu        time.Duration // user + system, the launcher's few pre-exec milliseconds included
 	err        error
 	token, sts endpointCounts
 }
@@ -233,12 +236,25 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	caFile := filepath.Join(dir, "ca.pem")
+	// Go's roots: the system's public roots and the benchmark's CA in one
+	// file, and no directory to scan — parsed once, as in the action's
+	// image (this host's /etc/ssl/certs would have Go parse each root
+	// two or three times over, through its hash links). Node keeps its
+	// own roots and adds the CA.
+	caFile, goRoots, noDir := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "roots.pem"), filepath.Join(dir, "no-cert-dir")
+	public, err := os.ReadFile(o.systemRoots)
+	if err != nil {
+		return fmt.Errorf("the system's roots: %w", err)
+	}
+	if err := os.Mkdir(noDir, 0o755); err != nil {
+		return err
+	}
 	hosts := filepath.Join(dir, "hosts")
 	resolv := filepath.Join(dir, "resolv.conf")
 	for path, content := range map[string]string{
-		caFile: string(ca.PEM),
-		hosts:  fmt.Sprintf("127.0.0.1 localhost\n%s %s\n%s %s %s\n", tokenIP, tokenHost, stsIP, stsHost, stsGlobal),
+		caFile:  string(ca.PEM),
+		goRoots: string(public) + "\n" + string(ca.PEM),
+		hosts:   fmt.Sprintf("127.0.0.1 localhost\n%s %s\n%s %s %s\n", tokenIP, tokenHost, stsIP, stsHost, stsGlobal),
 		// Nothing listens on the client namespace's loopback: any other
 		// name fails at once instead of leaving the machine.
 		resolv: "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
@@ -294,9 +310,8 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 			"GITHUB_ACTOR": "octocat", "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567", "GITHUB_REF": "refs/heads/main", "GITHUB_WORKSPACE": d,
 			"PATH": o.getenv("PATH"),
 			// The benchmark's CA, the way each client takes an extra
-			// one: Go adds SSL_CERT_FILE to the system's roots, node
-			// NODE_EXTRA_CA_CERTS to its own.
-			"SSL_CERT_FILE": caFile, "NODE_EXTRA_CA_CERTS": caFile,
+			// one (see goRoots).
+			"SSL_CERT_FILE": goRoots, "SSL_CERT_DIR": noDir, "NODE_EXTRA_CA_CERTS": caFile,
 			launchEnv: fmt.Sprintf("%d %s", nice, home),
 		} {
 			e[k] = v
@@ -335,9 +350,9 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 		return s
 	}
 
-	fmt.Fprintf(stdout, "round trips: token service %v, STS %v (delay line in user space on TUN devices between two network namespaces); TLS with a test CA, verified by name (%s, %s)\n",
-		o.rttToken, o.rttSTS, tokenHost, stsHost)
-	fmt.Fprintf(stdout, "commands: %d runs each, interleaved, after one warm-up run each; wall time from exec to exit, at nice %d (servers and delay line at %d)\n", o.runs, nice, serverNice)
+	fmt.Fprintf(stdout, "round trips: token service %v, STS %v (delay line in user space on TUN devices between two network namespaces); TLS with a test CA, verified by name (%s, %s); Go's roots: %s and the CA, parsed once\n",
+		o.rttToken, o.rttSTS, tokenHost, stsHost, o.systemRoots)
+	fmt.Fprintf(stdout, "commands: %d runs each, interleaved, after one warm-up run each; wall time from exec to exit, CPU (user+system) median; at nice %d (servers and delay line at %d)\n", o.runs, nice, serverNice)
 	// Warm-up: page cache, moto's first calls, node's compile cache. A
 	// command that cannot succeed here would only fail every run.
 	for _, c := range commands {
@@ -389,13 +404,17 @@ func measure(ctx context.Context, nw *network, self, hosts, resolv string, c com
 	wall := time.Since(t0)
 	// Whatever the command left behind in its process group goes too.
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	var cpu time.Duration
+	if ps := cmd.ProcessState; ps != nil {
+		cpu = ps.UserTime() + ps.SystemTime()
+	}
 	if err == nil {
 		err = c.check(dir)
 	}
 	if err != nil {
 		err = fmt.Errorf("%v: %s", err, strings.TrimSpace(harness.Redact(out.String())))
 	}
-	return sample{wall: wall, err: err}
+	return sample{wall: wall, cpu: cpu, err: err}
 }
 
 // tail keeps the last 4 KiB written to it.
@@ -451,12 +470,12 @@ func incumbentCommand(path string, getenv func(string) string) ([]string, error)
 // report prints the table, the ratios and what the delay line added.
 func report(w io.Writer, commands []command, samples [][]sample, line *Line, endpoints []Endpoint) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "command\truns\tmedian\tp95\tfailed\ttoken TCP/TLS/req\tSTS TCP/TLS/req\tSTS requests")
+	fmt.Fprintln(tw, "command\truns\tmedian\tp95\tCPU\tfailed\ttoken TCP/TLS/req\tSTS TCP/TLS/req\tSTS requests")
 	medians := map[string]time.Duration{}
 	var firstErr []string
 	for i, c := range commands {
 		ss := samples[i]
-		var walls []time.Duration
+		var walls, cpus []time.Duration
 		failed := 0
 		var err error
 		for _, s := range ss {
@@ -467,14 +486,15 @@ func report(w io.Writer, commands []command, samples [][]sample, line *Line, end
 				}
 				continue
 			}
-			walls = append(walls, s.wall)
+			walls, cpus = append(walls, s.wall), append(cpus, s.cpu)
 		}
 		if err != nil {
 			firstErr = append(firstErr, fmt.Sprintf("%s: %v", c.name, err))
 		}
 		med, p95 := quantiles(walls)
+		cpu, _ := quantiles(cpus)
 		medians[c.name] = med
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n", c.name, len(ss), ms(med), ms(p95), failed,
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", c.name, len(ss), ms(med), ms(p95), ms(cpu), failed,
 			counts(ss, func(s sample) endpointCounts { return s.token }),
 			counts(ss, func(s sample) endpointCounts { return s.sts }),
 			actions(ss))
