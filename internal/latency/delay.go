@@ -47,14 +47,26 @@ type Stats struct {
 type Line struct {
 	endpoints []Endpoint
 
-	mu      sync.Mutex
-	stats   []Stats
-	dropped atomic.Int64
+	mu       sync.Mutex
+	stats    []Stats
+	synTimes [][]time.Time // by endpoint: when each SYN was read
+	dropped  atomic.Int64
 }
 
 // NewLine returns a line for endpoints (distinct IPs).
 func NewLine(endpoints []Endpoint) *Line {
-	return &Line{endpoints: endpoints, stats: make([]Stats, len(endpoints))}
+	return &Line{endpoints: endpoints, stats: make([]Stats, len(endpoints)), synTimes: make([][]time.Time, len(endpoints))}
+}
+
+// SYNTime returns when the k-th SYN (from 0) toward endpoint i was read,
+// if there was one: when that connection attempt left the client.
+func (l *Line) SYNTime(i int, k int64) (time.Time, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if k < 0 || k >= int64(len(l.synTimes[i])) {
+		return time.Time{}, false
+	}
+	return l.synTimes[i][k], true
 }
 
 // Stats returns a copy of the counts so far, by endpoint in NewLine's order.
@@ -136,6 +148,7 @@ func (l *Line) read(dev Device, isUp bool, queues []chan packet) error {
 			s.BytesUp += int64(n)
 			if h.syn && !h.ack {
 				s.SYNs++
+				l.synTimes[i] = append(l.synTimes[i], now)
 			}
 		} else {
 			s.PacketsDown++

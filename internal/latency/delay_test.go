@@ -188,6 +188,7 @@ func TestLineCounts(t *testing.T) {
 		tcpPacket(stsIP, clientIP, tcpSYN|tcpACK),
 		tcpPacket(tokenIP, clientIP, tcpSYN|tcpACK),
 	}
+	sent := time.Now()
 	for _, p := range up {
 		client.in <- p
 	}
@@ -216,6 +217,18 @@ func TestLineCounts(t *testing.T) {
 		if s.Held < time.Duration(s.Delivered)*time.Millisecond {
 			t.Errorf("endpoint %d: %d packets held %v in all, less than their 1 ms each", i, s.Delivered, s.Held)
 		}
+	}
+	// The SYNs' times, in the order they were read; none beyond them.
+	first, ok1 := l.SYNTime(1, 0)
+	second, ok2 := l.SYNTime(1, 1)
+	if !ok1 || !ok2 || second.Before(first) || first.Before(sent) {
+		t.Errorf("STS SYN times %v (%v), %v (%v): want both, in order, after %v", first, ok1, second, ok2, sent)
+	}
+	if _, ok := l.SYNTime(1, 2); ok {
+		t.Error("SYNTime(1, 2) exists: only two SYNs went to STS")
+	}
+	if _, ok := l.SYNTime(0, 0); !ok {
+		t.Error("SYNTime(0, 0) missing: one SYN went to the token service")
 	}
 	if got := l.Dropped(); got != 2 {
 		t.Errorf("Dropped() = %d, want 2 (an unknown address and an IPv6 packet)", got)

@@ -140,6 +140,10 @@ type sample struct {
 	cpu        time.Duration // user + system, the launcher's few pre-exec milliseconds included
 	err        error
 	token, sts endpointCounts
+	// stsLead is how long after its first connection to the token service
+	// the run's first connection to STS left (negative: before it).
+	stsLead time.Duration
+	hasLead bool
 }
 
 // endpointCounts is what one run did to one endpoint.
@@ -347,12 +351,17 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 		after := snapshot()
 		s.token = endpointCounts{after[0].tcp - before[0].tcp, after[0].Counts.Sub(before[0].Counts)}
 		s.sts = endpointCounts{after[1].tcp - before[1].tcp, after[1].Counts.Sub(before[1].Counts)}
+		tokenSYN, ok1 := nw.line.SYNTime(0, before[0].tcp)
+		stsSYN, ok2 := nw.line.SYNTime(1, before[1].tcp)
+		if ok1 && ok2 {
+			s.stsLead, s.hasLead = stsSYN.Sub(tokenSYN), true
+		}
 		return s
 	}
 
 	fmt.Fprintf(stdout, "round trips: token service %v, STS %v (delay line in user space on TUN devices between two network namespaces); TLS with a test CA, verified by name (%s, %s); Go's roots: %s and the CA, parsed once\n",
 		o.rttToken, o.rttSTS, tokenHost, stsHost, o.systemRoots)
-	fmt.Fprintf(stdout, "commands: %d runs each, interleaved, after one warm-up run each; wall time from exec to exit, CPU (user+system) median; at nice %d (servers and delay line at %d)\n", o.runs, nice, serverNice)
+	fmt.Fprintf(stdout, "commands: %d runs each, interleaved, after one warm-up run each; wall time from exec to exit, CPU (user+system) median, STS dial: median time from the first SYN to the token service to the first to STS; at nice %d (servers and delay line at %d)\n", o.runs, nice, serverNice)
 	// Warm-up: page cache, moto's first calls, node's compile cache. A
 	// command that cannot succeed here would only fail every run.
 	for _, c := range commands {
@@ -470,12 +479,12 @@ func incumbentCommand(path string, getenv func(string) string) ([]string, error)
 // report prints the table, the ratios and what the delay line added.
 func report(w io.Writer, commands []command, samples [][]sample, line *Line, endpoints []Endpoint) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "command\truns\tmedian\tp95\tCPU\tfailed\ttoken TCP/TLS/req\tSTS TCP/TLS/req\tSTS requests")
+	fmt.Fprintln(tw, "command\truns\tmedian\tp95\tCPU\tfailed\tSTS dial\ttoken TCP/TLS/req\tSTS TCP/TLS/req\tSTS requests")
 	medians := map[string]time.Duration{}
 	var firstErr []string
 	for i, c := range commands {
 		ss := samples[i]
-		var walls, cpus []time.Duration
+		var walls, cpus, leads []time.Duration
 		failed := 0
 		var err error
 		for _, s := range ss {
@@ -487,14 +496,22 @@ func report(w io.Writer, commands []command, samples [][]sample, line *Line, end
 				continue
 			}
 			walls, cpus = append(walls, s.wall), append(cpus, s.cpu)
+			if s.hasLead {
+				leads = append(leads, s.stsLead)
+			}
 		}
 		if err != nil {
 			firstErr = append(firstErr, fmt.Sprintf("%s: %v", c.name, err))
 		}
 		med, p95 := quantiles(walls)
 		cpu, _ := quantiles(cpus)
+		lead := "-"
+		if len(leads) > 0 {
+			l, _ := quantiles(leads)
+			lead = fmt.Sprintf("%+.1f ms", float64(l.Microseconds())/1000)
+		}
 		medians[c.name] = med
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", c.name, len(ss), ms(med), ms(p95), ms(cpu), failed,
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", c.name, len(ss), ms(med), ms(p95), ms(cpu), failed, lead,
 			counts(ss, func(s sample) endpointCounts { return s.token }),
 			counts(ss, func(s sample) endpointCounts { return s.sts }),
 			actions(ss))
