@@ -250,7 +250,10 @@ func (r *run) main(ctx context.Context) error {
 func (r *run) identify(ctx context.Context, creds *exchange.Credentials) (*exchange.Identity, error) {
 	if creds.Identity != nil {
 		id := *creds.Identity
-		return &id, r.check(&id)
+		if err := r.check(&id); err != nil {
+			return nil, err
+		}
+		return &id, nil
 	}
 	return r.verify(ctx, exchange.Signing{Static: creds}, min(r.cfg.MaxAttempts, source.VerifyMaxAttempts))
 }
@@ -266,7 +269,10 @@ func (r *run) verify(ctx context.Context, s exchange.Signing, attempts int) (*ex
 	if err != nil {
 		return nil, err
 	}
-	return id, r.check(id)
+	if err := r.check(id); err != nil {
+		return nil, err
+	}
+	return id, nil
 }
 
 // check masks who id is when asked (mask-aws-account-id) and checks its

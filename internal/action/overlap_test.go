@@ -181,3 +181,23 @@ func TestFailedStepClosesTheSTSConnection(t *testing.T) {
 	waitAllClosed(t, sts)
 	w.assertNothingExported()
 }
+
+// With mask-aws-account-id, an account STS names instead of the role's is
+// masked before the error that names it is printed.
+func TestMaskAccountIDMasksTheAccountSTSNamesInstead(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.input("mask-aws-account-id", "true")
+	w.proxy.Faults().Always(harness.STSAnswer{ARN: "arn:aws:sts::999999999999:assumed-role/deploy/GitHubActions"}.Fault())
+	err := w.run()
+	if err == nil || !strings.Contains(err.Error(), "999999999999") {
+		t.Fatalf("err = %v, want the other account named", err)
+	}
+	log := w.stdout.String()
+	for _, v := range []string{"999999999999", "arn:aws:sts::999999999999:assumed-role/deploy/GitHubActions"} {
+		if !strings.Contains(log, "::add-mask::"+v+"\n") {
+			t.Errorf("%s was not masked", v)
+		}
+	}
+	w.assertNothingExported()
+}

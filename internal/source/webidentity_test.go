@@ -106,8 +106,10 @@ func TestWebIdentityRetriesASlowFirstTokenWithAFreshOne(t *testing.T) {
 		return fmt.Sprintf("jwt-%d", i), nil
 	})
 	w := &WebIdentity{
-		Tokens:  tokens,
-		Client:  func(context.Context, exchange.Signing) (exchange.API, error) { return &fakeSTS{web: okAnswer, events: rec.add}, nil },
+		Tokens: tokens,
+		Client: func(context.Context, exchange.Signing) (exchange.API, error) {
+			return &fakeSTS{web: okAnswer, events: rec.add}, nil
+		},
 		Request: exchange.WebIdentityRequest{RoleARN: "arn:aws:iam::123456789012:role/r", SessionName: "s", Duration: time.Hour},
 		Retry:   exchange.Retrier{MaxAttempts: 2, AttemptTimeout: 50 * time.Millisecond, Sleep: func(context.Context, time.Duration) error { return nil }},
 		Log:     func(string, ...any) {},

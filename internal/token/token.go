@@ -133,6 +133,9 @@ type statusRecorder struct {
 
 func (s *statusRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := s.next.RoundTrip(r)
+	// The last round trip's: after a redirect followed, the status of the
+	// answer it led to (none when that request failed).
+	s.status = 0
 	if err == nil {
 		s.status = resp.StatusCode
 	}
