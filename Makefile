@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings
+.PHONY: all build test check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings bench-latency
 
 all: build
 
@@ -50,6 +50,17 @@ COMPARE ?=
 bench:
 	$(GO) run ./internal/bench -runs $(RUNS) -load 200 -image "$${AWS_OIDC_GO_IMAGE:-}" -compare "$(COMPARE)"
 	$(GO) test ./internal/config ./internal/token ./internal/runner ./internal/trust -run '^$$' -bench . -benchmem
+
+## bench-latency: whole-process wall time under real round trips — the token
+## service and STS (moto) behind TLS under their real names, RTT_TOKEN and
+## RTT_STS away through a user-space delay line between two network
+## namespaces — for ours, the incumbent and the floor client, interleaved,
+## with TCP connections, TLS handshakes and requests per endpoint. Linux, root.
+LATENCY_RUNS ?= 25
+RTT_TOKEN ?= 20ms
+RTT_STS ?= 40ms
+bench-latency:
+	$(GO) run ./internal/latency -runs $(LATENCY_RUNS) -rtt-token $(RTT_TOKEN) -rtt-sts $(RTT_STS)
 
 ## act-timings: the step users wait for under act — ours, the incumbent's and an
 ## empty container action side by side (needs the image, act and the job image)
