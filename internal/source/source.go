@@ -70,9 +70,6 @@ type WebIdentity struct {
 	Retry   exchange.Retrier
 	Region  string
 	Log     Logf
-	// Renewal are the inputs credential_process needs to repeat this
-	// exchange later (see config.WriteRenewal).
-	Renewal map[string]string
 }
 
 // Credentials assumes the role.
@@ -212,15 +209,6 @@ func inner(s Source) Source {
 func ClaimsOf(s Source) *token.Claims {
 	if c, ok := inner(s).(interface{ Claims() *token.Claims }); ok {
 		return c.Claims()
-	}
-	return nil
-}
-
-// RenewalOf returns the inputs that repeat s's exchange, or nil when s
-// cannot renew itself.
-func RenewalOf(s Source) map[string]string {
-	if w, ok := inner(s).(*WebIdentity); ok {
-		return w.Renewal
 	}
 	return nil
 }
