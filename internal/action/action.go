@@ -82,6 +82,9 @@ type Env struct {
 	// owner files read back must have when no GITHUB_ENV names the
 	// runner's user.
 	UID int
+	// LockTimeout bounds the post step's wait for a lock (0:
+	// PostLockTimeout).
+	LockTimeout time.Duration
 	// HandoffHook, when set, is called at named points of writing what
 	// outlives the step (handoff.Options.Hook); tests simulate a kill.
 	HandoffHook func(point string) error

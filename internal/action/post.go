@@ -57,7 +57,11 @@ func Post(ctx context.Context, env Env) error {
 		log.Infof("Nothing to clean up: the main step left nothing to undo")
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, PostLockTimeout)
+	wait := PostLockTimeout
+	if env.LockTimeout > 0 {
+		wait = env.LockTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	var blank []runner.Var
 	var names []string

@@ -525,12 +525,15 @@ func writeAtomic(path, tmp string, data []byte, owner *Owner, hook func(string) 
 	if err := CreateFile(tmp, data, owner); err != nil {
 		return err
 	}
-	defer os.Remove(tmp)
 	if hook != nil {
+		// Before the deferred removal exists: a kill here leaves the
+		// temporary file, as the record says it may.
 		if err := hook("rename"); err != nil {
+			os.Remove(tmp)
 			return err
 		}
 	}
+	defer os.Remove(tmp)
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		return fmt.Errorf("%s became a symbolic link; refusing to replace it", path)
 	}
