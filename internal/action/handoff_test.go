@@ -459,3 +459,112 @@ func (s *step) runWithSTS() action.STSFactory {
 		return fakeClient{s.sts, sg}, nil
 	}
 }
+
+// TestKilledAtAnyPointLeavesNothingThePostStepCannotRemove (issue 16,
+// item 5): the main step is killed (its goroutine ends on the spot, no
+// undo runs) at each point where it writes something that outlives it;
+// the post step, given what the runner would give it (the last
+// GITHUB_STATE record, or under act the manifest), must leave no
+// credentials, no temporary file and no run directory behind, and the
+// user's own section as it was.
+func TestKilledAtAnyPointLeavesNothingThePostStepCannotRemove(t *testing.T) {
+	t.Parallel()
+	const mine = "# mine\n[ci]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n\n[other]\nx = 1\n"
+	scenarios := map[string]func(s *step, dir string) func(*action.Env){
+		"overwrite a section": func(s *step, dir string) func(*action.Env) {
+			s.env["INPUT_OVERWRITE-AWS-PROFILE"] = "true"
+			os.WriteFile(filepath.Join(dir, "credentials"), []byte(mine), 0o600)
+			return func(*action.Env) {}
+		},
+		"refresh in a container under act": func(s *step, dir string) func(*action.Env) {
+			s.env["INPUT_REFRESH"] = "true"
+			s.env["ACT"] = "true"
+			exe := filepath.Join(s.dir, "exe")
+			os.WriteFile(exe, []byte("#!the binary\n"), 0o755)
+			return func(e *action.Env) {
+				e.Executable = exe
+				e.CredentialProcess = func(exe, settings string) string { return exe + " credential-process --config " + settings }
+				e.Mounts = s.containerMounts
+			}
+		},
+	}
+	for name, setup := range scenarios {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for kill := 0; ; kill++ {
+				s := newStep(t)
+				dir := filepath.Join(s.dir, "aws")
+				os.MkdirAll(dir, 0o700)
+				s.env["AWS_SHARED_CREDENTIALS_FILE"] = filepath.Join(dir, "credentials")
+				s.env["AWS_CONFIG_FILE"] = filepath.Join(dir, "config")
+				s.env["INPUT_AWS-PROFILE"] = "ci"
+				adjust := setup(s, dir)
+				var points []string
+				killed := false
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					s.runWith(func(e *action.Env) {
+						adjust(e)
+						e.HandoffHook = func(point string) error {
+							points = append(points, point)
+							if len(points) == kill+1 {
+								killed = true
+								runtime.Goexit() // SIGKILL: nothing more runs, no undo
+							}
+							return nil
+						}
+					})
+				}()
+				<-done
+				extra := map[string]string{"STATE_cleanup": lastState(s)}
+				mounts := hostpath.Mounts{}
+				if s.env["ACT"] == "true" {
+					extra["STATE_cleanup"] = "" // act drops it
+					mounts, _ = s.containerMounts()
+				}
+				log := s.post(t, extra, mounts)
+				where := "after the run"
+				if killed {
+					where = "killed at " + points[len(points)-1] + " (point " + string(rune('0'+kill)) + ")"
+				}
+				filepath.Walk(s.dir, func(p string, fi os.FileInfo, err error) error {
+					if err != nil {
+						return nil
+					}
+					base := filepath.Base(p)
+					if strings.HasPrefix(base, "aws-oidc-go-run-") || strings.HasPrefix(base, ".aws-oidc-go-tmp-") {
+						t.Errorf("%s: %s left behind\n%s", where, p, log)
+					}
+					if fi.Mode().IsRegular() {
+						if b, _ := os.ReadFile(p); bytes.Contains(b, []byte("aws_secret_access_key")) || bytes.Contains(b, []byte("credential_process")) {
+							t.Errorf("%s: %s still holds credentials\n%s", where, p, log)
+						}
+					}
+					return nil
+				})
+				if name == "overwrite a section" {
+					if got := readFile(t, filepath.Join(dir, "credentials")); got != mine {
+						t.Errorf("%s: the user's credentials file is %q, want it as it was", where, got)
+					}
+				}
+				if strings.Contains(log, "::warning::") {
+					t.Errorf("%s: the post step warned:\n%s", where, log)
+				}
+				if !killed {
+					if kill < 3 {
+						t.Fatalf("only %d kill points (%v)", kill, points)
+					}
+					t.Logf("killed at each of %v", points)
+					return
+				}
+			}
+		})
+	}
+}
+
+// containerMounts is a container action's mount table in which the
+// step's directory is shared with the host at the same path.
+func (s *step) containerMounts() (hostpath.Mounts, error) {
+	return hostpath.Mounts{"/github/workspace": s.env["GITHUB_WORKSPACE"], s.dir: s.dir}, nil
+}

@@ -141,15 +141,7 @@ func removeRunDir(s State, keep map[string]bool, rep *Report) {
 			rep.warn("could not remove %s: %v", filepath.Join(s.Dir, n), err)
 		}
 	}
-	// Temporary files a kill left in the directory bear the run's token.
-	token := strings.TrimPrefix(filepath.Base(s.Dir), RunDirPrefix)
-	if entries, err := os.ReadDir(s.Dir); err == nil {
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), "."+token+"-") {
-				os.Remove(filepath.Join(s.Dir, e.Name()))
-			}
-		}
-	}
+	sweepTemps(s.Dir)
 	if err := os.Remove(s.Dir); err != nil && !isNotExist(err) {
 		var left []string
 		if entries, err := os.ReadDir(s.Dir); err == nil {
@@ -187,8 +179,15 @@ func Manifests(bases []string, key string, uid int) ([]State, []string) {
 				continue
 			}
 			b, err := ReadChecked(filepath.Join(dir, ManifestName), uid)
+			if isNotExist(err) {
+				// A main step killed between creating its directory and
+				// its manifest: only its temporary files can be there.
+				sweepTemps(dir)
+				os.Remove(dir)
+				continue
+			}
 			if err != nil {
-				if !isNotExist(err) {
+				{
 					warnings = append(warnings, fmt.Sprintf("ignored the manifest in %s: %v", dir, err))
 				}
 				continue
@@ -207,4 +206,17 @@ func Manifests(bases []string, key string, uid int) ([]State, []string) {
 		}
 	}
 	return states, warnings
+}
+
+// sweepTemps removes the temporary files a kill left in a verified run
+// directory: they bear the run's token.
+func sweepTemps(dir string) {
+	token := strings.TrimPrefix(filepath.Base(dir), RunDirPrefix)
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "."+token+"-") {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
 }
