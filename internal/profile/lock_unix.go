@@ -29,14 +29,17 @@ func lock(ctx context.Context, path string, owner *Owner) (func(), error) {
 	f, err := os.OpenFile(name, os.O_RDONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 	switch {
 	case err == nil:
-		if owner == nil {
-			owner = ownerOfDir(path)
-		}
-		if owner != nil {
+		switch {
+		case owner != nil:
 			if err := f.Chown(owner.UID, owner.GID); err != nil {
 				f.Close()
 				return nil, fmt.Errorf("locking %s: handing %s to the runner's user: %w", path, name, err)
 			}
+		case ownerOfDir(path) != nil:
+			// The directory's owner, so that a root post step leaves no
+			// root-owned lock file; a user who cannot chown keeps it.
+			o := ownerOfDir(path)
+			_ = f.Chown(o.UID, o.GID)
 		}
 	case errors.Is(err, fs.ErrExist):
 		f, err = os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)

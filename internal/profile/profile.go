@@ -511,11 +511,12 @@ func PrepareDir(dir string, owner *Owner) error {
 // owner when set, else keeps the owner of the file it replaces.
 func writeAtomic(path, tmp string, data []byte, owner *Owner, hook func(string) error) error {
 	fi, err := os.Lstat(path)
+	var keep *Owner
 	switch {
 	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
 		return fmt.Errorf("%s is a symbolic link; refusing to replace it", path)
 	case err == nil && owner == nil:
-		owner = ownerOf(fi)
+		keep = ownerOf(fi)
 	}
 	if hook != nil {
 		if err := hook("temp"); err != nil {
@@ -524,6 +525,11 @@ func writeAtomic(path, tmp string, data []byte, owner *Owner, hook func(string) 
 	}
 	if err := CreateFile(tmp, data, owner); err != nil {
 		return err
+	}
+	if keep != nil {
+		// The file keeps its owner (a root post step must not leave it
+		// root's); a user who cannot chown makes it theirs, as before.
+		_ = os.Lchown(tmp, keep.UID, keep.GID)
 	}
 	if hook != nil {
 		// Before the deferred removal exists: a kill here leaves the
