@@ -173,8 +173,12 @@ func (r *run) startHandoff() (*handoff.Run, error) {
 		}
 	}
 	if base != "" {
-		if err := profile.PrepareDir(base, o.Owner); err != nil {
+		if err := profile.PrepareDir(base, o.Owner); err != nil && r.cfg.Profile != "" {
 			return nil, err
+		} else if err != nil {
+			// Only the manifest would go there: not worth failing over.
+			r.wf.Log().Warningf("%s (the post step may not blank the variables on runners that drop its state)", err)
+			o.Base, o.Later = "", ""
 		}
 	}
 	return handoff.Start(o)

@@ -61,6 +61,14 @@ func Start(o Options) (*Run, error) {
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, err
 	}
+	if o.Base != "" {
+		// Recorded paths are absolute: the post step may run elsewhere.
+		abs, err := filepath.Abs(o.Base)
+		if err != nil {
+			return nil, err
+		}
+		o.Base = abs
+	}
 	r := &Run{o: o, token: hex.EncodeToString(b[:])}
 	r.state = State{Version: stateVersion, Key: o.Key}
 	return r, nil
@@ -220,6 +228,16 @@ func (r *Run) writeManifest() error {
 // become the file, before the file changes; a replaced section is stashed
 // in the run's directory. Locks are waited for until ctx is done.
 func (r *Run) WriteProfile(ctx context.Context, files profile.Files, e profile.Entry, overwrite bool) error {
+	for _, p := range []*string{&files.Credentials, &files.Config} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return err
+		}
+		*p = abs
+	}
 	stashDir := ""
 	if overwrite || r.o.Manifest {
 		// A run that may replace a section needs somewhere to stash it; a
