@@ -82,7 +82,7 @@ func Post(ctx context.Context, env Env) error {
 			log.Warningf("Cleanup could not blank the variables: %s", err)
 		}
 	}
-	log.Infof("Cleaned up from %s: blanked %s; removed %d profile section(s) and file(s)", from, joinOr(names, "no variables"), removed)
+	log.Infof("Cleaned up from %s: blanked %s; removed %d profile file(s) and section(s)", from, joinOr(names, "no variables"), removed)
 	return nil
 }
 
