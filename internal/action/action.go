@@ -218,7 +218,7 @@ func (r *run) main(ctx context.Context) error {
 
 	src, err := source.For(cfg, source.Deps{
 		Getenv:      r.env.Getenv,
-		TokenClient: &http.Client{Transport: r.px.Transport()},
+		TokenClient: token.NewClient(r.px.Transport()), // the request token stays at its origin
 		Client:      r.client,
 		Retrier:     r.retrier,
 		Mask:        r.wf.Mask,
