@@ -3,6 +3,7 @@ package source
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/exchange"
@@ -62,6 +63,8 @@ func For(cfg *config.Config, d Deps) (Source, error) {
 			Retry:  d.Retrier(cfg.MaxAttempts, "AssumeRoleWithWebIdentity"),
 			Region: cfg.Region,
 			Log:    d.Log,
+			// The token service over https (not a file, not loopback http).
+			WarmRoots: cfg.Mode == config.ModeOIDC && strings.HasPrefix(d.Getenv(token.EnvRequestURL), "https://"),
 		}
 		src = w
 	case config.ModeKeys:
