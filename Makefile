@@ -88,6 +88,7 @@ fuzz:
 	$(GO) test ./internal/runner -run '^$$' -fuzz FuzzLog -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/trust -run '^$$' -fuzz FuzzEvaluate -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/trust -run '^$$' -fuzz FuzzLike -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/handoff -run '^$$' -fuzz FuzzCleanup -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf $(BIN)

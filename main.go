@@ -14,7 +14,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	exe, _ := os.Executable()
-	code := cli.Main(ctx, cli.Process{Name: os.Args[0], Executable: exe, Args: os.Args[1:], Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, Root: os.Geteuid() == 0})
+	code := cli.Main(ctx, cli.Process{Name: os.Args[0], Executable: exe, Args: os.Args[1:], Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, Root: os.Geteuid() == 0, UID: os.Geteuid()})
 	stop()
 	os.Exit(code)
 }

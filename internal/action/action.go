@@ -4,8 +4,9 @@
 // (internal/source), who the credentials are is taken from STS's answer
 // (AssumedRoleUser) or, for credentials given as they are, asked of
 // GetCallerIdentity, and checked (the role's account, allowed-account-ids,
-// the expiry), and everything is exported all-or-nothing (internal/export,
-// internal/profile). The post step removes what the main step left behind.
+// the expiry), and everything is exported all-or-nothing (internal/runner);
+// what outlives the step is handed to internal/handoff. The post step
+// removes what the main step left behind, as far as it can verify it.
 package action
 
 import (
@@ -74,6 +75,20 @@ type Env struct {
 	// CredentialProcess is the command line that renews credentials from a
 	// renewal settings file (the CLI's grammar, which the CLI supplies).
 	CredentialProcess func(exe, settingsFile string) string
+	// Settings, when set, is the Config to run with instead of the inputs:
+	// the renewal settings credential-process read back
+	// (config.ReadSettings).
+	Settings *config.Config
+	// UID is this process's user id (-1 where there is none, Windows): the
+	// owner files read back must have when no GITHUB_ENV names the
+	// runner's user.
+	UID int
+	// LockTimeout bounds the post step's wait for a lock (0:
+	// PostLockTimeout).
+	LockTimeout time.Duration
+	// HandoffHook, when set, is called at named points of writing what
+	// outlives the step (handoff.Options.Hook); tests simulate a kill.
+	HandoffHook func(point string) error
 }
 
 // Formats Env.Format accepts.
@@ -103,11 +118,18 @@ func Run(ctx context.Context, env Env) error {
 			wf.Mask(in(input.Name))
 		}
 	}
-	px, err := proxy.Resolve(in(inputs.HTTPProxy), in(inputs.NoProxy), env.Getenv)
+	cfg, cerr := env.Settings, error(nil)
+	if cfg == nil {
+		cfg, cerr = config.Load(in)
+	}
+	httpProxy, noProxy := in(inputs.HTTPProxy), in(inputs.NoProxy)
+	if env.Settings != nil {
+		httpProxy, noProxy = cfg.HTTPProxy, cfg.NoProxy
+	}
+	px, err := proxy.Resolve(httpProxy, noProxy, env.Getenv)
 	wf.Mask(px.Secrets()...)
-	cfg, cerr := config.Load(in)
 	var ferr error
-	if tf := in(inputs.WebIdentityTokenFile); tf != "" {
+	if tf := in(inputs.WebIdentityTokenFile); tf != "" && env.Settings == nil {
 		// A file problem is an input problem: reported with the others.
 		_, ferr = token.FilePath(tf, env.Getenv("GITHUB_WORKSPACE"))
 	}
@@ -171,13 +193,17 @@ type run struct {
 	// files is where the profile goes as this process sees it, later as
 	// the job's later steps will (aws-profile only).
 	files, later profile.Files
-	inContainer  bool // a container action's mount table
+	inContainer  bool       // a container action's mount table
+	manifest     bool       // the runner drops state (act): keep a manifest
+	records      *runner.Tx // the handoff's records in GITHUB_STATE, undone with a failed step
+	ctx          context.Context
 }
 
 func (r *run) logf(format string, args ...any) { r.wf.Log().Infof(format, args...) }
 
 func (r *run) main(ctx context.Context) error {
 	cfg := r.cfg
+	r.ctx = ctx
 	if r.px.Active() {
 		r.logf("Using proxy %s", r.px.Describe())
 	}

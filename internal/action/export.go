@@ -1,33 +1,26 @@
 package action
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/exchange"
+	"github.com/org/aws-oidc-go/internal/handoff"
 	"github.com/org/aws-oidc-go/internal/hostpath"
 	"github.com/org/aws-oidc-go/internal/profile"
 	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/source"
+	"github.com/org/aws-oidc-go/internal/token"
 )
 
 // StateKey is the GITHUB_STATE name the main step leaves for the post step
 // (which receives it as STATE_cleanup).
-const StateKey = "cleanup"
-
-// State is what the post step has to undo.
-type State struct {
-	Env      []string          `json:"env,omitempty"`      // variables exported with a value
-	Profiles []profile.Written `json:"profiles,omitempty"` // profile sections and files written
-	// Manifest is the copy of this state beside the profile files, for a
-	// post step the runner gives no state (act); removed with the rest.
-	Manifest string `json:"manifest,omitempty"`
-}
+const StateKey = handoff.StateKey
 
 // CredentialVars are the variables unset-current-credentials blanks.
 var CredentialVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"}
@@ -69,19 +62,32 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 		runner.Var{Name: "AWS_DEFAULT_REGION", Value: cfg.Region},
 	)
 
-	var state State
+	ho, err := r.startHandoff()
+	if err != nil {
+		return err
+	}
 	undo := func(err error) error {
-		if rerr := profile.Remove(state.Profiles); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("undoing the profile files: %w", rerr))
+		if !strings.Contains(err.Error(), "nothing was exported") {
+			err = fmt.Errorf("%w; nothing was exported", err)
 		}
-		if state.Manifest != "" {
-			os.Remove(state.Manifest)
+		if ho == nil {
+			return err
+		}
+		// Bounded: the step's own context may be what ran out.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), PostLockTimeout)
+		defer cancel()
+		if rerr := ho.Undo(ctx); rerr != nil {
+			// The records stay, so the post step can finish the job.
+			return errors.Join(err, fmt.Errorf("undoing the files written: %w", rerr))
+		}
+		if rerr := r.records.Rollback(); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("undoing the post step's records: %w", rerr))
 		}
 		return err
 	}
 	var wrote string
 	if cfg.Profile != "" {
-		profEnv, msg, err := r.writeProfile(c, &state)
+		profEnv, msg, err := r.writeProfile(c, ho)
 		if err != nil {
 			return undo(err)
 		}
@@ -98,25 +104,26 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 	for _, v := range env {
 		if v.Value != "" {
 			names = append(names, v.Name)
-			state.Env = append(state.Env, v.Name)
 		}
 	}
-	switch {
-	case cfg.Profile != "":
-		if err := r.writeManifest(&state); err != nil {
-			return undo(err)
+	if ho != nil {
+		if r.manifest && cfg.Profile == "" && r.files.Config != "" {
+			// Without a profile, in a container action the runner hands no
+			// state (act): only so that the post step can blank the
+			// variables. Not worth failing the step over.
+			if _, _, err := ho.Dir(); err != nil {
+				r.wf.Log().Warningf("%s (the post step may not blank the variables on runners that drop its state)", err)
+			}
 		}
-	case r.inContainer && r.files.Config != "":
-		// Without a profile, in a container action: only so that a post
-		// step the runner hands no state (act) can blank the variables.
-		// Not worth failing the step over.
-		if err := r.writeManifest(&state); err != nil {
+		if err := ho.SetEnv(names); err != nil {
+			if cfg.Profile != "" {
+				return undo(err)
+			}
 			r.wf.Log().Warningf("%s (the post step may not blank the variables on runners that drop its state)", err)
-			state.Manifest = ""
 		}
 	}
 	tx := r.wf.Begin()
-	err := r.saveState(tx, state)
+	err = r.saveState(tx, ho)
 	if err == nil {
 		err = tx.Append("GITHUB_OUTPUT", outputs)
 	}
@@ -127,7 +134,7 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 		if rerr := tx.Rollback(); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("undoing the file commands: %w", rerr))
 		}
-		return undo(fmt.Errorf("%w; nothing was exported", err))
+		return undo(err)
 	}
 	if wrote != "" {
 		r.logf("%s", wrote)
@@ -136,27 +143,66 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 	return nil
 }
 
+// startHandoff begins recording what this step leaves behind (nil when it
+// leaves nothing but variables and there is no post step to tell).
+func (r *run) startHandoff() (*handoff.Run, error) {
+	if r.env.Getenv("GITHUB_STATE") == "" && r.cfg.Profile == "" {
+		return nil, nil
+	}
+	base, later := "", ""
+	if r.files.Config != "" {
+		base, later = filepath.Dir(r.files.Config), filepath.Dir(r.later.Config)
+	}
+	o := handoff.Options{
+		Base: base, Later: later,
+		Owner:    hostpath.Owner(r.env.Root, r.env.Getenv("GITHUB_ENV")),
+		Key:      handoff.RunKey(r.env.Getenv),
+		Manifest: r.manifest,
+		Hook:     r.env.HandoffHook,
+	}
+	r.records = r.wf.Begin()
+	if r.env.Getenv("GITHUB_STATE") != "" {
+		// Each record replaces the last (the runner keeps the last value
+		// of a name); written before what it names.
+		o.Save = func(s handoff.State) error {
+			v, err := handoff.Encode(s)
+			if err != nil {
+				return err
+			}
+			return r.records.Append("GITHUB_STATE", []runner.Var{{Name: StateKey, Value: v}})
+		}
+	}
+	if base != "" {
+		if err := profile.PrepareDir(base, o.Owner); err != nil && r.cfg.Profile != "" {
+			return nil, err
+		} else if err != nil {
+			// Only the manifest would go there: not worth failing over.
+			r.wf.Log().Warningf("%s (the post step may not blank the variables on runners that drop its state)", err)
+			o.Base, o.Later = "", ""
+		}
+	}
+	return handoff.Start(o)
+}
+
 // writeProfile writes the profile (and, with refresh, the renewal
-// settings), recording each file in state as it goes. It returns the
-// variables to export and the log line to print once all succeeded.
-func (r *run) writeProfile(c *exchange.Credentials, state *State) ([]runner.Var, string, error) {
+// settings), each thing recorded by the handoff before it is written. It
+// returns the variables to export and the log line to print once all
+// succeeded.
+func (r *run) writeProfile(c *exchange.Credentials, ho *handoff.Run) ([]runner.Var, string, error) {
 	cfg := r.cfg
 	files, hostFiles := r.files, r.later
-	owner := hostpath.Owner(r.env.Root, r.env.Getenv("GITHUB_ENV"))
 	entry := profile.Entry{
 		Name: cfg.Profile, Region: cfg.Region,
 		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
 	}
 	if cfg.Refresh {
-		process, err := r.renewal(files, hostFiles, owner, state)
+		process, err := r.renewal(ho)
 		if err != nil {
 			return nil, "", err
 		}
 		entry = profile.Entry{Name: cfg.Profile, Region: cfg.Region, CredentialProcess: process}
 	}
-	written, err := profile.Write(files, entry, cfg.OverwriteProfile, owner)
-	state.Profiles = append(state.Profiles, written...)
-	if err != nil {
+	if err := ho.WriteProfile(r.ctx, files, entry, cfg.OverwriteProfile); err != nil {
 		return nil, "", err
 	}
 	var env []runner.Var
@@ -183,53 +229,44 @@ func (r *run) writeProfile(c *exchange.Credentials, state *State) ([]runner.Var,
 	return env, msg, nil
 }
 
-// renewal writes the renewal settings (and, inside the container, a copy
-// of the binary the host can run) beside the profile and returns the
-// credential_process command line. The settings are a 0600 JSON file, so
-// any value survives and no secret (a proxy password) is in argv or in the
-// AWS config file.
-func (r *run) renewal(files, hostFiles profile.Files, owner *profile.Owner, state *State) (string, error) {
-	settings := source.RenewalOf(r.src)
-	if settings == nil {
+// renewal leaves the renewal settings (and, inside the container, a copy
+// of the binary the host can run) in the run's private directory and
+// returns the credential_process command line. The settings are a 0600
+// JSON file written from the Config (config.MarshalSettings), so any value
+// survives and no secret (a proxy password) is in argv or in the AWS
+// config file.
+func (r *run) renewal(ho *handoff.Run) (string, error) {
+	if !source.Renews(r.src) {
 		return "", fmt.Errorf("refresh: credentials from %s cannot be renewed", r.src)
-	}
-	exe, written, err := r.refreshExecutable(files, hostFiles, owner)
-	state.Profiles = append(state.Profiles, written...)
-	if err != nil {
-		return "", err
-	}
-	b, err := json.MarshalIndent(settings, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	name := "aws-oidc-go-" + r.cfg.Profile + ".json"
-	path := filepath.Join(filepath.Dir(files.Config), name)
-	w, err := profile.WriteFile(path, append(b, '\n'), owner)
-	if w != nil {
-		state.Profiles = append(state.Profiles, *w)
-	}
-	if err != nil {
-		return "", fmt.Errorf("refresh: writing the renewal settings: %w", err)
 	}
 	if r.env.CredentialProcess == nil {
 		return "", errors.New("refresh: no credential_process command line is known to this program")
 	}
-	return r.env.CredentialProcess(exe, filepath.Join(filepath.Dir(hostFiles.Config), name)), nil
+	cfg := *r.cfg
+	if cfg.Mode == config.ModeTokenFile {
+		path, err := token.FilePath(cfg.TokenFile, r.env.Getenv("GITHUB_WORKSPACE"))
+		if err != nil {
+			return "", err
+		}
+		cfg.TokenFile = path
+	}
+	b, err := config.MarshalSettings(&cfg)
+	if err != nil {
+		return "", fmt.Errorf("refresh: %w", err)
+	}
+	exe, err := r.refreshExecutable(ho)
+	if err != nil {
+		return "", err
+	}
+	_, later, err := ho.CreateFile(SettingsName, b, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("refresh: writing the renewal settings: %w", err)
+	}
+	return r.env.CredentialProcess(exe, later), nil
 }
 
-// writeManifest leaves a copy of the state beside the profile files, for a
-// post step the runner hands no state (act).
-func (r *run) writeManifest(state *State) error {
-	state.Manifest = hostpath.Manifest(r.files, r.env.Getenv)
-	b, err := json.Marshal(state)
-	if err != nil {
-		return err
-	}
-	if _, err := profile.WriteFile(state.Manifest, b, hostpath.Owner(r.env.Root, r.env.Getenv("GITHUB_ENV"))); err != nil {
-		return fmt.Errorf("writing the cleanup manifest: %w", err)
-	}
-	return nil
-}
+// SettingsName is the renewal settings file's name in the run's directory.
+const SettingsName = "renewal.json"
 
 // locateProfile decides, before any call, where the profile goes and fails
 // when nowhere is shared with the job's later steps.
@@ -241,9 +278,10 @@ func (r *run) locateProfile() error {
 	r.inContainer = hostpath.InContainer(mounts)
 	var err error
 	r.files, r.later, err = hostpath.ProfileFiles(r.env.Getenv, mounts, r.inContainer)
+	r.manifest = handoff.DropsState(r.env.Getenv, mounts)
 	if r.cfg.Profile == "" {
 		// Only where the cleanup manifest may go; no profile, no error.
-		if err != nil || !r.inContainer {
+		if err != nil || !r.inContainer || !r.manifest {
 			r.files, r.later = profile.Files{}, profile.Files{}
 		}
 		return nil
@@ -251,17 +289,18 @@ func (r *run) locateProfile() error {
 	return err
 }
 
-// saveState leaves the post step its work. Outside Actions (no
+// saveState leaves the post step its work, the final record, in the
+// same transaction as the variables it names. Outside Actions (no
 // GITHUB_STATE) there is no post step and nothing to save.
-func (r *run) saveState(tx *runner.Tx, s State) error {
-	if r.env.Getenv("GITHUB_STATE") == "" || (len(s.Env) == 0 && len(s.Profiles) == 0) {
+func (r *run) saveState(tx *runner.Tx, ho *handoff.Run) error {
+	if r.env.Getenv("GITHUB_STATE") == "" || ho == nil || ho.State().Empty() {
 		return nil
 	}
-	b, err := json.Marshal(s)
+	v, err := handoff.Encode(ho.State())
 	if err != nil {
 		return err
 	}
-	return tx.Append("GITHUB_STATE", []runner.Var{{Name: StateKey, Value: string(b)}})
+	return tx.Append("GITHUB_STATE", []runner.Var{{Name: StateKey, Value: v}})
 }
 
 func (r *run) mounts() (hostpath.Mounts, error) { return r.env.mounts() }

@@ -348,11 +348,12 @@ func TestPostStepWithoutStateUsesTheManifest(t *testing.T) {
 	s := newStep(t)
 	s.env["INPUT_AWS-PROFILE"] = "ci"
 	s.env["GITHUB_RUN_ID"], s.env["GITHUB_JOB"], s.env["GITHUB_ACTION"] = "7", "deploy", "creds"
+	s.env["ACT"] = "true" // the runner known to drop the state
 	if err := s.run(); err != nil {
 		t.Fatal(err)
 	}
 	awsDir := filepath.Join(s.env["HOME"], ".aws")
-	manifests, _ := filepath.Glob(filepath.Join(awsDir, "aws-oidc-go-manifest-*.json"))
+	manifests, _ := filepath.Glob(filepath.Join(awsDir, "aws-oidc-go-run-*", "manifest.json"))
 	if len(manifests) != 1 {
 		t.Fatalf("manifests: %v", manifests)
 	}

@@ -2,7 +2,6 @@ package action_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/org/aws-oidc-go/internal/action"
 	"github.com/org/aws-oidc-go/internal/config"
+	"github.com/org/aws-oidc-go/internal/handoff"
 	"github.com/org/aws-oidc-go/internal/harness"
 )
 
@@ -568,9 +568,9 @@ func TestPostStep(t *testing.T) {
 	dir := t.TempDir()
 	envFile := filepath.Join(dir, "set_env")
 	os.WriteFile(envFile, nil, 0o644)
-	state, _ := json.Marshal(action.State{Env: []string{"AWS_REGION", "AWS_ACCESS_KEY_ID"}})
+	state, _ := handoff.Encode(handoff.State{Env: []string{"AWS_REGION", "AWS_ACCESS_KEY_ID"}})
 
-	if out := run(map[string]string{"AWS_SKIP_CLEANUP_STEP": "true", "STATE_cleanup": string(state), "GITHUB_ENV": envFile}); !strings.Contains(out, "AWS_SKIP_CLEANUP_STEP=true") {
+	if out := run(map[string]string{"AWS_SKIP_CLEANUP_STEP": "true", "STATE_cleanup": state, "GITHUB_ENV": envFile}); !strings.Contains(out, "AWS_SKIP_CLEANUP_STEP=true") {
 		t.Errorf("skip: %q", out)
 	}
 	if b, _ := os.ReadFile(envFile); len(b) != 0 {
@@ -579,7 +579,7 @@ func TestPostStep(t *testing.T) {
 	if out := run(map[string]string{"GITHUB_ENV": envFile}); !strings.Contains(out, "Nothing to clean up") {
 		t.Errorf("no state: %q", out)
 	}
-	run(map[string]string{"STATE_cleanup": string(state), "GITHUB_ENV": envFile})
+	run(map[string]string{"STATE_cleanup": state, "GITHUB_ENV": envFile})
 	if b, _ := os.ReadFile(envFile); string(b) != "AWS_REGION=\nAWS_ACCESS_KEY_ID=\n" {
 		t.Errorf("GITHUB_ENV after cleanup = %q", b)
 	}

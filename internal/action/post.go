@@ -2,73 +2,106 @@ package action
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/org/aws-oidc-go/internal/handoff"
 	"github.com/org/aws-oidc-go/internal/hostpath"
-
-	"github.com/org/aws-oidc-go/internal/profile"
 	"github.com/org/aws-oidc-go/internal/runner"
 )
 
+// PostLockTimeout bounds the post step's wait for a lock another process
+// holds: it then warns and goes on, leaving that file alone.
+const PostLockTimeout = 10 * time.Second
+
 // Post is the post step (action.yml post-entrypoint, or `aws-oidc-go post`):
 // it blanks the variables the main step exported and removes the profile
-// sections and files it wrote, from the state the main step left in
-// STATE_cleanup. It runs even when the main step failed, and it never fails
-// the job: problems become warnings. AWS_SKIP_CLEANUP_STEP=true skips it.
-func Post(_ context.Context, env Env) error {
+// sections and files it wrote. It acts on the state the runner hands it in
+// STATE_cleanup alone; only where the runner is known to drop that state
+// (act) does it read the manifest the main step left in its run's
+// directory, as a claim to verify. Everything is verified before it is
+// touched (see handoff.Cleanup). It runs even when the main step failed,
+// and it never fails the job: problems become warnings.
+// AWS_SKIP_CLEANUP_STEP=true skips it.
+func Post(ctx context.Context, env Env) error {
 	wf := runner.New(env.Stdout, env.Getenv, env.Workflow)
 	log := wf.Log()
 	if env.Getenv("AWS_SKIP_CLEANUP_STEP") == "true" {
 		log.Infof("AWS_SKIP_CLEANUP_STEP=true: leaving credentials in place")
 		return nil
 	}
-	raw := env.Getenv("STATE_" + StateKey)
+	checks := handoff.Checks{UID: env.laterUID()}
+	var states []handoff.State
 	from := "the main step's state"
-	if raw == "" {
-		// The runner handed no state (act does not, for container
-		// actions): the manifest the main step left beside its files.
-		raw, from = readManifest(env), "the cleanup manifest"
+	mounts, _ := env.mounts()
+	switch raw := env.Getenv("STATE_" + StateKey); {
+	case raw != "":
+		s, err := handoff.ParseState([]byte(raw))
+		if err != nil {
+			log.Warningf("Cleanup skipped: the main step's state is unreadable (%v)", err)
+			return nil
+		}
+		states = append(states, s)
+	case handoff.DropsState(env.Getenv, mounts):
+		// act hands a container action's post step no state: the
+		// manifests of this run, job and step, each a claim to verify.
+		from = "the cleanup manifest"
+		var warnings []string
+		states, warnings = handoff.Manifests(manifestBases(env, mounts), handoff.RunKey(env.Getenv), checks.UID)
+		for _, w := range warnings {
+			log.Warningf("Cleanup: %s", w)
+		}
 	}
-	if raw == "" {
-		log.Infof("Nothing to clean up: the main step exported nothing")
+	if len(states) == 0 {
+		log.Infof("Nothing to clean up: the main step left nothing to undo")
 		return nil
 	}
-	var s State
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		log.Warningf("Cleanup skipped: %s is unreadable (%v)", from, err)
-		return nil
+	wait := PostLockTimeout
+	if env.LockTimeout > 0 {
+		wait = env.LockTimeout
 	}
-	if err := profile.Remove(s.Profiles); err != nil {
-		log.Warningf("Cleanup could not remove every profile file: %s", err)
-	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
 	var blank []runner.Var
-	for _, n := range s.Env {
-		blank = append(blank, runner.Var{Name: n})
+	var names []string
+	removed := 0
+	for _, s := range states {
+		rep := handoff.Cleanup(ctx, s, checks)
+		for _, w := range rep.Warnings {
+			log.Warningf("Cleanup: %s", w)
+		}
+		for _, n := range rep.Blank {
+			blank = append(blank, runner.Var{Name: n})
+			names = append(names, n)
+		}
+		removed += rep.Removed
 	}
-	if env.Getenv("GITHUB_ENV") != "" {
+	if env.Getenv("GITHUB_ENV") != "" && len(blank) > 0 {
 		if err := wf.Append("GITHUB_ENV", blank); err != nil {
 			log.Warningf("Cleanup could not blank the variables: %s", err)
 		}
 	}
-	if s.Manifest != "" {
-		if err := os.Remove(s.Manifest); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			log.Warningf("Cleanup could not remove the manifest: %s", err)
-		}
-	}
-	log.Infof("Cleaned up from %s: blanked %s; removed %d profile file(s) and section(s)", from, joinOr(s.Env, "no variables"), len(s.Profiles))
+	log.Infof("Cleaned up from %s: blanked %s; removed %d profile file(s) and section(s)", from, joinOr(names, "no variables"), removed)
 	return nil
 }
 
-// readManifest returns the manifest the main step of this run, job and
-// step left beside the profile files, or "". The main step may have
-// exported AWS_CONFIG_FILE since, so every place it could have written to
-// is tried.
-func readManifest(env Env) string {
-	mounts, _ := env.mounts()
+// laterUID is the user later steps run as, whom our files must belong to:
+// the owner of the runner's GITHUB_ENV file, else this process's user.
+func (env Env) laterUID() int {
+	if f := env.Getenv("GITHUB_ENV"); f != "" {
+		if uid, _, ok := handoff.FileOwner(f); ok {
+			return uid
+		}
+	}
+	return env.UID
+}
+
+// manifestBases are the places a main step of this job may have put its
+// run's directory: the shared directory of the container, and the
+// directories of the profile files (the main step may have exported
+// AWS_CONFIG_FILE since).
+func manifestBases(env Env, mounts hostpath.Mounts) []string {
 	var dirs []string
 	if dir, _, ok := hostpath.ContainerAWSDir(mounts, func(p string) bool { fi, err := os.Stat(p); return err == nil && fi.IsDir() }); ok {
 		dirs = append(dirs, dir)
@@ -81,11 +114,5 @@ func readManifest(env Env) string {
 	if home := env.Getenv("HOME"); home != "" {
 		dirs = append(dirs, filepath.Join(home, ".aws"))
 	}
-	for _, dir := range dirs {
-		b, err := os.ReadFile(hostpath.Manifest(profile.Files{Config: filepath.Join(dir, "config")}, env.Getenv))
-		if err == nil && len(b) <= 1<<20 {
-			return string(b)
-		}
-	}
-	return ""
+	return dirs
 }

@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/exchange"
-	"github.com/org/aws-oidc-go/internal/profile"
+	"github.com/org/aws-oidc-go/internal/handoff"
 )
 
 // printResult writes the credentials to Env.Result in Env.Format.
@@ -71,45 +70,25 @@ func ShellQuote(s string) string {
 }
 
 // refreshExecutable returns the path later steps run for credential_process.
-// Inside the action's container the binary is copied next to the profile,
-// where the job's later steps can run it (container actions run on Linux
-// runners only, on the image's architecture).
-func (r *run) refreshExecutable(files, hostFiles profile.Files, owner *profile.Owner) (string, []profile.Written, error) {
+// Inside the action's container the binary is copied into the run's private
+// directory, where the job's later steps can run it (container actions run
+// on Linux runners only, on the image's architecture): created there
+// exclusively, 0700, never through a link.
+func (r *run) refreshExecutable(ho *handoff.Run) (string, error) {
 	exe := r.env.Executable
 	if exe == "" {
-		return "", nil, fmt.Errorf("refresh: cannot find this program's own path for credential_process")
+		return "", fmt.Errorf("refresh: cannot find this program's own path for credential_process")
 	}
-	if files == hostFiles && !r.inContainer {
-		return exe, nil, nil
+	if r.files == r.later && !r.inContainer {
+		return exe, nil
 	}
-	dst := filepath.Join(filepath.Dir(files.Config), "bin", "aws-oidc-go")
-	if err := copyExecutable(exe, dst, owner); err != nil {
-		return "", nil, fmt.Errorf("refresh: copying the binary for the host: %w", err)
-	}
-	host := filepath.Join(filepath.Dir(hostFiles.Config), "bin", "aws-oidc-go")
-	return host, []profile.Written{{Path: dst, Created: true}}, nil
-}
-
-func copyExecutable(src, dst string, owner *profile.Owner) error {
-	b, err := os.ReadFile(src)
+	b, err := os.ReadFile(exe)
 	if err != nil {
-		return err
+		return "", fmt.Errorf("refresh: copying the binary for the host: %w", err)
 	}
-	for _, dir := range []string{filepath.Dir(filepath.Dir(dst)), filepath.Dir(dst)} {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return err
-		}
-		if owner != nil {
-			if err := os.Chown(dir, owner.UID, owner.GID); err != nil {
-				return err
-			}
-		}
+	_, later, err := ho.CreateFile("aws-oidc-go", b, 0o700)
+	if err != nil {
+		return "", fmt.Errorf("refresh: copying the binary for the host: %w", err)
 	}
-	if err := os.WriteFile(dst, b, 0o700); err != nil {
-		return err
-	}
-	if owner != nil {
-		return os.Chown(dst, owner.UID, owner.GID)
-	}
-	return nil
+	return later, nil
 }

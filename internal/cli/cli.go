@@ -31,6 +31,7 @@ type Process struct {
 	Executable string   // this program's absolute path
 	Args       []string // without the program name
 	Root       bool     // running as root
+	UID        int      // the effective user id (-1 on Windows)
 	Getenv     func(string) string
 	Stdout     io.Writer
 	Stderr     io.Writer
@@ -82,7 +83,7 @@ const usageLine = "usage: aws-oidc-go [--INPUT-NAME VALUE ...] [--format env|jso
 // Main runs the command and returns the process exit code.
 func Main(ctx context.Context, p Process) int {
 	env := action.Env{
-		Getenv: p.Getenv, Stdout: p.Stdout, Root: p.Root, Executable: p.Executable,
+		Getenv: p.Getenv, Stdout: p.Stdout, Root: p.Root, Executable: p.Executable, UID: p.UID,
 		Workflow:          p.Getenv("GITHUB_ACTIONS") == "true",
 		CredentialProcess: credentialProcessCommand,
 	}
@@ -152,16 +153,16 @@ func credentialProcess(ctx context.Context, p Process, env action.Env, args []st
 		return ExitUsage
 	}
 	if settingsFile != "" {
-		settings, err := readSettings(settingsFile)
+		if len(values) > 0 {
+			fmt.Fprintf(p.Stderr, "aws-oidc-go credential-process: --config takes no input flags (the settings file holds them all)\n")
+			return ExitUsage
+		}
+		settings, err := readSettings(settingsFile, p.UID)
 		if err != nil {
 			fmt.Fprintf(p.Stderr, "aws-oidc-go credential-process: %v\n", err)
 			return ExitUsage
 		}
-		for k, v := range settings {
-			if _, given := values[k]; !given {
-				values[k] = v
-			}
-		}
+		env.Settings = settings
 	}
 	env.Getenv = overlay(inputEnv(values), p.Getenv)
 	env.Format, env.Result, env.Stdout, env.Workflow = action.FormatCredentialProcess, p.Stdout, io.Discard, false

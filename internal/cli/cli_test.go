@@ -132,29 +132,73 @@ func TestHelpListsEveryInputWithItsHelp(t *testing.T) {
 	}
 }
 
-func TestReadSettings(t *testing.T) {
+// TestReadSettingsRefusesWhatOthersCanChange: credential-process used to
+// obey a settings file owned by another user, or a 0600 file in a
+// directory anyone can replace it in (issue 16, item 3): such a file names
+// the token file that is read and the endpoint it is sent to.
+func TestReadSettingsRefusesWhatOthersCanChange(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	good := filepath.Join(dir, "good.json")
-	os.WriteFile(good, []byte(`{"role-to-assume":"arn:aws:iam::123456789012:role/r","inline-session-policy":"{\"a\":\"`+"`"+`x\"}"}`), 0o600)
-	m, err := readSettings(good)
-	if err != nil || m[inputs.InlineSessionPolicy] != "{\"a\":\"`x\"}" {
-		t.Errorf("readSettings = %v, %v", m, err)
+	uid := os.Geteuid()
+	good := `{"v":1,"role-to-assume":"arn:aws:iam::123456789012:role/r","aws-region":"eu-west-1","audience":"sts.amazonaws.com","role-session-name":"renew","role-duration-seconds":3600,"inline-session-policy":"{\"a\":\"` + "`" + `x\"}","retry-max-attempts":3}`
+	write := func(t *testing.T, dirMode, mode os.FileMode, body string) string {
+		dir := filepath.Join(t.TempDir(), "run")
+		os.Mkdir(dir, dirMode)
+		os.Chmod(dir, dirMode)
+		p := filepath.Join(dir, "renewal.json")
+		os.WriteFile(p, []byte(body), mode)
+		os.Chmod(p, mode)
+		return p
+	}
+	p := write(t, 0o700, 0o600, good)
+	c, err := readSettings(p, uid)
+	if err != nil || c.InlinePolicy != "{\"a\":\"`x\"}" || c.MaxAttempts != 3 || c.RoleARN != "arn:aws:iam::123456789012:role/r" {
+		t.Fatalf("readSettings = %+v, %v", c, err)
 	}
 	for name, tc := range map[string]struct {
-		body string
-		mode os.FileMode
+		path func(t *testing.T) string
+		why  string
 	}{
-		"unknown.json":  {`{"role-to-asume":"x"}`, 0o600},
-		"writable.json": {`{}`, 0o666},
-		"array.json":    {`[]`, 0o600},
+		"unknown field":              {func(t *testing.T) string { return write(t, 0o700, 0o600, `{"v":1,"role-to-asume":"x"}`) }, "unknown field"},
+		"not an object":              {func(t *testing.T) string { return write(t, 0o700, 0o600, `[]`) }, "not renewal settings"},
+		"group-writable file":        {func(t *testing.T) string { return write(t, 0o700, 0o620, good) }, "writable by group or others"},
+		"world-writable directory":   {func(t *testing.T) string { return write(t, 0o777, 0o600, good) }, "writable by group or others"},
+		"sticky /tmp-like directory": {func(t *testing.T) string { return write(t, 0o1777, 0o600, good) }, "writable by group or others"},
+		"another user's file": {func(t *testing.T) string {
+			p := write(t, 0o700, 0o600, good)
+			chown(t, p, 12345)
+			return p
+		}, "owned by uid 12345"},
+		"another user's directory": {func(t *testing.T) string {
+			p := write(t, 0o700, 0o600, good)
+			chown(t, filepath.Dir(p), 12345)
+			return p
+		}, "owned by uid 12345"},
+		"a link to a good file": {func(t *testing.T) string {
+			p := write(t, 0o700, 0o600, good)
+			l := filepath.Join(filepath.Dir(p), "link.json")
+			os.Symlink(p, l)
+			return l
+		}, "symbolic link"},
 	} {
-		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte(tc.body), tc.mode)
-		os.Chmod(p, tc.mode)
-		if _, err := readSettings(p); err == nil {
-			t.Errorf("%s accepted", name)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p := tc.path(t)
+			_, err := readSettings(p, uid)
+			if err == nil || !strings.Contains(err.Error(), tc.why) || !strings.Contains(err.Error(), filepath.Dir(p)) {
+				t.Errorf("err = %v, want a refusal naming the file and %q", err, tc.why)
+			}
+		})
+	}
+}
+
+// chown hands p to uid, or fails the test where that takes root.
+func chown(t *testing.T, p string, uid int) {
+	t.Helper()
+	if err := os.Lchown(p, uid, uid); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("chown %s: %v (the test needs root)", p, err)
 		}
+		t.Skipf("chown %s: %v (needs root)", p, err)
 	}
 }
 

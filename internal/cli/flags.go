@@ -1,11 +1,11 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 
+	"github.com/org/aws-oidc-go/internal/config"
+	"github.com/org/aws-oidc-go/internal/handoff"
 	"github.com/org/aws-oidc-go/internal/inputs"
 )
 
@@ -146,37 +146,23 @@ func distance(a, b string) int {
 	return prev[len(b)]
 }
 
-// readSettings reads a renewal settings file (written by refresh): a JSON
-// object of input names to values, 0600 and not a link. Only inputs of the
-// table are accepted.
-func readSettings(path string) (map[string]string, error) {
-	fi, err := os.Lstat(path)
+// readSettings reads a renewal settings file (written by refresh) back
+// into a Config. The file must be ours and nobody else's to change: a
+// regular file (not a link) owned by uid, not writable by group or others,
+// in a directory owned by uid (or root) that group and others cannot write
+// either — else whoever could change it would choose the role, the
+// endpoint and the token file we send. Each refusal names the file and
+// why.
+func readSettings(path string, uid int) (*config.Config, error) {
+	b, err := handoff.ReadChecked(path, uid)
 	if err != nil {
-		return nil, fmt.Errorf("--config: %w", err)
+		return nil, fmt.Errorf("--config: refusing the settings file %s: %w", path, err)
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("--config: %s is not a regular file", path)
-	}
-	if fi.Mode().Perm()&0o022 != 0 {
-		return nil, fmt.Errorf("--config: %s is writable by others (mode %v); refusing settings anyone could change", path, fi.Mode().Perm())
-	}
-	if fi.Size() > 1<<20 {
-		return nil, fmt.Errorf("--config: %s is larger than 1 MiB", path)
-	}
-	b, err := os.ReadFile(path)
+	c, err := config.ReadSettings(b)
 	if err != nil {
-		return nil, fmt.Errorf("--config: %w", err)
+		return nil, fmt.Errorf("--config: %s: %w", path, err)
 	}
-	var m map[string]string
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("--config: %s is not a JSON object of input names to strings: %w", path, err)
-	}
-	for k := range m {
-		if _, ok := inputs.Get(k); !ok {
-			return nil, fmt.Errorf("--config: %s names %q, which is not an input", path, k)
-		}
-	}
-	return m, nil
+	return c, nil
 }
 
 // inputEnv turns input values into the INPUT_ variables the action reads,

@@ -251,10 +251,7 @@ func TestRefreshProfileWithAWSCLI(t *testing.T) {
 	}
 	cfgFile := vars["AWS_CONFIG_FILE"]
 	cfg, _ := os.ReadFile(cfgFile)
-	settings := filepath.Join(filepath.Dir(cfgFile), "aws-oidc-go-aws-oidc-go.json")
-	if !strings.Contains(string(cfg), "credential_process = "+binary+" credential-process --config "+settings+"\n") {
-		t.Errorf("config file:\n%s", cfg)
-	}
+	settings := settingsFile(t, string(cfg), filepath.Dir(cfgFile))
 	if fi, err := os.Stat(settings); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("renewal settings %s: %v (want mode 0600)", settings, err)
 	}
@@ -274,6 +271,24 @@ func TestRefreshProfileWithAWSCLI(t *testing.T) {
 	if after := len(gh.Requests()); after != before+1 {
 		t.Errorf("token requests %d → %d; credential_process must ask GitHub for a fresh token", before, after)
 	}
+}
+
+// settingsFile returns the renewal settings file the config's
+// credential_process line names, checking that it is this binary reading a
+// file in a run's private directory beside the profile.
+func settingsFile(t *testing.T, cfg, dir string) string {
+	t.Helper()
+	prefix := "credential_process = " + binary + " credential-process --config "
+	for _, l := range strings.Split(cfg, "\n") {
+		if p, ok := strings.CutPrefix(l, prefix); ok {
+			if m, _ := filepath.Match(filepath.Join(dir, "aws-oidc-go-run-*", "renewal.json"), p); !m {
+				t.Errorf("settings file %s is not in a run directory under %s", p, dir)
+			}
+			return p
+		}
+	}
+	t.Fatalf("config file has no credential_process line of this binary:\n%s", cfg)
+	return ""
 }
 
 func toStrings(m map[string]any) map[string]string {
@@ -304,7 +319,7 @@ func TestRefreshSettingsSurviveAnyValue(t *testing.T) {
 	}
 	vars := envFileVars(t, env)
 	cfg, _ := os.ReadFile(vars["AWS_CONFIG_FILE"])
-	settingsFile := filepath.Join(filepath.Dir(vars["AWS_CONFIG_FILE"]), "aws-oidc-go-aws-oidc-go.json")
+	settingsFile := settingsFile(t, string(cfg), filepath.Dir(vars["AWS_CONFIG_FILE"]))
 	for _, secret := range []string{password, url.QueryEscape(password)} {
 		if strings.Contains(string(cfg), secret) {
 			t.Errorf("the AWS config file holds the proxy password:\n%s", cfg)
@@ -314,7 +329,7 @@ func TestRefreshSettingsSurviveAnyValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var settings map[string]string
+	var settings map[string]any
 	if err := json.Unmarshal(b, &settings); err != nil {
 		t.Fatal(err)
 	}

@@ -241,7 +241,9 @@ func TestImage(t *testing.T) {
 		gh := harness.NewTokenService()
 		defer gh.Close()
 		s := newStep(t, gh, moto.URL)
-		s.runnerUser(t)
+		// The host step below runs as this test's user (the AWS CLI is
+		// installed for it only), so that is the runner's user here:
+		// credential-process refuses settings owned by anyone else.
 		s.with["refresh"] = "true"
 		stdout, stderr, code := s.runContainer(t, img, "", nil)
 		if code != 0 {

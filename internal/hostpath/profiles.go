@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/org/aws-oidc-go/internal/profile"
 )
@@ -51,20 +50,6 @@ func ProfileFiles(getenv func(string) string, mounts Mounts, inContainer bool) (
 	}
 	files = profile.Files{Credentials: filepath.Join(home, ".aws", "credentials"), Config: filepath.Join(home, ".aws", "config")}
 	return files, files, nil
-}
-
-// Manifest is the file beside a profile that names what a main step wrote,
-// keyed by the run, job and step: the post step reads it when the runner
-// does not hand it the main step's state (act drops STATE_* for container
-// actions' post steps).
-func Manifest(files profile.Files, getenv func(string) string) string {
-	key := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
-			return r
-		}
-		return '_'
-	}, strings.Join([]string{getenv("GITHUB_RUN_ID"), getenv("GITHUB_RUN_ATTEMPT"), getenv("GITHUB_JOB"), getenv("GITHUB_ACTION")}, "-"))
-	return filepath.Join(filepath.Dir(files.Config), "aws-oidc-go-manifest-"+key+".json")
 }
 
 // Owner is the runner's user, who must be able to read what a root

@@ -3,25 +3,98 @@
 package profile
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
+	"time"
 )
 
+const noFollow = syscall.O_NOFOLLOW
+
+// lockPoll is how often a held lock is tried again.
+const lockPoll = 20 * time.Millisecond
+
 // lock takes an exclusive advisory lock on path's lock file (path + ".lock"
-// beside it, created 0600 and left in place: removing a lock file races with
-// the next writer) and returns its release.
-func lock(path string) (func(), error) {
-	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
-	if err != nil {
+// beside it, left in place: removing a lock file races with the next
+// writer) and returns its release. It gives up when ctx is done (the
+// action's timeout, SIGTERM). A lock file we create is 0600 and handed to
+// owner; an existing one is only opened for reading, never through a link,
+// and must be a regular file.
+func lock(ctx context.Context, path string, owner *Owner) (func(), error) {
+	name := path + ".lock"
+	f, err := os.OpenFile(name, os.O_RDONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	switch {
+	case err == nil:
+		switch {
+		case owner != nil:
+			if err := f.Chown(owner.UID, owner.GID); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("locking %s: handing %s to the runner's user: %w", path, name, err)
+			}
+		case ownerOfDir(path) != nil:
+			// The directory's owner, so that a root post step leaves no
+			// root-owned lock file; a user who cannot chown keeps it.
+			o := ownerOfDir(path)
+			_ = f.Chown(o.UID, o.GID)
+		}
+	case errors.Is(err, fs.ErrExist):
+		f, err = os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+		if err != nil {
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %s is not a regular file", path, name)
+		}
+	default:
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking %s: %w", path, err)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		t := time.NewTimer(lockPoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			f.Close()
+			return nil, fmt.Errorf("locking %s: another process holds %s: %w", path, name, context.Cause(ctx))
+		case <-t.C:
+		}
 	}
 	return func() {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
 }
+
+// ownerOf is the owner of a file, for a rewrite to keep.
+func ownerOf(fi fs.FileInfo) *Owner {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	return &Owner{UID: int(st.Uid), GID: int(st.Gid)}
+}
+
+// ownerOfDir is the owner of the directory holding path: who a lock file
+// created there by a root post step is handed to.
+func ownerOfDir(path string) *Owner {
+	fi, err := os.Stat(filepath.Dir(path))
+	if err != nil {
+		return nil
+	}
+	return ownerOf(fi)
+}
+
+// othersCanWrite reports whether group or others may write fi.
+func othersCanWrite(fi fs.FileInfo) bool { return fi.Mode().Perm()&0o022 != 0 }

@@ -6,13 +6,19 @@
 // outside the one section we own stays as it was (comments, nested
 // settings such as `s3 =` with indented keys, quoting, CRLF line endings,
 // a byte-order mark). A section we replace is stashed byte for byte in a
-// 0600 file beside the target and put back by Remove. Writers are
-// serialised with an advisory lock on a separate lock file (a lock on the
-// target itself would be lost when the atomic rename replaces it).
+// 0600 file in the caller's private directory and put back by Remove, which
+// touches a section only when its bytes are exactly those recorded. Writers
+// are serialised with an advisory lock on a separate lock file (a lock on
+// the target itself would be lost when the atomic rename replaces it),
+// taken with a deadline.
 package profile
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -49,27 +55,62 @@ type Files struct {
 // container runs as root, but later steps run as the runner's user.
 type Owner struct{ UID, GID int }
 
-// Written records one thing written, for Remove.
+// Written records one section written, for Remove. It is recorded (see
+// Options.Record) before the file changes, so whoever removes it later can
+// tie what it finds to what was written: the section's exact bytes are
+// Digest, the replaced original's StashDigest.
 type Written struct {
 	Path    string `json:"path"`
-	Section string `json:"section,omitempty"` // empty: a whole file of ours
-	Created bool   `json:"created"`           // the file did not exist before
+	Section string `json:"section"`
+	Created bool   `json:"created"` // the file did not exist before
+	// Digest is the sha256 (hex) of our section's bytes as written.
+	Digest string `json:"digest"`
 	// Stash is the file holding the section we replaced, byte for byte
-	// (empty when the section was new).
-	Stash string `json:"stash,omitempty"`
+	// (empty when the section was new); StashDigest is its sha256.
+	Stash       string `json:"stash,omitempty"`
+	StashDigest string `json:"stash_digest,omitempty"`
 	// Prefix is what was added before our section when it was appended:
 	// a line break ending the file's last line and/or a blank line.
 	Prefix string `json:"prefix,omitempty"`
+	// Temp is the temporary file beside Path that becomes it by a rename;
+	// named before it exists, so that a kill before the rename leaves a
+	// file the record names.
+	Temp string `json:"temp,omitempty"`
+}
+
+// Options say how Write works.
+type Options struct {
+	Overwrite bool   // replace an existing section (stashed, put back by Remove)
+	Owner     *Owner // nil: files stay with this process's user
+	// StashDir is where a replaced section is kept (the run's private
+	// directory); required with Overwrite.
+	StashDir string
+	// TempName returns a fresh name for the temporary file beside a target
+	// (the base name only); nil: a random one.
+	TempName func() string
+	// Record is called with each section before its file changes (and
+	// before its stash and temporary file exist). An error stops the write.
+	Record func(Written) error
+	// Hook, when set, is called at named points of the write ("stash",
+	// "temp", "rename"); tests return an error to simulate a kill there.
+	Hook func(point string) error
 }
 
 // ErrExists means the profile is already there and overwriting was not allowed.
 var ErrExists = errors.New("profile already exists")
 
+// Digest is the sha256 of b in hex, as Written records it.
+func Digest(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
 // Write puts e into both files. Nothing is written unless both files can be
 // (an existing profile without overwrite, a symlink or an unreadable file
-// stops it before either file changes). What was written is returned even
-// on a later failure, so the caller can undo it with Remove.
-func Write(f Files, e Entry, overwrite bool, owner *Owner) ([]Written, error) {
+// stops it before either file changes). The locks are taken before ctx is
+// done or not at all. What was written is returned even on a later
+// failure, so the caller can undo it with Remove.
+func Write(ctx context.Context, f Files, e Entry, o Options) ([]Written, error) {
 	credSection, cfgSection := e.Name, "profile "+e.Name
 	if e.Name == "default" {
 		cfgSection = "default"
@@ -97,11 +138,17 @@ func Write(f Files, e Entry, overwrite bool, owner *Owner) ([]Written, error) {
 			}
 		}
 	}()
+	hook := func(point string) error {
+		if o.Hook != nil {
+			return o.Hook(point)
+		}
+		return nil
+	}
 	for _, p := range plans {
-		if err := prepareDir(filepath.Dir(p.path), owner); err != nil {
+		if err := PrepareDir(filepath.Dir(p.path), o.Owner); err != nil {
 			return nil, err
 		}
-		unlock, err := lock(p.path)
+		unlock, err := lock(ctx, p.path, o.Owner)
 		if err != nil {
 			return nil, err
 		}
@@ -110,8 +157,11 @@ func Write(f Files, e Entry, overwrite bool, owner *Owner) ([]Written, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, _, found := doc.find(p.section); found && !overwrite {
+		if _, _, found := doc.find(p.section); found && !o.Overwrite {
 			return nil, fmt.Errorf("%w: [%s] in %s (set overwrite-aws-profile: true to replace it; the post step puts it back)", ErrExists, p.section, p.path)
+		}
+		if _, _, found := doc.find(p.section); found && o.StashDir == "" {
+			return nil, fmt.Errorf("replacing [%s] in %s: nowhere to stash the original", p.section, p.path)
 		}
 		p.doc, p.created = doc, created
 	}
@@ -126,54 +176,81 @@ func Write(f Files, e Entry, overwrite bool, owner *Owner) ([]Written, error) {
 				body.WriteString(kv[0] + " = " + kv[1] + nl)
 			}
 		}
+		w.Digest = Digest([]byte(body.String()))
+		var original []byte
 		if start, end, found := p.doc.find(p.section); found {
-			stash := p.path + ".aws-oidc-go-stash-" + safeName(p.section)
-			if err := writeAtomic(stash, p.doc.data[start:end], owner); err != nil {
-				return written, fmt.Errorf("stashing [%s] of %s: %w", p.section, p.path, err)
-			}
-			w.Stash = stash
+			original = append([]byte(nil), p.doc.data[start:end]...)
+			w.Stash = filepath.Join(o.StashDir, "stash-"+safeName(filepath.Base(p.path))+"-"+safeName(p.section))
+			w.StashDigest = Digest(original)
 			p.doc.data = splice(p.doc.data, start, end, []byte(body.String()))
 		} else {
 			w.Prefix = p.doc.appendPrefix()
 			p.doc.data = append(append(p.doc.data, w.Prefix...), body.String()...)
 		}
-		if err := writeAtomic(p.path, p.doc.data, owner); err != nil {
-			if w.Stash != "" {
-				os.Remove(w.Stash)
+		w.Temp = filepath.Join(filepath.Dir(p.path), tempName(o.TempName))
+		// Recorded before anything of it exists: a kill from here on
+		// leaves only what the record names.
+		if o.Record != nil {
+			if err := o.Record(w); err != nil {
+				return written, err
 			}
-			return written, fmt.Errorf("writing %s: %w", p.path, err)
 		}
 		written = append(written, w)
+		if original != nil {
+			if err := hook("stash"); err != nil {
+				return written, err
+			}
+			if err := CreateFile(w.Stash, original, o.Owner); err != nil {
+				return written, fmt.Errorf("stashing [%s] of %s: %w", p.section, p.path, err)
+			}
+		}
+		if err := writeAtomic(p.path, w.Temp, p.doc.data, o.Owner, hook); err != nil {
+			return written, fmt.Errorf("writing %s: %w", p.path, err)
+		}
 	}
 	return written, nil
 }
 
-// Remove undoes Write (and WriteFile): a section we added is removed with
-// what was added before it; a section we replaced gets its stashed
-// original back; a file we created is deleted once nothing else is in it.
-// What is already gone is not an error.
-func Remove(ws []Written) error {
+// NotOursError is a section Remove left alone because the file no longer
+// holds the bytes we wrote (someone changed or removed it since).
+type NotOursError struct{ Path, Section, Why string }
+
+func (e *NotOursError) Error() string {
+	return fmt.Sprintf("left [%s] in %s alone: %s", e.Section, e.Path, e.Why)
+}
+
+// Remove undoes Write, last record first: a section we added is removed
+// with what was added before it; a section we replaced gets its stashed
+// original back (read with readStash, which checks the stash); a file we
+// created is deleted once nothing else is in it; a temporary file a kill
+// left is deleted. A section is touched only when its bytes are exactly
+// those recorded (Digest); otherwise the file is left alone with a
+// *NotOursError. What is already gone is not an error.
+func Remove(ctx context.Context, ws []Written, readStash func(path string) ([]byte, error)) error {
 	var errs []error
 	for i := len(ws) - 1; i >= 0; i-- {
-		if err := remove(ws[i]); err != nil {
+		if err := remove(ctx, ws[i], readStash); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func remove(w Written) error {
-	if w.Section == "" {
-		if err := os.Remove(w.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return nil
+func remove(ctx context.Context, w Written, readStash func(string) ([]byte, error)) error {
+	if w.Section == "" || w.Digest == "" {
+		return &NotOursError{Path: w.Path, Section: w.Section, Why: "the record names no section and digest"}
 	}
-	unlock, err := lock(w.Path)
+	if readStash == nil {
+		readStash = os.ReadFile
+	}
+	unlock, err := lock(ctx, w.Path, nil)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	if w.Temp != "" {
+		removeTemp(w.Temp)
+	}
 	doc, missing, err := load(w.Path)
 	if err != nil || missing {
 		return err
@@ -181,52 +258,110 @@ func remove(w Written) error {
 	start, end, found := doc.find(w.Section)
 	var original []byte
 	if w.Stash != "" {
-		if original, err = os.ReadFile(w.Stash); err != nil {
-			return fmt.Errorf("restoring [%s] in %s: %w", w.Section, w.Path, err)
+		b, err := readStash(w.Stash)
+		if err == nil && Digest(b) != w.StashDigest {
+			err = errors.New("its bytes are not those stashed")
+		}
+		switch {
+		case err == nil:
+			original = b
+		case found && Digest(doc.data[start:end]) == w.StashDigest:
+			// Killed before our write: the original is still in place.
+			return nil
+		case errors.Is(err, fs.ErrNotExist) && !found:
+			return nil
+		default:
+			return &NotOursError{Path: w.Path, Section: w.Section, Why: fmt.Sprintf("the stashed original %s does not verify (%v)", w.Stash, err)}
 		}
 	}
-	if found {
-		if original == nil && w.Prefix != "" {
-			// The blank line we added goes; the line break that ended the
-			// file's last line goes too while our section is still last.
-			blank := strings.TrimPrefix(strings.TrimPrefix(w.Prefix, "\r\n"), "\n")
-			if end == len(doc.data) {
-				blank = w.Prefix
-			}
-			if start >= len(blank) && string(doc.data[start-len(blank):start]) == blank {
-				start -= len(blank)
-			}
+	switch {
+	case !found:
+		if original != nil {
+			return &NotOursError{Path: w.Path, Section: w.Section, Why: "our section is gone, so the original stashed in " + w.Stash + " was not put back"}
 		}
-		doc.data = splice(doc.data, start, end, original)
-	} else if original != nil {
-		doc.data = append(append(doc.data, doc.appendPrefix()...), original...)
+		return nil
+	case Digest(doc.data[start:end]) != w.Digest:
+		if original != nil && Digest(doc.data[start:end]) == w.StashDigest {
+			return nil
+		}
+		return &NotOursError{Path: w.Path, Section: w.Section, Why: "the section changed since it was written"}
 	}
+	if original == nil && w.Prefix != "" {
+		// The blank line we added goes; the line break that ended the
+		// file's last line goes too while our section is still last.
+		blank := strings.TrimPrefix(strings.TrimPrefix(w.Prefix, "\r\n"), "\n")
+		if end == len(doc.data) {
+			blank = w.Prefix
+		}
+		if start >= len(blank) && string(doc.data[start-len(blank):start]) == blank {
+			start -= len(blank)
+		}
+	}
+	doc.data = splice(doc.data, start, end, original)
 	if w.Created && len(bytes.TrimSpace(bytes.TrimPrefix(doc.data, bom))) == 0 {
 		if err := os.Remove(w.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-	} else if err := writeAtomic(w.Path, doc.data, nil); err != nil {
-		return fmt.Errorf("writing %s: %w", w.Path, err)
+		return nil
 	}
-	if w.Stash != "" {
-		os.Remove(w.Stash)
+	// The file keeps its owner (a root post step must not leave it root's).
+	if err := writeAtomic(w.Path, filepath.Join(filepath.Dir(w.Path), tempName(nil)), doc.data, nil, nil); err != nil {
+		return fmt.Errorf("writing %s: %w", w.Path, err)
 	}
 	return nil
 }
 
-// WriteFile writes a file of our own (renewal settings) atomically, 0600 in
-// a 0700 directory, refusing to replace a symbolic link. The Written it
-// returns lets Remove delete it.
-func WriteFile(path string, data []byte, owner *Owner) (*Written, error) {
-	if err := prepareDir(filepath.Dir(path), owner); err != nil {
-		return nil, err
+// removeTemp deletes a temporary file a killed write left, when it is a
+// regular file (never what a link points to).
+func removeTemp(p string) {
+	if !strings.HasPrefix(filepath.Base(p), tempPrefix) {
+		return
 	}
-	_, err := os.Lstat(path)
-	created := errors.Is(err, fs.ErrNotExist)
-	if err := writeAtomic(path, data, owner); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", path, err)
+	if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+		os.Remove(p)
 	}
-	return &Written{Path: path, Created: created}, nil
+}
+
+const tempPrefix = ".aws-oidc-go-tmp-"
+
+func tempName(f func() string) string {
+	if f != nil {
+		return tempPrefix + f()
+	}
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return tempPrefix + hex.EncodeToString(b[:])
+}
+
+// CreateFile creates path exclusively (never through a link or over an
+// existing file), 0600, owned by owner when set, holding data. A partial
+// file is removed.
+func CreateFile(path string, data []byte, owner *Owner) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
+	if err != nil {
+		return err
+	}
+	err = f.Chmod(0o600)
+	if err == nil && owner != nil {
+		err = f.Chown(owner.UID, owner.GID)
+	}
+	if err == nil {
+		var n int
+		n, err = f.Write(data)
+		if err == nil && n != len(data) {
+			err = io.ErrShortWrite
+		}
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err = errors.Join(err, f.Close()); err != nil {
+		os.Remove(path)
+		return err
+	}
+	return nil
 }
 
 var bom = []byte("\xef\xbb\xbf")
@@ -342,10 +477,10 @@ func load(path string) (*document, bool, error) {
 	return &document{data: b}, false, nil
 }
 
-// prepareDir makes sure dir exists (created 0700 and handed to owner) and
+// PrepareDir makes sure dir exists (created 0700 and handed to owner) and
 // is safe to hold credentials: not a symbolic link, and not writable by
 // group or others (who could swap the files).
-func prepareDir(dir string, owner *Owner) error {
+func PrepareDir(dir string, owner *Owner) error {
 	fi, err := os.Lstat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -365,43 +500,48 @@ func prepareDir(dir string, owner *Owner) error {
 		return fmt.Errorf("%s is a symbolic link; refusing to write credentials through it (point AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE at a real directory)", dir)
 	case !fi.IsDir():
 		return fmt.Errorf("%s is not a directory", dir)
-	case fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0:
+	case othersCanWrite(fi) && fi.Mode()&fs.ModeSticky == 0:
 		return fmt.Errorf("%s is writable by group or others (mode %v); refusing to write credentials there (chmod 700 it)", dir, fi.Mode().Perm())
 	}
 	return nil
 }
 
-// writeAtomic replaces path with data through a temporary file and a
-// rename, 0600, owned by owner when set.
-func writeAtomic(path string, data []byte, owner *Owner) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".aws-oidc-go-*")
-	if err != nil {
-		return err
+// writeAtomic replaces path with data through the temporary file tmp
+// (created exclusively beside it) and a rename, 0600. The file is owned by
+// owner when set, else keeps the owner of the file it replaces.
+func writeAtomic(path, tmp string, data []byte, owner *Owner, hook func(string) error) error {
+	fi, err := os.Lstat(path)
+	var keep *Owner
+	switch {
+	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symbolic link; refusing to replace it", path)
+	case err == nil && owner == nil:
+		keep = ownerOf(fi)
 	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if owner != nil {
-		if err := tmp.Chown(owner.UID, owner.GID); err != nil {
-			tmp.Close()
+	if hook != nil {
+		if err := hook("temp"); err != nil {
 			return err
 		}
 	}
-	n, err := tmp.Write(data)
-	if err == nil && n != len(data) {
-		err = io.ErrShortWrite
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if err := errors.Join(err, tmp.Close()); err != nil {
+	if err := CreateFile(tmp, data, owner); err != nil {
 		return err
 	}
+	if keep != nil {
+		// The file keeps its owner (a root post step must not leave it
+		// root's); a user who cannot chown makes it theirs, as before.
+		_ = os.Lchown(tmp, keep.UID, keep.GID)
+	}
+	if hook != nil {
+		// Before the deferred removal exists: a kill here leaves the
+		// temporary file, as the record says it may.
+		if err := hook("rename"); err != nil {
+			os.Remove(tmp)
+			return err
+		}
+	}
+	defer os.Remove(tmp)
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		return fmt.Errorf("%s became a symbolic link; refusing to replace it", path)
 	}
-	return os.Rename(tmp.Name(), path)
+	return os.Rename(tmp, path)
 }

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 )
+
+var ctx = context.Background()
 
 var entry = Entry{Name: "ci", Region: "eu-west-1", AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: "secret", SessionToken: "token"}
 
@@ -54,7 +57,7 @@ func TestEveryByteOutsideOurSectionSurvives(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			f := files(t, before, before)
-			w, err := Write(f, entry, false, nil)
+			w, err := Write(ctx, f, entry, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +72,7 @@ func TestEveryByteOutsideOurSectionSurvives(t *testing.T) {
 			if !strings.Contains(cfg, "[profile ci]"+nl+"region = eu-west-1"+nl) {
 				t.Errorf("config = %q", cfg)
 			}
-			if err := Remove(w); err != nil {
+			if err := Remove(ctx, w, nil); err != nil {
 				t.Fatal(err)
 			}
 			for _, p := range []string{f.Credentials, f.Config} {
@@ -95,10 +98,10 @@ func TestReplacedSectionComesBack(t *testing.T) {
 	f := files(t, cred, cfg)
 	e := entry
 	e.Name = "default"
-	if _, err := Write(f, e, false, nil); err == nil {
+	if _, err := Write(ctx, f, e, Options{}); err == nil {
 		t.Fatal("replaced [default] without overwrite")
 	}
-	w, err := Write(f, e, true, nil)
+	w, err := Write(ctx, f, e, Options{Overwrite: true, StashDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +117,7 @@ func TestReplacedSectionComesBack(t *testing.T) {
 			t.Errorf("stash %s: %v", x.Stash, err)
 		}
 	}
-	if err := Remove(w); err != nil {
+	if err := Remove(ctx, w, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, f.Credentials); got != cred {
@@ -136,16 +139,16 @@ func TestReplacedSectionComesBack(t *testing.T) {
 func TestRemoveKeepsWhatOthersAddedLater(t *testing.T) {
 	t.Parallel()
 	f := files(t, "[mine]\nx = 1", "")
-	w, err := Write(f, entry, false, nil)
+	w, err := Write(ctx, f, entry, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e2 := entry
 	e2.Name = "later"
-	if _, err := Write(f, e2, false, nil); err != nil {
+	if _, err := Write(ctx, f, e2, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := Remove(w); err != nil {
+	if err := Remove(ctx, w, nil); err != nil {
 		t.Fatal(err)
 	}
 	got := read(t, f.Credentials)
@@ -167,7 +170,7 @@ func TestConcurrentWritersLoseNothing(t *testing.T) {
 			defer wg.Done()
 			e := entry
 			e.Name = fmt.Sprintf("p%02d", i)
-			_, err := Write(f, e, false, nil)
+			_, err := Write(ctx, f, e, Options{})
 			errs <- err
 		}()
 	}
@@ -205,7 +208,7 @@ func TestRefusals(t *testing.T) {
 		"world-writable directory": {Credentials: filepath.Join(open, "c"), Config: filepath.Join(open, "k")},
 		"symlinked file":           {Credentials: filepath.Join(real, "credentials"), Config: filepath.Join(real, "config")},
 	} {
-		if _, err := Write(f, entry, true, nil); err == nil {
+		if _, err := Write(ctx, f, entry, Options{Overwrite: true, StashDir: t.TempDir()}); err == nil {
 			t.Errorf("%s: written", name)
 		}
 	}
@@ -220,11 +223,11 @@ func BenchmarkWriteRemove(b *testing.B) {
 	os.WriteFile(f.Config, []byte(strings.Repeat("[profile x]\nregion = us-east-1\n", 200)), 0o600)
 	b.ReportAllocs()
 	for b.Loop() {
-		w, err := Write(f, entry, false, nil)
+		w, err := Write(ctx, f, entry, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := Remove(w); err != nil {
+		if err := Remove(ctx, w, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,13 +3,10 @@ package source
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/exchange"
-	"github.com/org/aws-oidc-go/internal/inputs"
 	"github.com/org/aws-oidc-go/internal/token"
 )
 
@@ -37,7 +34,6 @@ func For(cfg *config.Config, d Deps) (Source, error) {
 	switch cfg.Mode {
 	case config.ModeOIDC, config.ModeTokenFile:
 		var tokens Tokens
-		renewal := map[string]string{}
 		if cfg.Mode == config.ModeOIDC {
 			gh := &token.GitHub{Getenv: d.Getenv, HTTPClient: d.TokenClient}
 			if !gh.Available() {
@@ -47,14 +43,12 @@ func For(cfg *config.Config, d Deps) (Source, error) {
 				return nil, err
 			}
 			tokens = token.Service{GitHub: gh, Audience: cfg.Audience}
-			renewal[inputs.Audience] = cfg.Audience
 		} else {
 			path, err := token.FilePath(cfg.TokenFile, d.Getenv("GITHUB_WORKSPACE"))
 			if err != nil {
 				return nil, err
 			}
 			tokens = token.File{Path: path}
-			renewal[inputs.WebIdentityTokenFile] = path
 		}
 		w := &WebIdentity{
 			Tokens: &Recorder{Tokens: tokens, Mask: d.Mask},
@@ -66,29 +60,11 @@ func For(cfg *config.Config, d Deps) (Source, error) {
 				Policy:      cfg.InlinePolicy,
 				PolicyARNs:  cfg.ManagedPolicies,
 			},
-			Retry:   d.Retrier(cfg.MaxAttempts, "AssumeRoleWithWebIdentity"),
-			Region:  cfg.Region,
-			Log:     d.Log,
-			Renewal: renewal,
+			Retry:  d.Retrier(cfg.MaxAttempts, "AssumeRoleWithWebIdentity"),
+			Region: cfg.Region,
+			Log:    d.Log,
 			// The token service over https (not a file, not loopback http).
 			WarmRoots: cfg.Mode == config.ModeOIDC && strings.HasPrefix(d.Getenv(token.EnvRequestURL), "https://"),
-		}
-		for k, v := range map[string]string{
-			inputs.RoleToAssume:           cfg.RoleARN,
-			inputs.AWSRegion:              cfg.Region,
-			inputs.RoleSessionName:        cfg.SessionName,
-			inputs.RoleDurationSeconds:    strconv.Itoa(int(cfg.Duration / time.Second)),
-			inputs.InlineSessionPolicy:    cfg.InlinePolicy,
-			inputs.ManagedSessionPolicies: strings.Join(cfg.ManagedPolicies, "\n"),
-			inputs.STSEndpoint:            cfg.STSEndpoint,
-			inputs.RetryMaxAttempts:       strconv.Itoa(cfg.MaxAttempts),
-			inputs.HTTPProxy:              cfg.HTTPProxy,
-			inputs.NoProxy:                cfg.NoProxy,
-			inputs.AllowedAccountIDs:      strings.Join(cfg.AllowedAccountIDs, ","),
-		} {
-			if v != "" {
-				renewal[k] = v
-			}
 		}
 		src = w
 	case config.ModeKeys:
@@ -145,6 +121,14 @@ func For(cfg *config.Config, d Deps) (Source, error) {
 		src = &WithoutSpecialCharacters{Source: src, Mask: d.Mask, Log: d.Log}
 	}
 	return src, nil
+}
+
+// Renews reports whether s is a web identity exchange, which
+// credential-process can repeat later with a fresh token (the renewal
+// settings are the Config's own: config.MarshalSettings).
+func Renews(s Source) bool {
+	_, ok := inner(s).(*WebIdentity)
+	return ok
 }
 
 // keysOf returns the static keys of the inputs.

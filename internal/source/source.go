@@ -76,9 +76,6 @@ type WebIdentity struct {
 	Retry   exchange.Retrier
 	Region  string
 	Log     Logf
-	// Renewal are the inputs credential_process needs to repeat this
-	// exchange later (see config.WriteRenewal).
-	Renewal map[string]string
 	// WarmRoots: the token comes over TLS verified with the system roots,
 	// so they are loaded while the connection is being made rather than
 	// when the server's certificate arrives.
@@ -292,15 +289,6 @@ func inner(s Source) Source {
 func ClaimsOf(s Source) *token.Claims {
 	if c, ok := inner(s).(interface{ Claims() *token.Claims }); ok {
 		return c.Claims()
-	}
-	return nil
-}
-
-// RenewalOf returns the inputs that repeat s's exchange, or nil when s
-// cannot renew itself.
-func RenewalOf(s Source) map[string]string {
-	if w, ok := inner(s).(*WebIdentity); ok {
-		return w.Renewal
 	}
 	return nil
 }

@@ -1,0 +1,120 @@
+package handoff
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// MaxFile bounds what is read back: a state, a manifest, a settings file,
+// a stash.
+const MaxFile = 1 << 20
+
+// NoUID means ownership is not checked (Windows, where files have no
+// numeric owner).
+const NoUID = -1
+
+// CheckDir reports why dir cannot be trusted to hold what we read back, or
+// nil: it must be a real directory (not a link), owned by uid or root, and
+// not writable by group or others — else someone other than uid could put
+// or swap a file in it.
+func CheckDir(dir string, uid int) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symbolic link", dir)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	case !ownedBy(fi, uid) && !ownedBy(fi, 0):
+		return fmt.Errorf("%s is owned by %s, not by uid %d", dir, ownerName(fi), uid)
+	case insecure(fi, 0o022):
+		return fmt.Errorf("%s is writable by group or others (mode %v)", dir, fi.Mode().Perm())
+	}
+	return nil
+}
+
+// CheckFile reports why path cannot be trusted, or nil: it must be a
+// regular file (not a link), owned by uid, not writable by group or others,
+// in a directory that passes CheckDir.
+func CheckFile(path string, uid int) error {
+	if err := CheckDir(filepath.Dir(path), uid); err != nil {
+		return err
+	}
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	return checkFileInfo(path, fi, uid)
+}
+
+func checkFileInfo(path string, fi fs.FileInfo, uid int) error {
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symbolic link", path)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%s is not a regular file", path)
+	case !ownedBy(fi, uid):
+		return fmt.Errorf("%s is owned by %s, not by uid %d", path, ownerName(fi), uid)
+	case insecure(fi, 0o022):
+		return fmt.Errorf("%s is writable by group or others (mode %v)", path, fi.Mode().Perm())
+	}
+	return nil
+}
+
+// checkRunDir is CheckDir for a run's own directory: owned by uid exactly
+// and private (0700).
+func checkRunDir(dir string, uid int) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symbolic link", dir)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	case !ownedBy(fi, uid):
+		return fmt.Errorf("%s is owned by %s, not by uid %d", dir, ownerName(fi), uid)
+	case insecure(fi, 0o077):
+		return fmt.Errorf("%s is open to group or others (mode %v)", dir, fi.Mode().Perm())
+	}
+	return nil
+}
+
+// ReadChecked reads path after CheckFile, through a descriptor opened
+// without following links and checked again (the same file, still
+// regular), at most MaxFile bytes.
+func ReadChecked(path string, uid int) ([]byte, error) {
+	if err := CheckFile(path, uid); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|noFollow|nonBlock, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFileInfo(path, fi, uid); err != nil {
+		return nil, err
+	}
+	if fi.Size() > MaxFile {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, MaxFile)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxFile+1))
+	if err == nil && len(b) > MaxFile {
+		err = fmt.Errorf("%s is larger than %d bytes", path, MaxFile)
+	}
+	return b, err
+}
+
+// isNotExist reports a path that is not there.
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -1,0 +1,222 @@
+package handoff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/org/aws-oidc-go/internal/profile"
+)
+
+// Checks are what Cleanup holds every claim against.
+type Checks struct {
+	// UID is the user our files must belong to: the user later steps run
+	// as. NoUID: not checked (Windows).
+	UID int
+}
+
+// Report is what Cleanup did, and what it left alone and why.
+type Report struct {
+	Blank    []string // variables to blank (exportable ones only)
+	Removed  int      // sections and files removed
+	Warnings []string // each names what was left alone and why
+}
+
+func (rep *Report) warn(format string, args ...any) {
+	rep.Warnings = append(rep.Warnings, fmt.Sprintf(format, args...))
+}
+
+// Cleanup undoes what s records, touching only what it can tie to the main
+// step: sections of the user's files whose bytes are exactly those
+// recorded (restored only from a stash that passes the checks), and files
+// inside the run's directory once the directory passes its checks. The
+// variables to blank are returned (Report.Blank), only ones this action
+// can export. Anything that does not verify is left alone with a warning;
+// nothing is deleted or rewritten on a claim alone. ctx bounds the wait
+// for locks.
+func Cleanup(ctx context.Context, s State, c Checks) Report {
+	var rep Report
+	for _, n := range s.Env {
+		if exportable(n) {
+			rep.Blank = append(rep.Blank, n)
+		} else {
+			rep.warn("not blanking %q: this action never exports it", n)
+		}
+	}
+	dirOK := false
+	token := ""
+	if s.Dir != "" {
+		switch err := checkRunDir(s.Dir, c.UID); {
+		case !strings.HasPrefix(filepath.Base(s.Dir), RunDirPrefix) || !filepath.IsAbs(s.Dir):
+			rep.warn("left %s alone: not a run directory of this action", s.Dir)
+		case err == nil:
+			dirOK, token = true, strings.TrimPrefix(filepath.Base(s.Dir), RunDirPrefix)
+		case isNotExist(err):
+			token = strings.TrimPrefix(filepath.Base(s.Dir), RunDirPrefix)
+		default:
+			rep.warn("left the run directory %s alone: %v", s.Dir, err)
+		}
+	}
+	keep := map[string]bool{}
+	for i := len(s.Profiles) - 1; i >= 0; i-- {
+		w := s.Profiles[i]
+		if w.Stash != "" && (!dirOK || filepath.Dir(w.Stash) != s.Dir) {
+			rep.warn("left [%s] in %s alone: its stash %s is not in a verified run directory", w.Section, w.Path, w.Stash)
+			continue
+		}
+		if w.Temp != "" && (token == "" || !strings.HasPrefix(filepath.Base(w.Temp), ".aws-oidc-go-tmp-"+token+"-") || filepath.Dir(w.Temp) != filepath.Dir(w.Path)) {
+			w.Temp = "" // not a name this run could have chosen
+		}
+		if err := checkUserFile(w.Path, c.UID); err != nil {
+			rep.warn("left [%s] in %s alone: %v", w.Section, w.Path, err)
+			keepStash(keep, w)
+			continue
+		}
+		err := profile.Remove(ctx, []profile.Written{w}, func(p string) ([]byte, error) { return ReadChecked(p, c.UID) })
+		var notOurs *profile.NotOursError
+		switch {
+		case errors.As(err, &notOurs):
+			rep.warn("%v", err)
+			keepStash(keep, w)
+		case err != nil:
+			rep.warn("could not remove [%s] from %s: %v", w.Section, w.Path, err)
+			keepStash(keep, w)
+		default:
+			rep.Removed++
+		}
+	}
+	if dirOK {
+		removeRunDir(s, keep, &rep)
+	}
+	return rep
+}
+
+func keepStash(keep map[string]bool, w profile.Written) {
+	if w.Stash != "" {
+		keep[filepath.Base(w.Stash)] = true
+	}
+}
+
+// checkUserFile: a user's AWS file we may edit is a regular file of the
+// user's in a directory nobody else can change; a missing one is fine
+// (nothing to do).
+func checkUserFile(path string, uid int) error {
+	if !filepath.IsAbs(path) {
+		return fmt.Errorf("%q is not an absolute path", path)
+	}
+	if err := CheckDir(filepath.Dir(path), uid); err != nil {
+		if isNotExist(err) {
+			return nil
+		}
+		return err
+	}
+	if fi, err := os.Lstat(path); err == nil {
+		return checkFileInfo(path, fi, uid)
+	}
+	return nil
+}
+
+// removeRunDir removes our files from the verified run directory (by name:
+// a link there is removed, never followed), then the directory once empty.
+func removeRunDir(s State, keep map[string]bool, rep *Report) {
+	names := append([]string{ManifestName}, s.Files...)
+	for _, p := range s.Profiles {
+		if p.Stash != "" {
+			names = append(names, filepath.Base(p.Stash))
+		}
+	}
+	for _, n := range names {
+		if keep[n] || n != filepath.Base(n) || n == "." || n == ".." {
+			continue
+		}
+		if err := os.Remove(filepath.Join(s.Dir, n)); err == nil {
+			if n != ManifestName {
+				rep.Removed++
+			}
+		} else if !isNotExist(err) {
+			rep.warn("could not remove %s: %v", filepath.Join(s.Dir, n), err)
+		}
+	}
+	sweepTemps(s.Dir)
+	if err := os.Remove(s.Dir); err != nil && !isNotExist(err) {
+		var left []string
+		if entries, err := os.ReadDir(s.Dir); err == nil {
+			for _, e := range entries {
+				left = append(left, e.Name())
+			}
+		}
+		slices.Sort(left)
+		rep.warn("left the run directory %s in place: it holds %s, which this run did not record or could not verify", s.Dir, strings.Join(left, ", "))
+	}
+}
+
+// Manifests returns the States that manifests in run directories under
+// bases claim for key (the post step where the runner drops state). A run
+// directory or manifest that fails its checks is skipped with a warning; a
+// manifest is returned only when its Key is key and its Dir is where it
+// was found. Cleanup still verifies everything it names.
+func Manifests(bases []string, key string, uid int) ([]State, []string) {
+	var states []State
+	var warnings []string
+	seen := map[string]bool{}
+	for _, base := range bases {
+		entries, err := os.ReadDir(base)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			dir := filepath.Join(base, e.Name())
+			if !strings.HasPrefix(e.Name(), RunDirPrefix) || seen[dir] {
+				continue
+			}
+			seen[dir] = true
+			if err := checkRunDir(dir, uid); err != nil {
+				warnings = append(warnings, fmt.Sprintf("ignored %s: %v", dir, err))
+				continue
+			}
+			b, err := ReadChecked(filepath.Join(dir, ManifestName), uid)
+			if isNotExist(err) {
+				// A main step killed between creating its directory and
+				// its manifest: only its temporary files can be there.
+				sweepTemps(dir)
+				os.Remove(dir)
+				continue
+			}
+			if err != nil {
+				{
+					warnings = append(warnings, fmt.Sprintf("ignored the manifest in %s: %v", dir, err))
+				}
+				continue
+			}
+			s, err := ParseState(b)
+			switch {
+			case err != nil:
+				warnings = append(warnings, fmt.Sprintf("ignored the manifest in %s: %v", dir, err))
+			case s.Key != key:
+				// Another run's or step's: not ours to touch.
+			case s.Dir != dir:
+				warnings = append(warnings, fmt.Sprintf("ignored the manifest in %s: it claims the directory %s", dir, s.Dir))
+			default:
+				states = append(states, s)
+			}
+		}
+	}
+	return states, warnings
+}
+
+// sweepTemps removes the temporary files a kill left in a verified run
+// directory: they bear the run's token.
+func sweepTemps(dir string) {
+	token := strings.TrimPrefix(filepath.Base(dir), RunDirPrefix)
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "."+token+"-") {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+}
