@@ -27,19 +27,14 @@ func (e *RedirectError) Error() string {
 func (e *RedirectError) Temporary() bool { return false }
 
 // NewClient is the HTTP client for GitHub's token service: transport (nil:
-// http.DefaultTransport) under the redirect policy SameOrigin. It is the
-// client to hand GitHub.HTTPClient, since every request it makes carries the
-// bearer request token.
-//
-// The policy is applied twice: to each redirect answer as it arrives (so
-// the refusal is the request's error, not a status the caller would take
-// for the token service's answer), and as the client's CheckRedirect
-// before any redirect is followed.
+// http.DefaultTransport) under the redirect policy SameOrigin. Fetch applies
+// that policy to any client it is given; NewClient is for a caller that
+// also makes requests with the client itself.
 func NewClient(transport http.RoundTripper) *http.Client {
 	if transport == nil {
 		transport = http.DefaultTransport
 	}
-	return &http.Client{Transport: sameOriginTransport{next: transport}, CheckRedirect: SameOrigin}
+	return &http.Client{Transport: transport, CheckRedirect: SameOrigin}
 }
 
 // SameOrigin is an http.Client CheckRedirect policy that keeps a request's
@@ -72,34 +67,6 @@ func refusal(first, from, to *url.URL) *RedirectError {
 		reason = "a redirect from https:// to " + to.Scheme + ":// would send the request token in clear"
 	}
 	return &RedirectError{From: describeURL(from), To: describeURL(to), Reason: reason}
-}
-
-// sameOriginTransport turns an answer redirecting away from its request's
-// origin into a *RedirectError. Every request the client follows is at the
-// first one's origin (SameOrigin), so this is the same policy, applied
-// before the client (or anything wrapping this transport) sees the answer.
-type sameOriginTransport struct{ next http.RoundTripper }
-
-func (t sameOriginTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(r)
-	if err != nil {
-		return resp, err
-	}
-	switch resp.StatusCode {
-	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
-	default:
-		return resp, nil
-	}
-	loc := resp.Header.Get("Location")
-	if loc == "" {
-		return resp, nil
-	}
-	to, perr := r.URL.Parse(loc)
-	if perr != nil || origin(to) == origin(r.URL) {
-		return resp, nil // the client reports a bad Location itself
-	}
-	resp.Body.Close()
-	return nil, refusal(r.URL, r.URL, to)
 }
 
 // origin is scheme://host:port with the scheme's default port made explicit,
