@@ -72,7 +72,7 @@ func refusal(first, from, to *url.URL) *RedirectError {
 // origin is scheme://host:port with the scheme's default port made explicit,
 // so https://h and https://h:443 are one origin.
 func origin(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
+	scheme := asciiLower(u.Scheme)
 	port := u.Port()
 	if port == "" {
 		switch scheme {
@@ -82,7 +82,19 @@ func origin(u *url.URL) string {
 			port = "80"
 		}
 	}
-	return scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port
+	return scheme + "://" + asciiLower(u.Hostname()) + ":" + port
+}
+
+// asciiLower lower-cases A-Z only. Host names compare case-insensitively
+// in ASCII; strings.ToLower would also map other characters to ASCII
+// letters (the Kelvin sign U+212A to k), making a different name equal.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
 }
 
 // describeURL names a URL for an error: scheme, host and path, without user

@@ -188,6 +188,11 @@ func TestSameOrigin(t *testing.T) {
 		{"https://h.example/a", "https://example/a", false},
 		{"http://127.0.0.1:8080/a", "https://127.0.0.1:8080/a", false},
 		{"http://127.0.0.1:8080/a", "http://localhost:8080/a", false},
+		// Host names compare in ASCII lower case only: strings.ToLower maps
+		// the Kelvin sign (U+212A) to k, another name taken for this one.
+		{"https://key.example/a", "https://\u212aey.example/a", false},
+		{"https://\u212aey.example/a", "https://key.example/a", false},
+		{"https://KEY.example/a", "https://key.example/a", true},
 	}
 	for _, tc := range cases {
 		err := token.SameOrigin(req(tc.next), []*http.Request{req(tc.first)})
