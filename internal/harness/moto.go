@@ -35,6 +35,10 @@ type Moto struct {
 // memory: no file is left behind, however the test binary ends.
 const motoLogTail = 16 << 10
 
+// motoStartLimit is how long moto_server may take to answer (a test
+// shortens it).
+var motoStartLimit = 30 * time.Second
+
 // ErrNoMoto means moto_server is not installed.
 var ErrNoMoto = errors.New("moto_server not found in PATH (it comes with the Python package moto[server])")
 
@@ -62,7 +66,7 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 		}
 		m := &Moto{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, log: logs, done: make(chan struct{})}
 		go func() { m.waitErr = cmd.Wait(); close(m.done) }()
-		if last = m.wait(ctx, 30*time.Second); last == nil {
+		if last = m.wait(ctx, motoStartLimit); last == nil {
 			return m, nil
 		}
 		m.Close()

@@ -4,6 +4,7 @@ package harness
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -63,4 +64,29 @@ func zombie(pid int) bool {
 	}
 	f := strings.Fields(string(b))
 	return len(f) > 2 && f[2] == "Z"
+}
+
+// A moto_server that does not come up in time is reported with all of its
+// output: StartMoto read it right after the SIGKILL, before Wait had copied
+// what was still in the pipe (review of issue 16, finding 10). The fake
+// server's last line comes from a process outside its group, 200 ms after
+// the kill. Not parallel: it sets PATH and motoStartLimit.
+func TestMotoStartTimeoutKeepsItsOutput(t *testing.T) {
+	if _, err := exec.LookPath("setsid"); err != nil {
+		Require(t, err)
+	}
+	dir := t.TempDir()
+	script := "#!/bin/sh\necho fix16-first-line\nsetsid sh -c 'sleep 0.5; echo fix16-late-line' &\nexec sleep 30\n"
+	if err := os.WriteFile(dir+"/moto_server", []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	old := motoStartLimit
+	motoStartLimit = 300 * time.Millisecond
+	defer func() { motoStartLimit = old }()
+	_, err := StartMoto(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "fix16-first-line") || !strings.Contains(err.Error(), "fix16-late-line") {
+		t.Errorf("error %v: want the fake server's whole output", err)
+	}
+	time.Sleep(600 * time.Millisecond) // the last setsid shell is done
 }
