@@ -50,9 +50,12 @@ Usage:
                          credential-process --config FILE in an AWS profile
   aws-oidc-go post       the post step: blank the exported variables, remove written profiles
                          (state from STATE_cleanup; skipped with AWS_SKIP_CLEANUP_STEP=true)
-  aws-oidc-go trust-policy ...        print a least-privilege trust policy for a repository
-  aws-oidc-go trust-policy check ...  evaluate and lint a trust policy offline
-                         (aws-oidc-go trust-policy --help for both)
+  aws-oidc-go setup --repository OWNER/REPO --branch B [--apply]
+                         once per account: create the OIDC provider and the role (plan
+                         first; aws-oidc-go setup --help)
+  aws-oidc-go trust-policy generate ...  print a least-privilege trust policy for a repository
+  aws-oidc-go trust-policy check ...     evaluate and lint a trust policy, from a file or a
+                         live role (--role); aws-oidc-go trust-policy --help for both
   aws-oidc-go --version  print the version
   aws-oidc-go --help     print this help, with every input
 
@@ -74,7 +77,7 @@ As an action:
     - run: aws sts get-caller-identity
 `
 
-const usageLine = "usage: aws-oidc-go [--INPUT-NAME VALUE ...] [--format env|json] | credential-process | post | trust-policy | --help"
+const usageLine = "usage: aws-oidc-go [--INPUT-NAME VALUE ...] [--format env|json] | credential-process | post | setup | trust-policy | --help"
 
 // Main runs the command and returns the process exit code.
 func Main(ctx context.Context, p Process) int {
@@ -94,7 +97,9 @@ func Main(ctx context.Context, p Process) int {
 		_ = action.Post(ctx, env)
 		return ExitOK
 	case "trust-policy":
-		return trustPolicy(p, p.Args[1:])
+		return trustPolicy(ctx, p, p.Args[1:])
+	case "setup":
+		return runSetup(ctx, p, p.Args[1:])
 	case "credential-process":
 		return credentialProcess(ctx, p, env, p.Args[1:])
 	case "--version", "-version", "version":

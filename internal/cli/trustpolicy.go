@@ -1,101 +1,178 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/trust"
 )
 
-const trustPolicyUsage = `Usage:
-  aws-oidc-go trust-policy --account-id ID --repository OWNER/REPO
-      (--branch B | --tag T | --environment E | --pull-request | --any-ref)
-      [--repository-id ID --owner-id ID] [--sub-format legacy|immutable|both]
-      [--job-workflow-ref REF] [--workflow W] [--actor A] [--actor-id ID] [--enterprise-id ID]
-      [--audience A] [--issuer URL] [--partition P] [--create-provider-command]
-    Print the tightest trust policy the facts allow (JSON on stdout) and, on
-    stderr, one line of what it pins and what it leaves open. With the ids it
-    pins repository_id (rename-proof) and accepts both sub forms (legacy and
-    immutable) unless --sub-format says otherwise; each other flag becomes its
-    own condition key. With --create-provider-command, the command creating
-    the OIDC provider goes to stderr first.
+// runFlags say which runs a generated policy admits (trust-policy
+// generate and setup share them).
+var runFlags = []cmdFlag{
+	{Name: "branch", Arg: "BRANCH", Repeat: true, Help: "Admit workflow runs on this branch (jobs without an environment); refs/heads/ may be left out."},
+	{Name: "tag", Arg: "TAG", Repeat: true, Help: "Admit runs for this tag; refs/tags/ may be left out."},
+	{Name: "environment", Arg: "NAME", Repeat: true, Help: "Admit jobs that run in this deployment environment (from any branch the environment's own protection rules allow). With only environments the environment key pins them too."},
+	{Name: "pull-request", Help: "Admit pull_request runs (sub ...:pull_request). Pull requests from forks get no ID token."},
+}
 
-  aws-oidc-go trust-policy check POLICY.json
-      (--claims CLAIMS.json | --repository OWNER/REPO --ref REF [--environment E]
-       [--event-name N] [--repository-id ID] [--owner-id ID] [--sub-format legacy|immutable]
-       [--actor A] [--actor-id ID] [--workflow W] [--job-workflow-ref REF] [--enterprise-id ID])
-      [--audience A] [--issuer URL] [--account-id ID]
-    Evaluate the policy for sts:AssumeRoleWithWebIdentity as STS does (the
+// idFlags pin the repository by id and choose the sub forms.
+var idFlags = []cmdFlag{
+	{Name: "repository-id", Arg: "ID", Help: "The repository's numeric id: pins repository_id (rename-proof) and, with --owner-id, admits the immutable subject repo:OWNER@OWNER_ID/REPO@REPO_ID:... (gh api repos/OWNER/REPO --jq '.id, .owner.id')."},
+	{Name: "owner-id", Arg: "ID", Help: "The owner's numeric id; goes with --repository-id."},
+	{Name: "sub-format", Arg: "legacy|immutable|both", Help: "Which sub forms the policy accepts. Default: both when the ids are given, else legacy."},
+	{Name: "audience", Arg: "AUD", Help: "The token audience and the provider's client id. Default sts.amazonaws.com."},
+	{Name: "issuer", Arg: "URL", Help: "The token issuer. Default https://token.actions.githubusercontent.com; GHES: https://HOST/_services/token."},
+}
+
+// generateFlags are trust-policy generate's flags.
+var generateFlags = concat([]cmdFlag{
+	{Name: "account-id", Arg: "ID", Help: "The 12-digit AWS account the OIDC provider is in (required)."},
+	{Name: "repository", Arg: "OWNER/REPO", Help: "The repository whose workflows may assume the role (required)."},
+}, runFlags, []cmdFlag{
+	{Name: "any-ref", Help: "Admit every ref, environment and event of the repository (StringLike repo:OWNER/REPO:*). Alone only."},
+}, idFlags, []cmdFlag{
+	{Name: "job-workflow-ref", Arg: "REF", Help: "Pin the reusable workflow that may assume the role: OWNER/REPO/.github/workflows/X.yml@REF."},
+	{Name: "workflow", Arg: "NAME", Help: "Pin the workflow's name (the workflow claim)."},
+	{Name: "actor", Arg: "LOGIN", Help: "Pin the user who triggered the run, by login."},
+	{Name: "actor-id", Arg: "ID", Help: "Pin the user who triggered the run, by numeric id (rename-proof)."},
+	{Name: "enterprise-id", Arg: "ID", Help: "Pin the enterprise (the enterprise_id claim)."},
+	{Name: "partition", Arg: "P", Help: "The AWS partition: aws (default), aws-cn or aws-us-gov."},
+	{Name: "create-provider-command", Help: "Also print, on stderr first, the AWS CLI command that creates the OIDC provider."},
+})
+
+// checkFlags are trust-policy check's flags.
+var checkFlags = []cmdFlag{
+	{Name: "role", Arg: "NAME_OR_ARN", Help: "Read the trust policy of this IAM role (iam:GetRole) instead of a file. The SDK's default credential chain; AWS_ENDPOINT_URL_IAM or AWS_ENDPOINT_URL are honoured."},
+	{Name: "profile", Arg: "NAME", Help: "With --role: the AWS profile to read IAM as."},
+	{Name: "claims", Arg: "CLAIMS.json", Help: "Evaluate for a real token's claims (its decoded payload) instead of the flags below."},
+	{Name: "repository", Arg: "OWNER/REPO", Help: "The run's repository."},
+	{Name: "ref", Arg: "REF", Help: "The run's ref, e.g. refs/heads/main."},
+	{Name: "environment", Arg: "NAME", Help: "The job's environment (none when not given)."},
+	{Name: "event-name", Arg: "EVENT", Help: "The run's event; pull_request makes the sub ...:pull_request."},
+	{Name: "repository-id", Arg: "ID", Help: "The repository's numeric id (decides repository_id conditions)."},
+	{Name: "owner-id", Arg: "ID", Help: "The owner's numeric id (with --repository-id: the immutable subject)."},
+	{Name: "sub-format", Arg: "legacy|immutable", Help: "The form of the run's sub. Default legacy."},
+	{Name: "actor", Arg: "LOGIN", Help: "Who triggered the run (decides actor conditions)."},
+	{Name: "actor-id", Arg: "ID", Help: "Their numeric id (decides actor_id conditions)."},
+	{Name: "workflow", Arg: "NAME", Help: "The workflow's name (decides workflow conditions)."},
+	{Name: "job-workflow-ref", Arg: "REF", Help: "The job's workflow ref (decides job_workflow_ref conditions)."},
+	{Name: "enterprise-id", Arg: "ID", Help: "The enterprise's id (decides enterprise_id conditions)."},
+	{Name: "audience", Arg: "AUD", Help: "The token's audience. Default sts.amazonaws.com."},
+	{Name: "issuer", Arg: "URL", Help: "The token's issuer. Default the claims' iss, else https://token.actions.githubusercontent.com."},
+	{Name: "account-id", Arg: "ID", Help: "The role's account: a Federated principal in another account does not match. With --role, default the role's account."},
+}
+
+func concat(tables ...[]cmdFlag) []cmdFlag {
+	var out []cmdFlag
+	for _, t := range tables {
+		out = append(out, t...)
+	}
+	return out
+}
+
+const generateLine = `  aws-oidc-go trust-policy generate --account-id ID --repository OWNER/REPO
+      (--branch B | --tag T | --environment E | --pull-request ...  | --any-ref) [flags]
+`
+
+const generateUsage = generateLine + `    Print the tightest trust policy the facts allow (JSON on stdout) and, on
+    stderr, one line of what it pins and what it leaves open. --branch, --tag
+    and --environment repeat and combine with --pull-request: the policy admits
+    their union. With the ids it pins repository_id (rename-proof) and accepts
+    both sub forms. A bare "trust-policy FLAGS" is the same command.
+`
+
+const checkLine = `  aws-oidc-go trust-policy check (POLICY.json | --role NAME_OR_ARN)
+      (--claims CLAIMS.json | --repository OWNER/REPO --ref REF [flags])
+`
+
+const checkUsage = checkLine + `    Evaluate the policy for sts:AssumeRoleWithWebIdentity as STS does (the
     condition keys it evaluates since 2026: aud, sub, actor, actor_id,
     job_workflow_ref, repository, repository_id, workflow, ref, environment,
     enterprise_id) and lint it. From flags, a key the flags leave unknown makes
     the verdict UNDECIDED, naming the flags that decide it.
     Exit 0 ALLOWED, 1 DENIED, 2 bad usage, 3 unreadable or unsupported policy
-    (or claims file), 4 UNDECIDED, 5 ALLOWED but with error-level findings.
-
-Examples:
-  aws-oidc-go trust-policy --account-id 123456789012 --repository octo-org/octo-repo --branch main \
-      --repository-id 123456789 --owner-id 65432
-  aws-oidc-go trust-policy check role-trust.json --repository octo-org/octo-repo --ref refs/heads/main --environment prod
+    (or claims file, or a role IAM would not let us read), 4 UNDECIDED,
+    5 ALLOWED but with error-level findings.
 `
 
-func trustPolicy(p Process, args []string) int {
-	if len(args) > 0 && args[0] == "check" {
-		return trustPolicyCheck(p, args[1:])
+const trustPolicyExamples = `Examples:
+  aws-oidc-go trust-policy generate --account-id 123456789012 --repository octo-org/octo-repo \
+      --branch main --environment prod --repository-id 123456789 --owner-id 65432
+  aws-oidc-go trust-policy check role-trust.json --repository octo-org/octo-repo --ref refs/heads/main --environment prod
+  aws-oidc-go trust-policy check --role deploy --repository octo-org/octo-repo --ref refs/heads/main
+`
+
+// trustPolicyHelp is the whole help of one trust-policy command, or of
+// both ("" names both).
+func trustPolicyHelp(cmd string) string {
+	var b strings.Builder
+	b.WriteString("Usage:\n")
+	if cmd != "check" {
+		b.WriteString(generateUsage + "\n  Flags of generate:\n" + flagHelp(generateFlags) + "\n")
 	}
-	fs := flag.NewFlagSet("trust-policy", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var o trust.Options
-	var branch, tag string
-	var providerCmd bool
-	fs.StringVar(&o.AccountID, "account-id", "", "")
-	fs.StringVar(&o.Context.Repository, "repository", "", "")
-	fs.StringVar(&branch, "branch", "", "")
-	fs.StringVar(&tag, "tag", "", "")
-	fs.StringVar(&o.Context.Environment, "environment", "", "")
-	fs.BoolVar(&o.Context.PullRequest, "pull-request", false, "")
-	fs.BoolVar(&o.Context.AnyRef, "any-ref", false, "")
-	fs.StringVar(&o.Audience, "audience", "", "")
-	fs.StringVar(&o.Issuer, "issuer", "", "")
-	fs.StringVar(&o.Partition, "partition", "", "")
-	fs.StringVar(&o.Context.JobWorkflowRef, "job-workflow-ref", "", "")
-	fs.StringVar(&o.RepositoryID, "repository-id", "", "")
-	fs.StringVar(&o.OwnerID, "owner-id", "", "")
-	fs.StringVar(&o.SubFormat, "sub-format", "", "")
-	fs.StringVar(&o.Workflow, "workflow", "", "")
-	fs.StringVar(&o.Actor, "actor", "", "")
-	fs.StringVar(&o.ActorID, "actor-id", "", "")
-	fs.StringVar(&o.EnterpriseID, "enterprise-id", "", "")
-	fs.BoolVar(&providerCmd, "create-provider-command", false, "")
-	if err := fs.Parse(args); err != nil {
-		return usageError(p, err)
+	if cmd != "generate" {
+		b.WriteString(checkUsage + "\n  Flags of check:\n" + flagHelp(checkFlags) + "\n")
 	}
-	if fs.NArg() > 0 {
-		return usageError(p, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
-	}
-	chosen := 0
-	for _, set := range []bool{branch != "", tag != "", o.Context.Environment != "", o.Context.PullRequest, o.Context.AnyRef} {
-		if set {
-			chosen++
+	b.WriteString(trustPolicyExamples)
+	return b.String()
+}
+
+func trustPolicy(ctx context.Context, p Process, args []string) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "check":
+			return trustPolicyCheck(ctx, p, args[1:])
+		case "generate":
+			return trustPolicyGenerate(p, "generate", args[1:])
 		}
 	}
-	if chosen != 1 {
-		return usageError(p, errors.New("choose exactly one of --branch, --tag, --environment, --pull-request, --any-ref"))
+	return trustPolicyGenerate(p, "", args)
+}
+
+func trustPolicyGenerate(p Process, cmd string, args []string) int {
+	f, pos, err := parseCmdFlags("trust-policy generate", generateFlags, args)
+	if err != nil {
+		return usageError(p, cmd, err)
 	}
-	switch {
-	case branch != "":
-		o.Context.Ref = "refs/heads/" + strings.TrimPrefix(branch, "refs/heads/")
-	case tag != "":
-		o.Context.Ref = "refs/tags/" + strings.TrimPrefix(tag, "refs/tags/")
+	if len(pos) > 0 {
+		return usageError(p, cmd, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
+	o := trust.Options{AccountID: f.str("account-id"), Audience: f.str("audience"), Issuer: f.str("issuer"), Partition: f.str("partition"),
+		RepositoryID: f.str("repository-id"), OwnerID: f.str("owner-id"), SubFormat: f.str("sub-format"),
+		Workflow: f.str("workflow"), Actor: f.str("actor"), ActorID: f.str("actor-id"), EnterpriseID: f.str("enterprise-id")}
+	var runs []trust.Context
+	for _, b := range f.list("branch") {
+		runs = append(runs, trust.Context{Ref: "refs/heads/" + strings.TrimPrefix(b, "refs/heads/")})
+	}
+	for _, t := range f.list("tag") {
+		runs = append(runs, trust.Context{Ref: "refs/tags/" + strings.TrimPrefix(t, "refs/tags/")})
+	}
+	for _, e := range f.list("environment") {
+		runs = append(runs, trust.Context{Environment: e})
+	}
+	if f.on("pull-request") {
+		runs = append(runs, trust.Context{PullRequest: true})
+	}
+	if f.on("any-ref") {
+		if len(runs) > 0 {
+			return usageError(p, cmd, errors.New("--any-ref admits every run of the repository already: give it alone, or name the runs with --branch, --tag, --environment, --pull-request"))
+		}
+		runs = append(runs, trust.Context{AnyRef: true})
+	}
+	if len(runs) == 0 {
+		return usageError(p, cmd, errors.New("say which runs the policy admits: --branch, --tag, --environment (each repeatable), --pull-request, or --any-ref"))
+	}
+	o.Context, o.Also = runs[0], runs[1:]
+	o.Context.Repository, o.Context.JobWorkflowRef = f.str("repository"), f.str("job-workflow-ref")
 	doc, err := trust.Generate(o)
 	if err != nil {
-		return usageError(p, err)
+		return usageError(p, cmd, err)
 	}
-	if providerCmd {
+	if f.on("create-provider-command") {
 		fmt.Fprintf(p.Stderr, "# Once per account, create the OIDC provider:\n%s\n", trust.ProviderCommand(o.Issuer, o.Audience))
 	}
 	fmt.Fprintln(p.Stderr, o.Summary())
@@ -103,40 +180,47 @@ func trustPolicy(p Process, args []string) int {
 	return ExitOK
 }
 
-func trustPolicyCheck(p Process, args []string) int {
-	var policyPath string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		policyPath, args = args[0], args[1:]
-	}
-	fs := flag.NewFlagSet("trust-policy check", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var claimsPath, account string
-	var f trust.Facts
-	fs.StringVar(&claimsPath, "claims", "", "")
-	for name, dst := range map[string]*string{
-		"repository": &f.Repository, "ref": &f.Ref, "environment": &f.Environment, "event-name": &f.EventName,
-		"repository-id": &f.RepositoryID, "owner-id": &f.OwnerID, "sub-format": &f.SubFormat, "actor": &f.Actor,
-		"actor-id": &f.ActorID, "workflow": &f.Workflow, "job-workflow-ref": &f.JobWorkflowRef, "enterprise-id": &f.EnterpriseID,
-		"audience": &f.Audience, "issuer": &f.Issuer,
-	} {
-		fs.StringVar(dst, name, "", "")
-	}
-	fs.StringVar(&account, "account-id", "", "")
-	if err := fs.Parse(args); err != nil {
-		return usageError(p, err)
-	}
-	if policyPath == "" && fs.NArg() == 1 {
-		policyPath = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return usageError(p, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
-	}
-	if policyPath == "" {
-		return usageError(p, errors.New("name the policy file: trust-policy check POLICY.json"))
-	}
-	raw, err := readBounded(policyPath, "policy", trust.MaxPolicyBytes)
+func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
+	const cmd = "check"
+	fl, pos, err := parseCmdFlags("trust-policy check", checkFlags, args)
 	if err != nil {
-		fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
-		return ExitUnreadable
+		return usageError(p, cmd, err)
+	}
+	claimsPath, account, role := fl.str("claims"), fl.str("account-id"), fl.str("role")
+	f := trust.Facts{Repository: fl.str("repository"), Ref: fl.str("ref"), Environment: fl.str("environment"), EventName: fl.str("event-name"),
+		RepositoryID: fl.str("repository-id"), OwnerID: fl.str("owner-id"), SubFormat: fl.str("sub-format"), Actor: fl.str("actor"),
+		ActorID: fl.str("actor-id"), Workflow: fl.str("workflow"), JobWorkflowRef: fl.str("job-workflow-ref"), EnterpriseID: fl.str("enterprise-id"),
+		Audience: fl.str("audience"), Issuer: fl.str("issuer")}
+	var policyPath string
+	switch {
+	case len(pos) > 1 || (len(pos) == 1 && role != ""):
+		return usageError(p, cmd, fmt.Errorf("unexpected argument %q (check takes one POLICY.json or --role)", pos[len(pos)-1]))
+	case len(pos) == 1:
+		policyPath = pos[0]
+	case role == "":
+		return usageError(p, cmd, errors.New("name the policy: trust-policy check POLICY.json, or --role NAME_OR_ARN"))
+	}
+	if fl.given("profile") && role == "" {
+		return usageError(p, cmd, errors.New("--profile goes with --role"))
+	}
+	var raw []byte
+	if role != "" {
+		var arn string
+		raw, arn, err = readRolePolicy(ctx, p, role, fl.str("profile"))
+		if err != nil {
+			fmt.Fprintf(p.Stderr, "aws-oidc-go: role %s: %v\n", role, err)
+			return ExitUnreadable
+		}
+		policyPath = "role " + arn
+		if account == "" {
+			account = arnAccount(arn)
+		}
+	} else {
+		raw, err = readBounded(policyPath, "policy", trust.MaxPolicyBytes)
+		if err != nil {
+			fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
+			return ExitUnreadable
+		}
 	}
 	policy, err := trust.Parse(raw)
 	if err != nil {
@@ -154,7 +238,7 @@ func trustPolicyCheck(p Process, args []string) int {
 	var unknown map[string]string
 	switch {
 	case claimsPath != "" && (f.Repository != "" || f.Ref != ""):
-		return usageError(p, errors.New("give either --claims or --repository/--ref, not both"))
+		return usageError(p, cmd, errors.New("give either --claims or --repository/--ref, not both"))
 	case claimsPath != "":
 		b, err := readBounded(claimsPath, "claims", trust.MaxClaimsBytes)
 		if err != nil {
@@ -168,10 +252,10 @@ func trustPolicyCheck(p Process, args []string) int {
 	case f.Repository != "" && f.Ref != "":
 		var err error
 		if claims, unknown, err = trust.ClaimsFor(f); err != nil {
-			return usageError(p, err)
+			return usageError(p, cmd, err)
 		}
 	default:
-		return usageError(p, errors.New("give --claims CLAIMS.json, or --repository and --ref"))
+		return usageError(p, cmd, errors.New("give --claims CLAIMS.json, or --repository and --ref"))
 	}
 	if audience != "" {
 		claims["aud"] = audience
@@ -221,11 +305,25 @@ func checkExit(d trust.Decision, findings []trust.Finding) int {
 	return ExitOK
 }
 
-func usageError(p Process, err error) int {
+// usageError reports a command line that cannot run: the error, the
+// command's usage lines, and where the flags are listed. -h/--help prints
+// the command's whole help instead.
+func usageError(p Process, cmd string, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(p.Stdout, trustPolicyUsage)
+		fmt.Fprint(p.Stdout, trustPolicyHelp(cmd))
 		return ExitOK
 	}
-	fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n\n%s", err, trustPolicyUsage)
+	head := generateLine + checkLine
+	switch cmd {
+	case "check":
+		head = checkLine
+	case "generate":
+		head = generateLine
+	}
+	name := "trust-policy " + cmd
+	if cmd == "" {
+		name = "trust-policy"
+	}
+	fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n\nUsage:\n%s(aws-oidc-go %s --help lists every flag)\n", err, head, strings.TrimSpace(name))
 	return ExitUsage
 }

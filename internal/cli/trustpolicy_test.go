@@ -41,13 +41,15 @@ func TestTrustPolicyUsageErrors(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
 		{"trust-policy", "--account-id", "123456789012", "--repository", "o/r"},
-		{"trust-policy", "--account-id", "123456789012", "--repository", "o/r", "--branch", "a", "--tag", "b"},
+		{"trust-policy", "--account-id", "123456789012", "--repository", "o/r", "--branch", "a", "--any-ref"},
+		{"trust-policy", "generate", "--account-id", "123456789012", "--repository", "o/r", "--tag", "b", "--tag"},
+		{"trust-policy", "generate", "--account-id", "123456789012", "--repository", "o/r", "--tag", "b", "--account-id", "123456789012"},
 		{"trust-policy", "--account-id", "x", "--repository", "o/r", "--branch", "a"},
 		{"trust-policy", "--bogus"},
 		{"trust-policy", "check"},
 	} {
 		code, _, errOut := runCLI(args...)
-		if code != ExitUsage || !strings.Contains(errOut, "Usage:") {
+		if code != ExitUsage || !strings.Contains(errOut, "Usage:") || !strings.Contains(errOut, "--help lists every flag") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
 		}
 	}
@@ -87,7 +89,7 @@ func TestTrustPolicyHelp(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{{"trust-policy", "--help"}, {"trust-policy", "check", "-h"}} {
 		code, out, _ := runCLI(args...)
-		if code != ExitOK || !strings.Contains(out, "aws-oidc-go trust-policy check POLICY.json") {
+		if code != ExitOK || !strings.Contains(out, "aws-oidc-go trust-policy check (POLICY.json | --role NAME_OR_ARN)") {
 			t.Errorf("%v: exit %d, %q", args, code, out)
 		}
 	}

@@ -38,6 +38,26 @@ func STSError(status int, code, message string) Fault {
 </ErrorResponse>`, typ, code, message)}
 }
 
+// IAMError is IAM's error answer (Query protocol XML) for code and message.
+func IAMError(status int, code, message string) Fault {
+	typ := "Sender"
+	if status >= 500 {
+		typ = "Receiver"
+	}
+	return Fault{Status: status, Body: fmt.Sprintf(`<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error>
+  <RequestId>4a4f7f2d-9e6c-4d7f-8a60-0c3c6d1f0b7e</RequestId>
+</ErrorResponse>`, typ, code, message)}
+}
+
+// IAMOK is IAM's successful answer to an action that returns no data
+// (AddClientIDToOpenIDConnectProvider, UpdateAssumeRolePolicy, ...).
+func IAMOK(action string) Fault {
+	return Fault{Status: 200, Body: fmt.Sprintf(`<%[1]sResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <ResponseMetadata><RequestId>4a4f7f2d-9e6c-4d7f-8a60-0c3c6d1f0b7e</RequestId></ResponseMetadata>
+</%[1]sResponse>`, action)}
+}
+
 // Common STS faults, with AWS's own wording.
 var (
 	FaultAccessDenied     = STSError(403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
@@ -57,6 +77,7 @@ var (
 type FaultPlan struct {
 	mu       sync.Mutex
 	byN      map[int]Fault
+	byAction map[string]Fault
 	always   *Fault
 	release_ chan struct{}
 	once     sync.Once
@@ -75,6 +96,19 @@ func (p *FaultPlan) At(f Fault, ns ...int) *FaultPlan {
 	return p
 }
 
+// ForAction plans fault f for every request of the Query-protocol action
+// (the form's Action, e.g. AddClientIDToOpenIDConnectProvider) that At
+// does not plan.
+func (p *FaultPlan) ForAction(action string, f Fault) *FaultPlan {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.byAction == nil {
+		p.byAction = map[string]Fault{}
+	}
+	p.byAction[action] = f
+	return p
+}
+
 // Always plans fault f for every request not planned by At.
 func (p *FaultPlan) Always(f Fault) *FaultPlan {
 	p.mu.Lock()
@@ -83,10 +117,13 @@ func (p *FaultPlan) Always(f Fault) *FaultPlan {
 	return p
 }
 
-func (p *FaultPlan) get(n int) (Fault, bool) {
+func (p *FaultPlan) getFor(n int, action string) (Fault, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if f, ok := p.byN[n]; ok {
+		return f, true
+	}
+	if f, ok := p.byAction[action]; ok && action != "" {
 		return f, true
 	}
 	if p.always != nil {
@@ -112,7 +149,11 @@ func (p *FaultPlan) release() {
 // apply acts out the fault planned for request n. It reports whether the
 // request was answered (or dropped); false means "pass it on".
 func (p *FaultPlan) apply(n int, w http.ResponseWriter, r *http.Request) bool {
-	f, ok := p.get(n)
+	return p.applyFor(n, "", w, r)
+}
+
+func (p *FaultPlan) applyFor(n int, action string, w http.ResponseWriter, r *http.Request) bool {
+	f, ok := p.getFor(n, action)
 	if !ok {
 		return false
 	}
@@ -240,8 +281,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	n := len(p.requests)
 	p.mu.Unlock()
 
-	f, planned := p.faults.get(n)
-	if p.faults.apply(n, w, r) {
+	f, planned := p.faults.getFor(n, form.Get("Action"))
+	if p.faults.applyFor(n, form.Get("Action"), w, r) {
 		p.mu.Lock()
 		p.requests[n-1].Fault = true
 		p.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/inputs"
@@ -47,7 +48,7 @@ var (
 	accountRe   = regexp.MustCompile(`^\d{12}$`)
 	idRe        = regexp.MustCompile(`^[1-9]\d{0,19}$`)
 	httpsURLRe  = regexp.MustCompile(`^https://[a-z0-9.-]+(:\d+)?(/[A-Za-z0-9_./-]*)?$`)
-	errUsageRef = errors.New("choose one of --branch, --tag, --environment, --pull-request, --any-ref")
+	errUsageRef = errors.New("choose at least one of --branch, --tag, --environment, --pull-request, or --any-ref alone")
 )
 
 // Options are the inputs of the trust-policy generator.
@@ -57,6 +58,10 @@ type Options struct {
 	Issuer    string // default https://token.actions.githubusercontent.com
 	Audience  string // default sts.amazonaws.com
 	Context   Context
+	// Also are further runs of the repository the policy admits: it admits
+	// the union of Context and these. Each sets one of Ref, Environment or
+	// PullRequest; Repository and JobWorkflowRef are Context's.
+	Also []Context
 	// RepositoryID and OwnerID pin the repository by id (rename-proof) and
 	// allow the immutable subject.
 	RepositoryID, OwnerID string
@@ -77,6 +82,14 @@ func (o *Options) Validate() error {
 	}
 	if o.Context.Ref == "" && o.Context.Environment == "" && !o.Context.PullRequest && !o.Context.AnyRef {
 		errs = append(errs, errUsageRef)
+	}
+	for _, c := range o.Also {
+		switch {
+		case c.AnyRef || o.Context.AnyRef:
+			errs = append(errs, errors.New("--any-ref admits every run of the repository already: give it alone"))
+		case c.Ref == "" && c.Environment == "" && !c.PullRequest:
+			errs = append(errs, errUsageRef)
+		}
 	}
 	for flag, v := range map[string]string{"--repository-id": o.RepositoryID, "--owner-id": o.OwnerID, "--actor-id": o.ActorID, "--enterprise-id": o.EnterpriseID} {
 		if v != "" && !idRe.MatchString(v) {
@@ -124,28 +137,64 @@ func (o Options) ProviderARN() string {
 	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", o.Partition, o.AccountID, ProviderOf(o.Issuer))
 }
 
+// Runs returns the runs the policy admits: Context, then Also, each with
+// Context's Repository and JobWorkflowRef, without repeats.
+func (o Options) Runs() []Context {
+	out := []Context{o.Context}
+	for _, c := range o.Also {
+		c.Repository, c.JobWorkflowRef = o.Context.Repository, o.Context.JobWorkflowRef
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // subjects are the sub values the policy accepts, and whether they are
 // patterns (StringLike).
 func (o Options) subjects() ([]string, bool) {
 	c := o.Context
-	legacy, immutable := Subject(c), ""
-	if o.RepositoryID != "" {
-		immutable = ImmutableSubject(c, o.OwnerID, o.RepositoryID)
-	}
 	if c.AnyRef {
 		owner, repo, _ := strings.Cut(c.Repository, "/")
-		legacy = "repo:" + c.Repository + ":*"
+		legacy := "repo:" + c.Repository + ":*"
+		immutable := "repo:" + owner + "@" + o.OwnerID + "/" + repo + "@" + o.RepositoryID + ":*"
+		switch o.SubFormat {
+		case "immutable":
+			return []string{immutable}, true
+		case "both":
+			return []string{legacy, immutable}, true
+		}
+		return []string{legacy}, true
+	}
+	var legacy, immutable []string
+	for _, r := range o.Runs() {
+		legacy = append(legacy, Subject(r))
 		if o.RepositoryID != "" {
-			immutable = "repo:" + owner + "@" + o.OwnerID + "/" + repo + "@" + o.RepositoryID + ":*"
+			immutable = append(immutable, ImmutableSubject(r, o.OwnerID, o.RepositoryID))
 		}
 	}
 	switch o.SubFormat {
 	case "immutable":
-		return []string{immutable}, c.AnyRef
+		return immutable, false
 	case "both":
-		return []string{legacy, immutable}, c.AnyRef
+		return append(legacy, immutable...), false
 	}
-	return []string{legacy}, c.AnyRef
+	return legacy, false
+}
+
+// environments are the environments the policy pins with the environment
+// key: every run's when all runs are jobs with an environment, else none
+// (a branch run carries no environment claim, and the sub pins each
+// environment anyway).
+func (o Options) environments() []string {
+	var envs []string
+	for _, r := range o.Runs() {
+		if r.Environment == "" {
+			return nil
+		}
+		envs = append(envs, r.Environment)
+	}
+	return envs
 }
 
 // Generate returns the tightest trust policy the options allow (JSON,
@@ -167,8 +216,15 @@ func Generate(o Options) ([]byte, error) {
 	} else {
 		equals[provider+":sub"] = sub
 	}
+	switch envs := o.environments(); len(envs) {
+	case 0:
+	case 1:
+		equals[provider+":environment"] = envs[0]
+	default:
+		equals[provider+":environment"] = envs
+	}
 	for claim, v := range map[string]string{
-		"repository_id": o.RepositoryID, "environment": o.Context.Environment, "job_workflow_ref": o.Context.JobWorkflowRef,
+		"repository_id": o.RepositoryID, "job_workflow_ref": o.Context.JobWorkflowRef,
 		"workflow": o.Workflow, "actor": o.Actor, "actor_id": o.ActorID, "enterprise_id": o.EnterpriseID,
 	} {
 		if v != "" {
@@ -227,10 +283,13 @@ func (o Options) Summary() string {
 		}
 	}
 	pins = append(pins, fmt.Sprintf("%s %s", what, strings.Join(subs, " | ")))
-	for _, kv := range [][2]string{{"environment", o.Context.Environment}, {"job_workflow_ref", o.Context.JobWorkflowRef}, {"workflow", o.Workflow}, {"actor", o.Actor}, {"actor_id", o.ActorID}, {"enterprise_id", o.EnterpriseID}} {
+	if envs := o.environments(); len(envs) > 0 {
+		pins = append(pins, "environment "+strings.Join(envs, " | "))
+	}
+	for _, kv := range [][2]string{{"job_workflow_ref", o.Context.JobWorkflowRef}, {"workflow", o.Workflow}, {"actor", o.Actor}, {"actor_id", o.ActorID}, {"enterprise_id", o.EnterpriseID}} {
 		if kv[1] != "" {
 			pins = append(pins, kv[0]+" "+kv[1])
-		} else if ProviderOf(o.Issuer) == GitHubProvider && kv[0] != "environment" && kv[0] != "enterprise_id" {
+		} else if ProviderOf(o.Issuer) == GitHubProvider && kv[0] != "enterprise_id" {
 			open = append(open, kv[0])
 		}
 	}

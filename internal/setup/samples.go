@@ -1,0 +1,234 @@
+package setup
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/org/aws-oidc-go/internal/trust"
+)
+
+// Sample is one run both trust policies are evaluated for.
+type Sample struct {
+	Name string `json:"run"`
+	// Intended: the run is one the options ask the role to admit. Every
+	// other sample is either named by the old policy or a near miss that
+	// neither should admit.
+	Intended bool        `json:"intended"`
+	Facts    trust.Facts `json:"-"`
+	Old      string      `json:"old,omitempty"` // verdict under the old policy; "" for a new role
+	New      string      `json:"new"`
+}
+
+// Changed reports a sample whose verdict differs between the policies.
+func (s Sample) Changed() bool { return s.Old != "" && s.Old != s.New }
+
+// placeholder ids: the immutable subject of a repository whose ids are not
+// known, to show what a legacy-only policy refuses.
+const (
+	placeholderOwnerID = "1000001"
+	placeholderRepoID  = "1000002"
+)
+
+type run struct {
+	kind, name string // branch main, tag v1, environment prod, pull request
+}
+
+func (r run) String() string {
+	if r.kind == "pull request" {
+		return "a pull request"
+	}
+	return r.kind + " " + r.name
+}
+
+// SampleRuns lists the runs to evaluate: every branch, tag, environment
+// and pull request the options or either policy names, then near misses
+// (another branch, a pull request, another environment, another
+// repository of the owner, a prefix-named repository, the same name under
+// another owner), each in both sub forms.
+func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
+	var intended []run
+	for _, b := range o.Branches {
+		intended = append(intended, run{"branch", strings.TrimPrefix(b, "refs/heads/")})
+	}
+	for _, t := range o.Tags {
+		intended = append(intended, run{"tag", strings.TrimPrefix(t, "refs/tags/")})
+	}
+	for _, e := range o.Environments {
+		intended = append(intended, run{"environment", e})
+	}
+	if o.PullRequest {
+		intended = append(intended, run{"pull request", ""})
+	}
+	runs := slices.Clone(intended)
+	add := func(r run) {
+		if !slices.Contains(runs, r) {
+			runs = append(runs, r)
+		}
+	}
+	for _, p := range policies {
+		for _, r := range namedRuns(p, o) {
+			add(r)
+		}
+	}
+	add(run{"branch", unusedName(runs, "branch", "near-miss")})
+	add(run{"pull request", ""})
+	add(run{"environment", unusedName(runs, "environment", "near-miss")})
+
+	branch := "main"
+	if len(o.Branches) > 0 {
+		branch = strings.TrimPrefix(o.Branches[0], "refs/heads/")
+	}
+	owner, repo, _ := strings.Cut(o.Repository, "/")
+	ownerID, repoID, idsKnown := o.OwnerID, o.RepositoryID, o.RepositoryID != ""
+	if !idsKnown {
+		ownerID, repoID = placeholderOwnerID, placeholderRepoID
+	}
+	// Which sub forms the policy is meant to accept (as the generator
+	// decides it).
+	format := o.SubFormat
+	if format == "" {
+		format = "legacy"
+		if idsKnown {
+			format = "both"
+		}
+	}
+	var out []Sample
+	form := func(name string, intended bool, f trust.Facts) {
+		legacy := f
+		legacy.SubFormat = "legacy"
+		label := ", legacy sub"
+		if intended && format == "immutable" {
+			label += " (not admitted: --sub-format immutable)"
+		}
+		out = append(out, Sample{Name: name + label, Intended: intended && format != "immutable", Facts: legacy})
+		imm := f
+		imm.SubFormat = "immutable"
+		label = ", immutable sub"
+		if !idsKnown && f.Repository == o.Repository {
+			label += " (ids unknown: placeholders)"
+		}
+		if intended && format == "legacy" {
+			label += " (not admitted: legacy sub only)"
+		}
+		out = append(out, Sample{Name: name + label, Intended: intended && format != "legacy", Facts: imm})
+	}
+	facts := func(repository, oid, rid string, r run) trust.Facts {
+		f := trust.Facts{Repository: repository, OwnerID: oid, RepositoryID: rid, Ref: "refs/heads/" + branch, Audience: o.Audience, Issuer: o.Issuer}
+		switch r.kind {
+		case "branch":
+			f.Ref = "refs/heads/" + r.name
+		case "tag":
+			f.Ref = "refs/tags/" + r.name
+		case "environment":
+			f.Environment = r.name
+		case "pull request":
+			f.Ref, f.EventName = "refs/pull/1/merge", "pull_request"
+		}
+		return f
+	}
+	for _, r := range runs {
+		form(r.String(), slices.Contains(intended, r), facts(o.Repository, ownerID, repoID, r))
+	}
+	near := run{"branch", branch}
+	form("another repository of the owner ("+owner+"/another-repo), "+near.String(), false, facts(owner+"/another-repo", ownerID, "1000003", near))
+	form("a prefix-named repository ("+o.Repository+"-evil), "+near.String(), false, facts(o.Repository+"-evil", ownerID, "1000004", near))
+	form("the same name under another owner (another-owner/"+repo+"), "+near.String(), false, facts("another-owner/"+repo, "1000005", "1000006", near))
+	return out
+}
+
+func unusedName(runs []run, kind, base string) string {
+	name := base
+	for i := 2; slices.Contains(runs, run{kind, name}); i++ {
+		name = base + "-" + strconv.Itoa(i)
+	}
+	return name
+}
+
+// namedRuns are the branches, tags, environments and pull requests of the
+// repository a policy names in sub, ref or environment conditions
+// (patterns excepted: a sample needs a concrete name).
+func namedRuns(p *trust.Policy, o Options) []run {
+	if p == nil {
+		return nil
+	}
+	owner, repo, _ := strings.Cut(o.Repository, "/")
+	provider := strings.ToLower(trust.ProviderOf(o.Issuer)) + ":"
+	var out []run
+	ref := func(r string) {
+		switch {
+		case strings.HasPrefix(r, "refs/heads/"):
+			out = append(out, run{"branch", strings.TrimPrefix(r, "refs/heads/")})
+		case strings.HasPrefix(r, "refs/tags/"):
+			out = append(out, run{"tag", strings.TrimPrefix(r, "refs/tags/")})
+		}
+	}
+	for _, st := range p.Statements {
+		for _, c := range st.Conditions {
+			claim, ok := strings.CutPrefix(strings.ToLower(c.Key), provider)
+			if !ok || strings.HasPrefix(c.Operator, "StringNot") {
+				continue
+			}
+			for _, v := range c.Values {
+				if strings.ContainsAny(v, "*?") {
+					continue
+				}
+				switch claim {
+				case "environment":
+					out = append(out, run{"environment", v})
+				case "ref":
+					ref(v)
+				case "sub":
+					rest, ok := strings.CutPrefix(v, "repo:")
+					if !ok {
+						continue
+					}
+					seg, ctx, _ := strings.Cut(rest, ":")
+					o2, r2, _ := strings.Cut(seg, "/")
+					o2, _, _ = strings.Cut(o2, "@")
+					r2, _, _ = strings.Cut(r2, "@")
+					if o2 != owner || r2 != repo {
+						continue
+					}
+					switch {
+					case ctx == "pull_request":
+						out = append(out, run{"pull request", ""})
+					case strings.HasPrefix(ctx, "environment:"):
+						out = append(out, run{"environment", strings.TrimPrefix(ctx, "environment:")})
+					case strings.HasPrefix(ctx, "ref:"):
+						ref(strings.TrimPrefix(ctx, "ref:"))
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Evaluate decides each sample under the old policy (when there is one)
+// and the new one, for a role in account.
+func Evaluate(samples []Sample, account, issuer string, old, new *trust.Policy) []Sample {
+	for i := range samples {
+		s := &samples[i]
+		if old != nil {
+			s.Old = Verdict(old, account, issuer, s.Facts).String()
+		}
+		if new != nil {
+			s.New = Verdict(new, account, issuer, s.Facts).String()
+		}
+	}
+	return samples
+}
+
+// Verdict is what the checker decides for the run f under p.
+func Verdict(p *trust.Policy, account, issuer string, f trust.Facts) trust.Verdict {
+	claims, unknown, err := trust.ClaimsFor(f)
+	if err != nil {
+		return trust.Undecided
+	}
+	req := trust.RequestFor(issuer, account, claims)
+	for k, v := range unknown {
+		req.Unknown[k] = v
+	}
+	return trust.Evaluate(p, req).Verdict
+}

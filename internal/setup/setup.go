@@ -1,0 +1,599 @@
+// Package setup does the one-time AWS side of GitHub's OIDC federation: the
+// IAM OIDC identity provider with the audience as a client id, and a role
+// whose trust policy admits exactly the runs asked for. It reads IAM first
+// and makes a Plan (what would change, and for an existing role's trust
+// policy which sample runs it would gain and lose); Apply carries out that
+// plan and nothing else. Reading, planning and rendering need no write
+// permission; nothing here reads the process environment.
+package setup
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/org/aws-oidc-go/internal/inputs"
+	"github.com/org/aws-oidc-go/internal/trust"
+)
+
+// IAM is the part of the IAM API setup calls; *iam.Client is one.
+type IAM interface {
+	GetOpenIDConnectProvider(context.Context, *iam.GetOpenIDConnectProviderInput, ...func(*iam.Options)) (*iam.GetOpenIDConnectProviderOutput, error)
+	CreateOpenIDConnectProvider(context.Context, *iam.CreateOpenIDConnectProviderInput, ...func(*iam.Options)) (*iam.CreateOpenIDConnectProviderOutput, error)
+	AddClientIDToOpenIDConnectProvider(context.Context, *iam.AddClientIDToOpenIDConnectProviderInput, ...func(*iam.Options)) (*iam.AddClientIDToOpenIDConnectProviderOutput, error)
+	RoleReader
+	CreateRole(context.Context, *iam.CreateRoleInput, ...func(*iam.Options)) (*iam.CreateRoleOutput, error)
+	UpdateAssumeRolePolicy(context.Context, *iam.UpdateAssumeRolePolicyInput, ...func(*iam.Options)) (*iam.UpdateAssumeRolePolicyOutput, error)
+	UpdateRole(context.Context, *iam.UpdateRoleInput, ...func(*iam.Options)) (*iam.UpdateRoleOutput, error)
+	ListAttachedRolePolicies(context.Context, *iam.ListAttachedRolePoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error)
+	AttachRolePolicy(context.Context, *iam.AttachRolePolicyInput, ...func(*iam.Options)) (*iam.AttachRolePolicyOutput, error)
+}
+
+// RoleReader reads one role; all trust-policy check --role needs.
+type RoleReader interface {
+	GetRole(context.Context, *iam.GetRoleInput, ...func(*iam.Options)) (*iam.GetRoleOutput, error)
+}
+
+// Caller answers who is calling (the account the provider and role go in).
+type Caller interface {
+	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// Options are what setup is asked to do.
+type Options struct {
+	Repository string // OWNER/REPO
+	// What the role admits (a union): branches, tags, environments, pull
+	// requests. At least one.
+	Branches, Tags, Environments []string
+	PullRequest                  bool
+	RoleName                     string // default DefaultRoleName(Repository)
+	PolicyARNs                   []string
+	// MaxSessionDuration in seconds (3600-43200); 0 leaves an existing
+	// role's as it is (a new role gets IAM's default, 3600).
+	MaxSessionDuration int32
+	// RepositoryID and OwnerID pin the repository and admit the immutable
+	// subject; see IDs for how they are found.
+	RepositoryID, OwnerID string
+	// SubFormat as for the generator; "legacy" given explicitly is the only
+	// way to apply a policy without the ids.
+	SubFormat        string
+	Audience, Issuer string
+	// ReplaceTrustPolicy allows Apply to change an existing role's trust
+	// policy.
+	ReplaceTrustPolicy bool
+}
+
+// The patterns are compiled on first use, not at process start: this
+// package is linked into the action, whose cold start must not pay for it.
+var (
+	roleNameRe  = lazyRegexp(`^[\w+=,.@-]{1,64}$`)
+	policyARNRe = lazyRegexp(`^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$`)
+	nameRe      = lazyRegexp(`^[A-Za-z0-9_./-]+$`)
+	refNameRe   = lazyRegexp(`^[^\x00-\x20\x7f~^:?*\[\\]+$`)
+	envNameRe   = lazyRegexp(`^[^\x00-\x1f\x7f*?]+$`)
+	roleCharRe  = lazyRegexp(`[^\w+=,.@-]`)
+)
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+// DefaultRoleName is the role name setup uses when none is given:
+// github-actions-OWNER-REPO, clipped to IAM's 64 characters.
+func DefaultRoleName(repo string) string {
+	n := "github-actions-" + strings.ReplaceAll(repo, "/", "-")
+	n = roleCharRe().ReplaceAllString(n, "-")
+	if len(n) > 64 {
+		n = n[:64]
+	}
+	return n
+}
+
+// Validate checks the options (every problem at once) and fills defaults.
+func (o *Options) Validate() error {
+	var errs []error
+	if !nameRe().MatchString(o.Repository) || strings.Count(o.Repository, "/") != 1 {
+		errs = append(errs, fmt.Errorf("--repository %q: want OWNER/REPO", o.Repository))
+	}
+	if len(o.Branches)+len(o.Tags)+len(o.Environments) == 0 && !o.PullRequest {
+		errs = append(errs, errors.New("say which runs the role admits: --branch, --tag, --environment (each repeatable) and/or --pull-request"))
+	}
+	for _, b := range o.Branches {
+		if !refNameRe().MatchString(b) {
+			errs = append(errs, fmt.Errorf("--branch %q: not a branch name (no spaces, wildcards or ~^:?*[\\)", b))
+		}
+	}
+	for _, t := range o.Tags {
+		if !refNameRe().MatchString(t) {
+			errs = append(errs, fmt.Errorf("--tag %q: not a tag name (no spaces, wildcards or ~^:?*[\\)", t))
+		}
+	}
+	for _, e := range o.Environments {
+		if !envNameRe().MatchString(e) || len(e) > 255 {
+			errs = append(errs, fmt.Errorf("--environment %q: not an environment name (printable, no wildcards, at most 255 characters)", e))
+		}
+	}
+	if o.RoleName == "" && o.Repository != "" {
+		o.RoleName = DefaultRoleName(o.Repository)
+	}
+	if !roleNameRe().MatchString(o.RoleName) {
+		errs = append(errs, fmt.Errorf("--role-name %q: IAM allows 1-64 of letters, digits and +=,.@_-", o.RoleName))
+	}
+	for _, a := range o.PolicyARNs {
+		if !policyARNRe().MatchString(a) {
+			errs = append(errs, fmt.Errorf("--policy-arn %q: want a managed policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess", a))
+		}
+	}
+	if o.MaxSessionDuration != 0 && (o.MaxSessionDuration < 3600 || o.MaxSessionDuration > 43200) {
+		errs = append(errs, fmt.Errorf("--max-session-duration %d: IAM allows 3600 to 43200 seconds", o.MaxSessionDuration))
+	}
+	if o.Issuer == "" {
+		o.Issuer = trust.DefaultIssuer
+	}
+	o.Issuer = strings.TrimRight(o.Issuer, "/")
+	if o.Audience == "" {
+		o.Audience = inputs.DefaultAudience
+	}
+	return errors.Join(errs...)
+}
+
+// TrustOptions are the generator's options for these setup options in an
+// account and partition.
+func (o Options) TrustOptions(account, partition string) trust.Options {
+	t := trust.Options{AccountID: account, Partition: partition, Issuer: o.Issuer, Audience: o.Audience,
+		RepositoryID: o.RepositoryID, OwnerID: o.OwnerID, SubFormat: o.SubFormat}
+	var runs []trust.Context
+	for _, b := range o.Branches {
+		runs = append(runs, trust.Context{Ref: "refs/heads/" + strings.TrimPrefix(b, "refs/heads/")})
+	}
+	for _, tag := range o.Tags {
+		runs = append(runs, trust.Context{Ref: "refs/tags/" + strings.TrimPrefix(tag, "refs/tags/")})
+	}
+	for _, e := range o.Environments {
+		runs = append(runs, trust.Context{Environment: e})
+	}
+	if o.PullRequest {
+		runs = append(runs, trust.Context{PullRequest: true})
+	}
+	if len(runs) > 0 {
+		t.Context, t.Also = runs[0], runs[1:]
+	}
+	t.Context.Repository = o.Repository
+	return t
+}
+
+// Kind is what a planned step does.
+type Kind string
+
+// The steps a plan can hold, in the order Apply carries them out.
+const (
+	CreateProvider  Kind = "create-provider"
+	AddClientID     Kind = "add-client-id"
+	CreateRole      Kind = "create-role"
+	UpdateTrust     Kind = "update-trust-policy"
+	SetMaxSession   Kind = "set-max-session-duration"
+	AttachPolicy    Kind = "attach-policy"
+	callCreateProv       = "CreateOpenIDConnectProvider"
+	callAddClientID      = "AddClientIDToOpenIDConnectProvider"
+)
+
+// Step is one change the plan makes, with the IAM call that makes it.
+type Step struct {
+	Kind    Kind   `json:"kind"`
+	Call    string `json:"call"` // the IAM API action
+	Summary string `json:"summary"`
+	Policy  string `json:"policy_arn,omitempty"`
+}
+
+// Plan is what setup found and what it would change.
+type Plan struct {
+	Account     string   `json:"account"`
+	Partition   string   `json:"partition"`
+	Caller      string   `json:"caller"`
+	ProviderARN string   `json:"provider_arn"`
+	ProviderURL string   `json:"provider_url"`
+	Audience    string   `json:"audience"`
+	ClientIDs   []string `json:"existing_client_ids,omitempty"` // the provider's, when it exists
+	RoleName    string   `json:"role_name"`
+	RoleARN     string   `json:"role_arn"`
+	RoleExists  bool     `json:"role_exists"`
+	// OldTrust is the existing role's trust policy (indented); NewTrust the
+	// one setup writes: its own statement plus every statement of the old
+	// one that is not an Allow for this provider, kept as it was.
+	OldTrust    string `json:"old_trust_policy,omitempty"`
+	NewTrust    string `json:"trust_policy"`
+	TrustDiffer bool   `json:"trust_policy_differs"`
+	// Samples are the runs both policies are evaluated over.
+	Samples            []Sample `json:"samples"`
+	Attached           []string `json:"attached_policies,omitempty"` // already attached
+	OldMaxSession      int32    `json:"old_max_session_duration,omitempty"`
+	MaxSession         int32    `json:"max_session_duration,omitempty"`
+	Steps              []Step   `json:"steps"`
+	Warnings           []string `json:"warnings,omitempty"`
+	IDs                string   `json:"ids"` // where the repository ids came from
+	ReplaceTrustPolicy bool     `json:"-"`
+	LegacyOnly         bool     `json:"legacy_only"` // the policy admits the legacy sub only
+	LegacyChosen       bool     `json:"-"`           // and that was asked for (--sub-format legacy)
+
+	trustOpts trust.Options
+	policies  []string // to attach
+	opts      Options
+}
+
+// Empty reports a plan with nothing to do.
+func (p *Plan) Empty() bool { return len(p.Steps) == 0 }
+
+// Has reports whether the plan holds a step of kind k.
+func (p *Plan) Has(k Kind) bool {
+	return slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Kind == k })
+}
+
+// MakePlan reads the account, the provider and the role, and plans what
+// setup would change. It changes nothing. o must have been validated.
+func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, error) {
+	id, err := caller.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, callError("sts", "GetCallerIdentity", "", err)
+	}
+	account, arn := aws.ToString(id.Account), aws.ToString(id.Arn)
+	partition := "aws"
+	if parts := strings.SplitN(arn, ":", 3); len(parts) == 3 && strings.HasPrefix(parts[1], "aws") {
+		partition = parts[1]
+	}
+	p := &Plan{Account: account, Partition: partition, Caller: arn, Audience: o.Audience, RoleName: o.RoleName,
+		ProviderURL: o.Issuer, opts: o, ReplaceTrustPolicy: o.ReplaceTrustPolicy}
+	p.trustOpts = o.TrustOptions(account, partition)
+	if err := p.trustOpts.Validate(); err != nil { // fills the defaults (SubFormat) as Generate will
+		return nil, err
+	}
+	gen, err := trust.Generate(p.trustOpts)
+	if err != nil {
+		return nil, err
+	}
+	p.LegacyOnly = p.trustOpts.SubFormat == "legacy"
+	p.LegacyChosen = o.SubFormat == "legacy"
+	p.ProviderARN = p.trustOpts.ProviderARN()
+	p.RoleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, o.RoleName)
+
+	// The provider.
+	prov, err := svc.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(p.ProviderARN)})
+	switch {
+	case isCode(err, "NoSuchEntity"):
+		p.Steps = append(p.Steps, Step{Kind: CreateProvider, Call: callCreateProv,
+			Summary: fmt.Sprintf("create the OIDC provider %s with client id %s", o.Issuer, o.Audience)})
+	case err != nil:
+		return nil, callError("iam", "GetOpenIDConnectProvider", p.ProviderARN, err)
+	default:
+		p.ClientIDs = prov.ClientIDList
+		if !slices.Contains(prov.ClientIDList, o.Audience) {
+			p.Steps = append(p.Steps, Step{Kind: AddClientID, Call: callAddClientID,
+				Summary: fmt.Sprintf("add the client id %s to the existing provider %s (it has %s)", o.Audience, p.ProviderARN, listOrNone(prov.ClientIDList))})
+		}
+	}
+
+	// The role.
+	role, err := svc.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(o.RoleName)})
+	switch {
+	case isCode(err, "NoSuchEntity"):
+		p.NewTrust = string(gen)
+		p.TrustDiffer = true
+		p.Steps = append(p.Steps, Step{Kind: CreateRole, Call: "CreateRole", Summary: fmt.Sprintf("create the role %s with the trust policy below", o.RoleName)})
+		p.MaxSession = o.MaxSessionDuration
+		p.policies = slices.Clone(o.PolicyARNs)
+	case err != nil:
+		return nil, callError("iam", "GetRole", o.RoleName, err)
+	default:
+		p.RoleExists = true
+		p.RoleARN = aws.ToString(role.Role.Arn)
+		old, err := DecodePolicy(aws.ToString(role.Role.AssumeRolePolicyDocument))
+		if err != nil {
+			return nil, fmt.Errorf("iam GetRole %s: the role's trust policy: %w", o.RoleName, err)
+		}
+		merged, err := mergeTrust(old, gen, p.ProviderARN)
+		if err != nil {
+			return nil, fmt.Errorf("the existing trust policy of role %s cannot be read: %w (fix or delete it by hand; setup will not guess)", o.RoleName, err)
+		}
+		p.OldTrust, p.NewTrust = indent(old), string(merged)
+		if !sameJSON(old, merged) {
+			p.TrustDiffer = true
+			p.Steps = append(p.Steps, Step{Kind: UpdateTrust, Call: "UpdateAssumeRolePolicy", Summary: fmt.Sprintf("replace the trust policy of the existing role %s (diff and runs gained and lost below)", o.RoleName)})
+		}
+		p.OldMaxSession = aws.ToInt32(role.Role.MaxSessionDuration)
+		p.MaxSession = p.OldMaxSession
+		if o.MaxSessionDuration != 0 && o.MaxSessionDuration != p.OldMaxSession {
+			p.MaxSession = o.MaxSessionDuration
+			p.Steps = append(p.Steps, Step{Kind: SetMaxSession, Call: "UpdateRole", Summary: fmt.Sprintf("change the maximum session duration of %s from %ds to %ds", o.RoleName, p.OldMaxSession, o.MaxSessionDuration)})
+		}
+		attached, err := listAttached(ctx, svc, o.RoleName)
+		if err != nil {
+			return nil, err
+		}
+		p.Attached = attached
+		for _, a := range o.PolicyARNs {
+			if !slices.Contains(attached, a) {
+				p.policies = append(p.policies, a)
+			}
+		}
+	}
+	if p.MaxSession != 0 && p.Has(CreateRole) {
+		p.Steps[len(p.Steps)-1].Summary += fmt.Sprintf(", maximum session duration %ds", p.MaxSession)
+	}
+	for _, a := range slices.Compact(p.policies) {
+		p.Steps = append(p.Steps, Step{Kind: AttachPolicy, Call: "AttachRolePolicy", Policy: a, Summary: "attach the permission policy " + a})
+	}
+	oldPolicy := (*trust.Policy)(nil)
+	if p.OldTrust != "" {
+		oldPolicy, _ = trust.Parse([]byte(p.OldTrust))
+	}
+	newPolicy, err := trust.Parse([]byte(p.NewTrust))
+	if err != nil {
+		return nil, err
+	}
+	p.Samples = Evaluate(SampleRuns(o, oldPolicy, newPolicy), p.Account, o.Issuer, oldPolicy, newPolicy)
+	if n := compactLen(p.NewTrust); n > 2048 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("the trust policy is %d characters without white space; IAM's default quota for a role trust policy is 2048 (ask for more in Service Quotas, or admit fewer runs)", n))
+	}
+	return p, nil
+}
+
+func listOrNone(v []string) string {
+	if len(v) == 0 {
+		return "none"
+	}
+	return strings.Join(v, ", ")
+}
+
+func listAttached(ctx context.Context, svc IAM, role string) ([]string, error) {
+	var out []string
+	var marker *string
+	for page := 0; page < 100; page++ {
+		r, err := svc.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role), Marker: marker})
+		if err != nil {
+			return nil, callError("iam", "ListAttachedRolePolicies", role, err)
+		}
+		for _, a := range r.AttachedPolicies {
+			out = append(out, aws.ToString(a.PolicyArn))
+		}
+		if !r.IsTruncated || r.Marker == nil {
+			break
+		}
+		marker = r.Marker
+	}
+	return out, nil
+}
+
+// DecodePolicy turns the AssumeRolePolicyDocument IAM returns into the
+// JSON document. IAM returns it percent-encoded (RFC 3986) and the Go SDK
+// does not decode it; a document that is JSON already is returned as it is.
+// '+' is left as it is: RFC 3986 does not make it a space.
+func DecodePolicy(doc string) ([]byte, error) {
+	if t := strings.TrimSpace(doc); strings.HasPrefix(t, "{") {
+		return []byte(doc), nil
+	}
+	s, err := url.PathUnescape(doc)
+	if err != nil {
+		return nil, fmt.Errorf("the document is neither JSON nor percent-encoded JSON: %w", err)
+	}
+	if !json.Valid([]byte(s)) {
+		return nil, errors.New("the decoded document is not JSON")
+	}
+	return []byte(s), nil
+}
+
+// mergeTrust builds the new trust policy: the generated statement first,
+// then every statement of old that is not an Allow naming provider (other
+// principals, and every Deny, stay exactly as they were).
+func mergeTrust(old, gen []byte, provider string) ([]byte, error) {
+	var o struct {
+		Version   string          `json:"Version"`
+		Statement json.RawMessage `json:"Statement"`
+	}
+	if err := json.Unmarshal(old, &o); err != nil {
+		return nil, err
+	}
+	var stmts []json.RawMessage
+	if t := bytes.TrimSpace(o.Statement); len(t) > 0 && t[0] == '[' {
+		if err := json.Unmarshal(t, &stmts); err != nil {
+			return nil, err
+		}
+	} else if len(t) > 0 {
+		stmts = []json.RawMessage{t}
+	}
+	var g struct {
+		Version   string            `json:"Version"`
+		Statement []json.RawMessage `json:"Statement"`
+	}
+	if err := json.Unmarshal(gen, &g); err != nil {
+		return nil, err
+	}
+	out := g.Statement
+	for _, s := range stmts {
+		var st struct {
+			Effect    string          `json:"Effect"`
+			Principal json.RawMessage `json:"Principal"`
+		}
+		if err := json.Unmarshal(s, &st); err != nil {
+			return nil, err
+		}
+		var pr struct {
+			Federated json.RawMessage `json:"Federated"`
+		}
+		_ = json.Unmarshal(st.Principal, &pr)
+		var feds []string
+		if json.Unmarshal(pr.Federated, &feds) != nil {
+			var one string
+			if json.Unmarshal(pr.Federated, &one) == nil {
+				feds = []string{one}
+			}
+		}
+		if st.Effect == "Allow" && slices.Contains(feds, provider) {
+			continue
+		}
+		out = append(out, s)
+	}
+	doc := struct {
+		Version   string
+		Statement []json.RawMessage
+	}{"2012-10-17", out}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+func indent(b []byte) string {
+	var buf bytes.Buffer
+	if json.Indent(&buf, b, "", "  ") != nil {
+		return string(b)
+	}
+	return strings.TrimRight(buf.String(), "\n") + "\n"
+}
+
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	xa, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return bytes.Equal(xa, yb)
+}
+
+func compactLen(s string) int {
+	var buf bytes.Buffer
+	if json.Compact(&buf, []byte(s)) != nil {
+		return len(s)
+	}
+	return buf.Len()
+}
+
+func compact(s string) string {
+	var buf bytes.Buffer
+	if json.Compact(&buf, []byte(s)) != nil {
+		return s
+	}
+	return buf.String()
+}
+
+// Refusal is a plan Apply will not carry out, and why.
+type Refusal struct{ Reason string }
+
+func (r *Refusal) Error() string { return r.Reason }
+
+// CheckApply says whether Apply may carry out the plan: an existing role's
+// trust policy changes only with ReplaceTrustPolicy, and a policy that
+// refuses the immutable subject only when legacy was asked for.
+func (p *Plan) CheckApply() error {
+	var why []string
+	if p.Has(UpdateTrust) && !p.ReplaceTrustPolicy {
+		why = append(why, fmt.Sprintf("the role %s exists with a different trust policy; read the runs gained and lost above and, to replace it, run again with --apply --replace-trust-policy", p.RoleName))
+	}
+	if p.LegacyOnly && !p.LegacyChosen && p.TrustDiffer {
+		why = append(why, "without the repository's ids the policy admits only the legacy sub and refuses every run whose token carries the immutable subject; give --repository-id and --owner-id (or GITHUB_TOKEN for the lookup), or accept that with --sub-format legacy")
+	}
+	if len(why) > 0 {
+		return &Refusal{Reason: "not applied, nothing was changed: " + strings.Join(why, "; and ")}
+	}
+	return nil
+}
+
+// ApplyError is a step that failed: what was done before it, and what was
+// not done.
+type ApplyError struct {
+	Step    Step
+	Done    []Step
+	NotDone []Step // the failed step first
+	Err     error
+}
+
+func (e *ApplyError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v", e.Err)
+	if len(e.Done) == 0 {
+		b.WriteString("\n  nothing was changed")
+	} else {
+		b.WriteString("\n  done before it:")
+		for _, s := range e.Done {
+			b.WriteString("\n    - " + s.Summary)
+		}
+	}
+	b.WriteString("\n  not done:")
+	for _, s := range e.NotDone {
+		b.WriteString("\n    - " + s.Summary)
+	}
+	b.WriteString("\n  setup is idempotent: once the cause is fixed, run it again and it plans only what is left")
+	return b.String()
+}
+
+func (e *ApplyError) Unwrap() error { return e.Err }
+
+// Apply carries out the plan's steps in order, stopping at the first
+// failure (an *ApplyError naming what was and was not done).
+func Apply(ctx context.Context, svc IAM, p *Plan) error {
+	if err := p.CheckApply(); err != nil {
+		return err
+	}
+	for i, s := range p.Steps {
+		if err := applyStep(ctx, svc, p, s); err != nil {
+			return &ApplyError{Step: s, Done: p.Steps[:i], NotDone: p.Steps[i:], Err: err}
+		}
+	}
+	return nil
+}
+
+func applyStep(ctx context.Context, svc IAM, p *Plan, s Step) error {
+	var err error
+	subject := p.RoleName
+	switch s.Kind {
+	case CreateProvider:
+		subject = p.ProviderURL
+		// No tags: they would need iam:TagOpenIDConnectProvider too, and
+		// no thumbprint: IAM no longer needs one for GitHub's provider.
+		_, err = svc.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{
+			Url: aws.String(p.ProviderURL), ClientIDList: []string{p.Audience},
+		})
+	case AddClientID:
+		subject = p.ProviderARN
+		_, err = svc.AddClientIDToOpenIDConnectProvider(ctx, &iam.AddClientIDToOpenIDConnectProviderInput{
+			OpenIDConnectProviderArn: aws.String(p.ProviderARN), ClientID: aws.String(p.Audience)})
+	case CreateRole:
+		in := &iam.CreateRoleInput{RoleName: aws.String(p.RoleName), AssumeRolePolicyDocument: aws.String(compact(p.NewTrust)),
+			Description: aws.String(truncate("GitHub Actions OIDC for "+p.opts.Repository+" (aws-oidc-go setup)", 1000))}
+		if p.MaxSession != 0 {
+			in.MaxSessionDuration = aws.Int32(p.MaxSession)
+		}
+		_, err = svc.CreateRole(ctx, in)
+	case UpdateTrust:
+		_, err = svc.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(p.RoleName), PolicyDocument: aws.String(compact(p.NewTrust))})
+	case SetMaxSession:
+		_, err = svc.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String(p.RoleName), MaxSessionDuration: aws.Int32(p.MaxSession)})
+	case AttachPolicy:
+		subject = p.RoleName + " / " + s.Policy
+		_, err = svc.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(p.RoleName), PolicyArn: aws.String(s.Policy)})
+	default:
+		return fmt.Errorf("unknown step %q", s.Kind)
+	}
+	if err != nil {
+		return callError("iam", s.Call, subject, err)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
