@@ -231,7 +231,7 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 	// Every fact flag is checked, whichever way the claims come: with
 	// --claims, --audience and --issuer still go into the request.
 	if err := f.Check(); err != nil {
-		return usageError(p, err)
+		return usageError(p, cmd, err)
 	}
 	audience, issuer := f.Audience, f.Issuer
 	var claims map[string]any
