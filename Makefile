@@ -70,7 +70,7 @@ act-timings:
 ## fault-matrix: the fault matrix as a table, and how many faults it has
 fault-matrix:
 	@echo "fault-matrix: go test ./internal/action -run TestFaultMatrix"
-	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	@log=$$(mktemp); trap 'rm -f "$$log" "$$log.table"' EXIT; trap 'exit 130' INT TERM; \
 	  $(GO) test ./internal/action -run '^TestFaultMatrix$$' -count=1 -v > "$$log"; \
 	  rc=$$?; sed -n '/where  fault/,/^---/p' "$$log" | sed -e '/^---/d' -e '/^ *$$/d' -e 's/^        //' > "$$log.table"; \
 	  cat "$$log.table"; echo "$$(($$(wc -l < "$$log.table") - 1)) faults"; rm -f "$$log.table"; \
