@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings
+.PHONY: all build test test-native stage-native check-reproducible check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings
 
 all: build
 
@@ -14,8 +14,12 @@ build:
 
 ## test: every check and test; needs moto_server and the aws CLI (fatal when CI=true).
 ## Prints each package as it finishes, then every skipped test with its reason.
-test: check
+test: check test-native
 	$(GO) run ./internal/testreport -race -shuffle=on -count=1 ./...
+
+## test-native: the node action's shim (native/*.test.js) with node's own test runner
+test-native:
+	node --test native/
 
 ## check: formatting, vet, static analysis, module tidiness
 check:
