@@ -46,7 +46,7 @@ bench:
 	$(GO) run ./internal/bench -runs $(RUNS) -load 200 -image "$${AWS_OIDC_GO_IMAGE:-}" -compare "$(COMPARE)"
 	$(GO) test ./internal/config ./internal/token ./internal/runner ./internal/trust -run '^$$' -bench . -benchmem
 
-## act-timings: the step users wait for under act — ours, the incumbent's and an
+## act-timings: the step users wait for under act — ours (container and native), the incumbent's and an
 ## empty container action side by side (needs the image, act and the job image)
 act-timings:
 	$(GO) test ./internal/e2e -run '^$$' -bench ActStep -benchtime 1x -count=1
@@ -89,6 +89,41 @@ cross:
 	  echo "build $$os/$$arch"; \
 	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/aws-oidc-go-$$os-$$arch$$ext . || exit 1; \
 	done
+
+## stage-native: what a release ships for the node action, from locally built
+## binaries: the six binaries built reproducibly (same source and VERSION, same
+## bytes: -trimpath, no build id, no VCS stamp, VERSION stamped) into
+## NATIVE_ASSETS as aws-oidc-go_<os>_<arch>[.exe] with their .gz release assets,
+## and NATIVE_STAGE/native/VERSION and NATIVE_STAGE/native/checksums.txt (what
+## release.yml commits). VERSION must be a release tag: make stage-native VERSION=v1.2.3
+NATIVE_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+NATIVE_ASSETS    ?= $(BIN)/native
+NATIVE_STAGE     ?= .
+NATIVE_LDFLAGS    = -s -w -buildid= -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
+stage-native:
+	@echo "$(VERSION)" | grep -Eq '^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$$' || { echo "stage-native: VERSION=$(VERSION) is not a release tag like v1.2.3"; exit 1; }
+	@mkdir -p $(NATIVE_ASSETS) $(NATIVE_STAGE)/native && rm -f $(NATIVE_ASSETS)/aws-oidc-go_*
+	@for p in $(NATIVE_PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; out=$(NATIVE_ASSETS)/aws-oidc-go_$${os}_$${arch}$$ext; \
+	  echo "stage-native: build $$os/$$arch"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOAMD64=v1 GOARM64=v8.0 GOFLAGS= $(GO) build -trimpath -buildvcs=false -ldflags '$(NATIVE_LDFLAGS)' -o $$out . || exit 1; \
+	  gzip -n -9 -c $$out > $$out.gz || exit 1; \
+	done
+	@cd $(NATIVE_ASSETS) && sha256sum $$(ls aws-oidc-go_* | grep -v '\.gz$$' | sort) > checksums.txt
+	@cp $(NATIVE_ASSETS)/checksums.txt $(NATIVE_STAGE)/native/checksums.txt
+	@echo "$(VERSION)" > $(NATIVE_STAGE)/native/VERSION
+	@echo "stage-native: $(VERSION) into $(NATIVE_STAGE)/native (assets in $(NATIVE_ASSETS))"; cat $(NATIVE_STAGE)/native/checksums.txt
+
+## check-reproducible: stage-native twice into separate directories (a clean
+## build cache the second time) and compare the digests
+check-reproducible:
+	@a=$$(mktemp -d) && b=$$(mktemp -d) && c=$$(mktemp -d) && \
+	  $(MAKE) -s stage-native VERSION=v0.0.0-repro NATIVE_ASSETS=$$a/assets NATIVE_STAGE=$$a >/dev/null && \
+	  GOCACHE=$$c $(MAKE) -s stage-native VERSION=v0.0.0-repro NATIVE_ASSETS=$$b/assets NATIVE_STAGE=$$b >/dev/null && \
+	  cat $$a/native/checksums.txt && \
+	  if cmp -s $$a/native/checksums.txt $$b/native/checksums.txt; then echo "check-reproducible: two builds, same bytes"; rc=0; \
+	  else echo "check-reproducible: the builds differ:"; diff $$a/native/checksums.txt $$b/native/checksums.txt; rc=1; fi; \
+	  rm -rf $$a $$b $$c; exit $$rc
 
 ## lint-workflows: actionlint on .github/workflows (needs a .git directory)
 lint-workflows:
