@@ -114,16 +114,18 @@ stage-native:
 	@echo "$(VERSION)" > $(NATIVE_STAGE)/native/VERSION
 	@echo "stage-native: $(VERSION) into $(NATIVE_STAGE)/native (assets in $(NATIVE_ASSETS))"; cat $(NATIVE_STAGE)/native/checksums.txt
 
-## check-reproducible: stage-native twice into separate directories (a clean
-## build cache the second time) and compare the digests
+## check-reproducible: stage-native twice, here and from a copy of the tracked
+## files in another directory (so no path or checkout state leaks in), and
+## compare the digests (NATIVE_PLATFORMS narrows it)
 check-reproducible:
-	@a=$$(mktemp -d) && b=$$(mktemp -d) && c=$$(mktemp -d) && \
+	@a=$$(mktemp -d) && b=$$(mktemp -d) && src=$$(mktemp -d) && \
+	  git ls-files -z | xargs -0 tar -c | tar -x -C $$src && \
 	  $(MAKE) -s stage-native VERSION=v0.0.0-repro NATIVE_ASSETS=$$a/assets NATIVE_STAGE=$$a >/dev/null && \
-	  GOCACHE=$$c $(MAKE) -s stage-native VERSION=v0.0.0-repro NATIVE_ASSETS=$$b/assets NATIVE_STAGE=$$b >/dev/null && \
+	  $(MAKE) -s -C $$src stage-native VERSION=v0.0.0-repro NATIVE_ASSETS=$$b/assets NATIVE_STAGE=$$b >/dev/null && \
 	  cat $$a/native/checksums.txt && \
-	  if cmp -s $$a/native/checksums.txt $$b/native/checksums.txt; then echo "check-reproducible: two builds, same bytes"; rc=0; \
+	  if cmp -s $$a/native/checksums.txt $$b/native/checksums.txt; then echo "check-reproducible: two builds in two directories, same bytes"; rc=0; \
 	  else echo "check-reproducible: the builds differ:"; diff $$a/native/checksums.txt $$b/native/checksums.txt; rc=1; fi; \
-	  rm -rf $$a $$b $$c; exit $$rc
+	  rm -rf $$a $$b $$src; exit $$rc
 
 ## lint-workflows: actionlint on .github/workflows (needs a .git directory)
 lint-workflows:
