@@ -483,6 +483,7 @@ async function run(stage, { actionDir = __dirname, env = process.env, platform =
   try {
     const bin = await verifiedBinary({ actionDir, env, platform, arch, ca, limits, log });
     copy = privateCopy(bin.bytes, bin.p.binary, env);
+    log(`aws-oidc-go/native: ${bin.p.binary} ${bin.tag}, sha256 ${sha256(bin.bytes)} as committed, from ${escapeData(bin.from)}`);
     if (stage === 'main' && env.GITHUB_STATE) {
       fs.appendFileSync(env.GITHUB_STATE, `${STATE_DIR}=${copy.dir}\n`);
     }

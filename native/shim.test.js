@@ -142,6 +142,7 @@ test('cache hit: no download; the verified private copy runs with the host signa
   fs.writeFileSync(w.cachePaths.marker, '');
   const r = await runShim(w, 'main', { env: w.env({ SHIM_TEST_CODE: '7' }) });
   assert.equal(r.code, 7, r.printed);
+  assert.equal(r.printed, `aws-oidc-go/native: ${BINARY} ${TAG}, sha256 ${shim.sha256(w.binary)} as committed, from ${w.cachePaths.file}\n`);
   assert.deepEqual(w.requests, []);
   const got = ran(w);
   assert.ok(got, 'the binary did not run');
