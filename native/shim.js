@@ -27,13 +27,16 @@
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const http = require('node:http');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const tls = require('node:tls');
-const zlib = require('node:zlib');
 const { spawn } = require('node:child_process');
+// The network modules load only for a download: a tool-cache hit, the
+// usual case, does not pay for them.
+const lazy = (name) => { let m; return () => (m ||= require(name)); };
+const httpMod = lazy('node:http');
+const netMod = lazy('node:net');
+const tlsMod = lazy('node:tls');
+const zlibMod = lazy('node:zlib');
 
 /** The variable that tells the binary it runs on the runner's host. */
 const HOST_SIGNAL = 'AWS_OIDC_GO_RUNS_ON';
@@ -123,7 +126,7 @@ function readBounded(file, max) {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new ShimError(`aws-oidc-go/native: ${file} is not a regular file`);
     if (st.size > max) throw new ShimError(`aws-oidc-go/native: ${file} is ${st.size} bytes, more than the ${max} a binary may have`);
-    const buf = Buffer.alloc(st.size);
+    const buf = Buffer.allocUnsafe(st.size);
     let off = 0;
     while (off < st.size) {
       const n = fs.readSync(fd, buf, off, st.size - off, off);
@@ -168,7 +171,7 @@ function proxyFor(target, env) {
   const host = stripBrackets(target.hostname.toLowerCase());
   const port = target.port || '443';
   if (host === 'localhost') return null;
-  const ip = net.isIP(host) ? host : '';
+  const ip = netMod().isIP(host) ? host : '';
   if (ip && isLoopback(ip)) return null;
   for (let p of pick('no_proxy', 'NO_PROXY').split(',')) {
     p = p.trim().toLowerCase();
@@ -184,7 +187,7 @@ function proxyFor(target, env) {
     if (hp) { phost = hp[1]; pport = hp[2]; }
     phost = stripBrackets(phost);
     if (!phost) continue;
-    if (net.isIP(phost)) {
+    if (netMod().isIP(phost)) {
       if (ip && sameIP(ip, phost) && (pport === '' || pport === port)) return null;
       continue;
     }
@@ -203,14 +206,14 @@ function proxyFor(target, env) {
 function parseURL(s) { try { return new URL(s); } catch { return null; } }
 function stripBrackets(h) { return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h; }
 function isLoopback(ip) {
-  if (net.isIPv4(ip)) return ip.startsWith('127.');
+  if (netMod().isIPv4(ip)) return ip.startsWith('127.');
   const b = ipBytes(ip);
   if (b.length === 16 && b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return b[12] === 127;
   return b.length === 16 && b.slice(0, 15).every((x) => x === 0) && b[15] === 1;
 }
 function ipBytes(ip) {
-  if (net.isIPv4(ip)) return ip.split('.').map(Number);
-  const sock = new net.SocketAddress({ address: ip, family: 'ipv6' });
+  if (netMod().isIPv4(ip)) return ip.split('.').map(Number);
+  const sock = new (netMod().SocketAddress)({ address: ip, family: 'ipv6' });
   const parts = sock.address.split('::');
   const expand = (s) => (s ? s.split(':') : []);
   let groups = expand(parts[0]);
@@ -231,12 +234,12 @@ function ip16(ip) { const b = ipBytes(ip); return b.length === 4 ? [0, 0, 0, 0, 
 function sameIP(a, b) { const x = ip16(a); const y = ip16(b); return x.every((v, i) => v === y[i]); }
 function inCIDR(ip, cidr) {
   const [base, bitsText] = cidr.split('/');
-  if (!net.isIP(base) || !/^[0-9]+$/.test(bitsText)) return false;
-  const v4 = net.isIPv4(base);
+  if (!netMod().isIP(base) || !/^[0-9]+$/.test(bitsText)) return false;
+  const v4 = netMod().isIPv4(base);
   let bits = Number(bitsText);
   if (bits > (v4 ? 32 : 128)) return false;
   if (v4) {
-    if (!net.isIPv4(ip) && !ip16(ip).slice(0, 12).every((v, i) => v === [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255][i])) return false;
+    if (!netMod().isIPv4(ip) && !ip16(ip).slice(0, 12).every((v, i) => v === [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255][i])) return false;
     bits += 96;
   }
   const x = ip16(ip);
@@ -256,18 +259,18 @@ function inCIDR(ip, cidr) {
 function connect(target, proxy, opts) {
   const host = stripBrackets(target.hostname);
   const port = Number(target.port || 443);
-  const servername = net.isIP(host) ? undefined : host;
+  const servername = netMod().isIP(host) ? undefined : host;
   if (!proxy) {
-    return Promise.resolve(tls.connect({ host, port, servername, ca: opts.ca, ALPNProtocols: ['http/1.1'] }));
+    return Promise.resolve(tlsMod().connect({ host, port, servername, ca: opts.ca, ALPNProtocols: ['http/1.1'] }));
   }
   return new Promise((resolve, reject) => {
-    const authority = net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+    const authority = netMod().isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
     const headers = { Host: authority };
     if (proxy.username) {
       headers['Proxy-Authorization'] = 'Basic ' +
         Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64');
     }
-    const req = http.request({
+    const req = httpMod().request({
       host: stripBrackets(proxy.hostname), port: Number(proxy.port || 80), method: 'CONNECT', path: authority, headers, agent: false,
     });
     opts.track(req);
@@ -277,7 +280,7 @@ function connect(target, proxy, opts) {
         reject(new ShimError(`aws-oidc-go/native: the proxy ${proxy.host} refused CONNECT ${authority}: HTTP ${res.statusCode}`));
         return;
       }
-      resolve(tls.connect({ socket, servername, ca: opts.ca, ALPNProtocols: ['http/1.1'] }));
+      resolve(tlsMod().connect({ socket, servername, ca: opts.ca, ALPNProtocols: ['http/1.1'] }));
     });
     req.on('error', (e) => reject(new ShimError(`aws-oidc-go/native: the proxy ${proxy.host}: ${e.message}`)));
     req.end();
@@ -335,7 +338,7 @@ function get(target, proxy, { ca, track, limits }) {
   return connect(target, proxy, { ca, track }).then((socket) => new Promise((resolve, reject) => {
     track(socket);
     // HTTP/1.1 over the TLS socket just opened (directly or through CONNECT).
-    const req = http.request({
+    const req = httpMod().request({
       path: target.pathname + target.search, method: 'GET',
       headers: { Host: target.host, 'User-Agent': 'aws-oidc-go-native', Accept: 'application/octet-stream', Connection: 'close' },
       createConnection: () => socket,
@@ -375,7 +378,7 @@ function get(target, proxy, { ca, track, limits }) {
 /** gunzip decompresses the asset, refusing more than max bytes. */
 function gunzip(gz, max, what) {
   try {
-    return zlib.gunzipSync(gz, { maxOutputLength: max });
+    return zlibMod().gunzipSync(gz, { maxOutputLength: max });
   } catch (e) {
     if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new ShimError(`aws-oidc-go/native: ${what} unpacks to more than the ${max} bytes a binary may have`);
     throw new ShimError(`aws-oidc-go/native: ${what} is not a gzip file: ${e.message}`);
@@ -420,14 +423,14 @@ async function verifiedBinary({ actionDir, env, platform, arch, ca, limits = LIM
   if (cache && fs.existsSync(cache.marker) && fs.existsSync(cache.file)) {
     const bytes = readBounded(cache.file, limits.binaryBytes);
     verify(bytes, expected, `the cached binary ${cache.file}`);
-    return { bytes, p, tag, from: cache.file };
+    return { bytes, p, tag, digest: expected, from: cache.file };
   }
   const url = `${downloadBase(env, actionDir, tag)}/${p.binary}.gz`;
   const gz = await download(url, { env, ca, limits });
   const bytes = gunzip(gz, limits.binaryBytes, redact(url));
   verify(bytes, expected, `the downloaded binary ${redact(url)}`);
   if (cache) writeCache(cache, bytes, log);
-  return { bytes, p, tag, from: redact(url) };
+  return { bytes, p, tag, digest: expected, from: redact(url) };
 }
 
 /**
@@ -483,7 +486,7 @@ async function run(stage, { actionDir = __dirname, env = process.env, platform =
   try {
     const bin = await verifiedBinary({ actionDir, env, platform, arch, ca, limits, log });
     copy = privateCopy(bin.bytes, bin.p.binary, env);
-    log(`aws-oidc-go/native: ${bin.p.binary} ${bin.tag}, sha256 ${sha256(bin.bytes)} as committed, from ${escapeData(bin.from)}`);
+    log(`aws-oidc-go/native: ${bin.p.binary} ${bin.tag}, sha256 ${bin.digest} as committed, from ${escapeData(bin.from)}`);
     if (stage === 'main' && env.GITHUB_STATE) {
       fs.appendFileSync(env.GITHUB_STATE, `${STATE_DIR}=${copy.dir}\n`);
     }
