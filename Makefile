@@ -15,7 +15,8 @@ build:
 ## test: every check and test; needs moto_server and the aws CLI (fatal when CI=true).
 ## Prints each package as it finishes, then every skipped test with its reason.
 test: check test-native
-	$(GO) run ./internal/testreport -race -shuffle=on -count=1 ./...
+	@echo "test: go test -race ./... through internal/testreport"
+	@$(GO) run ./internal/testreport -race -shuffle=on -count=1 ./...
 
 ## test-native: the node action's shim (native/*.test.js) with node's own test runner
 test-native:
@@ -23,19 +24,27 @@ test-native:
 
 ## check: formatting, vet, static analysis, module tidiness
 check:
+	@echo "check: gofmt"
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
-	@cp go.mod /tmp/aws-oidc-go.go.mod.bak; cp go.sum /tmp/aws-oidc-go.go.sum.bak; \
+	@echo "check: go vet (the first run compiles every package and dependency: a minute or two)"
+	@$(GO) vet ./...
+	@if [ -e "$$($(GO) env GOMODCACHE)/cache/download/honnef.co/go/tools/@v/$(STATICCHECK_VERSION).zip" ]; then \
+	  echo "check: staticcheck $(STATICCHECK_VERSION)"; \
+	else echo "check: fetching and building staticcheck $(STATICCHECK_VERSION) (first run only)…"; fi
+	@$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	@echo "check: go mod tidy (go.mod and go.sum must not change)"
+	@bak=$$(mktemp -d); cp go.mod go.sum "$$bak"/; \
 	  $(GO) mod tidy; \
-	  if ! cmp -s go.mod /tmp/aws-oidc-go.go.mod.bak || ! cmp -s go.sum /tmp/aws-oidc-go.go.sum.bak; then \
-	    cp /tmp/aws-oidc-go.go.mod.bak go.mod; cp /tmp/aws-oidc-go.go.sum.bak go.sum; \
-	    echo "go mod tidy changes go.mod/go.sum: run it and commit"; exit 1; fi
+	  if ! cmp -s go.mod "$$bak"/go.mod || ! cmp -s go.sum "$$bak"/go.sum; then \
+	    cp "$$bak"/go.mod "$$bak"/go.sum .; rm -rf "$$bak"; \
+	    echo "go mod tidy changes go.mod/go.sum: run it and commit"; exit 1; fi; \
+	  rm -rf "$$bak"
 
 ## demo: run the action end to end locally against moto and a fake token service
 demo:
-	$(GO) run ./internal/demo
+	@echo "demo: building (the first run compiles the AWS SDK: a minute or two; later runs use the build cache)…"
+	@$(GO) run ./internal/demo
 
 ## bench: whole-process latency, RSS, time to fail, cold start, sizes and a
 ## 200-run load test as a table; COMPARE='node dist/index.js' runs another
@@ -51,13 +60,16 @@ bench:
 act-timings:
 	$(GO) test ./internal/e2e -run '^$$' -bench ActStep -benchtime 1x -count=1
 
-## fault-matrix: the fault matrix as a table
+## fault-matrix: the fault matrix as a table, and how many faults it has
 fault-matrix:
-	@$(GO) test ./internal/action -run '^TestFaultMatrix$$' -count=1 -v > /tmp/aws-oidc-go-fault-matrix.log; \
-	  rc=$$?; grep -A60 'where  fault' /tmp/aws-oidc-go-fault-matrix.log | sed -e '/^---/,$$d' -e 's/^        //'; \
-	  grep -E '^(--- FAIL|FAIL|ok)' /tmp/aws-oidc-go-fault-matrix.log; \
-	  if grep -q -- '--- SKIP: TestFaultMatrix' /tmp/aws-oidc-go-fault-matrix.log; then \
-	    echo "fault matrix SKIPPED, nothing ran: $$(grep -m1 'skipping' /tmp/aws-oidc-go-fault-matrix.log | sed 's/^ *//')"; exit 1; fi; \
+	@echo "fault-matrix: go test ./internal/action -run TestFaultMatrix"
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	  $(GO) test ./internal/action -run '^TestFaultMatrix$$' -count=1 -v > "$$log"; \
+	  rc=$$?; sed -n '/where  fault/,/^---/p' "$$log" | sed -e '/^---/d' -e '/^ *$$/d' -e 's/^        //' > "$$log.table"; \
+	  cat "$$log.table"; echo "$$(($$(wc -l < "$$log.table") - 1)) faults"; rm -f "$$log.table"; \
+	  grep -E '^(--- FAIL|FAIL|ok)' "$$log"; \
+	  if grep -q -- '--- SKIP: TestFaultMatrix' "$$log"; then \
+	    echo "fault matrix SKIPPED, nothing ran: $$(grep -m1 'skipping' "$$log" | sed 's/^ *//')"; exit 1; fi; \
 	  exit $$rc
 
 ## fuzz: each fuzz target, bounded (FUZZTIME: inputs like 20000x, or a duration like 1m)
@@ -68,6 +80,7 @@ fuzz:
 	$(GO) test ./internal/runner -run '^$$' -fuzz FuzzAppend -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/runner -run '^$$' -fuzz FuzzLog -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/trust -run '^$$' -fuzz FuzzEvaluate -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/trust -run '^$$' -fuzz FuzzLike -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf $(BIN)

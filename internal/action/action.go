@@ -22,11 +22,11 @@ import (
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/diagnose"
 	"github.com/org/aws-oidc-go/internal/exchange"
-	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/hostpath"
 	"github.com/org/aws-oidc-go/internal/inputs"
 	"github.com/org/aws-oidc-go/internal/profile"
 	"github.com/org/aws-oidc-go/internal/proxy"
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/source"
 	"github.com/org/aws-oidc-go/internal/token"
 	"github.com/org/aws-oidc-go/internal/version"
@@ -192,7 +192,7 @@ func (r *run) main(ctx context.Context) error {
 
 	src, err := source.For(cfg, source.Deps{
 		Getenv:      r.env.Getenv,
-		TokenClient: &http.Client{Transport: r.px.Transport()},
+		TokenClient: token.NewClient(r.px.Transport()), // the request token stays at its origin
 		Client:      r.client,
 		Retrier:     r.retrier,
 		Mask:        r.wf.Mask,

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/exchange"
-	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/hostpath"
 	"github.com/org/aws-oidc-go/internal/profile"
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/source"
 )
 

@@ -271,6 +271,10 @@ func TestWebIdentityTokenFile(t *testing.T) {
 			return "link"
 		}, "is a symbolic link; refusing it"},
 		{"empty file", func(ws string) string { os.WriteFile(filepath.Join(ws, "empty"), nil, 0o600); return "empty" }, "is empty"},
+		{"not a JWT (an SSH key)", func(ws string) string {
+			os.WriteFile(filepath.Join(ws, "id_ed25519"), []byte("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE\n-----END OPENSSH PRIVATE KEY-----\n"), 0o600)
+			return "id_ed25519"
+		}, "id_ed25519 does not hold a web identity token"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -285,6 +289,9 @@ func TestWebIdentityTokenFile(t *testing.T) {
 			}
 			if w.proxy.Count("") != 0 {
 				t.Error("STS was called with an unusable token file")
+			}
+			if strings.Contains(err.Error()+w.log(), "b3BlbnNzaC1rZXktdjE") {
+				t.Error("the token file's content was printed")
 			}
 			w.assertNothingExported()
 		})

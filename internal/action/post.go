@@ -10,8 +10,8 @@ import (
 
 	"github.com/org/aws-oidc-go/internal/hostpath"
 
-	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/profile"
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // Post is the post step (action.yml post-entrypoint, or `aws-oidc-go post`):

@@ -13,8 +13,8 @@ import (
 
 	"github.com/org/aws-oidc-go/internal/action"
 	"github.com/org/aws-oidc-go/internal/config"
-	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/inputs"
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 func TestReportInputErrorsOnePerLine(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/trust"
@@ -134,7 +133,7 @@ func trustPolicyCheck(p Process, args []string) int {
 	if policyPath == "" {
 		return usageError(p, errors.New("name the policy file: trust-policy check POLICY.json"))
 	}
-	raw, err := os.ReadFile(policyPath)
+	raw, err := readBounded(policyPath, "policy", trust.MaxPolicyBytes)
 	if err != nil {
 		fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
 		return ExitUnreadable
@@ -152,7 +151,7 @@ func trustPolicyCheck(p Process, args []string) int {
 	case claimsPath != "" && (f.Repository != "" || f.Ref != ""):
 		return usageError(p, errors.New("give either --claims or --repository/--ref, not both"))
 	case claimsPath != "":
-		b, err := os.ReadFile(claimsPath)
+		b, err := readBounded(claimsPath, "claims", trust.MaxClaimsBytes)
 		if err != nil {
 			fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
 			return ExitUnreadable

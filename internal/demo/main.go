@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -28,7 +29,7 @@ func main() {
 	// Ctrl-C or a kill ends run through ctx, so its defers stop moto and
 	// remove the temporary directory.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:])
+	err := run(ctx, os.Stdout, os.Args[1:])
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
@@ -36,8 +37,16 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string) error {
-	fmt.Println("== starting moto_server (STS) and a fake GitHub token service")
+// secretNames are the variables and outputs whose values the demo never
+// prints, whatever the step's log masked: off a runner (no GITHUB_ACTIONS)
+// the step writes no ::add-mask:: lines.
+var secretNames = map[string]bool{
+	"AWS_SECRET_ACCESS_KEY": true, "AWS_SESSION_TOKEN": true,
+	"aws-secret-access-key": true, "aws-session-token": true,
+}
+
+func run(ctx context.Context, w io.Writer, args []string) error {
+	fmt.Fprintln(w, "== starting moto_server (STS) and a fake GitHub token service")
 	moto, err := harness.StartMoto(ctx)
 	if err != nil {
 		return err
@@ -79,35 +88,50 @@ func run(ctx context.Context, args []string) error {
 	// The AWS SDK reads its own settings from the process environment, as
 	// it does inside the action's container.
 	os.Setenv("AWS_ENDPOINT_URL_STS", env["AWS_ENDPOINT_URL_STS"])
-	fmt.Println("== the step (as the runner shows it)")
+	fmt.Fprintln(w, "== the step (as the runner shows it, secrets as ***)")
 	var log bytes.Buffer
 	code := cli.Main(ctx, cli.Process{Getenv: func(k string) string { return env[k] }, Stdout: &log, Stderr: &log})
-	fmt.Print(indent(harness.Redact(log.String())))
-	fmt.Printf("   (exit code %d)\n", code)
+	exported, outputs := readVars(envFile), readVars(outFile)
+	secrets := append(harness.Masks(log.String()), gh.RequestToken)
+	secrets = append(secrets, gh.Issued()...)
+	secrets = append(secrets, secretValues(exported)...)
+	secrets = append(secrets, secretValues(outputs)...)
+	fmt.Fprint(w, indent(harness.RedactValues(log.String(), secrets)))
+	fmt.Fprintf(w, "   (exit code %d)\n", code)
 
-	exported := readVars(envFile)
-	fmt.Println("== GITHUB_ENV (values of secrets shown as ***)")
-	fmt.Print(indent(harness.RedactValues(listing(exported), harness.Masks(log.String()))))
-	fmt.Println("== GITHUB_OUTPUT")
-	fmt.Print(indent(listing(readVars(outFile))))
+	fmt.Fprintln(w, "== GITHUB_ENV (values of secrets shown as ***)")
+	fmt.Fprint(w, indent(harness.RedactValues(listing(exported), secrets)))
+	fmt.Fprintln(w, "== GITHUB_OUTPUT (values of secrets shown as ***)")
+	fmt.Fprint(w, indent(harness.RedactValues(listing(outputs), secrets)))
 	if code != 0 {
 		return fmt.Errorf("the action failed")
 	}
 
 	awsCLI, err := exec.LookPath("aws")
 	if err != nil {
-		fmt.Println("== (no aws CLI installed: skipping the next step)")
+		fmt.Fprintln(w, "== (no aws CLI installed: skipping the next step)")
 		return nil
 	}
-	fmt.Println("== next step: aws sts get-caller-identity")
+	fmt.Fprintln(w, "== next step: aws sts get-caller-identity")
 	cmd := exec.Command(awsCLI, "sts", "get-caller-identity", "--output", "json")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "AWS_ENDPOINT_URL=" + moto.URL, "AWS_EC2_METADATA_DISABLED=true"}
 	for k, v := range exported {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	out, err := cmd.CombinedOutput()
-	fmt.Print(indent(string(out)))
+	fmt.Fprint(w, indent(harness.RedactValues(string(out), secrets)))
 	return err
+}
+
+// secretValues are the non-empty values of vars named in secretNames.
+func secretValues(vars map[string]string) []string {
+	var v []string
+	for k, val := range vars {
+		if secretNames[k] && val != "" {
+			v = append(v, val)
+		}
+	}
+	return v
 }
 
 func readVars(path string) map[string]string {

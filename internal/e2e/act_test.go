@@ -8,6 +8,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +18,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,19 +47,10 @@ type actWorld struct {
 
 func newActWorld(t testing.TB) *actWorld {
 	t.Helper()
+	act, err := actPrerequisites(os.Getenv, exec.LookPath, fileExists)
+	harness.Require(t, err)
 	img := image(t)
 	jobImage := os.Getenv("AWS_OIDC_GO_ACT_JOB_IMAGE")
-	if jobImage == "" {
-		harness.Require(t, errors.New("AWS_OIDC_GO_ACT_JOB_IMAGE is not set (scripts/act-up builds the job image and installs act)"))
-	}
-	act, err := exec.LookPath("act")
-	if err != nil {
-		if p := filepath.Join(os.Getenv("HOME"), "go", "bin", "act"); fileExists(p) {
-			act = p
-		} else {
-			harness.Require(t, errors.New("act is not installed (scripts/act-up installs it)"))
-		}
-	}
 	moto := harness.SharedMoto(t)
 	w := &actWorld{t: t, act: act, jobImage: jobImage, gh: harness.NewTokenService(), sts: harness.NewProxy(moto.URL)}
 	t.Cleanup(w.gh.Close)
@@ -72,10 +67,51 @@ func newActWorld(t testing.TB) *actWorld {
 		t.Fatal("action.yml has no `image: Dockerfile` to pin")
 	}
 	os.WriteFile(filepath.Join(w.action, "action.yml"), []byte(pinned), 0o644)
+	// act keeps one volume, act-toolcache, for every run on the machine
+	// (success or failure); remove it again if this suite created it.
+	toolcache.once.Do(func() { toolcache.existed = exec.Command("docker", "volume", "inspect", "act-toolcache").Run() == nil })
+	if !toolcache.existed {
+		t.Cleanup(func() { _ = exec.Command("docker", "volume", "rm", "act-toolcache").Run() }) // fails while in use: fine
+	}
 	return w
 }
 
+var toolcache struct {
+	once    sync.Once
+	existed bool
+}
+
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// actPrerequisites finds act and names, in one message, everything the act
+// suite lacks: the action's image, act and its job image, each with the
+// command that makes it and the variable to set.
+func actPrerequisites(getenv func(string) string, lookPath func(string) (string, error), exists func(string) bool) (string, error) {
+	var missing []string
+	if getenv("AWS_OIDC_GO_IMAGE") == "" {
+		missing = append(missing, "the action's image in AWS_OIDC_GO_IMAGE (`make image`, then AWS_OIDC_GO_IMAGE=aws-oidc-go:test)")
+	}
+	act, err := lookPath("act")
+	if err != nil {
+		act = ""
+		if p := filepath.Join(getenv("HOME"), "go", "bin", "act"); exists(p) {
+			act = p
+		}
+	}
+	jobImage := getenv("AWS_OIDC_GO_ACT_JOB_IMAGE") != ""
+	switch {
+	case act == "" && !jobImage:
+		missing = append(missing, "act and its job image in AWS_OIDC_GO_ACT_JOB_IMAGE (scripts/act-up installs act and builds the job image: AWS_OIDC_GO_ACT_JOB_IMAGE=$(scripts/act-up | tail -n 1))")
+	case act == "":
+		missing = append(missing, "act (scripts/act-up installs it)")
+	case !jobImage:
+		missing = append(missing, "act's job image in AWS_OIDC_GO_ACT_JOB_IMAGE (AWS_OIDC_GO_ACT_JOB_IMAGE=$(scripts/act-up | tail -n 1))")
+	}
+	if len(missing) > 0 {
+		return "", errors.New("the act suite needs " + strings.Join(missing, "; and "))
+	}
+	return act, nil
+}
 
 // run runs one workflow under act in a fresh bound workspace; env adds or
 // overrides variables act hands the steps.
@@ -87,6 +123,16 @@ func (w *actWorld) run(workflow string, env map[string]string, extra ...string) 
 	b, err := os.ReadFile(filepath.Join(repoRoot(), "testdata", "workflows", workflow))
 	if err != nil {
 		w.t.Fatal(err)
+	}
+	// A workflow name of its own for this run: act names the job's
+	// container and volumes after it (act-<workflow>-<job>-<hash>), so runs
+	// elsewhere on the machine cannot collide with this one and what it
+	// leaves behind can be told apart.
+	name := uniqueWorkflowName(workflow)
+	if loc := workflowName.FindIndex(b); loc != nil {
+		b = append(append(append([]byte(nil), b[:loc[0]]...), "name: "+name+"\n"...), b[loc[1]:]...)
+	} else {
+		b = append([]byte("name: "+name+"\n"), b...)
 	}
 	os.WriteFile(filepath.Join(wfDir, workflow), b, 0o644)
 	// A repository, as act expects (it reads the ref and sha from git).
@@ -106,7 +152,9 @@ func (w *actWorld) run(workflow string, env map[string]string, extra ...string) 
 	for k, v := range env {
 		vars[k] = v
 	}
-	args := []string{"push", "-W", filepath.Join(wfDir, workflow),
+	// --rm: without it act keeps a failed job's container (still running)
+	// and its -env volume.
+	args := []string{"push", "-W", filepath.Join(wfDir, workflow), "--rm",
 		"-P", "ubuntu-latest=" + w.jobImage, "--pull=false", "-b",
 		"--local-repository", "org/aws-oidc-go@v1=" + w.action,
 		"--action-offline-mode", "--no-cache-server", "--container-daemon-socket", "-"}
@@ -117,10 +165,49 @@ func (w *actWorld) run(workflow string, env map[string]string, extra ...string) 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, w.act, args...)
+	// On the timeout act is stopped as Ctrl-C would, so that it removes
+	// the job's container (it allows itself a minute for that).
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 90 * time.Second
 	cmd.Dir = ws
 	cmd.Env = append(os.Environ(), "HOME="+w.t.TempDir())
 	out, err := cmd.CombinedOutput()
+	w.assertNothingLeft(name)
 	return actRun{Output: string(out), Err: err, Dir: ws}
+}
+
+// workflowName is a workflow's top-level name line.
+var workflowName = regexp.MustCompile(`(?m)^name:[^\n]*\n`)
+
+// uniqueWorkflowName is the workflow file's base name and a random suffix.
+func uniqueWorkflowName(file string) string {
+	var r [4]byte
+	rand.Read(r[:])
+	return strings.TrimSuffix(file, filepath.Ext(file)) + "-" + hex.EncodeToString(r[:])
+}
+
+// assertNothingLeft: once act has exited, no container or volume of the
+// run of workflow name is left, whether the job passed or failed. What is
+// found is reported and removed.
+func (w *actWorld) assertNothingLeft(name string) {
+	w.t.Helper()
+	prefix := "act-" + regexp.MustCompile(`[^a-zA-Z0-9]`).ReplaceAllString(name, "-") + "-"
+	for _, kind := range []struct{ list, rm []string }{
+		{[]string{"ps", "-a", "--format", "{{.Names}}"}, []string{"rm", "-f"}},
+		{[]string{"volume", "ls", "--format", "{{.Name}}"}, []string{"volume", "rm", "-f"}},
+	} {
+		out, err := exec.Command("docker", kind.list...).Output()
+		if err != nil {
+			w.t.Errorf("docker %s: %v", strings.Join(kind.list, " "), err)
+			continue
+		}
+		for _, n := range strings.Fields(string(out)) {
+			if strings.HasPrefix(n, prefix) {
+				w.t.Errorf("act left %s behind (docker %s)", n, strings.Join(kind.list[:len(kind.list)-2], " "))
+				_ = exec.Command("docker", append(kind.rm, n)...).Run()
+			}
+		}
+	}
 }
 
 // assertNoSecrets: no request token, JWT or credential in act's output.
@@ -343,4 +430,58 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d.Micros
 func actVersion(act string) string {
 	out, _ := exec.Command(act, "--version").Output()
 	return strings.TrimSpace(string(out))
+}
+
+// TestActPrerequisites: the act suite's skip notice names everything that
+// is missing, with how to make it — not only `make image` (before, it named
+// the image and stopped there, so act and its job image came as surprises
+// one run later).
+func TestActPrerequisites(t *testing.T) {
+	t.Parallel()
+	noAct := func(string) (string, error) { return "", exec.ErrNotFound }
+	hasAct := func(string) (string, error) { return "/usr/local/bin/act", nil }
+	never := func(string) bool { return false }
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	cases := []struct {
+		name     string
+		getenv   func(string) string
+		lookPath func(string) (string, error)
+		exists   func(string) bool
+		want     []string // in the message; none: no error
+		act      string
+	}{
+		{"nothing", env(), noAct, never, []string{"AWS_OIDC_GO_IMAGE", "make image", "aws-oidc-go:test", "act and its job image", "AWS_OIDC_GO_ACT_JOB_IMAGE", "scripts/act-up"}, ""},
+		{"image only", env("AWS_OIDC_GO_IMAGE", "x"), noAct, never, []string{"act and its job image", "AWS_OIDC_GO_ACT_JOB_IMAGE", "scripts/act-up"}, ""},
+		{"no job image", env("AWS_OIDC_GO_IMAGE", "x"), hasAct, never, []string{"AWS_OIDC_GO_ACT_JOB_IMAGE=$(scripts/act-up | tail -n 1)"}, ""},
+		{"no image", env("AWS_OIDC_GO_ACT_JOB_IMAGE", "j"), hasAct, never, []string{"AWS_OIDC_GO_IMAGE=aws-oidc-go:test"}, ""},
+		{"act in ~/go/bin", env("AWS_OIDC_GO_IMAGE", "x", "AWS_OIDC_GO_ACT_JOB_IMAGE", "j", "HOME", "/h"), noAct, func(p string) bool { return p == "/h/go/bin/act" }, nil, "/h/go/bin/act"},
+		{"everything", env("AWS_OIDC_GO_IMAGE", "x", "AWS_OIDC_GO_ACT_JOB_IMAGE", "j"), hasAct, never, nil, "/usr/local/bin/act"},
+	}
+	for _, tc := range cases {
+		act, err := actPrerequisites(tc.getenv, tc.lookPath, tc.exists)
+		if tc.want == nil {
+			if err != nil || act != tc.act {
+				t.Errorf("%s: (%q, %v), want %q", tc.name, act, err, tc.act)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %q does not name %q", tc.name, err, w)
+			}
+		}
+	}
 }

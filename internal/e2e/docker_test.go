@@ -24,7 +24,7 @@ func image(t testing.TB) string {
 	t.Helper()
 	img := os.Getenv("AWS_OIDC_GO_IMAGE")
 	if img == "" {
-		harness.Require(t, errors.New("AWS_OIDC_GO_IMAGE is not set (build it with `make image`)"))
+		harness.Require(t, errors.New("AWS_OIDC_GO_IMAGE is not set: build the image with `make image`, then set AWS_OIDC_GO_IMAGE=aws-oidc-go:test"))
 	}
 	harness.RequireTool(t, "docker")
 	return img
@@ -136,7 +136,7 @@ func TestImage(t *testing.T) {
 		t.Parallel()
 		arm := os.Getenv("AWS_OIDC_GO_IMAGE_ARM64")
 		if arm == "" {
-			harness.Require(t, errors.New("AWS_OIDC_GO_IMAGE_ARM64 is not set (build it with `make image-arm64`)"))
+			harness.Require(t, errors.New("AWS_OIDC_GO_IMAGE_ARM64 is not set: build the image with `make image-arm64`, then set AWS_OIDC_GO_IMAGE_ARM64=aws-oidc-go:test-arm64"))
 		}
 		out, err := exec.Command("docker", "create", arm).Output()
 		if err != nil {

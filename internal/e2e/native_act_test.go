@@ -91,8 +91,7 @@ func (w *nativeWorld) run(workflow string, env map[string]string, extra ...strin
 	for k, v := range env {
 		vars[k] = v
 	}
-	// --rm: a failed job's container and volume go too (denied, tampered).
-	return w.actWorld.run(workflow, vars, append([]string{"--rm", "--container-options", "-v " + w.caDir + ":" + w.caDir + ":ro"}, extra...)...)
+	return w.actWorld.run(workflow, vars, append([]string{"--container-options", "-v " + w.caDir + ":" + w.caDir + ":ro"}, extra...)...)
 }
 
 func (w *nativeWorld) downloadCount() int {

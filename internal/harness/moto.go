@@ -25,14 +25,19 @@ import (
 type Moto struct {
 	URL string
 	cmd *exec.Cmd
-	log *os.File
+	log *tail
 }
+
+// motoLogTail is how much of moto_server's output is kept (its latest), in
+// memory: no file is left behind, however the test binary ends.
+const motoLogTail = 16 << 10
 
 // ErrNoMoto means moto_server is not installed.
 var ErrNoMoto = errors.New("moto_server not found in PATH (it comes with the Python package moto[server])")
 
 // StartMoto starts moto_server on a free loopback port and waits until it
-// answers. Its output goes to a temporary file.
+// answers. The latest of its output is kept in memory (Log), never in a
+// file; when it does not come up, the error carries it.
 func StartMoto(ctx context.Context) (*Moto, error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
@@ -44,22 +49,22 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 		if err != nil {
 			return nil, err
 		}
-		logf, err := os.CreateTemp("", "moto-*.log")
-		if err != nil {
-			return nil, err
-		}
+		logs := &tail{max: motoLogTail}
 		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-		cmd.Stdout, cmd.Stderr = logf, logf
+		cmd.Stdout, cmd.Stderr = logs, logs
 		cmd.SysProcAttr = childAttrs()
+		cmd.WaitDelay = time.Second // a grandchild holding the pipe cannot stall Wait
 		if err := cmd.Start(); err != nil {
-			logf.Close()
 			return nil, fmt.Errorf("starting moto_server: %w", err)
 		}
-		m := &Moto{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, log: logf}
+		m := &Moto{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, log: logs}
 		if last = m.wait(ctx, 30*time.Second); last == nil {
 			return m, nil
 		}
 		m.Close()
+		if out := strings.TrimSpace(m.Log()); out != "" {
+			last = fmt.Errorf("%w; its output:\n%s", last, out)
+		}
 	}
 	return nil, fmt.Errorf("moto_server did not come up: %w", last)
 }
@@ -88,13 +93,39 @@ func (m *Moto) wait(ctx context.Context, limit time.Duration) error {
 	return errors.New("no answer within " + limit.String())
 }
 
-// Close stops moto_server and removes its log.
+// Close stops moto_server. It leaves nothing behind: its output was only
+// ever in memory.
 func (m *Moto) Close() {
 	if m.cmd.Process != nil {
 		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
 	}
-	m.log.Close()
-	os.Remove(m.log.Name())
+}
+
+// Log is the latest of moto_server's output (at most 16 KiB), to print
+// when a test fails.
+func (m *Moto) Log() string { return m.log.String() }
+
+// tail is an io.Writer keeping the last max bytes written to it.
+type tail struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = append(t.b[:0], t.b[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
 }
 
 // FreePort returns a TCP port that was free on 127.0.0.1 a moment ago.
@@ -115,14 +146,30 @@ var shared struct {
 
 // SharedMoto returns one moto_server for the whole test binary, started on
 // first use; call StopShared from TestMain. Without moto_server the test is
-// skipped, except under CI=true where that fails it.
+// skipped, except under CI=true where that fails it. When t fails, the end
+// of moto_server's output is printed with it.
 func SharedMoto(t testing.TB) *Moto {
 	t.Helper()
 	shared.once.Do(func() { shared.moto, shared.err = StartMoto(context.Background()) })
 	if shared.err != nil {
 		Require(t, shared.err)
 	}
-	return shared.moto
+	m := shared.moto
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the last lines of moto_server's output (shared by the whole test binary):\n%s", lastLines(m.Log(), 20))
+		}
+	})
+	return m
+}
+
+// lastLines is at most the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // StopShared stops the moto_server SharedMoto started, if any.

@@ -78,3 +78,45 @@ func zombie(pid int) bool {
 	f := strings.Fields(string(b))
 	return len(f) > 2 && f[2] == "Z"
 }
+
+// TestMotoLeavesNoFiles: moto_server's output is kept in memory (Log), so
+// neither a clean Close nor a test binary killed outright leaves a file in
+// the temporary directory (before: a moto-*.log in /tmp for every killed
+// binary, two for every run of this package). Not parallel: it sets TMPDIR.
+func TestMotoLeavesNoFiles(t *testing.T) {
+	if _, err := exec.LookPath("moto_server"); err != nil {
+		Require(t, ErrNoMoto)
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	moto, err := StartMoto(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	moto.Close()
+	if log := moto.Log(); !strings.Contains(log, "Running on "+moto.URL) {
+		t.Errorf("Log() = %q, want moto_server's start-up lines", log)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "AWS_OIDC_GO_HELPER=moto")
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || !strings.HasPrefix(line, "pid ") {
+		t.Errorf("helper said %q, %v", line, err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("left behind in TMPDIR: %s", e.Name())
+	}
+}

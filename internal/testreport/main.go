@@ -2,8 +2,12 @@
 // while it runs: each package's result as it finishes, the output of every
 // failed test, and at the end every skipped test with its reason — counting
 // a parent whose subtests all skipped as skipped, not passed — then one
-// closing line "N passed, N failed, N skipped". It exits non-zero when go
-// test did or anything failed. Test support; never linked into the action.
+// closing line "N passed, N failed, N skipped". Compiler errors are shown
+// as go test prints them. While nothing finishes it says what is going on
+// (compiling, or which packages are still running), so a first run that
+// compiles everything with -race for minutes is not silent. It exits
+// non-zero when go test did or anything failed. Test support; never linked
+// into the action.
 //
 //	go run ./internal/testreport [go test flags and packages]
 package main
@@ -21,12 +25,17 @@ import (
 )
 
 type event struct {
-	Action  string
-	Package string
-	Test    string
-	Elapsed float64
-	Output  string
+	Action     string
+	Package    string
+	ImportPath string // build events
+	Test       string
+	Elapsed    float64
+	Output     string
 }
+
+// heartbeat is how long the report stays silent before it says what is
+// still going on.
+const heartbeat = 20 * time.Second
 
 type test struct {
 	pkg, name string
@@ -48,35 +57,74 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	failed := report(stdout, os.Stdout)
+	fmt.Println("go " + strings.Join(args, " ") + ": compiling, then each package as it finishes (the first run compiles every package and its dependencies, which takes minutes; later runs use the build cache)")
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	failed := report(stdout, os.Stdout, tick.C)
 	if err := cmd.Wait(); err != nil || failed {
 		os.Exit(1)
 	}
 }
 
-// report reads test2json events from r and writes the report to w. It
+// report reads test2json events from r and writes the report to w. On
+// each tick after a silent interval it says what is still going on. It
 // returns whether anything failed.
-func report(r io.Reader, w io.Writer) bool {
+func report(r io.Reader, w io.Writer, tick <-chan time.Time) bool {
 	tests := map[string]*test{}
 	pkgOut := map[string][]string{}
 	key := func(pkg, name string) string { return pkg + "\x00" + name }
 	var all []*test
 	failed := false
 	start := time.Now()
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
+	lines := make(chan []byte)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		for sc.Scan() {
+			lines <- append([]byte(nil), sc.Bytes()...)
+		}
+	}()
+	running := map[string]bool{} // packages whose test binary started
+	finished := 0
+	quiet := true // nothing printed since the last tick (or the start)
+	for {
+		var line []byte
+		var ok bool
+		select {
+		case line, ok = <-lines:
+		case <-tick:
+			if quiet {
+				fmt.Fprintln(w, progress(time.Since(start), running, finished))
+			}
+			quiet = true
+			continue
+		}
+		if !ok {
+			break
+		}
 		var e event
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			fmt.Fprintln(w, sc.Text()) // build output and the like
+		if err := json.Unmarshal(line, &e); err != nil {
+			fmt.Fprintln(w, string(line)) // whatever is not an event
+			quiet = false
+			continue
+		}
+		if e.Action == "build-output" {
+			fmt.Fprint(w, e.Output) // compiler errors, as go build prints them
+			quiet = false
 			continue
 		}
 		if e.Test == "" {
 			switch e.Action {
+			case "start":
+				running[e.Package] = true
 			case "output":
 				pkgOut[e.Package] = append(pkgOut[e.Package], e.Output)
 			case "pass", "fail", "skip":
+				delete(running, e.Package)
+				finished++
 				failed = packageLine(w, e, tests, pkgOut[e.Package]) || failed
+				quiet = false
 			}
 			continue
 		}
@@ -124,6 +172,24 @@ func report(r io.Reader, w io.Writer) bool {
 	}
 	fmt.Fprintf(w, "\ntests: %d passed, %d failed, %d skipped (%s)\n", passed, nfailed, skipped, time.Since(start).Round(time.Second))
 	return failed || nfailed > 0
+}
+
+// progress is the line printed when nothing has been for a while: still
+// compiling, or which packages are still running.
+func progress(elapsed time.Duration, running map[string]bool, finished int) string {
+	elapsed = elapsed.Round(time.Second)
+	if len(running) == 0 && finished == 0 {
+		return fmt.Sprintf("… %s: still compiling (no test binary has started yet)", elapsed)
+	}
+	var names []string
+	for p := range running {
+		names = append(names, shortPkg(p))
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return fmt.Sprintf("… %s: %d package(s) finished; compiling the next", elapsed, finished)
+	}
+	return fmt.Sprintf("… %s: %d package(s) finished; still running: %s", elapsed, finished, abbreviate(names))
 }
 
 // effective is a test's result, where a parent that passed only because

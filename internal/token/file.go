@@ -78,7 +78,10 @@ func checkRegular(p string, stat func(string) (fs.FileInfo, error)) error {
 
 // ReadFile reads a token file afresh (projected tokens are rotated): a
 // regular file only, opened without blocking (a fifo cannot hang it), at
-// most MaxFileSize bytes, and not past ctx's deadline.
+// most MaxFileSize bytes, and not past ctx's deadline. Surrounding white
+// space is dropped; what remains must be a compact JWT (CheckCompactJWT), so
+// a file that holds anything else (an SSH key, a settings file) is refused,
+// naming the file but none of its content, before it can be sent anywhere.
 func ReadFile(ctx context.Context, p string) (string, error) {
 	f, err := os.OpenFile(p, os.O_RDONLY|openFlags(serviceAccountToken.MatchString(p)), 0)
 	if err != nil {
@@ -109,6 +112,10 @@ func ReadFile(ctx context.Context, p string) (string, error) {
 	if tok == "" {
 		return "", &FileError{Problem: p + " is empty"}
 	}
+	if err := CheckCompactJWT(tok); err != nil {
+		// Nothing of the content is quoted: the file may be any secret.
+		return "", &FileError{Problem: fmt.Sprintf("%s does not hold a web identity token: %v; a compact JWT (three base64url parts separated by dots, the first a JSON object header) is required", p, err)}
+	}
 	return tok, nil
 }
 
@@ -126,7 +133,16 @@ type Service struct {
 	Audience string
 }
 
-// Token fetches a fresh ID token.
-func (s Service) Token(ctx context.Context) (string, error) { return s.GitHub.Fetch(ctx, s.Audience) }
+// Token fetches a fresh ID token. A redirect the token client refused
+// comes back as the *RedirectError itself, not wrapped in the transport
+// error it travelled in, so that it is not retried as a network failure:
+// the same request is redirected the same way.
+func (s Service) Token(ctx context.Context) (string, error) {
+	tok, err := s.GitHub.Fetch(ctx, s.Audience)
+	if re := (*RedirectError)(nil); errors.As(err, &re) {
+		return "", re
+	}
+	return tok, err
+}
 
 func (s Service) String() string { return "GitHub OIDC, audience " + s.Audience }

@@ -6,12 +6,21 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/org/aws-oidc-go/internal/inputs"
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
-// ParseClaims reads a claims JSON object (a decoded ID token payload).
+// ParseClaims reads a claims JSON object (a decoded ID token payload) of
+// at most MaxClaimsBytes, valid UTF-8 (a *TooLargeError otherwise).
 func ParseClaims(b []byte) (map[string]any, error) {
+	if len(b) > MaxClaimsBytes {
+		return nil, &TooLargeError{What: "claims", Limit: MaxClaimsBytes}
+	}
+	if err := checkText(b); err != nil {
+		return nil, fmt.Errorf("claims: %w", err)
+	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil || m == nil {
 		return nil, errors.New("claims must be a JSON object such as the payload of a GitHub ID token")
@@ -54,6 +63,9 @@ var decidingFlag = map[string]string{
 // that would decide each). A job's environment and the event are taken as
 // given: not given means none.
 func ClaimsFor(f Facts) (map[string]any, map[string]string, error) {
+	if err := f.check(); err != nil {
+		return nil, nil, err
+	}
 	if f.Audience == "" {
 		f.Audience = inputs.DefaultAudience
 	}
@@ -93,9 +105,36 @@ func ClaimsFor(f Facts) (map[string]any, map[string]string, error) {
 	return m, unknown, nil
 }
 
-// Report renders a decision and the lint findings for a person.
+// check refuses a fact that is not valid UTF-8 (two different invalid
+// strings must not compare equal) or longer than MaxFactBytes.
+func (f Facts) check() error {
+	for flag, v := range map[string]string{
+		"--repository": f.Repository, "--ref": f.Ref, "--environment": f.Environment, "--event-name": f.EventName,
+		"--repository-id": f.RepositoryID, "--owner-id": f.OwnerID, "--actor": f.Actor, "--actor-id": f.ActorID,
+		"--workflow": f.Workflow, "--job-workflow-ref": f.JobWorkflowRef, "--enterprise-id": f.EnterpriseID,
+		"--audience": f.Audience, "--issuer": f.Issuer,
+	} {
+		switch {
+		case !utf8.ValidString(v):
+			return fmt.Errorf("%s %q is not valid UTF-8", flag, v)
+		case len(v) > MaxFactBytes:
+			return fmt.Errorf("%s is %d bytes long; at most %d are allowed", flag, len(v), MaxFactBytes)
+		}
+	}
+	return nil
+}
+
+// Report renders a decision and the lint findings for a person. Every
+// line is rendered by runner.Visible, as the action's log does: keys,
+// operators and the issuer come from the policy and the claims, and none
+// can break a line, start a workflow command or send a terminal escape.
+// (Values are quoted, and so already on one line.)
 func Report(d Decision, req Request, findings []Finding) string {
 	var b strings.Builder
+	line := func(format string, args ...any) {
+		b.WriteString(runner.Visible(fmt.Sprintf(format, args...)))
+		b.WriteByte('\n')
+	}
 	name := func(st *Statement) string {
 		if st.Sid != "" {
 			return fmt.Sprintf("statement %d (Sid %q, %s)", st.Index, st.Sid, st.Effect)
@@ -103,14 +142,24 @@ func Report(d Decision, req Request, findings []Finding) string {
 		return fmt.Sprintf("statement %d (%s)", st.Index, st.Effect)
 	}
 	switch {
+	case d.Exhausted:
+		line("UNSUPPORTED: comparing these claims with the policy's values needs more than %d steps (a policy IAM accepts, against a real token, needs about a million at most); nothing was decided", MaxMatchSteps)
+		return b.String()
 	case d.Verdict == Allowed:
-		fmt.Fprintf(&b, "ALLOWED by %s\n", name(d.Decider))
+		line("ALLOWED by %s", name(d.Decider))
 	case d.Verdict == Undecided:
-		fmt.Fprintf(&b, "UNDECIDED: the verdict depends on condition keys these facts leave open; decide it with %s\n", strings.Join(d.Deciding, ", "))
+		var open []string
+		if len(d.Reasons) > 0 {
+			open = append(open, strings.Join(d.Reasons, "; "))
+		}
+		if len(d.Deciding) > 0 {
+			open = append(open, "the verdict depends on condition keys these facts leave open; decide it with "+strings.Join(d.Deciding, ", "))
+		}
+		line("UNDECIDED: %s", strings.Join(open, "; and "))
 	case d.Decider != nil:
-		fmt.Fprintf(&b, "DENIED by %s: an explicit Deny wins over any Allow\n", name(d.Decider))
+		line("DENIED by %s: an explicit Deny wins over any Allow", name(d.Decider))
 	default:
-		fmt.Fprintf(&b, "DENIED: no statement allows %s for this run\n", req.Action)
+		line("DENIED: no statement allows %s for this run", req.Action)
 	}
 	keys := make([]string, 0, len(req.Keys))
 	for k := range req.Keys {
@@ -118,7 +167,7 @@ func Report(d Decision, req Request, findings []Finding) string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&b, "  request %s = %s\n", k, quoteList(req.Keys[k]))
+		line("  request %s = %s", k, quoteList(req.Keys[k]))
 	}
 	for _, r := range d.Results {
 		if r.Applies {
@@ -130,18 +179,19 @@ func Report(d Decision, req Request, findings []Finding) string {
 				if len(conds) == 0 {
 					conds = []string{"no conditions"}
 				}
-				fmt.Fprintf(&b, "  %s applies: %s\n", name(r.Statement), strings.Join(conds, "; "))
+				line("  %s applies: %s", name(r.Statement), strings.Join(conds, "; "))
 			}
 			continue
 		}
 		if r.Unknown {
-			fmt.Fprintf(&b, "  %s may apply: %s\n", name(r.Statement), r.Why)
+			line("  %s may apply: %s", name(r.Statement), r.Why)
 			continue
 		}
-		fmt.Fprintf(&b, "  %s does not apply: %s\n", name(r.Statement), r.Why)
+		line("  %s does not apply: %s", name(r.Statement), r.Why)
 	}
 	if len(findings) > 0 {
 		fmt.Fprintf(&b, "\n%d finding(s):\n", len(findings))
+		// Finding.String renders its message and fix with runner.Visible.
 		for _, f := range findings {
 			fmt.Fprintf(&b, "  %s\n", f)
 		}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // DefaultIssuer is GitHub.com's Actions token issuer.
@@ -119,8 +120,14 @@ type Decision struct {
 	Decider *Statement // the Deny or Allow that decided; nil for no match or undecided
 	Results []StatementResult
 	// Deciding lists what would decide an undecided verdict (flags), sorted.
-	Deciding  []string
+	Deciding []string
+	// Reasons lists what else leaves it undecided (a policy variable this
+	// checker cannot resolve offline), sorted.
+	Reasons   []string
 	Unhandled []string // operators this evaluator does not implement
+	// Exhausted: the comparisons needed more than MaxMatchSteps, and the
+	// evaluation stopped undecided (Unhandled says so too).
+	Exhausted bool
 }
 
 // StatementResult says whether one statement applies and why not.
@@ -139,10 +146,16 @@ func Evaluate(p *Policy, req Request) Decision {
 	var d Decision
 	var allow, deny *Statement
 	var allowMaybe, denyMaybe bool
-	deciding := map[string]bool{}
+	deciding, reasons := map[string]bool{}, map[string]bool{}
+	budget := MaxMatchSteps
 	for i := range p.Statements {
 		st := &p.Statements[i]
-		res, why, keys := applies(st, req, &d)
+		res, why, keys, open := applies(p, st, req, &d, &budget)
+		if budget < 0 {
+			d.Verdict, d.Exhausted, d.Results = Undecided, true, nil
+			d.Unhandled = append(d.Unhandled, fmt.Sprintf("more than %d comparison steps", MaxMatchSteps))
+			return d
+		}
 		d.Results = append(d.Results, StatementResult{Statement: st, Applies: res == yes, Unknown: res == unknown, Why: why})
 		switch {
 		case res == yes && st.Effect == "Deny" && deny == nil:
@@ -158,6 +171,9 @@ func Evaluate(p *Policy, req Request) Decision {
 			for _, k := range keys {
 				deciding[k] = true
 			}
+			for _, r := range open {
+				reasons[r] = true
+			}
 		}
 	}
 	switch {
@@ -171,6 +187,10 @@ func Evaluate(p *Policy, req Request) Decision {
 			d.Deciding = append(d.Deciding, k)
 		}
 		sort.Strings(d.Deciding)
+		for r := range reasons {
+			d.Reasons = append(d.Reasons, r)
+		}
+		sort.Strings(d.Reasons)
 	default:
 		d.Verdict, d.Decider, d.Allowed = Allowed, allow, true
 	}
@@ -202,27 +222,27 @@ func actionMatches(patterns []string, action string) bool {
 }
 
 // applies evaluates a statement: yes, no, or unknown (with the deciding
-// flags of the unknown keys it tested).
-func applies(st *Statement, req Request, d *Decision) (tri, string, []string) {
+// flags of the unknown keys it tested, and the reasons no flag decides).
+func applies(p *Policy, st *Statement, req Request, d *Decision, budget *int) (tri, string, []string, []string) {
 	switch {
 	case st.Principal != nil && !principalMatches(st.Principal, req):
-		return no, fmt.Sprintf("Principal does not name the OIDC provider %s", req.Provider), nil
+		return no, fmt.Sprintf("Principal does not name the OIDC provider %s", req.Provider), nil, nil
 	case st.NotPrincipal != nil && principalMatches(st.NotPrincipal, req):
-		return no, "NotPrincipal excludes the OIDC provider", nil
+		return no, "NotPrincipal excludes the OIDC provider", nil, nil
 	case st.Principal == nil && st.NotPrincipal == nil:
-		return no, "no Principal (a trust policy statement needs one)", nil
+		return no, "no Principal (a trust policy statement needs one)", nil, nil
 	case st.Action != nil && !actionMatches(st.Action, req.Action):
-		return no, "Action does not include " + req.Action, nil
+		return no, "Action does not include " + req.Action, nil, nil
 	case st.NotAction != nil && actionMatches(st.NotAction, req.Action):
-		return no, "NotAction excludes " + req.Action, nil
+		return no, "NotAction excludes " + req.Action, nil, nil
 	}
 	res, why := yes, ""
-	var deciding []string
+	var deciding, reasons []string
 	for _, c := range st.Conditions {
 		if how, ok := req.Unknown[strings.ToLower(c.Key)]; ok {
 			if _, _, supported := matcherFor(c.Operator); !supported {
 				d.Unhandled = append(d.Unhandled, c.Operator)
-				return no, fmt.Sprintf("operator %s is not supported by this checker", c.Operator), nil
+				return no, fmt.Sprintf("operator %s is not supported by this checker", c.Operator), nil, nil
 			}
 			if res == yes {
 				res, why = unknown, fmt.Sprintf("%s %s: unknown (%s)", c.Operator, c.Key, how)
@@ -230,16 +250,27 @@ func applies(st *Statement, req Request, d *Decision) (tri, string, []string) {
 			deciding = append(deciding, how)
 			continue
 		}
-		ok, w := evalCondition(c, req.Keys)
-		if w == unhandled {
+		r := evalCondition(c, p.Version, req, budget)
+		switch {
+		case *budget < 0:
+			return no, "", nil, nil
+		case r.why == unhandled:
 			d.Unhandled = append(d.Unhandled, c.Operator)
-			return no, fmt.Sprintf("operator %s is not supported by this checker", c.Operator), nil
-		}
-		if !ok {
-			return no, fmt.Sprintf("%s %s: %s", c.Operator, c.Key, w), nil
+			return no, fmt.Sprintf("operator %s is not supported by this checker", c.Operator), nil, nil
+		case r.res == no:
+			return no, fmt.Sprintf("%s %s: %s", c.Operator, c.Key, r.why), nil, nil
+		case r.res == unknown:
+			if res == yes {
+				res, why = unknown, fmt.Sprintf("%s %s: unknown (%s)", c.Operator, c.Key, r.why)
+			}
+			if r.deciding != "" {
+				deciding = append(deciding, r.deciding)
+			} else {
+				reasons = append(reasons, r.why)
+			}
 		}
 	}
-	return res, why, deciding
+	return res, why, deciding, reasons
 }
 
 // matcherFor reports whether an operator (with its qualifiers) is one the
@@ -250,14 +281,28 @@ func matcherFor(op string) (string, bool, bool) {
 	if op == "Null" {
 		return op, false, true
 	}
-	m, negated := matcher(op)
-	return op, negated, m != nil
+	m, negated := comparisonOf(op)
+	return op, negated, m != 0
 }
 
 const unhandled = "\x00unhandled"
 
-// evalCondition evaluates one operator/key pair. why explains a false.
-func evalCondition(c Condition, keys map[string][]string) (ok bool, why string) {
+// conditionEvaluations counts evalCondition calls, for a test that the
+// work of an evaluation or a lint grows with the policy, not its square.
+var conditionEvaluations atomic.Int64
+
+// result is a condition's three-valued outcome: why explains a no or an
+// unknown, deciding names the flag that would decide an unknown.
+type result struct {
+	res           tri
+	why, deciding string
+}
+
+// evalCondition evaluates one operator/key pair of a policy of the given
+// Version against req, taking its comparisons from *budget (when that
+// runs out, the result is meaningless and *budget negative).
+func evalCondition(c Condition, version string, req Request, budget *int) result {
+	conditionEvaluations.Add(1)
 	op := c.Operator
 	set := ""
 	switch {
@@ -268,121 +313,207 @@ func evalCondition(c Condition, keys map[string][]string) (ok bool, why string) 
 	}
 	ifExists := strings.HasSuffix(op, "IfExists")
 	op = strings.TrimSuffix(op, "IfExists")
-	vals, present := keys[strings.ToLower(c.Key)]
+	vals, present := req.Keys[strings.ToLower(c.Key)]
 	present = present && len(vals) > 0
 
 	if op == "Null" {
 		for _, v := range c.Values {
 			if strings.EqualFold(v, "true") == !present {
-				return true, ""
+				return result{res: yes}
 			}
 		}
 		if present {
-			return false, "the key is present"
+			return result{res: no, why: "the key is present"}
 		}
-		return false, "the key is absent"
+		return result{res: no, why: "the key is absent"}
 	}
-	match, negated := matcher(op)
-	if match == nil {
-		return false, unhandled
+	cmp, negated := comparisonOf(op)
+	if cmp == 0 {
+		return result{res: no, why: unhandled}
 	}
 	if !present {
 		switch {
 		case ifExists, set == "all", set == "" && negated:
-			return true, ""
+			return result{res: yes}
 		}
-		return false, "the request has no such key"
+		return result{res: no, why: "the request has no such key"}
 	}
-	positive := func(v string) bool {
-		for _, cv := range c.Values {
-			if match(v, cv) {
-				return true
-			}
-		}
-		return false
+	// positive: whether request value v equals (or is like) one of the
+	// condition's values, after policy-variable substitution.
+	positive, open, deciding := cmp.prepare(c.Values, version, req, budget)
+	if open != "" {
+		return result{res: unknown, why: open, deciding: deciding}
 	}
-	var res bool
-	switch set {
-	case "", "any":
-		res = false
-		for _, v := range vals {
-			if positive(v) != negated {
-				res = true
-				break
-			}
-		}
-	case "all":
-		res = true
-		for _, v := range vals {
-			if positive(v) == negated {
-				res = false
-				break
-			}
-		}
+	var res tri
+	switch {
+	case set == "" && negated: // StringNotEquals & co.: no request value matches
+		res = not(anyOf(vals, positive))
+	case set == "all" && negated:
+		res = allOf(vals, func(v string) tri { return not(positive(v)) })
+	case set == "all":
+		res = allOf(vals, positive)
+	case negated: // ForAnyValue:StringNot...
+		res = anyOf(vals, func(v string) tri { return not(positive(v)) })
+	default:
+		res = anyOf(vals, positive)
 	}
-	if set == "" && negated {
-		// StringNotEquals & co.: true when no request value matches.
-		res = true
-		for _, v := range vals {
-			if positive(v) {
-				res = false
-			}
-		}
+	switch res {
+	case yes:
+		return result{res: yes}
+	case unknown:
+		return result{res: unknown, why: "a value substituted from a policy variable holds * or ?, and AWS does not document whether they are wildcards there"}
 	}
-	if res {
-		return true, ""
-	}
-	return false, fmt.Sprintf("%s does not satisfy %s", quoteList(vals), quoteList(c.Values))
+	return result{res: no, why: fmt.Sprintf("%s does not satisfy %s", quoteList(vals), quoteList(c.Values))}
 }
 
-// matcher returns the positive comparison of an operator and whether the
-// operator negates it.
-func matcher(op string) (func(v, cv string) bool, bool) {
+func not(t tri) tri {
+	switch t {
+	case yes:
+		return no
+	case no:
+		return yes
+	}
+	return unknown
+}
+
+func anyOf(vals []string, f func(string) tri) tri {
+	res := no
+	for _, v := range vals {
+		switch f(v) {
+		case yes:
+			return yes
+		case unknown:
+			res = unknown
+		}
+	}
+	return res
+}
+
+func allOf(vals []string, f func(string) tri) tri {
+	res := yes
+	for _, v := range vals {
+		switch f(v) {
+		case no:
+			return no
+		case unknown:
+			res = unknown
+		}
+	}
+	return res
+}
+
+// A comparison is how a string operator compares: equal (exactly or
+// ignoring case) or like (wildcards), and whether it substitutes policy
+// variables.
+type comparison int
+
+const (
+	equals comparison = iota + 1
+	equalsIgnoreCase
+	like
+	boolean
+)
+
+// comparisonOf returns the positive comparison of an operator and whether
+// the operator negates it (0 for an operator this evaluator does not
+// implement).
+func comparisonOf(op string) (comparison, bool) {
 	switch op {
 	case "StringEquals":
-		return func(v, cv string) bool { return v == cv }, false
+		return equals, false
 	case "StringNotEquals":
-		return func(v, cv string) bool { return v == cv }, true
+		return equals, true
 	case "StringEqualsIgnoreCase":
-		return strings.EqualFold, false
+		return equalsIgnoreCase, false
 	case "StringNotEqualsIgnoreCase":
-		return strings.EqualFold, true
+		return equalsIgnoreCase, true
 	case "StringLike":
-		return func(v, cv string) bool { return Like(cv, v) }, false
+		return like, false
 	case "StringNotLike":
-		return func(v, cv string) bool { return Like(cv, v) }, true
+		return like, true
 	case "Bool":
-		return strings.EqualFold, false
+		return boolean, false
 	}
-	return nil, false
+	return 0, false
 }
 
-// Like reports whether s matches pattern, where * matches any run of
-// characters and ? exactly one, case-sensitively.
-func Like(pattern, s string) bool {
-	p, t := []rune(pattern), []rune(s)
-	pi, ti := 0, 0
-	star, mark := -1, 0
-	for ti < len(t) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == t[ti]):
-			pi++
-			ti++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, ti
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			ti = mark
-		default:
-			return false
+// prepare substitutes the policy variables of the condition's values
+// (string operators in a VariablesVersion policy: IAM substitutes none
+// for Bool or Null) and returns the test of one request value: yes when
+// it matches one of them, unknown when that depends on an undocumented
+// reading of a substituted * or ?. open says why the values themselves
+// cannot be known offline.
+func (c comparison) prepare(values []string, version string, req Request, budget *int) (func(string) tri, string, string) {
+	substitute := version == VariablesVersion && c != boolean && slices.ContainsFunc(values, func(v string) bool { return strings.Contains(v, "${") })
+	switch {
+	case !substitute && c == like:
+		globs := make([][2]glob, len(values))
+		for i, v := range values {
+			globs[i][0] = compileGlob(v)
+		}
+		return likeAny(globs, budget), "", ""
+	case !substitute:
+		return c.equal(values, budget), "", ""
+	}
+	ops := make([]operand, len(values))
+	for i, v := range values {
+		ops[i] = resolve(v, req)
+		if ops[i].open != "" {
+			return nil, ops[i].open, ops[i].deciding
 		}
 	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
+	switch c {
+	case like:
+		globs := make([][2]glob, len(ops))
+		for i, op := range ops {
+			globs[i][0], globs[i][1] = op.globs()
+		}
+		return likeAny(globs, budget), "", ""
+	default:
+		lits := make([]string, len(ops))
+		for i, op := range ops {
+			lits[i] = op.literal()
+		}
+		return c.equal(lits, budget), "", ""
 	}
-	return pi == len(p)
+}
+
+// likeAny is the test of the Like operators: yes when v matches one of
+// the globs, unknown when that depends on an alternative reading (the
+// second glob of a pair, when there is one).
+func likeAny(globs [][2]glob, budget *int) func(string) tri {
+	return func(v string) tri {
+		res := no
+		for _, g := range globs {
+			m := g[0].match(v, budget)
+			switch {
+			case g[1] != nil && g[1].match(v, budget) != m:
+				res = unknown
+			case m:
+				return yes
+			}
+		}
+		return res
+	}
+}
+
+// equal is the test of the Equals operators (and Bool) against lits.
+func (c comparison) equal(lits []string, budget *int) func(string) tri {
+	eq := func(a, b string) bool { return a == b }
+	if c != equals {
+		eq = equalFold
+	}
+	return func(v string) tri {
+		for _, l := range lits {
+			if *budget -= 1 + min(len(v), len(l)); *budget < 0 {
+				return no
+			}
+			if eq(v, l) {
+				return yes
+			}
+		}
+		return no
+	}
 }
 
 func quoteList(vs []string) string {

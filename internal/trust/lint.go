@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/inputs"
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // Level says how bad a finding is.
@@ -26,8 +27,11 @@ type Finding struct {
 	Fix       string
 }
 
+// String renders the finding on two lines. The message and the fix quote
+// parts of the policy (keys, operators, values), so each is rendered on
+// one line by runner.Visible, as the action's log does.
 func (f Finding) String() string {
-	return fmt.Sprintf("%s [%s] statement %d: %s\n    fix: %s", f.Level, f.ID, f.Statement, f.Message, f.Fix)
+	return fmt.Sprintf("%s [%s] statement %d: %s\n    fix: %s", f.Level, f.ID, f.Statement, runner.Visible(f.Message), runner.Visible(f.Fix))
 }
 
 // LintIDs are every finding Lint can report, with its level.
@@ -44,6 +48,7 @@ var LintIDs = map[string]Level{
 	"legacy-sub-mismatch":  Error,
 	"name-only":            Warning,
 	"no-aud":               Warning,
+	"policy-variable":      Error,
 }
 
 // LintContext makes findings concrete: the issuer, the repository
@@ -128,6 +133,19 @@ func Lint(p *Policy, lc LintContext) []Finding {
 			if !allow {
 				continue
 			}
+			if pins && p.Version == VariablesVersion && strings.HasPrefix(base, "String") {
+				// What a value takes from the token's own claims pins nothing:
+				// the token supplies that part of both sides of the comparison.
+				var fixed []string
+				for _, v := range c.Values {
+					if vk, ok := hasVariable(v, provider); ok {
+						add(st, "policy-variable", fmt.Sprintf("%s %s value %q takes ${%s} from the token being checked: the token supplies that part of what it is compared with, so that part pins nothing (IAM substitutes policy variables in a %s policy)", c.Operator, c.Key, v, vk, VariablesVersion), pinFix)
+					} else {
+						fixed = append(fixed, v)
+					}
+				}
+				c.Values, pins = fixed, pins && len(fixed) > 0
+			}
 			switch claim {
 			case "sub":
 				if pins {
@@ -177,9 +195,9 @@ func Lint(p *Policy, lc LintContext) []Finding {
 			add(st, "name-only", "the repository is pinned by name only: after a rename, or once a deleted name is taken again, another repository can match. repository_id never changes",
 				fmt.Sprintf(`add "StringEquals": {"%s": "%s"} (aws-oidc-go trust-policy --repository-id ID --owner-id ID prints the whole policy)`, key("repository_id"), repoID))
 		}
-		if lc.Subject != "" && pinsSub && isImmutable(lc.Subject) {
+		if lc.Subject != "" && pinsSub && isImmutable(lc.Subject) && !subMatches(p.Version, provider, conditionsOn(st, key("sub")), lc.Subject) {
 			for _, v := range subValues {
-				if !isImmutable(v) && strings.HasPrefix(v, "repo:") && !subMatches(conditionsOn(st, key("sub")), lc.Subject) {
+				if !isImmutable(v) && strings.HasPrefix(v, "repo:") {
 					add(st, "legacy-sub-mismatch", fmt.Sprintf("sub %q has the legacy form, but this repository's tokens carry the immutable subject %q, which it no longer matches", v, lc.Subject),
 						fmt.Sprintf(`accept both forms with repository_id pinned: "StringEquals": {"%s": "%s", "%s": ["%s", "%s"]}`, key("repository_id"), repoID, key("sub"), v, lc.Subject))
 					break
@@ -222,10 +240,13 @@ func conditionsOn(st *Statement, key string) []Condition {
 	return out
 }
 
-// subMatches reports whether sub satisfies every condition on the key.
-func subMatches(conds []Condition, sub string) bool {
+// subMatches reports whether sub may satisfy every condition on the key
+// (a condition whose outcome cannot be known offline counts as satisfied).
+func subMatches(version, provider string, conds []Condition, sub string) bool {
+	budget := MaxMatchSteps
 	for _, c := range conds {
-		if ok, _ := evalCondition(c, map[string][]string{strings.ToLower(c.Key): {sub}}); !ok {
+		req := Request{Provider: provider, Keys: map[string][]string{strings.ToLower(c.Key): {sub}}}
+		if evalCondition(c, version, req, &budget).res == no && budget >= 0 {
 			return false
 		}
 	}

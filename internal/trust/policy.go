@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // Policy is a parsed policy document.
@@ -53,10 +55,19 @@ type Condition struct {
 // ParseError is a policy that cannot be read.
 type ParseError struct{ Reason string }
 
-func (e *ParseError) Error() string { return "unreadable policy: " + e.Reason }
+// Error renders the reason on one line (runner.Visible): it quotes parts
+// of the document, such as a condition key, which may hold anything.
+func (e *ParseError) Error() string { return "unreadable policy: " + runner.Visible(e.Reason) }
 
-// Parse reads a policy document.
+// Parse reads a policy document of at most MaxPolicyBytes, valid UTF-8
+// (a *TooLargeError or a *ParseError otherwise).
 func Parse(b []byte) (*Policy, error) {
+	if len(b) > MaxPolicyBytes {
+		return nil, &TooLargeError{What: "policy", Limit: MaxPolicyBytes}
+	}
+	if err := checkText(b); err != nil {
+		return nil, &ParseError{Reason: err.Error()}
+	}
 	var raw struct {
 		Version   string          `json:"Version"`
 		Statement json.RawMessage `json:"Statement"`

@@ -311,7 +311,8 @@ func TestSubject(t *testing.T) {
 }
 
 // FuzzEvaluate checks properties that need no oracle, on any policy and
-// any claims: nothing crashes or hangs; adding a Deny never turns DENIED
+// any claims: nothing crashes or hangs; the report is printable (no
+// control character, no line starting a workflow command); adding a Deny never turns DENIED
 // into ALLOWED; removing a condition from an Allow never turns ALLOWED
 // into DENIED; an ALLOWED verdict names an applicable Allow.
 func FuzzEvaluate(f *testing.F) {
@@ -325,6 +326,11 @@ func FuzzEvaluate(f *testing.F) {
 			f.Add([]byte(c.Policy), sub, repoID, "octocat", uint8(0))
 		}
 	}
+	// A key and an operator that would print a workflow command and a
+	// terminal escape if printed raw.
+	f.Add([]byte(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:*",
+		"Condition": {"StringLike\n::error::x": {"k": "v"}, "StringEquals": {"token.actions.githubusercontent.com:sub\n::warning::x\u001b[2J": "${token.actions.githubusercontent.com:sub}"}}}]}`),
+		"repo:o/r:ref:refs/heads/main", "1", "octocat", uint8(1))
 	f.Fuzz(func(t *testing.T, policy []byte, sub, repoID, actor string, pick uint8) {
 		p, err := Parse(policy)
 		if err != nil {
@@ -336,7 +342,7 @@ func FuzzEvaluate(f *testing.F) {
 		if d.Allowed && (d.Decider == nil || d.Decider.Effect != "Allow") {
 			t.Fatalf("allowed without an Allow statement")
 		}
-		_ = Report(d, req, Lint(p, LintContext{Issuer: DefaultIssuer, Subject: sub}))
+		assertPrintable(t, Report(d, req, Lint(p, LintContext{Issuer: DefaultIssuer, Subject: sub})))
 		if len(p.Statements) == 0 {
 			return
 		}
