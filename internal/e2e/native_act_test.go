@@ -57,6 +57,13 @@ func newNativeWorld(t testing.TB) *nativeWorld {
 	// and a binary cached under another build's version would (rightly) be
 	// refused.
 	w.version = fmt.Sprintf("v0.0.0-e2e.%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		// This run's entry in act's tool cache volume, which outlives act.
+		rm := exec.Command("docker", "run", "--rm", "-v", "act-toolcache:/tc", w.jobImage, "rm", "-rf", "/tc/aws-oidc-go/"+strings.TrimPrefix(w.version, "v"))
+		if out, err := rm.CombinedOutput(); err != nil {
+			t.Errorf("removing this run's tool cache entry: %v %s", err, out)
+		}
+	})
 	assets := t.TempDir()
 	mk := exec.Command("make", "-s", "stage-native", "VERSION="+w.version, "NATIVE_STAGE="+w.action, "NATIVE_ASSETS="+assets,
 		"NATIVE_PLATFORMS=linux/"+runtime.GOARCH)
