@@ -24,7 +24,14 @@ RUN GOOS=${TARGETOS} GOARCH=${TARGETARCH} go build -trimpath \
       -o /out/root/aws-oidc-go . \
  && ln -s aws-oidc-go /out/root/aws-oidc-go-post \
  && mkdir -p /out/root/etc/ssl/certs \
- && cp /etc/ssl/certs/ca-certificates.crt /out/root/etc/ssl/certs/ca-certificates.crt
+ && cp /etc/ssl/certs/ca-certificates.crt /out/root/etc/ssl/certs/public-roots.pem
+
+# The public roots live in /etc/ssl/certs under a name that is none of the
+# bundle files Go looks for (ca-certificates.crt and others): Go finds no
+# bundle file, scans the directory, and parses each root once (as
+# ca-certificates.crt they were parsed twice, as the file and again in the
+# scan). A user's SSL_CERT_FILE is read as the bundle file, and the
+# directory scan still adds the public roots to it.
 
 # No USER: GitHub runs container actions as root, and the file-command files
 # it mounts belong to the runner's user. /aws-oidc-go-post is a symlink to

@@ -1,8 +1,10 @@
 // Package action runs the action's steps. The main step is
 // load → source → verify → export: the inputs become a validated Config
 // (internal/config), the Config picks where credentials come from
-// (internal/source), the credentials are confirmed with GetCallerIdentity,
-// and everything is exported all-or-nothing (internal/export,
+// (internal/source), who the credentials are is taken from STS's answer
+// (AssumedRoleUser) or, for credentials given as they are, asked of
+// GetCallerIdentity, and checked (the role's account, allowed-account-ids,
+// the expiry), and everything is exported all-or-nothing (internal/export,
 // internal/profile). The post step removes what the main step left behind.
 package action
 
@@ -15,9 +17,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/diagnose"
@@ -130,9 +131,18 @@ func Run(ctx context.Context, env Env) error {
 	}
 	r := &run{env: env, cfg: cfg, wf: wf, px: px, newSTS: env.NewSTS}
 	if r.newSTS == nil {
-		r.newSTS = SDKFactory()
+		var closeConns func()
+		r.newSTS, closeConns = sdkFactory()
+		// A failed step leaves no connection open (one may have been opened
+		// ahead of a call that never came); a finished one needs none.
+		defer closeConns()
 	}
 	if err := r.main(ctx); err != nil {
+		var contradicts *exchange.IdentityError
+		if errors.As(err, &contradicts) && cfg.MaskAccountID {
+			// The account STS named instead is masked like the role's.
+			wf.Mask(contradicts.Identity.Account, contradicts.Identity.ARN)
+		}
 		if cause := context.Cause(ctx); cause != nil {
 			var te *TimeoutError
 			if errors.As(cause, &te) {
@@ -179,8 +189,9 @@ func (r *run) main(ctx context.Context) error {
 	if cfg.UseExisting {
 		id, err := r.verify(ctx, exchange.Signing{Ambient: true}, 1)
 		var denied *AccountNotAllowedError
+		var contradicts *exchange.IdentityError
 		switch {
-		case errors.As(err, &denied):
+		case errors.As(err, &denied), errors.As(err, &contradicts):
 			return err
 		case err != nil:
 			r.logf("use-existing-credentials: the environment's credentials do not work (%s); getting new ones", exchange.Describe(err))
@@ -209,9 +220,16 @@ func (r *run) main(ctx context.Context) error {
 	}
 	r.wf.Mask(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)
 
-	id, err := r.verify(ctx, exchange.Signing{Static: creds}, min(cfg.MaxAttempts, source.VerifyMaxAttempts))
+	id, err := r.identify(ctx, creds)
 	if err != nil {
 		return err
+	}
+	warning, err := exchange.CheckExpiration(creds.Expiration, cfg.Duration, time.Now())
+	if err != nil {
+		return err
+	}
+	if warning != "" {
+		r.wf.Log().Warningf("%s", warning)
 	}
 	until := ""
 	if !creds.Expiration.IsZero() {
@@ -225,8 +243,23 @@ func (r *run) main(ctx context.Context) error {
 	return nil
 }
 
-// verify confirms credentials with GetCallerIdentity, masks who they are
-// when asked, and checks allowed-account-ids.
+// identify names who creds authenticate as: the identity STS gave with
+// them (an assumed role's AssumedRoleUser, checked against the role's
+// account in exchange), or, for credentials given as they are (static keys
+// alone), what GetCallerIdentity signed with them says. Then as verify.
+func (r *run) identify(ctx context.Context, creds *exchange.Credentials) (*exchange.Identity, error) {
+	if creds.Identity != nil {
+		id := *creds.Identity
+		if err := r.check(&id); err != nil {
+			return nil, err
+		}
+		return &id, nil
+	}
+	return r.verify(ctx, exchange.Signing{Static: creds}, min(r.cfg.MaxAttempts, source.VerifyMaxAttempts))
+}
+
+// verify asks GetCallerIdentity who the credentials s signs with are, then
+// checks the answer (check).
 func (r *run) verify(ctx context.Context, s exchange.Signing, attempts int) (*exchange.Identity, error) {
 	client, err := r.client(ctx, s)
 	if err != nil {
@@ -236,13 +269,22 @@ func (r *run) verify(ctx context.Context, s exchange.Signing, attempts int) (*ex
 	if err != nil {
 		return nil, err
 	}
+	if err := r.check(id); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// check masks who id is when asked (mask-aws-account-id) and checks its
+// account against allowed-account-ids.
+func (r *run) check(id *exchange.Identity) error {
 	if r.cfg.MaskAccountID {
 		r.wf.Mask(id.Account, id.ARN)
 	}
 	if len(r.cfg.AllowedAccountIDs) > 0 && !slices.Contains(r.cfg.AllowedAccountIDs, id.Account) {
-		return nil, &AccountNotAllowedError{Account: id.Account, Allowed: r.cfg.AllowedAccountIDs}
+		return &AccountNotAllowedError{Account: id.Account, Allowed: r.cfg.AllowedAccountIDs}
 	}
-	return id, nil
+	return nil
 }
 
 func (r *run) client(ctx context.Context, s exchange.Signing) (exchange.API, error) {
@@ -318,17 +360,35 @@ func (r *run) retrier(attempts int, op string) exchange.Retrier {
 // SDKFactory returns an STSFactory backed by the AWS SDK, loading the SDK's
 // configuration once per run.
 func SDKFactory() STSFactory {
-	var cfg *aws.Config
-	return func(ctx context.Context, cc exchange.ClientConfig, s exchange.Signing) (exchange.API, error) {
-		if cfg == nil {
-			c, err := exchange.LoadAWSConfig(ctx, cc)
+	f, _ := sdkFactory()
+	return f
+}
+
+// sdkFactory is SDKFactory with a function that closes every connection
+// its clients opened.
+func sdkFactory() (STSFactory, func()) {
+	var mu sync.Mutex
+	var sdk *exchange.SDK
+	factory := func(ctx context.Context, cc exchange.ClientConfig, s exchange.Signing) (exchange.API, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if sdk == nil {
+			k, err := exchange.LoadSDK(ctx, cc)
 			if err != nil {
 				return nil, err
 			}
-			cfg = &c
+			sdk = k
 		}
-		return exchange.NewSTS(*cfg, cc, s), nil
+		return sdk.Client(s), nil
 	}
+	closeAll := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if sdk != nil {
+			sdk.Close()
+		}
+	}
+	return factory, closeAll
 }
 
 func orDash(s string) string {

@@ -179,9 +179,11 @@ func TestRunExchangesTokenForCredentials(t *testing.T) {
 	}
 
 	// What STS received.
+	// One call: the identity comes from its AssumedRoleUser, so no
+	// GetCallerIdentity follows.
 	reqs := w.proxy.Requests()
-	if len(reqs) != 2 || reqs[0].Action != "AssumeRoleWithWebIdentity" || reqs[1].Action != "GetCallerIdentity" {
-		t.Fatalf("STS calls = %v, want AssumeRoleWithWebIdentity then GetCallerIdentity", actions(reqs))
+	if len(reqs) != 1 || reqs[0].Action != "AssumeRoleWithWebIdentity" {
+		t.Fatalf("STS calls = %v, want AssumeRoleWithWebIdentity alone", actions(reqs))
 	}
 	f := reqs[0].Form
 	got := map[string]string{
@@ -202,8 +204,20 @@ func TestRunExchangesTokenForCredentials(t *testing.T) {
 	if h := reqs[0].Header.Get("Authorization"); h != "" {
 		t.Errorf("AssumeRoleWithWebIdentity was signed (%.30s...), want unsigned", h)
 	}
-	if h := reqs[1].Header.Get("Authorization"); !strings.Contains(h, "Credential="+env["AWS_ACCESS_KEY_ID"]+"/") {
-		t.Error("GetCallerIdentity was not signed with the new credentials")
+	// The outputs are what GetCallerIdentity on the new credentials says
+	// (the call the step no longer makes, made here).
+	cc := exchange.ClientConfig{Region: "eu-west-1", Endpoint: w.proxy.URL}
+	awsCfg, err := exchange.LoadAWSConfig(context.Background(), cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := exchange.CallerIdentity(context.Background(), exchange.NewSTS(awsCfg, cc, exchange.Signing{Static: &exchange.Credentials{
+		AccessKeyID: env["AWS_ACCESS_KEY_ID"], SecretAccessKey: env["AWS_SECRET_ACCESS_KEY"], SessionToken: env["AWS_SESSION_TOKEN"]}}), exchange.Retrier{MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id.Account != out["aws-account-id"] || id.ARN != out["authenticated-arn"] {
+		t.Errorf("GetCallerIdentity on the exported credentials says %+v; the outputs say %q, %q", id, out["aws-account-id"], out["authenticated-arn"])
 	}
 	ua := reqs[0].Header.Get("User-Agent")
 	for _, part := range []string{"aws-oidc-go/", "gha-run/9876543210", "gha-attempt/2"} {
@@ -360,31 +374,46 @@ func TestFaultMatrix(t *testing.T) {
 		failWith     string        // failure expected, with this text
 		within       time.Duration // for failures: the time limit
 		wantSTS      int           // requests STS received
+		warn         string        // a warning the log must show
 	}
 	once := func(f harness.Fault) map[int]harness.Fault { return map[int]harness.Fault{1: f} }
 	rows := []row{
-		{where: "token", fault: "HTTP 503 once", token: once(harness.Fault{Status: 503, Body: "unavailable"}), recoverIn: 2, wantSTS: 2},
-		{where: "token", fault: "HTTP 429 once", token: once(harness.Fault{Status: 429, Body: "slow down"}), recoverIn: 2, wantSTS: 2},
-		{where: "token", fault: "connection reset once", token: once(harness.Fault{Reset: true}), recoverIn: 2, wantSTS: 2},
-		{where: "token", fault: "hung connection once", token: once(harness.Fault{Hang: true}), recoverIn: 2, wantSTS: 2},
+		{where: "token", fault: "HTTP 503 once", token: once(harness.Fault{Status: 503, Body: "unavailable"}), recoverIn: 2, wantSTS: 1},
+		{where: "token", fault: "HTTP 429 once", token: once(harness.Fault{Status: 429, Body: "slow down"}), recoverIn: 2, wantSTS: 1},
+		{where: "token", fault: "connection reset once", token: once(harness.Fault{Reset: true}), recoverIn: 2, wantSTS: 1},
+		{where: "token", fault: "hung connection once", token: once(harness.Fault{Hang: true}), recoverIn: 2, wantSTS: 1},
 		// A 200 without a usable token is a protocol error, not a transient one.
 		{where: "token", fault: "200 with an HTML body", token: once(harness.Fault{Status: 200, Body: "<html>oops</html>"}), failWith: "no usable token", within: time.Second, wantSTS: 0},
 		{where: "token", fault: "200 without a value", token: once(harness.Fault{Status: 200, Body: `{"count":1}`}), failWith: "no usable token", within: time.Second, wantSTS: 0},
 		{where: "token", fault: "200 with a 2 MiB body", token: once(harness.Fault{Status: 200, Body: `{"value":"` + strings.Repeat("a", 2<<20) + `"}`}), failWith: "no usable token", within: time.Second, wantSTS: 0},
 		{where: "token", fault: "HTTP 401 (bad request token)", token: once(harness.Fault{Status: 401, Body: `{"message":"Bad credentials"}`}), failWith: "HTTP 401", within: time.Second, wantSTS: 0},
-		{where: "STS", fault: "InternalFailure 500, then 503", sts: map[int]harness.Fault{1: harness.FaultInternal, 2: harness.FaultUnavailable}, recoverIn: 3, wantSTS: 4},
-		{where: "STS", fault: "Throttling twice", sts: map[int]harness.Fault{1: harness.FaultThrottling, 2: harness.FaultThrottling}, recoverIn: 3, wantSTS: 4},
-		{where: "STS", fault: "HTTP 429 once", sts: once(harness.Fault{Status: 429, Body: "Too Many Requests"}), recoverIn: 2, wantSTS: 3},
-		{where: "STS", fault: "connection reset once", sts: once(harness.Fault{Reset: true}), recoverIn: 2, wantSTS: 3},
-		{where: "STS", fault: "hung connection once", sts: once(harness.Fault{Hang: true}), recoverIn: 2, wantSTS: 3},
-		{where: "STS", fault: "truncated answer once", sts: once(harness.Fault{Truncate: true}), recoverIn: 2, wantSTS: 3},
-		{where: "STS", fault: "garbage answer once", sts: once(harness.Fault{Garbage: true}), recoverIn: 2, wantSTS: 3},
-		{where: "STS", fault: "slow answer just under the attempt timeout", sts: once(harness.Fault{Delay: attemptTimeout / 2}), recoverIn: 1, wantSTS: 2},
-		{where: "STS", fault: "slow answer just over the attempt timeout", sts: once(harness.Fault{Delay: attemptTimeout + 300*time.Millisecond}), recoverIn: 2, wantSTS: 3},
-		{where: "STS", fault: "IDPCommunicationError once", sts: once(harness.FaultIDPCommunication), recoverIn: 2, wantSTS: 3},
-		{where: "STS", fault: "InvalidIdentityToken (verification key) once", sts: once(harness.FaultJWKSFetch), recoverIn: 2, wantSTS: 3},
-		{where: "STS", fault: "ExpiredTokenException once", sts: once(harness.FaultExpiredToken), recoverIn: 2, wantSTS: 3},
-		{where: "STS", fault: "GetCallerIdentity InvalidClientTokenId once", sts: map[int]harness.Fault{2: harness.STSError(403, "InvalidClientTokenId", "The security token included in the request is invalid.")}, recoverIn: 1, wantSTS: 3},
+		{where: "STS", fault: "InternalFailure 500, then 503", sts: map[int]harness.Fault{1: harness.FaultInternal, 2: harness.FaultUnavailable}, recoverIn: 3, wantSTS: 3},
+		{where: "STS", fault: "Throttling twice", sts: map[int]harness.Fault{1: harness.FaultThrottling, 2: harness.FaultThrottling}, recoverIn: 3, wantSTS: 3},
+		{where: "STS", fault: "HTTP 429 once", sts: once(harness.Fault{Status: 429, Body: "Too Many Requests"}), recoverIn: 2, wantSTS: 2},
+		{where: "STS", fault: "connection reset once", sts: once(harness.Fault{Reset: true}), recoverIn: 2, wantSTS: 2},
+		{where: "STS", fault: "hung connection once", sts: once(harness.Fault{Hang: true}), recoverIn: 2, wantSTS: 2},
+		{where: "STS", fault: "truncated answer once", sts: once(harness.Fault{Truncate: true}), recoverIn: 2, wantSTS: 2},
+		{where: "STS", fault: "garbage answer once", sts: once(harness.Fault{Garbage: true}), recoverIn: 2, wantSTS: 2},
+		{where: "STS", fault: "slow answer just under the attempt timeout", sts: once(harness.Fault{Delay: attemptTimeout / 2}), recoverIn: 1, wantSTS: 1},
+		{where: "STS", fault: "slow answer just over the attempt timeout", sts: once(harness.Fault{Delay: attemptTimeout + 300*time.Millisecond}), recoverIn: 2, wantSTS: 2},
+		{where: "STS", fault: "IDPCommunicationError once", sts: once(harness.FaultIDPCommunication), recoverIn: 2, wantSTS: 2},
+		{where: "STS", fault: "InvalidIdentityToken (verification key) once", sts: once(harness.FaultJWKSFetch), recoverIn: 2, wantSTS: 2},
+		{where: "STS", fault: "ExpiredTokenException once", sts: once(harness.FaultExpiredToken), recoverIn: 2, wantSTS: 2},
+		// GetCallerIdentity is made only where nothing else names the
+		// identity: static keys alone here.
+		{where: "STS", fault: "GetCallerIdentity InvalidClientTokenId once (keys)", prep: keysAlone, sts: once(harness.STSError(403, "InvalidClientTokenId", "The security token included in the request is invalid.")), recoverIn: 0, wantSTS: 2},
+		// STS's word, cross-checked: the answer names the identity, and it
+		// must be the one asked for.
+		{where: "STS", fault: "AssumedRoleUser in another account", stsAlways: ptr(harness.STSAnswer{ARN: "arn:aws:sts::999999999999:assumed-role/deploy/GitHubActions"}.Fault()),
+			failWith: "AssumeRoleWithWebIdentity: STS's answer names arn:aws:sts::999999999999:assumed-role/deploy/GitHubActions: the session is in account 999999999999, but the role arn:aws:iam::123456789012:role/deploy is in account 123456789012", within: time.Second, wantSTS: 1},
+		{where: "STS", fault: "AssumeRole's AssumedRoleUser in another account (keys)", prep: keysAndRole, sts: map[int]harness.Fault{2: harness.STSAnswer{Action: "AssumeRole", ARN: "arn:aws:sts::999999999999:assumed-role/deploy/GitHubActions"}.Fault()},
+			failWith: "AssumeRole: STS's answer names arn:aws:sts::999999999999:assumed-role/deploy/GitHubActions: the session is in account 999999999999, but the role arn:aws:iam::123456789012:role/deploy is in account 123456789012", within: time.Second, wantSTS: 2},
+		{where: "STS", fault: "GetCallerIdentity Account and Arn disagree (keys)", prep: keysAlone, stsAlways: ptr(harness.STSIdentity("123456789012", "arn:aws:iam::999999999999:user/ci")),
+			failWith: "GetCallerIdentity: STS's answer names arn:aws:iam::999999999999:user/ci: its Account 123456789012 is not the account of its own Arn arn:aws:iam::999999999999:user/ci (999999999999)", within: time.Second, wantSTS: 1},
+		{where: "STS", fault: "credentials expired two hours ago", stsAlways: ptr(harness.STSAnswer{Expiration: time.Now().Add(-2 * time.Hour)}.Fault()),
+			failWith: "STS returned credentials that expired at", within: time.Second, wantSTS: 1},
+		{where: "STS", fault: "expiry far beyond the requested duration", stsAlways: ptr(harness.STSAnswer{Expiration: time.Now().Add(10 * time.Hour)}.Fault()),
+			warn: "later than the 1h0m0s requested (role-duration-seconds 3600) plus 5m0s of clock skew", recoverIn: 1, wantSTS: 1},
 		{where: "STS", fault: "AccessDenied", stsAlways: &harness.FaultAccessDenied, failWith: "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity", within: time.Second, wantSTS: 1},
 		{where: "STS", fault: "no OIDC provider", stsAlways: &harness.FaultNoProvider, failWith: "aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com --client-id-list sts.amazonaws.com", within: time.Second, wantSTS: 1},
 		{where: "STS", fault: "wrong audience", stsAlways: &harness.FaultBadAudience, failWith: "Incorrect token audience", within: time.Second, wantSTS: 1},
@@ -407,7 +436,7 @@ func TestFaultMatrix(t *testing.T) {
 	table := make([]string, len(rows))
 	t.Cleanup(func() {
 		var b strings.Builder
-		fmt.Fprintf(&b, "\n%-6s %-46s %-34s %-9s %-9s %s\n", "where", "fault", "expected", "attempts", "time", "result")
+		fmt.Fprintf(&b, "\n%-6s %-56s %-34s %-9s %-9s %s\n", "where", "fault", "expected", "attempts", "time", "result")
 		for _, line := range table {
 			b.WriteString(line + "\n")
 		}
@@ -452,7 +481,7 @@ func TestFaultMatrix(t *testing.T) {
 				result = "FAILED: " + runner.Visible(err.Error())
 			}
 			mu.Lock()
-			table[i] = fmt.Sprintf("%-6s %-46s %-34s %-9d %-9s %s", tc.where, tc.fault, expected, attempts, took.Round(time.Millisecond), result)
+			table[i] = fmt.Sprintf("%-6s %-56s %-34s %-9d %-9s %s", tc.where, tc.fault, expected, attempts, took.Round(time.Millisecond), result)
 			mu.Unlock()
 
 			if tc.failWith == "" {
@@ -482,6 +511,9 @@ func TestFaultMatrix(t *testing.T) {
 				}
 				w.assertNothingExported()
 			}
+			if tc.warn != "" && !strings.Contains(w.stdout.String(), "::warning::") || !strings.Contains(w.stdout.String(), tc.warn) {
+				t.Errorf("the log lacks the warning %q:\n%s", tc.warn, w.log())
+			}
 			if got := w.proxy.Count(""); got != tc.wantSTS {
 				t.Errorf("STS requests = %d (%v), want %d", got, actions(w.proxy.Requests()), tc.wantSTS)
 			}
@@ -505,6 +537,21 @@ func TestFaultMatrix(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// keysAlone makes w a run with static keys and no role.
+func keysAlone(w *world) {
+	keysAndRole(w)
+	w.input("role-to-assume", "")
+	w.input("aws-session-token", "FwoGZXIvYXdzEXAMPLEKEYSONLY")
+}
+
+// keysAndRole makes w a run assuming the role with static keys.
+func keysAndRole(w *world) {
+	delete(w.env, "ACTIONS_ID_TOKEN_REQUEST_URL")
+	delete(w.env, "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+	w.input("aws-access-key-id", exampleKeyID)
+	w.input("aws-secret-access-key", exampleSecret)
+}
 
 func TestRunActionTimeout(t *testing.T) {
 	t.Parallel()

@@ -62,10 +62,16 @@ func TestInjectionGuard(t *testing.T) {
 			w.gh.Faults().Always(harness.Fault{Status: 200, Body: `{"count":1,"value":"a.b.c\n::set-env name=PWNED::1"}`})
 			w.input("retry-max-attempts", "2")
 		}, "not a compact JWT"},
-		{"command in the ARN STS returns", func(w *world) {
-			w.proxy.Faults().At(harness.STSIdentity("123456789012", "arn:aws:sts::123456789012:assumed-role/x/y\n::set-env name=PWNED::1"), 2)
+		{"command in the ARN GetCallerIdentity returns", func(w *world) {
+			w.input("role-to-assume", "")
+			w.input("aws-access-key-id", exampleKeyID)
+			w.input("aws-secret-access-key", exampleSecret)
+			w.proxy.Faults().At(harness.STSIdentity("123456789012", "arn:aws:sts::123456789012:assumed-role/x/y\n::set-env name=PWNED::1"), 1)
 			w.input("retry-max-attempts", "1")
 		}, "no valid account id and ARN"},
+		{"command in the AssumedRoleUser ARN STS returns", func(w *world) {
+			w.proxy.Faults().At(harness.STSAnswer{ARN: "arn:aws:sts::123456789012:assumed-role/x/y\n::set-env name=PWNED::1"}.Fault(), 1)
+		}, "no valid AssumedRoleUser ARN"},
 		{"line break in the secret STS returns", func(w *world) {
 			w.proxy.Faults().At(harness.STSCredentials("AssumeRoleWithWebIdentity", "ASIAEXAMPLEAAAAAAAAA", "secret\nPWNED=1", "tok"), 1)
 		}, "no complete, well-formed credentials"},

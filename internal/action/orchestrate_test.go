@@ -38,17 +38,28 @@ type fakeSTS struct {
 func fakeCreds(id string) *types.Credentials {
 	return &types.Credentials{
 		AccessKeyId: aws.String(id), SecretAccessKey: aws.String("wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + id[4:14]),
-		SessionToken: aws.String("FwoGZXIvYXdzEXAMPLE" + id), Expiration: aws.Time(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)),
+		SessionToken: aws.String("FwoGZXIvYXdzEXAMPLE" + id), Expiration: aws.Time(time.Now().Add(time.Hour).Truncate(time.Second).UTC()),
+	}
+}
+
+// assumedUser is the AssumedRoleUser STS names for a session of roleARN:
+// arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION.
+func assumedUser(roleARN, session string) *types.AssumedRoleUser {
+	parts := strings.SplitN(roleARN, ":", 6)
+	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
+	return &types.AssumedRoleUser{
+		Arn:           aws.String("arn:" + parts[1] + ":sts::" + parts[4] + ":assumed-role/" + name + "/" + session),
+		AssumedRoleId: aws.String("AROAEXAMPLE:" + session),
 	}
 }
 
 func newFakeSTS() *fakeSTS {
 	return &fakeSTS{
 		web: func(in *sts.AssumeRoleWithWebIdentityInput) (*sts.AssumeRoleWithWebIdentityOutput, error) {
-			return &sts.AssumeRoleWithWebIdentityOutput{Credentials: fakeCreds("ASIAWEBIDENT0EXAMPLE")}, nil
+			return &sts.AssumeRoleWithWebIdentityOutput{Credentials: fakeCreds("ASIAWEBIDENT0EXAMPLE"), AssumedRoleUser: assumedUser(aws.ToString(in.RoleArn), aws.ToString(in.RoleSessionName))}, nil
 		},
 		assume: func(in *sts.AssumeRoleInput, s exchange.Signing) (*sts.AssumeRoleOutput, error) {
-			return &sts.AssumeRoleOutput{Credentials: fakeCreds("ASIAASSUMED00EXAMPLE")}, nil
+			return &sts.AssumeRoleOutput{Credentials: fakeCreds("ASIAASSUMED00EXAMPLE"), AssumedRoleUser: assumedUser(aws.ToString(in.RoleArn), aws.ToString(in.RoleSessionName))}, nil
 		},
 		caller: func(s exchange.Signing) (*sts.GetCallerIdentityOutput, error) {
 			arn := "arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions"
@@ -192,7 +203,8 @@ func TestOrchestrationOIDC(t *testing.T) {
 	if err := s.run(); err != nil {
 		t.Fatalf("Run: %v\n%s", err, harness.Redact(s.stdout.String()))
 	}
-	want := []string{"AssumeRoleWithWebIdentity anonymous", "GetCallerIdentity ASIAWEBIDENT0EXAMPLE"}
+	// The identity comes from AssumedRoleUser: no GetCallerIdentity.
+	want := []string{"AssumeRoleWithWebIdentity anonymous"}
 	if got := s.sts.Calls(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("calls = %q, want %q", got, want)
 	}
@@ -240,12 +252,14 @@ func TestOrchestrationKeysAndBareRoleName(t *testing.T) {
 	var roleARN string
 	s.sts.assume = func(in *sts.AssumeRoleInput, sg exchange.Signing) (*sts.AssumeRoleOutput, error) {
 		roleARN = aws.ToString(in.RoleArn)
-		return &sts.AssumeRoleOutput{Credentials: fakeCreds("ASIAASSUMED00EXAMPLE")}, nil
+		return &sts.AssumeRoleOutput{Credentials: fakeCreds("ASIAASSUMED00EXAMPLE"), AssumedRoleUser: assumedUser(roleARN, aws.ToString(in.RoleSessionName))}, nil
 	}
 	if err := s.run(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	want := []string{"GetCallerIdentity AKIAIOSFODNN7EXAMPLE", "AssumeRole AKIAIOSFODNN7EXAMPLE", "GetCallerIdentity ASIAASSUMED00EXAMPLE"}
+	// GetCallerIdentity on the keys (their account completes the role
+	// name), none on the new credentials (AssumedRoleUser names them).
+	want := []string{"GetCallerIdentity AKIAIOSFODNN7EXAMPLE", "AssumeRole AKIAIOSFODNN7EXAMPLE"}
 	if got := s.sts.Calls(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("calls = %q, want %q", got, want)
 	}
@@ -268,7 +282,7 @@ func TestOrchestrationChainingUsesTheEnvironment(t *testing.T) {
 	if err := s.run(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if got := s.sts.Calls(); len(got) != 3 || got[1] != "AssumeRole ASIAEARLIER00EXAMPLE" {
+	if got := s.sts.Calls(); len(got) != 2 || got[0] != "GetCallerIdentity ASIAEARLIER00EXAMPLE" || got[1] != "AssumeRole ASIAEARLIER00EXAMPLE" {
 		t.Errorf("calls = %q", got)
 	}
 	if !strings.Contains(s.stdout.String(), "::add-mask::earlier-secret") {

@@ -13,7 +13,7 @@ import (
 
 // BenchmarkActionProcess measures the whole action from exec to exit, as the
 // runner starts it, against local moto and the fake token service: one token
-// request, AssumeRoleWithWebIdentity and GetCallerIdentity per run. It
+// request and one AssumeRoleWithWebIdentity per run. It
 // reports the median and p95 wall time, the peak RSS of the worst run and
 // the binary size. Run it with a fixed count:
 //

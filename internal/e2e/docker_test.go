@@ -262,6 +262,46 @@ func TestImage(t *testing.T) {
 		}
 	})
 
+	// Go reads the first bundle file of its list (ca-certificates.crt
+	// first) and then scans /etc/ssl/certs: a bundle under that name was
+	// parsed twice. Under another name it is parsed once, by the scan, which
+	// also keeps a user's SSL_CERT_FILE adding to the public roots.
+	t.Run("the public roots are one file outside Go's bundle list", func(t *testing.T) {
+		t.Parallel()
+		out, err := exec.Command("docker", "create", img).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := strings.TrimSpace(string(out))
+		defer exec.Command("docker", "rm", id).Run()
+		// /etc/ssl and /etc/pki hold every bundle file Go looks for.
+		if out, err := exec.Command("docker", "cp", id+":/etc/pki", t.TempDir()).CombinedOutput(); err == nil {
+			t.Errorf("the image has /etc/pki %s", out)
+		}
+		dst := filepath.Join(t.TempDir(), "ssl")
+		if out, err := exec.Command("docker", "cp", id+":/etc/ssl", dst).CombinedOutput(); err != nil {
+			t.Fatalf("docker cp: %v %s", err, out)
+		}
+		var files []string
+		filepath.WalkDir(dst, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(dst, p)
+				files = append(files, "/etc/ssl/"+rel)
+			}
+			return nil
+		})
+		if len(files) != 1 || files[0] != "/etc/ssl/certs/public-roots.pem" {
+			t.Fatalf("the image's /etc/ssl holds %v, want /etc/ssl/certs/public-roots.pem alone", files)
+		}
+		b, err := os.ReadFile(filepath.Join(dst, "certs", "public-roots.pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(b), "-----BEGIN CERTIFICATE-----"); n < 100 {
+			t.Errorf("the bundle holds %d certificates", n)
+		}
+	})
+
 	t.Run("TLS: the image's bundle refuses an unknown CA; AWS_CA_BUNDLE and SSL_CERT_FILE add one", func(t *testing.T) {
 		t.Parallel()
 		gh := harness.NewTokenService()

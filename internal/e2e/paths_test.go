@@ -75,8 +75,15 @@ func TestKeysAndRoleThenAWSCLI(t *testing.T) {
 	if s.exitCode != 0 {
 		t.Fatalf("exit %d\n%s", s.exitCode, s.log())
 	}
-	if got := strings.Join(actionsOf(proxy), ","); got != "GetCallerIdentity,AssumeRole,GetCallerIdentity" {
+	// GetCallerIdentity on the keys only: AssumeRole's AssumedRoleUser
+	// names the new credentials.
+	if got := strings.Join(actionsOf(proxy), ","); got != "GetCallerIdentity,AssumeRole" {
 		t.Errorf("STS calls %s", got)
+	}
+	for _, r := range proxy.Requests() {
+		if !strings.Contains(r.Header.Get("Authorization"), "Credential="+exampleKeyID+"/") {
+			t.Errorf("%s was not signed with the keys", r.Action)
+		}
 	}
 	exported := exportedVars(t, s, "set_env_1")
 	if got := callerARN(t, s, exported); got != "arn:aws:sts::123456789012:assumed-role/deploy/keys" {
@@ -166,8 +173,12 @@ func TestChainingAfterOIDC(t *testing.T) {
 		t.Fatalf("second step: exit %d\n%s", second.exitCode, second.log())
 	}
 	reqs := proxy.Requests()
-	if len(reqs) != 3 || reqs[1].Action != "AssumeRole" || !strings.Contains(reqs[1].Header.Get("Authorization"), "Credential="+exported["AWS_ACCESS_KEY_ID"]+"/") {
-		t.Fatalf("AssumeRole was not signed with the first step's credentials: %v", actionsOf(proxy))
+	// GetCallerIdentity and AssumeRole on the first step's credentials,
+	// nothing on the new ones.
+	if len(reqs) != 2 || reqs[0].Action != "GetCallerIdentity" || reqs[1].Action != "AssumeRole" ||
+		!strings.Contains(reqs[0].Header.Get("Authorization"), "Credential="+exported["AWS_ACCESS_KEY_ID"]+"/") ||
+		!strings.Contains(reqs[1].Header.Get("Authorization"), "Credential="+exported["AWS_ACCESS_KEY_ID"]+"/") {
+		t.Fatalf("want GetCallerIdentity and AssumeRole signed with the first step's credentials: %v", actionsOf(proxy))
 	}
 	if got := callerARN(t, second, exportedVars(t, second, "set_env_1")); got != "arn:aws:sts::123456789012:assumed-role/second/chained" {
 		t.Errorf("next step is %s", got)
@@ -190,7 +201,8 @@ func TestExistingAndAmbientCredentials(t *testing.T) {
 		if s.exitCode != 0 {
 			t.Fatalf("exit %d\n%s", s.exitCode, s.log())
 		}
-		if got := strings.Join(actionsOf(proxy), ","); got != "GetCallerIdentity" || len(gh.Requests()) != 0 {
+		if got := strings.Join(actionsOf(proxy), ","); got != "GetCallerIdentity" || len(gh.Requests()) != 0 ||
+			!strings.Contains(proxy.Requests()[0].Header.Get("Authorization"), "Credential="+exampleKeyID+"/") {
 			t.Errorf("calls: STS %s, token %d; want only GetCallerIdentity", got, len(gh.Requests()))
 		}
 		if out := exportedVars(t, s, "set_output_1"); out["authenticated-arn"] != "arn:aws:sts::123456789012:user/moto" {
@@ -218,8 +230,15 @@ func TestExistingAndAmbientCredentials(t *testing.T) {
 			t.Fatalf("exit %d\n%s", s.exitCode, s.log())
 		}
 		reqs := proxy.Requests()
-		if len(reqs) != 3 || reqs[1].Action != "AssumeRole" || !strings.Contains(reqs[1].Header.Get("Authorization"), "Credential="+exampleKeyID+"/") || len(gh.Requests()) != 0 {
+		// GetCallerIdentity and AssumeRole with the runner's own
+		// credentials; none with the assumed ones.
+		if len(reqs) != 2 || reqs[0].Action != "GetCallerIdentity" || reqs[1].Action != "AssumeRole" ||
+			!strings.Contains(reqs[0].Header.Get("Authorization"), "Credential="+exampleKeyID+"/") ||
+			!strings.Contains(reqs[1].Header.Get("Authorization"), "Credential="+exampleKeyID+"/") || len(gh.Requests()) != 0 {
 			t.Errorf("calls %v, token requests %d", actionsOf(proxy), len(gh.Requests()))
+		}
+		if out := exportedVars(t, s, "set_output_1"); out["authenticated-arn"] != "arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions" {
+			t.Errorf("outputs %v", out)
 		}
 	})
 }

@@ -1,6 +1,9 @@
-// Package exchange makes the STS calls — AssumeRoleWithWebIdentity and the
-// confirming GetCallerIdentity — with retries that repeat only what can
-// succeed, a fresh ID token per attempt, and no SDK retries underneath.
+// Package exchange makes the STS calls — AssumeRoleWithWebIdentity,
+// AssumeRole and GetCallerIdentity — with retries that repeat only what can
+// succeed, a fresh ID token per attempt, and no SDK retries underneath. The
+// identity an answer names is checked against what was asked for: an
+// assumed role's AssumedRoleUser must be in the role's account, and a
+// GetCallerIdentity Account must be its own Arn's.
 package exchange
 
 import (
@@ -9,7 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -49,12 +51,17 @@ type API interface {
 type ClientFunc func(ctx context.Context, s Signing) (API, error)
 
 // Credentials are temporary AWS credentials. Treat every field but
-// Expiration as secret.
+// Expiration and Identity as secret.
 type Credentials struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	SessionToken    string
 	Expiration      time.Time
+	// Identity is who STS said the credentials authenticate as, when the
+	// call that issued them says (AssumedRoleUser of AssumeRole and
+	// AssumeRoleWithWebIdentity, already checked against the role's
+	// account); nil for credentials given as they are.
+	Identity *Identity
 }
 
 // Identity is who a set of credentials authenticates as.
@@ -96,7 +103,7 @@ func AssumeRoleWithWebIdentity(ctx context.Context, api WebIdentityAPI, fetch To
 	if err != nil {
 		return nil, err
 	}
-	return credentialsOf("AssumeRoleWithWebIdentity", out.Credentials)
+	return sessionOf("AssumeRoleWithWebIdentity", req.RoleARN, out.Credentials, out.AssumedRoleUser)
 }
 
 // Tag is a session tag.
@@ -148,7 +155,7 @@ func AssumeRole(ctx context.Context, api AssumeRoleAPI, req RoleRequest, r Retri
 	if err != nil {
 		return nil, err
 	}
-	return credentialsOf("AssumeRole", out.Credentials)
+	return sessionOf("AssumeRole", req.RoleARN, out.Credentials, out.AssumedRoleUser)
 }
 
 // CallerIdentity confirms credentials with GetCallerIdentity. Besides the
@@ -165,11 +172,107 @@ func CallerIdentity(ctx context.Context, api CallerIdentityAPI, r Retrier) (*Ide
 		return nil, err
 	}
 	id := &Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn)}
-	if !accountRe.MatchString(id.Account) || !strings.HasPrefix(id.ARN, "arn:") || !printableToken(id.ARN) {
+	arnAccount, ok := accountOfARN(id.ARN)
+	if !accountRe.MatchString(id.Account) || !ok {
 		// Never echo it: a garbled answer is not to be printed or exported.
 		return nil, &CallError{Op: "GetCallerIdentity", Err: errors.New("the answer holds no valid account id and ARN")}
 	}
+	if arnAccount != id.Account {
+		return nil, &IdentityError{Op: "GetCallerIdentity", Identity: *id,
+			Problem: fmt.Sprintf("its Account %s is not the account of its own Arn %s (%s); an answer that contradicts itself is not trusted", id.Account, id.ARN, arnAccount)}
+	}
 	return id, nil
+}
+
+// IdentityError is an STS answer that names an identity other than the
+// one asked for, or that contradicts itself. Identity holds only values
+// already checked to be a well-formed account id and ARN.
+type IdentityError struct {
+	Op       string   // the call whose answer it is
+	Identity Identity // what STS named
+	Problem  string   // what does not match, naming what was expected
+}
+
+func (e *IdentityError) Error() string {
+	return fmt.Sprintf("%s: STS's answer names %s: %s; nothing was exported", e.Op, e.Identity.ARN, e.Problem)
+}
+
+// arnRe is an ARN whose account field is an account id; the resource is
+// visible ASCII without spaces (printableToken).
+var arnRe = regexp.MustCompile(`^arn:[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+$`)
+
+// accountOfARN returns the account of a well-formed ARN.
+func accountOfARN(arn string) (string, bool) {
+	m := arnRe.FindStringSubmatch(arn)
+	if m == nil || !printableToken(arn) {
+		return "", false
+	}
+	return m[1], true
+}
+
+// assumedRoleRe is an AssumedRoleUser ARN: the STS assumed-role ARN of a
+// role session, arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION.
+var assumedRoleRe = regexp.MustCompile(`^arn:[a-z][a-z0-9-]*:sts::\d{12}:assumed-role/[^/]+/[^/]+$`)
+
+// sessionOf checks an assumed role's answer: complete credentials, an
+// AssumedRoleUser in the account of roleARN, and an Expiration.
+func sessionOf(op, roleARN string, c *types.Credentials, user *types.AssumedRoleUser) (*Credentials, error) {
+	creds, err := credentialsOf(op, c)
+	if err != nil {
+		return nil, err
+	}
+	if c.Expiration == nil {
+		return nil, &CallError{Op: op, Err: errors.New("the answer holds credentials without an Expiration")}
+	}
+	arn := ""
+	if user != nil {
+		arn = aws.ToString(user.Arn)
+	}
+	account, ok := accountOfARN(arn)
+	if !ok || !assumedRoleRe.MatchString(arn) {
+		// Never echo it: a garbled answer is not to be printed or exported.
+		return nil, &CallError{Op: op, Err: errors.New("the answer holds no valid AssumedRoleUser ARN (arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION)")}
+	}
+	id := Identity{Account: account, ARN: arn}
+	if want, _ := accountOfARN(roleARN); want != "" && want != account {
+		return nil, &IdentityError{Op: op, Identity: id,
+			Problem: fmt.Sprintf("the session is in account %s, but the role %s is in account %s", account, roleARN, want)}
+	}
+	creds.Identity = &id
+	return creds, nil
+}
+
+// ClockSkew is how far this machine's clock and STS's may disagree before
+// an Expiration is questioned.
+const ClockSkew = 5 * time.Minute
+
+// ExpiredError is credentials whose Expiration has already passed.
+type ExpiredError struct {
+	Expiration, Now time.Time
+}
+
+func (e *ExpiredError) Error() string {
+	return fmt.Sprintf("STS returned credentials that expired at %s, %s before now (%s by this machine's clock); nothing was exported (is the STS endpoint a replay or a cache, or this machine's clock wrong?)",
+		e.Expiration.UTC().Format(time.RFC3339), e.Now.Sub(e.Expiration).Round(time.Second), e.Now.UTC().Format(time.RFC3339))
+}
+
+// CheckExpiration checks what STS says about when credentials expire,
+// against now and the requested session duration: an Expiration already
+// past is an *ExpiredError; one later than requested plus ClockSkew comes
+// back as a warning. A zero Expiration (credentials given as they are)
+// passes.
+func CheckExpiration(exp time.Time, requested time.Duration, now time.Time) (warning string, err error) {
+	if exp.IsZero() {
+		return "", nil
+	}
+	if !exp.After(now) {
+		return "", &ExpiredError{Expiration: exp, Now: now}
+	}
+	if requested > 0 && exp.After(now.Add(requested+ClockSkew)) {
+		return fmt.Sprintf("STS returned credentials that expire at %s, %s from now, later than the %s requested (role-duration-seconds %d) plus %s of clock skew; using them as STS issued them",
+			exp.UTC().Format(time.RFC3339), exp.Sub(now).Round(time.Second), requested, int(requested/time.Second), ClockSkew), nil
+	}
+	return "", nil
 }
 
 // call runs one STS operation under r, naming op in its errors (an error

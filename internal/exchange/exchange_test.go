@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,7 +42,7 @@ func TestAssumeRoleWithWebIdentityFreshTokenPerAttempt(t *testing.T) {
 		got = in
 		return &sts.AssumeRoleWithWebIdentityOutput{Credentials: &types.Credentials{
 			AccessKeyId: aws.String("ASIAIOSFODNN7EXAMPLE"), SecretAccessKey: aws.String("s"), SessionToken: aws.String("t"), Expiration: &exp,
-		}}, nil
+		}, AssumedRoleUser: &types.AssumedRoleUser{Arn: aws.String("arn:aws:sts::123456789012:assumed-role/r/s1"), AssumedRoleId: aws.String("AROAEXAMPLE:s1")}}, nil
 	})
 	n := 0
 	fetch := func(context.Context) (string, error) { n++; return fmt.Sprintf("jwt-%d", n), nil }
@@ -59,7 +60,8 @@ func TestAssumeRoleWithWebIdentityFreshTokenPerAttempt(t *testing.T) {
 		aws.ToInt32(got.DurationSeconds) != 900 || aws.ToString(got.Policy) != "{}" || aws.ToString(got.PolicyArns[0].Arn) != "arn:aws:iam::aws:policy/A" {
 		t.Errorf("input = %+v", got)
 	}
-	want := &Credentials{AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: "s", SessionToken: "t", Expiration: exp.UTC()}
+	want := &Credentials{AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: "s", SessionToken: "t", Expiration: exp.UTC(),
+		Identity: &Identity{Account: "123456789012", ARN: "arn:aws:sts::123456789012:assumed-role/r/s1"}}
 	if diff := cmp.Diff(want, creds); diff != "" {
 		t.Errorf("credentials (-want +got):\n%s", diff)
 	}
@@ -118,5 +120,148 @@ func TestDescribe(t *testing.T) {
 	want := "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity (HTTP 403, request id req-1)"
 	if got != want {
 		t.Errorf("Describe = %q, want %q", got, want)
+	}
+}
+
+type fakeAssumeRole func(ctx context.Context, in *sts.AssumeRoleInput, opts ...func(*sts.Options)) (*sts.AssumeRoleOutput, error)
+
+func (f fakeAssumeRole) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, opts ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	return f(ctx, in, opts...)
+}
+
+// TestAssumedRoleUserIsChecked: the identity of an assumed role comes from
+// the answer's AssumedRoleUser, which must be a well-formed assumed-role
+// ARN in the role's account; neither call is retried over it.
+func TestAssumedRoleUserIsChecked(t *testing.T) {
+	t.Parallel()
+	const role = "arn:aws:iam::123456789012:role/path/deploy"
+	exp := time.Now().Add(time.Hour)
+	good := "arn:aws:sts::123456789012:assumed-role/deploy/s"
+	cases := []struct {
+		name    string
+		user    *types.AssumedRoleUser
+		noExp   bool
+		wantErr string // "" = accepted
+		mismat  bool   // an *IdentityError
+	}{
+		{"the role's account", &types.AssumedRoleUser{Arn: aws.String(good)}, false, "", false},
+		{"aws-cn partition", &types.AssumedRoleUser{Arn: aws.String("arn:aws-cn:sts::123456789012:assumed-role/deploy/s")}, false, "", false},
+		{"another account", &types.AssumedRoleUser{Arn: aws.String("arn:aws:sts::999999999999:assumed-role/deploy/s")}, false,
+			"STS's answer names arn:aws:sts::999999999999:assumed-role/deploy/s: the session is in account 999999999999, but the role " + role + " is in account 123456789012", true},
+		{"no AssumedRoleUser", nil, false, "no valid AssumedRoleUser ARN", false},
+		{"no Arn", &types.AssumedRoleUser{}, false, "no valid AssumedRoleUser ARN", false},
+		{"an IAM user, not a role session", &types.AssumedRoleUser{Arn: aws.String("arn:aws:iam::123456789012:user/deploy")}, false, "no valid AssumedRoleUser ARN", false},
+		{"a line break", &types.AssumedRoleUser{Arn: aws.String(good + "\n::set-env name=X::1")}, false, "no valid AssumedRoleUser ARN", false},
+		{"a short account", &types.AssumedRoleUser{Arn: aws.String("arn:aws:sts::12345:assumed-role/deploy/s")}, false, "no valid AssumedRoleUser ARN", false},
+		{"no Expiration", &types.AssumedRoleUser{Arn: aws.String(good)}, true, "without an Expiration", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := &types.Credentials{AccessKeyId: aws.String("ASIAIOSFODNN7EXAMPLE"), SecretAccessKey: aws.String("s"), SessionToken: aws.String("t"), Expiration: &exp}
+			if tc.noExp {
+				c.Expiration = nil
+			}
+			calls := 0
+			web := fakeWebIdentity(func(context.Context, *sts.AssumeRoleWithWebIdentityInput, ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
+				calls++
+				return &sts.AssumeRoleWithWebIdentityOutput{Credentials: c, AssumedRoleUser: tc.user}, nil
+			})
+			assume := fakeAssumeRole(func(context.Context, *sts.AssumeRoleInput, ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+				calls++
+				return &sts.AssumeRoleOutput{Credentials: c, AssumedRoleUser: tc.user}, nil
+			})
+			r := Retrier{MaxAttempts: 3, Sleep: noSleep}
+			c1, err1 := AssumeRoleWithWebIdentity(context.Background(), web, func(context.Context) (string, error) { return "j", nil }, WebIdentityRequest{RoleARN: role, Duration: time.Hour}, r)
+			c2, err2 := AssumeRole(context.Background(), assume, RoleRequest{RoleARN: role, Duration: time.Hour}, r)
+			if calls != 2 {
+				t.Errorf("%d calls, want one of each (an answer's content is never retried)", calls)
+			}
+			for op, res := range map[string]struct {
+				c   *Credentials
+				err error
+			}{"AssumeRoleWithWebIdentity": {c1, err1}, "AssumeRole": {c2, err2}} {
+				if tc.wantErr == "" {
+					if res.err != nil {
+						t.Fatalf("%s: %v", op, res.err)
+					}
+					if want := aws.ToString(tc.user.Arn); res.c.Identity == nil || res.c.Identity.ARN != want || res.c.Identity.Account != "123456789012" {
+						t.Errorf("%s: identity = %+v, want %s in 123456789012", op, res.c.Identity, want)
+					}
+					continue
+				}
+				if res.err == nil || !strings.Contains(res.err.Error(), tc.wantErr) || !strings.HasPrefix(res.err.Error(), op+": ") {
+					t.Errorf("%s: err = %v, want %q", op, res.err, tc.wantErr)
+				}
+				var ie *IdentityError
+				if errors.As(res.err, &ie) != tc.mismat {
+					t.Errorf("%s: *IdentityError = %v, want %v", op, !tc.mismat, tc.mismat)
+				}
+				if strings.Contains(res.err.Error(), "set-env") {
+					t.Errorf("%s: the error echoes the garbled ARN: %v", op, res.err)
+				}
+			}
+		})
+	}
+}
+
+func TestCallerIdentityAccountMustMatchItsArn(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		account, arn, wantErr string
+	}{
+		{"123456789012", "arn:aws:iam::123456789012:user/ci", ""},
+		{"123456789012", "arn:aws:iam::123456789012:root", ""},
+		{"123456789012", "arn:aws:sts::123456789012:federated-user/bob", ""},
+		{"123456789012", "arn:aws:iam::999999999999:user/ci", "GetCallerIdentity: STS's answer names arn:aws:iam::999999999999:user/ci: its Account 123456789012 is not the account of its own Arn arn:aws:iam::999999999999:user/ci (999999999999)"},
+		{"123456789012", "arn:aws:iam::user/ci", "no valid account id and ARN"},
+		{"12345678901x", "arn:aws:iam::12345678901x:user/ci", "no valid account id and ARN"},
+		{"123456789012", "not-an-arn", "no valid account id and ARN"},
+	}
+	for _, tc := range cases {
+		api := fakeCallerIdentity(func(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+			return &sts.GetCallerIdentityOutput{Account: aws.String(tc.account), Arn: aws.String(tc.arn)}, nil
+		})
+		id, err := CallerIdentity(context.Background(), api, Retrier{MaxAttempts: 3, Sleep: noSleep})
+		switch {
+		case tc.wantErr == "" && (err != nil || id.Account != tc.account || id.ARN != tc.arn):
+			t.Errorf("%s %s: %+v, %v", tc.account, tc.arn, id, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s %s: err = %v, want %q", tc.account, tc.arn, err, tc.wantErr)
+		}
+	}
+}
+
+func TestCheckExpiration(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name      string
+		exp       time.Time
+		requested time.Duration
+		wantErr   string
+		wantWarn  string
+	}{
+		{"as requested", now.Add(time.Hour), time.Hour, "", ""},
+		{"shorter than requested", now.Add(15 * time.Minute), time.Hour, "", ""},
+		{"within the clock skew", now.Add(time.Hour + ClockSkew), time.Hour, "", ""},
+		{"given as they are", time.Time{}, time.Hour, "", ""},
+		{"beyond the skew", now.Add(time.Hour + ClockSkew + time.Second), time.Hour, "",
+			"STS returned credentials that expire at 2026-12-01T13:05:01Z, 1h5m1s from now, later than the 1h0m0s requested (role-duration-seconds 3600) plus 5m0s of clock skew"},
+		{"expired two hours ago", now.Add(-2 * time.Hour), time.Hour,
+			"STS returned credentials that expired at 2026-12-01T10:00:00Z, 2h0m0s before now (2026-12-01T12:00:00Z by this machine's clock)", ""},
+		{"expiring now", now, time.Hour, "expired at 2026-12-01T12:00:00Z", ""},
+	}
+	for _, tc := range cases {
+		warn, err := CheckExpiration(tc.exp, tc.requested, now)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.wantErr)
+		}
+		if (tc.wantWarn == "") != (warn == "") || !strings.Contains(warn, tc.wantWarn) {
+			t.Errorf("%s: warning = %q, want %q", tc.name, warn, tc.wantWarn)
+		}
 	}
 }

@@ -16,10 +16,11 @@ import (
 // Fault is what a server or proxy does to one request instead of answering
 // it normally. The zero Fault passes the request through.
 type Fault struct {
-	Delay    time.Duration // wait this long first (then act, or pass)
-	Hang     bool          // never answer; the client has to give up
-	Reset    bool          // drop the TCP connection with a RST
-	Status   int           // answer with this status and Body
+	Delay    time.Duration   // wait this long first (then act, or pass)
+	Until    <-chan struct{} // wait until this is closed first (then act, or pass)
+	Hang     bool            // never answer; the client has to give up
+	Reset    bool            // drop the TCP connection with a RST
+	Status   int             // answer with this status and Body
 	Body     string
 	Truncate bool // pass, but cut the answer's body in half
 	Garbage  bool // answer 200 with a body that is not XML/JSON
@@ -118,6 +119,15 @@ func (p *FaultPlan) apply(n int, w http.ResponseWriter, r *http.Request) bool {
 	if f.Delay > 0 {
 		select {
 		case <-time.After(f.Delay):
+		case <-r.Context().Done():
+			return true
+		case <-p.released():
+			return true
+		}
+	}
+	if f.Until != nil {
+		select {
+		case <-f.Until:
 		case <-r.Context().Done():
 			return true
 		case <-p.released():
@@ -272,21 +282,50 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 // AssumeRoleWithWebIdentity) carrying the given credentials, for tests that
 // need credentials of a particular shape.
 func STSCredentials(action, keyID, secret, token string) Fault {
+	return STSAnswer{Action: action, KeyID: keyID, Secret: secret, Token: token}.Fault()
+}
+
+// STSAnswer is a successful AssumeRole or AssumeRoleWithWebIdentity answer
+// of a particular shape, standing in for what STS (or something between)
+// said. Zero fields take well-formed defaults.
+type STSAnswer struct {
+	Action               string // default AssumeRoleWithWebIdentity
+	KeyID, Secret, Token string
+	// ARN is the AssumedRoleUser's Arn; default
+	// arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions.
+	ARN string
+	// Expiration; default an hour from now.
+	Expiration time.Time
+}
+
+// Fault returns the answer as a fault to plan.
+func (a STSAnswer) Fault() Fault {
+	or := func(v, d string) string {
+		if v == "" {
+			return d
+		}
+		return v
+	}
+	exp := a.Expiration
+	if exp.IsZero() {
+		exp = time.Now().Add(time.Hour)
+	}
 	return Fault{Status: 200, Body: fmt.Sprintf(`<%[1]sResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <%[1]sResult>
     <Credentials>
       <AccessKeyId>%[2]s</AccessKeyId>
       <SecretAccessKey>%[3]s</SecretAccessKey>
       <SessionToken>%[4]s</SessionToken>
-      <Expiration>2099-01-01T00:00:00Z</Expiration>
+      <Expiration>%[5]s</Expiration>
     </Credentials>
     <AssumedRoleUser>
       <AssumedRoleId>AROAEXAMPLE:GitHubActions</AssumedRoleId>
-      <Arn>arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions</Arn>
+      <Arn>%[6]s</Arn>
     </AssumedRoleUser>
   </%[1]sResult>
   <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
-</%[1]sResponse>`, action, keyID, secret, token)}
+</%[1]sResponse>`, or(a.Action, "AssumeRoleWithWebIdentity"), or(a.KeyID, "ASIAEXAMPLEANSWER000"), or(a.Secret, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEANSWER"), or(a.Token, "FwoGZXIvYXdzEXAMPLEANSWER"),
+		exp.UTC().Format(time.RFC3339), or(a.ARN, "arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions"))}
 }
 
 // STSIdentity is a successful GetCallerIdentity answer naming account and arn.

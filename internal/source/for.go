@@ -70,6 +70,8 @@ func For(cfg *config.Config, d Deps) (Source, error) {
 			Region:  cfg.Region,
 			Log:     d.Log,
 			Renewal: renewal,
+			// The token service over https (not a file, not loopback http).
+			WarmRoots: cfg.Mode == config.ModeOIDC && strings.HasPrefix(d.Getenv(token.EnvRequestURL), "https://"),
 		}
 		for k, v := range map[string]string{
 			inputs.RoleToAssume:           cfg.RoleARN,

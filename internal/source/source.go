@@ -8,6 +8,7 @@ package source
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"regexp"
@@ -49,13 +50,18 @@ func (r *Recorder) Token(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return r.record(tok), nil
+}
+
+// record masks tok and keeps its claims.
+func (r *Recorder) record(tok string) string {
 	if r.Mask != nil {
 		r.Mask(tok)
 	}
 	if c, err := token.DecodeClaims(tok); err == nil {
 		r.claims = c
 	}
-	return tok, nil
+	return tok
 }
 
 // Claims are the last token's claims, or nil.
@@ -73,17 +79,91 @@ type WebIdentity struct {
 	// Renewal are the inputs credential_process needs to repeat this
 	// exchange later (see config.WriteRenewal).
 	Renewal map[string]string
+	// WarmRoots: the token comes over TLS verified with the system roots,
+	// so they are loaded while the connection is being made rather than
+	// when the server's certificate arrives.
+	WarmRoots bool
 }
 
-// Credentials assumes the role.
+// Credentials assumes the role. The first token is asked for at once, and
+// while it is in flight the STS client is built (the SDK's configuration
+// loaded) and, when the client can, its connection to STS opened; retries
+// ask for a fresh token each.
 func (w *WebIdentity) Credentials(ctx context.Context) (*exchange.Credentials, error) {
+	// The first token is fetched on its own goroutine; what the Recorder
+	// does with it (mask it: a log write) happens here, in order.
+	raw, record := w.Tokens.Token, func(tok string) string { return tok }
+	if r, ok := w.Tokens.(*Recorder); ok {
+		raw, record = r.Tokens.Token, r.record
+	}
+	if w.WarmRoots {
+		go x509.SystemCertPool() // fills the process-wide pool; a handshake reports any problem
+	}
+	first := prefetch(ctx, raw)
+	defer first.abandon()
 	client, err := w.Client(ctx, exchange.Signing{})
 	if err != nil {
 		return nil, err
 	}
+	if p, ok := client.(exchange.Preconnector); ok {
+		p.Preconnect()
+	}
 	w.Log("Assuming %s with %s (session %s, %ds, region %s)",
 		w.Request.RoleARN, w.Tokens, w.Request.SessionName, int(w.Request.Duration/time.Second), w.Region)
-	return exchange.AssumeRoleWithWebIdentity(ctx, client, w.Tokens.Token, w.Request, w.Retry)
+	fetch := func(ctx context.Context) (string, error) {
+		if f := first; f != nil {
+			first = nil
+			tok, err := f.wait(ctx)
+			if err != nil {
+				return "", err
+			}
+			return record(tok), nil
+		}
+		return w.Tokens.Token(ctx)
+	}
+	return exchange.AssumeRoleWithWebIdentity(ctx, client, fetch, w.Request, w.Retry)
+}
+
+// pending is a token request under way.
+type pending struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	tok    string
+	err    error
+}
+
+// prefetch starts asking for a token.
+func prefetch(ctx context.Context, token func(context.Context) (string, error)) *pending {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &pending{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.tok, p.err = token(ctx)
+	}()
+	return p
+}
+
+// wait returns the token, or gives up on it when ctx (an attempt's
+// deadline) ends first.
+func (p *pending) wait(ctx context.Context) (string, error) {
+	select {
+	case <-p.done:
+		return p.tok, p.err
+	case <-ctx.Done():
+		p.cancel()
+		<-p.done
+		if p.err != nil && ctx.Err() != nil {
+			return "", fmt.Errorf("requesting the ID token: %w", ctx.Err())
+		}
+		return p.tok, p.err
+	}
+}
+
+// abandon stops the request if nobody waited for it, and waits until it
+// has stopped.
+func (p *pending) abandon() {
+	p.cancel()
+	<-p.done
 }
 
 func (w *WebIdentity) String() string { return w.Tokens.String() }

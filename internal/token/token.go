@@ -93,12 +93,14 @@ func (g *GitHub) Fetch(ctx context.Context, audience string) (string, error) {
 	gha := githubactions.New(githubactions.WithGetenv(g.Getenv), githubactions.WithHTTPClient(&client))
 
 	jwt, err := gha.GetIDToken(ctx, audience)
+	var failed *githubactions.RequestFailedError
+	if errors.As(err, &failed) {
+		return "", &StatusError{StatusCode: failed.StatusCode, Body: printable(failed.Body)}
+	}
 	if rec.status != 0 && rec.status != http.StatusOK {
-		body := ""
-		if err != nil {
-			body = strings.TrimPrefix(err.Error(), "non-successful response from minting OIDC token: ")
-		}
-		return "", &StatusError{StatusCode: rec.status, Body: printable(body)}
+		// A non-200 answer whose body could not be read: its status says
+		// whether to ask again.
+		return "", &StatusError{StatusCode: rec.status}
 	}
 	if err != nil {
 		var syn *json.SyntaxError
@@ -122,7 +124,8 @@ func (g *GitHub) Fetch(ctx context.Context, audience string) (string, error) {
 var jwtRe = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$`)
 
 // statusRecorder keeps the status of the one response GetIDToken reads, so
-// failures can be classified by status instead of by message text.
+// a failure while reading a non-200 answer (which go-githubactions reports
+// as a plain read error) is still classified by its status.
 type statusRecorder struct {
 	next   http.RoundTripper
 	status int
@@ -130,6 +133,9 @@ type statusRecorder struct {
 
 func (s *statusRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := s.next.RoundTrip(r)
+	// The last round trip's: after a redirect followed, the status of the
+	// answer it led to (none when that request failed).
+	s.status = 0
 	if err == nil {
 		s.status = resp.StatusCode
 	}

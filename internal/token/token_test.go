@@ -56,7 +56,8 @@ func TestFetchErrors(t *testing.T) {
 		{"no request url", map[string]string{token.EnvRequestURL: ""}, nil, func(e error) bool { return errors.Is(e, token.ErrNoIDTokenPermission) }, false},
 		{"wrong request token", map[string]string{token.EnvRequestToken: "nope"}, nil, statusIs(401), false},
 		{"query string dropped", map[string]string{token.EnvRequestURL: strings.Split(gh.RequestURL, "?")[0]}, nil, statusIs(400), false},
-		{"503", nil, &harness.Fault{Status: 503, Body: "down"}, statusIs(503), true},
+		{"503", nil, &harness.Fault{Status: 503, Body: "down"}, statusBodyIs(503, "down"), true},
+		{"429 with a body to clean", nil, &harness.Fault{Status: 429, Body: "  slow\r\ndown  "}, statusBodyIs(429, "slow  down"), true},
 		{"garbage", nil, &harness.Fault{Status: 200, Body: "<html>"}, func(e error) bool { var m *token.MalformedError; return errors.As(e, &m) }, false},
 		{"no JWT in value", nil, &harness.Fault{Status: 200, Body: `{"count":1,"value":"abc"}`}, func(e error) bool { var m *token.MalformedError; return errors.As(e, &m) }, false},
 	}
@@ -88,6 +89,15 @@ func statusIs(code int) func(error) bool {
 	return func(e error) bool {
 		var s *token.StatusError
 		return errors.As(e, &s) && s.StatusCode == code
+	}
+}
+
+// statusBodyIs also checks the body kept for the log: exactly the answer's
+// (trimmed, control characters blanked), not the library's wording around it.
+func statusBodyIs(code int, body string) func(error) bool {
+	return func(e error) bool {
+		var s *token.StatusError
+		return errors.As(e, &s) && s.StatusCode == code && s.Body == body
 	}
 }
 
