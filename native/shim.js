@@ -119,12 +119,35 @@ function cachePaths(toolCache, tag, p) {
   return { dir, file: path.join(dir, p.binary), marker: `${dir}.complete` };
 }
 
-/** readBounded reads a regular file of at most max bytes. */
+// Opening a cached file never blocks (a FIFO) and never follows a final
+// symlink, where the platform has the flags (not Windows).
+const OPEN_FLAGS = (() => {
+  const c = fs.constants;
+  if (process.platform === 'win32' || c.O_NOFOLLOW === undefined || c.O_NONBLOCK === undefined) return 'r';
+  return c.O_RDONLY | c.O_NONBLOCK | c.O_NOFOLLOW;
+})();
+
+/** NotRegular: a path that is not a regular file (a FIFO, a device, a link, a directory). */
+class NotRegular extends ShimError {}
+
+/**
+ * readBounded reads a regular file of at most max bytes. It lstats the
+ * path first and opens it without following a link or blocking, then
+ * fstats what it opened: anything but a regular file is a NotRegular.
+ */
 function readBounded(file, max) {
-  const fd = fs.openSync(file, 'r');
+  const notRegular = () => new NotRegular(`aws-oidc-go/native: ${file} is not a regular file`);
+  if (!fs.lstatSync(file).isFile()) throw notRegular();
+  let fd;
+  try {
+    fd = fs.openSync(file, OPEN_FLAGS);
+  } catch (e) {
+    if (e.code === 'ELOOP' || e.code === 'EMLINK') throw notRegular(); // swapped for a link since the lstat
+    throw e;
+  }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new ShimError(`aws-oidc-go/native: ${file} is not a regular file`);
+    if (!st.isFile()) throw notRegular();
     if (st.size > max) throw new ShimError(`aws-oidc-go/native: ${file} is ${st.size} bytes, more than the ${max} a binary may have`);
     const buf = Buffer.allocUnsafe(st.size);
     let off = 0;
@@ -421,9 +444,19 @@ async function verifiedBinary({ actionDir, env, platform, arch, ca, limits = LIM
   if (!expected) throw new ShimError(`aws-oidc-go/native: native/checksums.txt has no line for ${p.binary}`);
   const cache = env.RUNNER_TOOL_CACHE ? cachePaths(env.RUNNER_TOOL_CACHE, tag, p) : null;
   if (cache && fs.existsSync(cache.marker) && fs.existsSync(cache.file)) {
-    const bytes = readBounded(cache.file, limits.binaryBytes);
-    verify(bytes, expected, `the cached binary ${cache.file}`);
-    return { bytes, p, tag, digest: expected, from: cache.file };
+    // A regular cached file must match (a mismatch fails the step); junk
+    // that is not one (a FIFO, a link to /dev/zero) is replaced by a download.
+    let bytes;
+    try {
+      bytes = readBounded(cache.file, limits.binaryBytes);
+    } catch (e) {
+      if (!(e instanceof NotRegular)) throw e;
+      log(`::warning::aws-oidc-go/native: the cached ${p.binary} ${escapeData(cache.file)} is not a regular file: downloading it again`);
+    }
+    if (bytes) {
+      verify(bytes, expected, `the cached binary ${cache.file}`);
+      return { bytes, p, tag, digest: expected, from: cache.file };
+    }
   }
   const url = `${downloadBase(env, actionDir, tag)}/${p.binary}.gz`;
   const gz = await download(url, { env, ca, limits });

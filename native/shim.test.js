@@ -220,6 +220,33 @@ test('a tampered cached binary is refused: nothing runs', async (t) => {
   }
 });
 
+test('cache junk that is not a regular file (a FIFO, a link to /dev/zero or to a big file) is downloaded again, never opened', { skip: process.platform === 'win32' }, async (t) => {
+  const w = await world(t);
+  const big = path.join(w.root, 'big');
+  fs.writeFileSync(big, '');
+  fs.truncateSync(big, 1 << 30); // sparse: 1 GiB to read, were it followed
+  const plants = {
+    fifo: () => execFileSync('mkfifo', [w.cachePaths.file]),
+    'link to /dev/zero': () => fs.symlinkSync('/dev/zero', w.cachePaths.file),
+    'link to a big file': () => fs.symlinkSync(big, w.cachePaths.file),
+    'link to the right binary': () => { fs.writeFileSync(path.join(w.root, 'elsewhere'), w.binary); fs.symlinkSync(path.join(w.root, 'elsewhere'), w.cachePaths.file); },
+  };
+  for (const [name, plant] of Object.entries(plants)) {
+    fs.rmSync(path.join(w.cache, 'aws-oidc-go'), { recursive: true, force: true });
+    fs.mkdirSync(w.cachePaths.dir, { recursive: true });
+    plant();
+    fs.writeFileSync(w.cachePaths.marker, '');
+    w.requests.length = 0;
+    const child = await node(path.join(__dirname, 'main.js'), w.env({ NODE_EXTRA_CA_CERTS: w.caFile }), w.action, { timeoutMs: 15000 });
+    assert.equal(child.hung, false, `${name}: the shim hung`);
+    assert.equal(child.code, 0, `${name}: ${child.output}`);
+    assert.match(child.output, new RegExp(`::warning::aws-oidc-go/native: the cached ${BINARY} .* is not a regular file`), name);
+    assert.deepEqual(w.requests, [`/releases/${TAG}/${BINARY}.gz`], name);
+    assert.ok(fs.lstatSync(w.cachePaths.file).isFile(), `${name}: the cache entry was not replaced by the download`);
+    assert.deepEqual(fs.readFileSync(w.cachePaths.file), w.binary, name);
+  }
+});
+
 test('a digest mismatch after download is refused: nothing runs, nothing is cached', async (t) => {
   const w = await world(t, { committed: Buffer.from('the binary the release commit names') });
   const r = await runShim(w, 'main');
@@ -330,15 +357,18 @@ function certs(dir) {
 }
 
 /** node runs a script in a child node with exactly env (and the action directory as its own). */
-function node(script, env, actionDir) {
+function node(script, env, actionDir, { timeoutMs = 60000 } = {}) {
   // The entry points find the release files beside themselves: run copies.
   for (const f of ['main.js', 'post.js', 'shim.js']) fs.copyFileSync(path.join(__dirname, f), path.join(actionDir, f));
   return new Promise((resolve) => {
     const c = spawn(process.execPath, [path.join(actionDir, path.basename(script))], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    let hung = false;
+    // A shim blocked in a system call blocks its event loop: only a kill ends it.
+    const timer = setTimeout(() => { hung = true; c.kill('SIGKILL'); }, timeoutMs);
     c.stdout.on('data', (d) => { output += d; });
     c.stderr.on('data', (d) => { output += d; });
-    c.on('close', (code) => resolve({ code, output }));
+    c.on('close', (code) => { clearTimeout(timer); resolve({ code, output, hung }); });
   });
 }
 
