@@ -177,16 +177,16 @@ function writeCache(paths, bytes, log) {
 
 /**
  * proxyFor returns the proxy URL for an https URL from the environment, as
- * Go's net/http (golang.org/x/net/http/httpproxy) reads it: https_proxy or
- * HTTPS_PROXY, a value without a scheme taken as http://; never for
- * localhost or a loopback address; not for hosts NO_PROXY (no_proxy)
- * matches: "*", IPs, CIDRs, and domains (example.com matches itself and
+ * Go's net/http (golang.org/x/net/http/httpproxy) reads it: HTTPS_PROXY,
+ * else https_proxy (the upper case first, an empty value counting as
+ * unset), a value without a scheme taken as http://; never for localhost
+ * or a loopback address; not for hosts NO_PROXY (else no_proxy) matches: "*", IPs, CIDRs, and domains (example.com matches itself and
  * its subdomains, .example.com and *.example.com only subdomains), each
  * with an optional :port. Null: connect directly.
  */
 function proxyFor(target, env) {
   const pick = (...names) => { for (const n of names) if (env[n]) return env[n]; return ''; };
-  const raw = pick('https_proxy', 'HTTPS_PROXY');
+  const raw = pick('HTTPS_PROXY', 'https_proxy');
   if (!raw) return null;
   let proxy = parseURL(raw);
   if (!proxy || !proxy.protocol || !proxy.host) proxy = parseURL('http://' + raw);
@@ -196,7 +196,7 @@ function proxyFor(target, env) {
   if (host === 'localhost') return null;
   const ip = netMod().isIP(host) ? host : '';
   if (ip && isLoopback(ip)) return null;
-  for (let p of pick('no_proxy', 'NO_PROXY').split(',')) {
+  for (let p of pick('NO_PROXY', 'no_proxy').split(',')) {
     p = p.trim().toLowerCase();
     if (!p) continue;
     if (p === '*') return null;

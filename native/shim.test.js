@@ -43,7 +43,13 @@ test('proxy selection reads HTTPS_PROXY and NO_PROXY as Go does', () => {
     // [url, env, proxy host or null]
     ['https://github.com/x', {}, null],
     ['https://github.com/x', { HTTPS_PROXY: 'http://proxy:3128' }, 'proxy:3128'],
-    ['https://github.com/x', { https_proxy: 'proxy:3128', HTTPS_PROXY: 'http://other:1' }, 'proxy:3128'],
+    // Upper case first, as httpproxy.FromEnvironment's getEnvAny("HTTPS_PROXY", "https_proxy").
+    ['https://github.com/x', { https_proxy: 'proxy:3128', HTTPS_PROXY: 'http://other:1' }, 'other:1'],
+    ['https://github.com/x', { https_proxy: 'proxy:3128' }, 'proxy:3128'],
+    ['https://github.com/x', { https_proxy: 'proxy:3128', HTTPS_PROXY: '' }, 'proxy:3128'], // empty counts as unset
+    ['https://github.com/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: 'example.org', no_proxy: 'github.com' }, 'proxy:3128'],
+    ['https://github.com/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: 'github.com', no_proxy: 'example.org' }, null],
+    ['https://github.com/x', { HTTPS_PROXY: 'proxy:3128', no_proxy: 'github.com' }, null],
     ['https://github.com/x', { HTTP_PROXY: 'http://proxy:3128' }, null], // https URLs use HTTPS_PROXY only
     ['https://localhost/x', { HTTPS_PROXY: 'proxy:3128' }, null],
     ['https://127.0.0.9/x', { HTTPS_PROXY: 'proxy:3128' }, null],
