@@ -115,8 +115,10 @@ function verify(bytes, expected, what) {
 
 /** cachePaths: @actions/tool-cache's layout for this version and arch. */
 function cachePaths(toolCache, tag, p) {
-  const dir = path.join(toolCache, TOOL, tag.replace(/^v/, ''), p.cacheArch);
-  return { dir, file: path.join(dir, p.binary), marker: `${dir}.complete` };
+  const tool = path.join(toolCache, TOOL);
+  const version = path.join(tool, tag.replace(/^v/, ''));
+  const dir = path.join(version, p.cacheArch);
+  return { dir, dirs: [tool, version, dir], file: path.join(dir, p.binary), marker: `${dir}.complete` };
 }
 
 // Opening a cached file never blocks (a FIFO) and never follows a final
@@ -162,14 +164,36 @@ function readBounded(file, max) {
   }
 }
 
-/** writeCache stores a verified binary; a failure only costs a later download. */
+/**
+ * writeCache stores a verified binary; a failure only costs a later
+ * download. Nothing it writes follows a link someone planted in the shared
+ * tool cache: each of its directories is lstat'ed (a link or file there is
+ * unlinked, not followed, and a real directory made), and the binary and
+ * the marker are written under new names (O_EXCL) and renamed into place,
+ * which replaces a link instead of writing through it.
+ */
 function writeCache(paths, bytes, log) {
+  const fresh = (dir, name) => path.join(dir, `.${name}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`);
+  const place = (target, data, mode) => {
+    const tmp = fresh(path.dirname(target), path.basename(target));
+    fs.writeFileSync(tmp, data, { mode, flag: 'wx' });
+    try {
+      fs.renameSync(tmp, target);
+    } catch (e) {
+      try { fs.unlinkSync(tmp); } catch { /* already gone */ }
+      throw e;
+    }
+  };
   try {
-    fs.mkdirSync(paths.dir, { recursive: true });
-    const tmp = path.join(paths.dir, `.${path.basename(paths.file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`);
-    fs.writeFileSync(tmp, bytes, { mode: 0o755, flag: 'wx' });
-    fs.renameSync(tmp, paths.file);
-    fs.writeFileSync(paths.marker, '');
+    for (const d of paths.dirs) {
+      let st = null;
+      try { st = fs.lstatSync(d); } catch (e) { if (e.code !== 'ENOENT') throw e; }
+      if (st && st.isDirectory()) continue;
+      if (st) fs.unlinkSync(d);
+      fs.mkdirSync(d);
+    }
+    place(paths.file, bytes, 0o755);
+    place(paths.marker, '', 0o644);
   } catch (e) {
     log(`::warning::aws-oidc-go/native: could not cache the binary in ${escapeData(paths.dir)}: ${escapeData(e.message)}`);
   }

@@ -253,6 +253,33 @@ test('cache junk that is not a regular file (a FIFO, a link to /dev/zero or to a
   }
 });
 
+test('caching writes through no planted link: a linked marker or version directory is replaced, what it names stays', { skip: process.platform === 'win32' }, async (t) => {
+  const w = await world(t);
+  const victim = path.join(w.root, 'victim.txt');
+  const victimDir = path.join(w.root, 'victim-dir');
+  fs.writeFileSync(victim, 'a user\'s own file\n');
+  fs.mkdirSync(victimDir);
+  const version = path.dirname(path.dirname(w.cachePaths.file));
+  fs.mkdirSync(version, { recursive: true });
+  fs.symlinkSync(victim, w.cachePaths.marker); // x64.complete -> the user's file
+  let r = await runShim(w, 'main');
+  assert.equal(r.code, 0, r.printed);
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'a user\'s own file\n', 'the marker write went through the link');
+  assert.ok(fs.lstatSync(w.cachePaths.marker).isFile(), 'the marker is still a link');
+  assert.deepEqual(fs.readFileSync(w.cachePaths.file), w.binary);
+  // A version directory that is a link to another directory.
+  fs.rmSync(path.join(w.cache, 'aws-oidc-go'), { recursive: true });
+  fs.mkdirSync(path.dirname(version));
+  fs.symlinkSync(victimDir, version);
+  r = await runShim(w, 'main');
+  assert.equal(r.code, 0, r.printed);
+  assert.deepEqual(fs.readdirSync(victimDir), [], 'the cache was written through the linked version directory');
+  assert.ok(fs.lstatSync(version).isDirectory());
+  assert.deepEqual(fs.readFileSync(w.cachePaths.file), w.binary);
+  assert.ok(fs.lstatSync(w.cachePaths.marker).isFile());
+  assert.deepEqual(fs.readdirSync(w.cachePaths.dir), [BINARY], 'a temporary file was left');
+});
+
 test('a digest mismatch after download is refused: nothing runs, nothing is cached', async (t) => {
   const w = await world(t, { committed: Buffer.from('the binary the release commit names') });
   const r = await runShim(w, 'main');
