@@ -525,43 +525,93 @@ function exec(file, args, env) {
   });
 }
 
-/** removeDir removes a private directory this shim made (state from the main step), if it is one. */
-function removeDir(dir, env) {
+/** ownPrivateDir: whether dir is a directory this shim made (mkdtemp in RUNNER_TEMP with its prefix). */
+function ownPrivateDir(dir, env) {
   const base = path.resolve(env.RUNNER_TEMP || os.tmpdir());
   const d = path.resolve(dir);
-  if (path.dirname(d) !== base || !path.basename(d).startsWith('aws-oidc-go-native-')) return;
-  fs.rmSync(d, { recursive: true, force: true });
+  return path.dirname(d) === base && path.basename(d).startsWith('aws-oidc-go-native-');
+}
+
+/** removeDir removes a private directory this shim made (state from the main step), if it is one. */
+function removeDir(dir, env) {
+  if (!ownPrivateDir(dir, env)) return;
+  fs.rmSync(path.resolve(dir), { recursive: true, force: true });
+}
+
+/**
+ * mainStepCopy returns the main step's verified copy of the binary for the
+ * post step to run, after checking it again: the directory the main step
+ * left in its state is one this shim makes, a real directory (not a link),
+ * and, where there are owners and modes (not Windows), this user's and
+ * closed to others (no group or other bits); the binary in it is a regular
+ * file whose sha256 is the committed digest. Anything else throws: the
+ * post step then fetches the binary as the main step does.
+ */
+function mainStepCopy(dir, { actionDir, platform, arch, env, limits }) {
+  const p = goPlatform(platform, arch);
+  const { tag, digests } = readRelease(actionDir);
+  const expected = digests[p.binary];
+  if (!expected) throw new ShimError(`native/checksums.txt has no line for ${p.binary}`);
+  if (!ownPrivateDir(dir, env)) throw new ShimError(`${dir} is not a directory this action makes`);
+  const st = fs.lstatSync(dir);
+  if (!st.isDirectory()) throw new ShimError(`${dir} is not a directory`);
+  if (platform !== 'win32' && typeof process.getuid === 'function') {
+    if (st.uid !== process.getuid()) throw new ShimError(`${dir} belongs to uid ${st.uid}, not this user`);
+    if (st.mode & 0o077) throw new ShimError(`${dir} has mode ${(st.mode & 0o777).toString(8)}, not 700`);
+  }
+  const file = path.join(dir, p.binary);
+  const actual = sha256(readBounded(file, limits.binaryBytes));
+  if (actual !== expected) throw new ShimError(`${file} has sha256 ${actual}, not the committed ${expected}`);
+  return { file, p, tag, digest: expected };
 }
 
 /**
  * run is the action's main or post step: stage 'main' runs the binary as
  * the main step, 'post' runs `aws-oidc-go post`. Resolves to the exit code.
+ * The post step runs the main step's private copy when it still checks out
+ * (mainStepCopy), so a download failing then cannot keep the cleanup from
+ * running; else it fetches and verifies the binary as the main step does.
+ * It always removes the main step's copy and its own at the end.
  */
-async function run(stage, { actionDir = __dirname, env = process.env, platform = process.platform, arch = process.arch, ca, limits, out = process.stdout } = {}) {
+async function run(stage, { actionDir = __dirname, env = process.env, platform = process.platform, arch = process.arch, ca, limits = LIMITS, out = process.stdout } = {}) {
   const log = (line) => out.write(line + '\n');
+  const mainDir = stage === 'post' ? env[`STATE_${STATE_DIR}`] : '';
   let copy;
   try {
-    const bin = await verifiedBinary({ actionDir, env, platform, arch, ca, limits, log });
-    copy = privateCopy(bin.bytes, bin.p.binary, env);
-    log(`aws-oidc-go/native: ${bin.p.binary} ${bin.tag}, sha256 ${bin.digest} as committed, from ${escapeData(bin.from)}`);
-    if (stage === 'main' && env.GITHUB_STATE) {
-      fs.appendFileSync(env.GITHUB_STATE, `${STATE_DIR}=${copy.dir}\n`);
+    try {
+      if (mainDir) {
+        try {
+          const bin = mainStepCopy(mainDir, { actionDir, platform, arch, env, limits });
+          copy = { file: bin.file };
+          log(`aws-oidc-go/native: ${bin.p.binary} ${bin.tag}, sha256 ${bin.digest} as committed, the main step's copy ${escapeData(bin.file)}`);
+        } catch (e) {
+          log(`::warning::aws-oidc-go/native: not running the main step's copy of the binary: ${escapeData(e.message)}; fetching it again`);
+        }
+      }
+      if (!copy) {
+        const bin = await verifiedBinary({ actionDir, env, platform, arch, ca, limits, log });
+        copy = privateCopy(bin.bytes, bin.p.binary, env);
+        log(`aws-oidc-go/native: ${bin.p.binary} ${bin.tag}, sha256 ${bin.digest} as committed, from ${escapeData(bin.from)}`);
+        if (stage === 'main' && env.GITHUB_STATE) {
+          fs.appendFileSync(env.GITHUB_STATE, `${STATE_DIR}=${copy.dir}\n`);
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof ShimError)) e = new ShimError(`aws-oidc-go/native: ${e.message}`);
+      log(`::error::${escapeData(e.message)}`);
+      return 1;
     }
-  } catch (e) {
-    if (!(e instanceof ShimError)) e = new ShimError(`aws-oidc-go/native: ${e.message}`);
-    log(`::error::${escapeData(e.message)}`);
-    return 1;
-  }
-  const childEnv = { ...env, [HOST_SIGNAL]: 'host' };
-  const code = await exec(copy.file, stage === 'post' ? ['post'] : [], childEnv);
-  if (stage === 'post') {
-    // The post step's copy, and the main step's (refresh's credential_process
-    // ran it until the binary's post step removed the profile).
-    for (const d of [copy.dir, env[`STATE_${STATE_DIR}`]]) {
-      if (d) { try { removeDir(d, env); } catch { /* the runner empties RUNNER_TEMP anyway */ } }
+    const childEnv = { ...env, [HOST_SIGNAL]: 'host' };
+    return await exec(copy.file, stage === 'post' ? ['post'] : [], childEnv);
+  } finally {
+    if (stage === 'post') {
+      // The post step's copy, and the main step's (refresh's credential_process
+      // ran it until the binary's post step removed the profile).
+      for (const d of [copy && copy.dir, mainDir]) {
+        if (d) { try { removeDir(d, env); } catch { /* the runner empties RUNNER_TEMP anyway */ } }
+      }
     }
   }
-  return code;
 }
 
 module.exports = {

@@ -363,6 +363,57 @@ test('post: runs `aws-oidc-go post` verified, and removes the main step\'s priva
   assert.ok(fs.existsSync(other));
 });
 
+test('post: runs the main step\'s copy when it checks out, so a failing download cannot keep the cleanup from running', async (t) => {
+  const w = await world(t);
+  const state = path.join(w.root, 'state');
+  const main = async () => {
+    fs.writeFileSync(state, '');
+    const r = await runShim(w, 'main', { env: w.env({ GITHUB_STATE: state }) });
+    assert.equal(r.code, 0, r.printed);
+    return path.dirname(ran(w).self);
+  };
+  // The download fails in the post step (and the cache is gone): the main step's copy runs.
+  let mainCopy = await main();
+  fs.rmSync(path.join(w.cache, 'aws-oidc-go'), { recursive: true });
+  delete w.routes[`/releases/${TAG}/${BINARY}.gz`];
+  w.requests.length = 0;
+  let r = await runShim(w, 'post', { env: w.env({ STATE_aws_oidc_go_native_dir: mainCopy }) });
+  assert.equal(r.code, 0, r.printed);
+  assert.equal(ran(w).args, 'post');
+  assert.equal(ran(w).self, path.join(mainCopy, BINARY));
+  assert.equal(ran(w).signal, 'host');
+  assert.deepEqual(w.requests, []);
+  assert.deepEqual(fs.readdirSync(w.temp), [], 'the main step\'s copy outlived the post step');
+  // A main step copy that no longer checks out is not run: the post step fetches again, and removes both.
+  w.routes[`/releases/${TAG}/${BINARY}.gz`] = (req, res) => { res.writeHead(200); res.end(zlib.gzipSync(w.binary)); };
+  const spoil = {
+    'a changed binary': (d) => { fs.chmodSync(path.join(d, BINARY), 0o700); fs.appendFileSync(path.join(d, BINARY), '# more\n'); },
+    'a directory open to others': (d) => fs.chmodSync(d, 0o755),
+    'a directory that is a link': (d) => { fs.renameSync(d, d + '-moved'); fs.symlinkSync(d + '-moved', d); },
+  };
+  for (const [name, how] of Object.entries(spoil)) {
+    if (name !== 'a changed binary' && process.platform === 'win32') continue;
+    mainCopy = await main();
+    how(mainCopy);
+    fs.rmSync(w.out);
+    r = await runShim(w, 'post', { env: w.env({ STATE_aws_oidc_go_native_dir: mainCopy }) });
+    assert.equal(r.code, 0, `${name}: ${r.printed}`);
+    assert.match(r.printed, /::warning::aws-oidc-go\/native: not running the main step's copy of the binary: .*; fetching it again/, name);
+    assert.notEqual(path.dirname(ran(w).self), mainCopy, `${name}: the main step's copy ran`);
+    assert.equal(ran(w).args, 'post', name);
+    fs.rmSync(mainCopy + '-moved', { recursive: true, force: true });
+    assert.deepEqual(fs.readdirSync(w.temp), [], `${name}: a copy outlived the post step`);
+  }
+  // The post step fails to get a binary at all: the main step's copy is still removed.
+  mainCopy = await main();
+  fs.appendFileSync(path.join(mainCopy, BINARY), '# more\n');
+  fs.rmSync(path.join(w.cache, 'aws-oidc-go'), { recursive: true });
+  delete w.routes[`/releases/${TAG}/${BINARY}.gz`];
+  r = await runShim(w, 'post', { env: w.env({ STATE_aws_oidc_go_native_dir: mainCopy }) });
+  assert.equal(r.code, 1, r.printed);
+  assert.deepEqual(fs.readdirSync(w.temp), [], 'the main step\'s copy outlived a failed post step');
+});
+
 test('where the binary is downloaded from', () => {
   assert.equal(shim.downloadBase({ GITHUB_ACTION_REPOSITORY: 'org/aws-oidc-go' }, '/x', 'v1.2.3'), 'https://github.com/org/aws-oidc-go/releases/download/v1.2.3');
   assert.equal(shim.downloadBase({ AWS_OIDC_GO_DOWNLOAD_URL: 'https://mirror.example/aws-oidc-go/v1.2.3/' }, '/x', 'v1.2.3'), 'https://mirror.example/aws-oidc-go/v1.2.3');
