@@ -327,7 +327,9 @@ function connect(target, proxy, opts) {
         reject(new ShimError(`aws-oidc-go/native: the proxy ${proxy.host} refused CONNECT ${authority}: HTTP ${res.statusCode}`));
         return;
       }
-      resolve(tlsMod().connect({ socket, servername, ca: opts.ca, ALPNProtocols: ['http/1.1'] }));
+      // host: the target, whose name or IP the certificate must carry (with
+      // no servername, for an IP, node would check it against 'localhost').
+      resolve(tlsMod().connect({ socket, host, servername, ca: opts.ca, ALPNProtocols: ['http/1.1'] }));
     });
     req.on('error', (e) => reject(new ShimError(`aws-oidc-go/native: the proxy ${proxy.host}: ${e.message}`)));
     req.end();

@@ -208,6 +208,39 @@ test('download through an HTTPS_PROXY (CONNECT), following an https redirect', a
   assert.equal(ran(w).signal, 'host');
 });
 
+test('through a proxy to an IP-literal URL, the certificate is checked against that IP, not the proxy', { skip: process.platform !== 'linux' && 'needs 127.0.0.2 on loopback' }, async (t) => {
+  const w = await world(t);
+  const connects = [];
+  // A CONNECT proxy on 127.0.0.2 (not in the server's certificate) that sends every tunnel to the test server.
+  const proxy = http.createServer((req, res) => { res.writeHead(405); res.end(); });
+  proxy.on('connect', (req, client, head) => {
+    connects.push(req.url);
+    const upstream = net.connect(w.port, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise((r) => proxy.listen(0, '127.0.0.2', r));
+  t.after(() => proxy.close());
+  const via = (ip) => w.env({ AWS_OIDC_GO_DOWNLOAD_URL: `https://${ip}:${w.port}/releases/${TAG}`, HTTPS_PROXY: `http://127.0.0.2:${proxy.address().port}` });
+  // 192.0.2.1 is in the certificate.
+  let r = await runShim(w, 'main', { env: via('192.0.2.1') });
+  assert.equal(r.code, 0, r.printed);
+  assert.deepEqual(connects, [`192.0.2.1:${w.port}`]);
+  assert.equal(ran(w).signal, 'host');
+  // 192.0.2.2 is not: the same server's certificate is refused for it.
+  fs.rmSync(path.join(w.cache, 'aws-oidc-go'), { recursive: true });
+  fs.rmSync(w.out);
+  r = await runShim(w, 'main', { env: via('192.0.2.2') });
+  assert.equal(r.code, 1, r.printed);
+  assert.match(r.printed, /192\.0\.2\.2.*(not in the cert|altnames)/i);
+  assert.equal(ran(w), null);
+});
+
 test('a tampered cached binary is refused: nothing runs', async (t) => {
   const w = await world(t);
   const evil = Buffer.from('#!/bin/sh\ntouch "$SHIM_TEST_OUT"\n');
@@ -428,14 +461,14 @@ function tmp() {
   return d;
 }
 
-/** certs makes a test CA and a server certificate for assets.test and 127.0.0.1 with openssl. */
+/** certs makes a test CA and a server certificate for assets.test, 127.0.0.1 and 192.0.2.1 with openssl. */
 function certs(dir) {
   const f = (n) => path.join(dir, n);
   const ossl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'),
     '-days', '2', '-subj', '/CN=aws-oidc-go shim test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
   ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('srv.key'), '-out', f('srv.csr'), '-subj', '/CN=assets.test');
-  fs.writeFileSync(f('ext'), 'subjectAltName=DNS:assets.test,IP:127.0.0.1\n');
+  fs.writeFileSync(f('ext'), 'subjectAltName=DNS:assets.test,IP:127.0.0.1,IP:192.0.2.1\n');
   ossl('x509', '-req', '-in', f('srv.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('srv.pem'), '-days', '2', '-extfile', f('ext'));
   return { caFile: f('ca.pem'), key: fs.readFileSync(f('srv.key')), cert: fs.readFileSync(f('srv.pem')) };
 }
