@@ -476,8 +476,13 @@ async function verifiedBinary({ actionDir, env, platform, arch, ca, limits = LIM
     try {
       bytes = readBounded(cache.file, limits.binaryBytes);
     } catch (e) {
-      if (!(e instanceof NotRegular)) throw e;
-      log(`::warning::aws-oidc-go/native: the cached ${p.binary} ${escapeData(cache.file)} is not a regular file: downloading it again`);
+      if (e.code === 'ENOENT') {
+        // Gone since existsSync (another job's cache write): download.
+      } else if (e instanceof NotRegular) {
+        log(`::warning::aws-oidc-go/native: the cached ${p.binary} ${escapeData(cache.file)} is not a regular file: downloading it again`);
+      } else {
+        throw e;
+      }
     }
     if (bytes) {
       verify(bytes, expected, `the cached binary ${cache.file}`);
