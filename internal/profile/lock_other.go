@@ -17,7 +17,12 @@ func lock(context.Context, string, *Owner) (func(), error) { return func() {}, n
 // ownerOf: files keep the ACL they inherit from their directory.
 func ownerOf(fs.FileInfo) *Owner { return nil }
 
-// othersCanWrite: Go reports 0666/0777 for every file on Windows, which
-// says nothing about who may write it; what protects the files there is
-// the ACL of the user's profile directory they live in.
-func othersCanWrite(fs.FileInfo) bool { return false }
+// OwnedBy: no numeric owners on Windows.
+func OwnedBy(fs.FileInfo, int) bool { return true }
+
+// OwnerName: no numeric owners on Windows.
+func OwnerName(fs.FileInfo) string { return "its owner" }
+
+// Insecure: Go reports 0666/0777 for every file on Windows, which says
+// nothing about who may write it (see docs/profiles.md).
+func Insecure(fs.FileInfo, fs.FileMode) bool { return false }

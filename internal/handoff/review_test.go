@@ -1,0 +1,41 @@
+package handoff
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/org/aws-oidc-go/internal/profile"
+)
+
+// TestNoCredentialsWhereThePostStepCannotRemoveThem: what the main step may
+// write into, the post step may remove from. A sticky world-writable
+// directory (AWS_SHARED_CREDENTIALS_FILE=/tmp/creds) is refused before any
+// key is written, since Cleanup's checks refuse it.
+func TestNoCredentialsWhereThePostStepCannotRemoveThem(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "tmp")
+	os.Mkdir(dir, 0o700)
+	os.Chmod(dir, os.ModeSticky|0o777)
+	r, _ := Start(Options{Base: t.TempDir()})
+	files := profile.Files{Credentials: filepath.Join(dir, "credentials"), Config: filepath.Join(dir, "config")}
+	err := r.WriteProfile(ctx, files, profile.Entry{Name: "p", Region: "eu-west-1", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "s", SessionToken: "t"}, false)
+	if err == nil || !strings.Contains(err.Error(), "writable by group or others") {
+		rep := Cleanup(ctx, r.State(), Checks{UID: os.Geteuid()})
+		t.Fatalf("wrote into a sticky world-writable directory (err %v); Cleanup warned %q", err, rep.Warnings)
+	}
+	for _, p := range []string{files.Credentials, files.Config} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s was written", p)
+		}
+	}
+	// And whatever PrepareDir accepts, CheckDir accepts: one check.
+	ok := t.TempDir()
+	if err := profile.PrepareDir(ok, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckDir(ok, os.Geteuid()); err != nil {
+		t.Errorf("PrepareDir accepts %s, CheckDir refuses it: %v", ok, err)
+	}
+}
