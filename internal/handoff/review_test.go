@@ -39,3 +39,41 @@ func TestNoCredentialsWhereThePostStepCannotRemoveThem(t *testing.T) {
 		t.Errorf("PrepareDir accepts %s, CheckDir refuses it: %v", ok, err)
 	}
 }
+
+// TestCleanupNeverFollowsASwappedRunDirectory: whoever owns the directory
+// the run directory is in can rename it and put a link to a directory of
+// their choosing in its place between Cleanup's check and its removals;
+// nothing in the link's target is removed. Not parallel: it sets the
+// package's test hook.
+func TestCleanupNeverFollowsASwappedRunDirectory(t *testing.T) {
+	base := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	os.Mkdir(victim, 0o700)
+	r, _ := Start(Options{Base: base, Manifest: true})
+	here, _, err := r.CreateFile("renewal.json", []byte("{}"), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(here)
+	token := strings.TrimPrefix(filepath.Base(dir), RunDirPrefix)
+	planted := []string{"renewal.json", ManifestName, "." + token + "-9"}
+	for _, n := range planted {
+		os.WriteFile(filepath.Join(victim, n), []byte("keep"), 0o600)
+	}
+	afterCheck = func(d string) {
+		if d == dir {
+			os.Rename(dir, dir+".real")
+			os.Symlink(victim, dir)
+		}
+	}
+	defer func() { afterCheck = func(string) {} }()
+	rep := Cleanup(ctx, r.State(), Checks{UID: os.Geteuid()})
+	for _, n := range planted {
+		if b, err := os.ReadFile(filepath.Join(victim, n)); err != nil || string(b) != "keep" {
+			t.Errorf("%s in the link's target: %q, %v (removed through the swapped run directory)", n, b, err)
+		}
+	}
+	if !strings.Contains(strings.Join(rep.Warnings, "\n"), "replaced") {
+		t.Errorf("no warning about the swap: %q", rep.Warnings)
+	}
+}

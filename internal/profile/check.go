@@ -26,10 +26,11 @@ func CheckDir(dir string, uid int, rootOK bool, open fs.FileMode) error {
 	if err != nil {
 		return err
 	}
-	return checkDirInfo(dir, fi, uid, rootOK, open)
+	return CheckDirInfo(dir, fi, uid, rootOK, open)
 }
 
-func checkDirInfo(dir string, fi fs.FileInfo, uid int, rootOK bool, open fs.FileMode) error {
+// CheckDirInfo is CheckDir on what an Lstat of dir returned.
+func CheckDirInfo(dir string, fi fs.FileInfo, uid int, rootOK bool, open fs.FileMode) error {
 	switch {
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return fmt.Errorf("%s is a symbolic link", dir)

@@ -496,7 +496,7 @@ func PrepareDir(dir string, owner *Owner) error {
 	if owner != nil {
 		uid = owner.UID
 	}
-	if err := checkDirInfo(dir, fi, uid, true, 0o022); err != nil {
+	if err := CheckDirInfo(dir, fi, uid, true, 0o022); err != nil {
 		return fmt.Errorf("%w; refusing to write credentials there (point AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE at a directory of your own, mode 700)", err)
 	}
 	return nil
