@@ -305,7 +305,14 @@ func remove(ctx context.Context, w Written, readStash func(string) ([]byte, erro
 		return nil
 	}
 	// The file keeps its owner (a root post step must not leave it root's).
-	if err := writeAtomic(w.Path, filepath.Join(filepath.Dir(w.Path), tempName(nil)), doc.data, nil, nil); err != nil {
+	// The rewrite goes through the recorded temporary name (removed just
+	// above, and under the lock), so a kill before the rename leaves only
+	// a file the record names; a record without one gets a random name.
+	tmp := w.Temp
+	if tmp == "" || filepath.Dir(tmp) != filepath.Dir(w.Path) || !strings.HasPrefix(filepath.Base(tmp), tempPrefix) {
+		tmp = filepath.Join(filepath.Dir(w.Path), tempName(nil))
+	}
+	if err := writeAtomic(w.Path, tmp, doc.data, nil, removeHook); err != nil {
 		return fmt.Errorf("writing %s: %w", w.Path, err)
 	}
 	return nil
@@ -323,6 +330,9 @@ func removeTemp(p string) {
 }
 
 const tempPrefix = ".aws-oidc-go-tmp-"
+
+// removeHook is Options.Hook for Remove's rewrites (nil but in tests).
+var removeHook func(point string) error
 
 func tempName(f func() string) string {
 	if f != nil {

@@ -287,3 +287,39 @@ func mustLstat(t *testing.T, p string) os.FileInfo {
 	}
 	return fi
 }
+
+// TestRemoveRewritesThroughTheRecordedTemp: the post step's own rewrite of
+// a user's file goes through the temporary name the record holds, so a
+// kill between its create and its rename leaves a file the record names
+// (and the sweep removes), never an unrecorded copy of the user's
+// credentials. Not parallel: it sets the package's test hook.
+func TestRemoveRewritesThroughTheRecordedTemp(t *testing.T) {
+	f := files(t, "[user]\nkeep = me\n", "")
+	n := 0
+	ws, err := Write(ctx, f, entry, Options{TempName: func() string { n++; return fmt.Sprintf("run-%d", n) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	removeHook = func(point string) error {
+		if point == "rename" {
+			entries, _ := os.ReadDir(filepath.Dir(f.Credentials))
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), tempPrefix) {
+					seen = append(seen, filepath.Join(filepath.Dir(f.Credentials), e.Name()))
+				}
+			}
+		}
+		return nil
+	}
+	defer func() { removeHook = nil }()
+	if err := Remove(ctx, ws, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 1 || seen[0] != ws[0].Temp {
+		t.Errorf("temporary files during the rewrite: %q, want only the recorded %s", seen, ws[0].Temp)
+	}
+	if got := read(t, f.Credentials); got != "[user]\nkeep = me\n" {
+		t.Errorf("credentials = %q", got)
+	}
+}
