@@ -59,8 +59,9 @@ func checkFileInfo(path string, fi fs.FileInfo, uid int) error {
 func checkRunDir(dir string, uid int) error { return profile.CheckDir(dir, uid, false, 0o077) }
 
 // ReadChecked reads path after CheckFile, through a descriptor opened
-// without following links and checked again (the same file, still
-// regular), at most MaxFile bytes.
+// without following links and checked again (still regular, the user's,
+// not writable by others, and with no other hard link), at most MaxFile
+// bytes.
 func ReadChecked(path string, uid int) ([]byte, error) {
 	if err := CheckFile(path, uid); err != nil {
 		return nil, err
@@ -76,6 +77,11 @@ func ReadChecked(path string, uid int) ([]byte, error) {
 	}
 	if err := checkFileInfo(path, fi, uid); err != nil {
 		return nil, err
+	}
+	if n := links(fi); n != 1 {
+		// A second name elsewhere: someone could have linked a file of
+		// the user's here, or can change it through the other name.
+		return nil, fmt.Errorf("%s has %d hard links, not 1", path, n)
 	}
 	if fi.Size() > MaxFile {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, MaxFile)

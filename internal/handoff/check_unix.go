@@ -3,6 +3,7 @@
 package handoff
 
 import (
+	"io/fs"
 	"os"
 	"syscall"
 )
@@ -24,4 +25,12 @@ func FileOwner(path string) (uid, gid int, ok bool) {
 		return 0, 0, false
 	}
 	return int(st.Uid), int(st.Gid), true
+}
+
+// links is fi's count of hard links.
+func links(fi fs.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Nlink)
+	}
+	return 1
 }

@@ -77,3 +77,22 @@ func TestCleanupNeverFollowsASwappedRunDirectory(t *testing.T) {
 		t.Errorf("no warning about the swap: %q", rep.Warnings)
 	}
 }
+
+// TestReadCheckedRefusesAHardLinkedFile: a settings file or stash with a
+// second name is refused: its other name may be somewhere others can
+// reach, or it may be a file of the user's linked in.
+func TestReadCheckedRefusesAHardLinkedFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "stash")
+	os.WriteFile(p, []byte("x"), 0o600)
+	if _, err := ReadChecked(p, os.Geteuid()); err != nil {
+		t.Fatalf("one link refused: %v", err)
+	}
+	if err := os.Link(p, filepath.Join(dir, "other")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadChecked(p, os.Geteuid()); err == nil || !strings.Contains(err.Error(), "2 hard links") {
+		t.Errorf("err = %v, want a refusal naming the hard links", err)
+	}
+}
