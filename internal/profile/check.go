@@ -36,6 +36,9 @@ func CheckDirInfo(dir string, fi fs.FileInfo, uid int, rootOK bool, open fs.File
 		return fmt.Errorf("%s is a symbolic link", dir)
 	case !fi.IsDir():
 		return fmt.Errorf("%s is not a directory", dir)
+	case fi.Mode()&fs.ModeIrregular != 0:
+		// Windows reports a junction (mount point) so since Go 1.23.
+		return fmt.Errorf("%s is not a plain directory (a junction or other reparse point)", dir)
 	case !OwnedBy(fi, uid) && !(rootOK && OwnedBy(fi, 0)):
 		return fmt.Errorf("%s is owned by %s, not by uid %d", dir, OwnerName(fi), uid)
 	case Insecure(fi, open) && open&0o070 == 0o070:
