@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/org/aws-oidc-go/internal/lazyre"
 )
 
 // WebIdentityAPI is the one STS method the OIDC exchange calls.
@@ -173,7 +174,7 @@ func CallerIdentity(ctx context.Context, api CallerIdentityAPI, r Retrier) (*Ide
 	}
 	id := &Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn)}
 	arnAccount, ok := accountOfARN(id.ARN)
-	if !accountRe.MatchString(id.Account) || !ok {
+	if !accountRe().MatchString(id.Account) || !ok {
 		// Never echo it: a garbled answer is not to be printed or exported.
 		return nil, &CallError{Op: "GetCallerIdentity", Err: errors.New("the answer holds no valid account id and ARN")}
 	}
@@ -199,11 +200,11 @@ func (e *IdentityError) Error() string {
 
 // arnRe is an ARN whose account field is an account id; the resource is
 // visible ASCII without spaces (printableToken).
-var arnRe = regexp.MustCompile(`^arn:[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+$`)
+var arnRe = lazyre.New(`^arn:[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+$`)
 
 // accountOfARN returns the account of a well-formed ARN.
 func accountOfARN(arn string) (string, bool) {
-	m := arnRe.FindStringSubmatch(arn)
+	m := arnRe().FindStringSubmatch(arn)
 	if m == nil || !printableToken(arn) {
 		return "", false
 	}
@@ -212,7 +213,7 @@ func accountOfARN(arn string) (string, bool) {
 
 // assumedRoleRe is an AssumedRoleUser ARN: the STS assumed-role ARN of a
 // role session, arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION.
-var assumedRoleRe = regexp.MustCompile(`^arn:[a-z][a-z0-9-]*:sts::\d{12}:assumed-role/[^/]+/[^/]+$`)
+var assumedRoleRe = lazyre.New(`^arn:[a-z][a-z0-9-]*:sts::\d{12}:assumed-role/[^/]+/[^/]+$`)
 
 // sessionOf checks an assumed role's answer: complete credentials, an
 // AssumedRoleUser in the account of roleARN, and an Expiration.
@@ -229,7 +230,7 @@ func sessionOf(op, roleARN string, c *types.Credentials, user *types.AssumedRole
 		arn = aws.ToString(user.Arn)
 	}
 	account, ok := accountOfARN(arn)
-	if !ok || !assumedRoleRe.MatchString(arn) {
+	if !ok || !assumedRoleRe().MatchString(arn) {
 		// Never echo it: a garbled answer is not to be printed or exported.
 		return nil, &CallError{Op: op, Err: errors.New("the answer holds no valid AssumedRoleUser ARN (arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION)")}
 	}
@@ -294,7 +295,7 @@ func call[T any](ctx context.Context, r Retrier, op string, f func(context.Conte
 	return out, err
 }
 
-var accountRe = regexp.MustCompile(`^\d{12}$`)
+var accountRe = lazyre.New(`^\d{12}$`)
 
 // printableToken reports whether s is non-empty visible ASCII without
 // spaces: what key ids, secrets, session tokens and ARNs are made of. A
