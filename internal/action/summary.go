@@ -62,6 +62,10 @@ var accountIDs = lazyre.New(`\b\d{12}\b`)
 // cell makes a value safe inside a Markdown table cell.
 func cell(s string) string {
 	s = runner.Visible(s)
-	s = strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;").Replace(s)
+	s = cellEscaper.Replace(s)
 	return "`" + s + "`"
 }
+
+// cellEscaper is cell's replacer, built once (at first use, by the
+// strings package) rather than at every call.
+var cellEscaper = strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;")
