@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings bench-latency
+.PHONY: all build test test-native stage-native check-reproducible check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings bench-latency
 
 all: build
 
@@ -14,9 +14,13 @@ build:
 
 ## test: every check and test; needs moto_server and the aws CLI (fatal when CI=true).
 ## Prints each package as it finishes, then every skipped test with its reason.
-test: check
+test: check test-native
 	@echo "test: go test -race ./... through internal/testreport"
 	@$(GO) run ./internal/testreport -race -shuffle=on -count=1 ./...
+
+## test-native: the node action's shim (native/*.test.js) with node's own test runner
+test-native:
+	node --test native/
 
 ## check: formatting, vet, static analysis, module tidiness
 check:
@@ -62,7 +66,7 @@ RTT_STS ?= 40ms
 bench-latency:
 	$(GO) run ./internal/latency -runs $(LATENCY_RUNS) -rtt-token $(RTT_TOKEN) -rtt-sts $(RTT_STS)
 
-## act-timings: the step users wait for under act — ours, the incumbent's and an
+## act-timings: the step users wait for under act — ours (container and native), the incumbent's and an
 ## empty container action side by side (needs the image, act and the job image)
 act-timings:
 	$(GO) test ./internal/e2e -run '^$$' -bench ActStep -benchtime 1x -count=1
@@ -70,7 +74,7 @@ act-timings:
 ## fault-matrix: the fault matrix as a table, and how many faults it has
 fault-matrix:
 	@echo "fault-matrix: go test ./internal/action -run TestFaultMatrix"
-	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	@log=$$(mktemp); trap 'rm -f "$$log" "$$log.table"' EXIT; trap 'exit 130' INT TERM; \
 	  $(GO) test ./internal/action -run '^TestFaultMatrix$$' -count=1 -v > "$$log"; \
 	  rc=$$?; sed -n '/where  fault/,/^---/p' "$$log" | sed -e '/^---/d' -e '/^ *$$/d' -e 's/^        //' > "$$log.table"; \
 	  cat "$$log.table"; echo "$$(($$(wc -l < "$$log.table") - 1)) faults"; rm -f "$$log.table"; \
@@ -110,6 +114,43 @@ cross:
 	  echo "build $$os/$$arch"; \
 	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/aws-oidc-go-$$os-$$arch$$ext . || exit 1; \
 	done
+
+## stage-native: what a release ships for the node action, from locally built
+## binaries: the six binaries built reproducibly (same source and VERSION, same
+## bytes: -trimpath, no build id, no VCS stamp, VERSION stamped) into
+## NATIVE_ASSETS as aws-oidc-go_<os>_<arch>[.exe] with their .gz release assets,
+## and NATIVE_STAGE/native/VERSION and NATIVE_STAGE/native/checksums.txt (what
+## release.yml commits). VERSION must be a release tag: make stage-native VERSION=v1.2.3
+NATIVE_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+NATIVE_ASSETS    ?= $(BIN)/native
+NATIVE_STAGE     ?= .
+NATIVE_LDFLAGS    = -s -w -buildid= -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
+stage-native:
+	@echo "$(VERSION)" | grep -Eq '^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$$' || { echo "stage-native: VERSION=$(VERSION) is not a release tag like v1.2.3"; exit 1; }
+	@mkdir -p $(NATIVE_ASSETS) $(NATIVE_STAGE)/native && rm -f $(NATIVE_ASSETS)/aws-oidc-go_*
+	@for p in $(NATIVE_PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; out=$(NATIVE_ASSETS)/aws-oidc-go_$${os}_$${arch}$$ext; \
+	  echo "stage-native: build $$os/$$arch"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOAMD64=v1 GOARM64=v8.0 GOFLAGS= $(GO) build -trimpath -buildvcs=false -ldflags '$(NATIVE_LDFLAGS)' -o $$out . || exit 1; \
+	  gzip -n -9 -c $$out > $$out.gz || exit 1; \
+	done
+	@cd $(NATIVE_ASSETS) && sha256sum $$(ls aws-oidc-go_* | grep -v '\.gz$$' | sort) > checksums.txt
+	@cp $(NATIVE_ASSETS)/checksums.txt $(NATIVE_STAGE)/native/checksums.txt
+	@echo "$(VERSION)" > $(NATIVE_STAGE)/native/VERSION
+	@echo "stage-native: $(VERSION) into $(NATIVE_STAGE)/native (assets in $(NATIVE_ASSETS))"; cat $(NATIVE_STAGE)/native/checksums.txt
+
+## check-reproducible: stage-native twice, here and from a copy of the tracked
+## files in another directory (so no path or checkout state leaks in), and
+## compare the digests (NATIVE_PLATFORMS narrows it)
+check-reproducible:
+	@a=$$(mktemp -d) && b=$$(mktemp -d) && src=$$(mktemp -d) && \
+	  git ls-files -z | xargs -0 tar -c | tar -x -C $$src && \
+	  $(MAKE) -s stage-native VERSION=v0.0.0-repro NATIVE_ASSETS=$$a/assets NATIVE_STAGE=$$a >/dev/null && \
+	  $(MAKE) -s -C $$src stage-native VERSION=v0.0.0-repro NATIVE_ASSETS=$$b/assets NATIVE_STAGE=$$b >/dev/null && \
+	  cat $$a/native/checksums.txt && \
+	  if cmp -s $$a/native/checksums.txt $$b/native/checksums.txt; then echo "check-reproducible: two builds in two directories, same bytes"; rc=0; \
+	  else echo "check-reproducible: the builds differ:"; diff $$a/native/checksums.txt $$b/native/checksums.txt; rc=1; fi; \
+	  rm -rf $$a $$b $$src; exit $$rc
 
 ## lint-workflows: actionlint on .github/workflows (needs a .git directory)
 lint-workflows:

@@ -49,3 +49,37 @@ func TestTokenServiceRedirectRefused(t *testing.T) {
 		t.Error("the error shows the request token")
 	}
 }
+
+// TestTokenServiceRedirectLoop: a token service redirecting within its
+// origin without end fails the step with the refusal (stopped after 10
+// redirects), asked once, not as "HTTP 302" quoting the Location and its
+// query (review of issue 16, finding 4).
+func TestTokenServiceRedirectLoop(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	var asked atomic.Int32
+	loop := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Redirect(rw, r, "/token?sig=fix16-secret-query", http.StatusFound)
+	}))
+	defer loop.Close()
+	w.env["ACTIONS_ID_TOKEN_REQUEST_URL"] = loop.URL + "/token?api-version=2.0"
+	err := w.run()
+	if err == nil {
+		t.Fatalf("the step succeeded:\n%s", w.log())
+	}
+	if msg := err.Error(); !strings.Contains(msg, "stopped after 10 redirects") || strings.Contains(msg, "HTTP 302") || strings.Contains(msg, "fix16-secret-query") {
+		t.Errorf("error %q: want the refusal, without a status or the redirect's query", msg)
+	}
+	if strings.Contains(w.log(), "fix16-secret-query") || strings.Contains(w.log(), "HTTP 302") {
+		t.Errorf("the log shows the redirect's query or a status:\n%s", w.log())
+	}
+	if n := asked.Load(); n != 10 {
+		t.Errorf("the token service was asked %d times, want 10 (one attempt)", n)
+	}
+	if w.proxy.Count("") != 0 {
+		t.Error("STS was called")
+	}
+	w.assertNothingExported()
+	w.assertNoLeaks()
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/action"
@@ -86,6 +87,9 @@ func Main(ctx context.Context, p Process) int {
 		Getenv: p.Getenv, Stdout: p.Stdout, Root: p.Root, Executable: p.Executable, UID: p.UID,
 		Workflow:          p.Getenv("GITHUB_ACTIONS") == "true",
 		CredentialProcess: credentialProcessCommand,
+	}
+	if onHost(p.Getenv) {
+		env.Mounts = noMounts
 	}
 	if filepath.Base(p.Name) == PostName {
 		p.Args = append([]string{"post"}, p.Args...)
@@ -175,7 +179,7 @@ func credentialProcess(ctx context.Context, p Process, env action.Env, args []st
 
 // credentialProcessCommand is the credential_process line refresh writes.
 func credentialProcessCommand(exe, settingsFile string) string {
-	return action.ShellQuote(exe) + " credential-process --config " + action.ShellQuote(settingsFile)
+	return commandLine(runtime.GOOS, exe, "credential-process", "--config", settingsFile)
 }
 
 // PostName is the name the image gives the binary for action.yml's

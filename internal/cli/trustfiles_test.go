@@ -79,3 +79,36 @@ func TestTrustPolicyCheckComparisonBudget(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// Fact flags are checked whichever way the claims come (review of issue
+// 16, finding 8): with --claims, --audience and --issuer went into the
+// request unchecked. The length is checked before the UTF-8, so a huge
+// invalid argument is not quoted back whole.
+func TestTrustPolicyCheckFactFlagsAreChecked(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	claims := filepath.Join(dir, "claims.json")
+	if err := os.WriteFile(claims, []byte(`{"iss":"https://token.actions.githubusercontent.com","aud":"sts.amazonaws.com","sub":"repo:octo-org/octo-repo:ref:refs/heads/main","repository":"octo-org/octo-repo"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	policy := harness.Testdata("golden", "policy-branch.json")
+	huge := strings.Repeat("\xff", 1<<20)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--claims", claims, "--audience", "sts.amazonaws.com\xff"}, "--audience"},
+		{[]string{"--claims", claims, "--issuer", "https://token.actions.githubusercontent.com\xfe"}, "--issuer"},
+		{[]string{"--claims", claims, "--audience", strings.Repeat("a", trust.MaxFactBytes+1)}, "--audience is 4097 bytes long"},
+		{[]string{"--claims", claims, "--audience", huge}, "--audience is 1048576 bytes long"},
+		{[]string{"--repository", huge, "--ref", "refs/heads/main"}, "--repository is 1048576 bytes long"},
+	} {
+		code, out, errOut := runCLI(append([]string{"trust-policy", "check", policy}, tc.args...)...)
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) || out != "" {
+			t.Errorf("%.60q: exit %d, want %d naming %q\n%.300s%.300s", tc.args, code, ExitUsage, tc.want, out, errOut)
+		}
+		if len(errOut) > 8<<10 {
+			t.Errorf("%.60q: %d bytes on stderr: the argument is quoted back", tc.args, len(errOut))
+		}
+	}
+}

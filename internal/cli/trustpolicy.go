@@ -228,6 +228,11 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 		return ExitUnreadable
 	}
 
+	// Every fact flag is checked, whichever way the claims come: with
+	// --claims, --audience and --issuer still go into the request.
+	if err := f.Check(); err != nil {
+		return usageError(p, cmd, err)
+	}
 	audience, issuer := f.Audience, f.Issuer
 	var claims map[string]any
 	var unknown map[string]string
@@ -267,11 +272,14 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 		req.Unknown[k] = v
 	}
 	d := trust.Evaluate(policy, req)
-	lc := trust.LintContext{Issuer: issuer}
+	// The lint re-matches the subject with what the evaluation left of
+	// one comparison budget, and not at all once it is spent: the whole
+	// check takes at most trust.MaxMatchSteps steps.
+	lc := trust.LintContext{Issuer: issuer, Budget: trust.MaxMatchSteps - d.Steps}
 	lc.Repository, _ = claims["repository"].(string)
 	lc.Audience, _ = claims["aud"].(string)
 	lc.RepositoryID, _ = claims["repository_id"].(string)
-	if claimsPath != "" {
+	if claimsPath != "" && !d.Exhausted && lc.Budget > 0 {
 		lc.Subject, _ = claims["sub"].(string) // a real token's subject form
 	}
 	findings := trust.Lint(policy, lc)

@@ -362,7 +362,8 @@ func incumbentDir() string {
 }
 
 // BenchmarkActStep measures the step users wait for: act's own timing of
-// our step, the incumbent's and an empty container action's, alternating
+// our step (the container action and the node action, native/, from a
+// staged release), the incumbent's and an empty container action's, alternating
 // seven times each in one job (testdata/workflows/timing.yml), and prints
 // the medians (make act-timings: -bench ActStep -benchtime 1x).
 func BenchmarkActStep(b *testing.B) {
@@ -372,7 +373,7 @@ func BenchmarkActStep(b *testing.B) {
 }
 
 func actStepTimings(t testing.TB) {
-	w := newActWorld(t)
+	w := newNativeWorld(t)
 	incumbent := incumbentDir()
 	if incumbent == "" {
 		harness.Require(t, errors.New("the incumbent's bundle is not at ../shared/incumbent"))
@@ -394,6 +395,8 @@ func actStepTimings(t testing.TB) {
 		}
 		name := m[2]
 		switch {
+		case strings.Contains(name, "org/aws-oidc-go/native"), name == "native":
+			name = "native"
 		case strings.Contains(name, "org/aws-oidc-go"), name == "ours":
 			name = "ours"
 		case strings.Contains(name, "configure-aws-credentials"), name == "incumbent":
@@ -409,7 +412,7 @@ func actStepTimings(t testing.TB) {
 	fmt.Fprintf(&b, "step under %s (act's own step timings, %d alternating runs each, one job)\n", actVersion(w.act), 7)
 	fmt.Fprintf(&b, "%-8s %-24s %8s %8s %8s %s\n", "stage", "action", "min", "median", "max", "runs")
 	for _, stage := range []string{"Main", "Post"} {
-		for _, name := range []string{"ours", "incumbent", "empty container action"} {
+		for _, name := range []string{"ours", "native", "incumbent", "empty container action"} {
 			ds := times[stage+" "+name]
 			if len(ds) == 0 {
 				t.Errorf("no %s timings for %s in act's output", stage, name)

@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -26,11 +25,19 @@ type Moto struct {
 	URL string
 	cmd *exec.Cmd
 	log *tail
+	// done is closed once cmd.Wait has returned (with waitErr): the
+	// process has exited and its output is copied into log.
+	done    chan struct{}
+	waitErr error
 }
 
 // motoLogTail is how much of moto_server's output is kept (its latest), in
 // memory: no file is left behind, however the test binary ends.
 const motoLogTail = 16 << 10
+
+// motoStartLimit is how long moto_server may take to answer (a test
+// shortens it).
+var motoStartLimit = 30 * time.Second
 
 // ErrNoMoto means moto_server is not installed.
 var ErrNoMoto = errors.New("moto_server not found in PATH (it comes with the Python package moto[server])")
@@ -57,12 +64,19 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 		if err := cmd.Start(); err != nil {
 			return nil, fmt.Errorf("starting moto_server: %w", err)
 		}
-		m := &Moto{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, log: logs}
-		if last = m.wait(ctx, 30*time.Second); last == nil {
+		m := &Moto{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, log: logs, done: make(chan struct{})}
+		go func() { m.waitErr = cmd.Wait(); close(m.done) }()
+		if last = m.wait(ctx, motoStartLimit); last == nil {
 			return m, nil
 		}
 		m.Close()
-		if out := strings.TrimSpace(m.Log()); out != "" {
+		// Its last output is read only once Wait has copied it all (bounded:
+		// WaitDelay stops the copy a second after the exit).
+		select {
+		case <-m.done:
+		case <-time.After(5 * time.Second):
+		}
+		if out := strings.TrimSpace(Redact(m.Log())); out != "" {
 			last = fmt.Errorf("%w; its output:\n%s", last, out)
 		}
 	}
@@ -70,13 +84,11 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 }
 
 func (m *Moto) wait(ctx context.Context, limit time.Duration) error {
-	exited := make(chan error, 1)
-	go func() { exited <- m.cmd.Wait() }()
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-exited:
-			return fmt.Errorf("moto_server exited: %v", err)
+		case <-m.done:
+			return fmt.Errorf("moto_server exited: %v", m.waitErr)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
@@ -85,7 +97,6 @@ func (m *Moto) wait(ctx context.Context, limit time.Duration) error {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode < 500 {
-				go func() { <-exited }()
 				return nil
 			}
 		}
@@ -97,7 +108,7 @@ func (m *Moto) wait(ctx context.Context, limit time.Duration) error {
 // ever in memory.
 func (m *Moto) Close() {
 	if m.cmd.Process != nil {
-		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+		killTree(m.cmd.Process)
 	}
 }
 
@@ -157,7 +168,7 @@ func SharedMoto(t testing.TB) *Moto {
 	m := shared.moto
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("the last lines of moto_server's output (shared by the whole test binary):\n%s", lastLines(m.Log(), 20))
+			t.Logf("the last lines of moto_server's output (shared by the whole test binary):\n%s", lastLines(Redact(m.Log()), 20))
 		}
 	})
 	return m

@@ -1,6 +1,9 @@
 package harness
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
 // childAttrs puts a server in its own process group (Close kills the
 // group) and has the kernel kill it when this process dies however it
@@ -8,3 +11,6 @@ import "syscall"
 func childAttrs() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
+
+// killTree kills the server's process group: the server and its children.
+func killTree(p *os.Process) { _ = syscall.Kill(-p.Pid, syscall.SIGKILL) }

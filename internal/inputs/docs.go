@@ -7,6 +7,11 @@ import (
 	"strings"
 )
 
+// NativeActionYAML is the node action's metadata file (uses:
+// org/aws-oidc-go/native@v1): the same inputs and outputs as the root
+// container action's action.yml, generated the same way.
+const NativeActionYAML = "native/action.yml"
+
 // ActionYAMLInputs renders action.yml's inputs block from the table.
 func ActionYAMLInputs() string {
 	var b strings.Builder

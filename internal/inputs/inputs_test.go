@@ -9,14 +9,14 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// TestGeneratedFilesUpToDate keeps action.yml and the README's table equal
-// to what the table generates.
+// TestGeneratedFilesUpToDate keeps both actions' action.yml and the
+// README's table equal to what the table generates.
 func TestGeneratedFilesUpToDate(t *testing.T) {
 	t.Parallel()
 	for _, f := range []struct {
 		path   string
 		update func([]byte) ([]byte, error)
-	}{{"action.yml", UpdateActionYAML}, {"README.md", UpdateREADME}} {
+	}{{"action.yml", UpdateActionYAML}, {NativeActionYAML, UpdateActionYAML}, {"README.md", UpdateREADME}} {
 		old, err := os.ReadFile(filepath.Join("..", "..", f.path))
 		if err != nil {
 			t.Fatal(err)
@@ -31,11 +31,18 @@ func TestGeneratedFilesUpToDate(t *testing.T) {
 	}
 }
 
-// TestActionYAMLDeclaresTheTable reads action.yml as the runner does and
-// checks it declares exactly the table's inputs, defaults and descriptions.
+// TestActionYAMLDeclaresTheTable reads both actions' action.yml as the
+// runner does and checks each declares exactly the table's inputs, defaults
+// and descriptions.
 func TestActionYAMLDeclaresTheTable(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
+	for _, file := range []string{"action.yml", NativeActionYAML} {
+		t.Run(file, func(t *testing.T) { checkDeclaresTheTable(t, file) })
+	}
+}
+
+func checkDeclaresTheTable(t *testing.T, file string) {
+	b, err := os.ReadFile(filepath.Join("..", "..", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +76,7 @@ func TestActionYAMLDeclaresTheTable(t *testing.T) {
 		want = append(want, decl{Name: in.Name, Description: in.Help, Default: in.Default, HasDefault: in.Default != "", Required: in.Required})
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("action.yml inputs (-table +action.yml):\n%s", diff)
+		t.Errorf("%s inputs (-table +%s):\n%s", file, file, diff)
 	}
 }
 
@@ -125,6 +132,45 @@ func TestTableIsConsistent(t *testing.T) {
 		}
 		if in.Default != "" && in.DefaultDoc != "" {
 			t.Errorf("%s has both a default and a described default", in.Name)
+		}
+	}
+}
+
+// TestNativeActionMatchesRoot: the node action declares the root action's
+// outputs, and runs its shim as node24 with a post step after failures too.
+func TestNativeActionMatchesRoot(t *testing.T) {
+	t.Parallel()
+	type action struct {
+		Outputs map[string]struct {
+			Description string `yaml:"description"`
+		} `yaml:"outputs"`
+		Runs map[string]string `yaml:"runs"`
+	}
+	read := func(file string) action {
+		b, err := os.ReadFile(filepath.Join("..", "..", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a action
+		if err := yaml.Unmarshal(b, &a); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		return a
+	}
+	root, native := read("action.yml"), read(NativeActionYAML)
+	if len(root.Outputs) == 0 {
+		t.Fatal("action.yml declares no outputs")
+	}
+	if diff := cmp.Diff(root.Outputs, native.Outputs); diff != "" {
+		t.Errorf("outputs (-action.yml +%s):\n%s", NativeActionYAML, diff)
+	}
+	want := map[string]string{"using": "node24", "main": "main.js", "post": "post.js", "post-if": "always() && env.AWS_SKIP_CLEANUP_STEP != 'true'"}
+	if diff := cmp.Diff(want, native.Runs); diff != "" {
+		t.Errorf("%s runs (-want +got):\n%s", NativeActionYAML, diff)
+	}
+	for _, f := range []string{native.Runs["main"], native.Runs["post"]} {
+		if _, err := os.Stat(filepath.Join("..", "..", "native", f)); err != nil {
+			t.Errorf("%s names %s: %v", NativeActionYAML, f, err)
 		}
 	}
 }

@@ -133,16 +133,11 @@ type Service struct {
 	Audience string
 }
 
-// Token fetches a fresh ID token. A redirect the token client refused
-// comes back as the *RedirectError itself, not wrapped in the transport
-// error it travelled in, so that it is not retried as a network failure:
-// the same request is redirected the same way.
+// Token fetches a fresh ID token. A redirect the token client refused is
+// Fetch's *RedirectError, not temporary: it is not retried (the same
+// request is redirected the same way).
 func (s Service) Token(ctx context.Context) (string, error) {
-	tok, err := s.GitHub.Fetch(ctx, s.Audience)
-	if re := (*RedirectError)(nil); errors.As(err, &re) {
-		return "", re
-	}
-	return tok, err
+	return s.GitHub.Fetch(ctx, s.Audience)
 }
 
 func (s Service) String() string { return "GitHub OIDC, audience " + s.Audience }

@@ -27,19 +27,14 @@ func (e *RedirectError) Error() string {
 func (e *RedirectError) Temporary() bool { return false }
 
 // NewClient is the HTTP client for GitHub's token service: transport (nil:
-// http.DefaultTransport) under the redirect policy SameOrigin. It is the
-// client to hand GitHub.HTTPClient, since every request it makes carries the
-// bearer request token.
-//
-// The policy is applied twice: to each redirect answer as it arrives (so
-// the refusal is the request's error, not a status the caller would take
-// for the token service's answer), and as the client's CheckRedirect
-// before any redirect is followed.
+// http.DefaultTransport) under the redirect policy SameOrigin. Fetch applies
+// that policy to any client it is given; NewClient is for a caller that
+// also makes requests with the client itself.
 func NewClient(transport http.RoundTripper) *http.Client {
 	if transport == nil {
 		transport = http.DefaultTransport
 	}
-	return &http.Client{Transport: sameOriginTransport{next: transport}, CheckRedirect: SameOrigin}
+	return &http.Client{Transport: transport, CheckRedirect: SameOrigin}
 }
 
 // SameOrigin is an http.Client CheckRedirect policy that keeps a request's
@@ -74,38 +69,10 @@ func refusal(first, from, to *url.URL) *RedirectError {
 	return &RedirectError{From: describeURL(from), To: describeURL(to), Reason: reason}
 }
 
-// sameOriginTransport turns an answer redirecting away from its request's
-// origin into a *RedirectError. Every request the client follows is at the
-// first one's origin (SameOrigin), so this is the same policy, applied
-// before the client (or anything wrapping this transport) sees the answer.
-type sameOriginTransport struct{ next http.RoundTripper }
-
-func (t sameOriginTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(r)
-	if err != nil {
-		return resp, err
-	}
-	switch resp.StatusCode {
-	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
-	default:
-		return resp, nil
-	}
-	loc := resp.Header.Get("Location")
-	if loc == "" {
-		return resp, nil
-	}
-	to, perr := r.URL.Parse(loc)
-	if perr != nil || origin(to) == origin(r.URL) {
-		return resp, nil // the client reports a bad Location itself
-	}
-	resp.Body.Close()
-	return nil, refusal(r.URL, r.URL, to)
-}
-
 // origin is scheme://host:port with the scheme's default port made explicit,
 // so https://h and https://h:443 are one origin.
 func origin(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
+	scheme := asciiLower(u.Scheme)
 	port := u.Port()
 	if port == "" {
 		switch scheme {
@@ -115,7 +82,19 @@ func origin(u *url.URL) string {
 			port = "80"
 		}
 	}
-	return scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port
+	return scheme + "://" + asciiLower(u.Hostname()) + ":" + port
+}
+
+// asciiLower lower-cases A-Z only. Host names compare case-insensitively
+// in ASCII; strings.ToLower would also map other characters to ASCII
+// letters (the Kelvin sign U+212A to k), making a different name equal.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
 }
 
 // describeURL names a URL for an error: scheme, host and path, without user

@@ -188,6 +188,11 @@ func TestSameOrigin(t *testing.T) {
 		{"https://h.example/a", "https://example/a", false},
 		{"http://127.0.0.1:8080/a", "https://127.0.0.1:8080/a", false},
 		{"http://127.0.0.1:8080/a", "http://localhost:8080/a", false},
+		// Host names compare in ASCII lower case only: strings.ToLower maps
+		// the Kelvin sign (U+212A) to k, another name taken for this one.
+		{"https://key.example/a", "https://\u212aey.example/a", false},
+		{"https://\u212aey.example/a", "https://key.example/a", false},
+		{"https://KEY.example/a", "https://key.example/a", true},
 	}
 	for _, tc := range cases {
 		err := token.SameOrigin(req(tc.next), []*http.Request{req(tc.first)})
@@ -205,5 +210,79 @@ func TestSameOrigin(t *testing.T) {
 	}
 	if err := token.SameOrigin(req("https://h.example/a"), via); err == nil || !strings.Contains(err.Error(), "after 10 redirects") {
 		t.Errorf("11th redirect: %v", err)
+	}
+}
+
+// The redirect past the limit is the *RedirectError saying so, not "HTTP 302"
+// quoting the raw Location and its query; the token source returns it as
+// it is, not temporary, and asks once (review of issue 16, finding 4).
+func TestTooManyRedirects(t *testing.T) {
+	t.Parallel()
+	a := newOrigin(t, false)
+	a.to = "/start?sig=h16c-secret-query"
+	_, err := fetch(a, "/start", nil)
+	var re *token.RedirectError
+	if !errors.As(err, &re) || err != error(re) || !strings.Contains(err.Error(), "after 10 redirects") {
+		t.Fatalf("Fetch: %T %v, want the *RedirectError itself, stopped after 10 redirects", err, err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "HTTP 302") || strings.Contains(msg, "h16c-secret-query") || strings.Contains(msg, requestToken) {
+		t.Errorf("error %q names a status, the redirect's query or the request token", msg)
+	}
+	env := map[string]string{token.EnvRequestURL: a.srv.URL + "/start", token.EnvRequestToken: requestToken}
+	before, _ := a.requests()
+	src := token.Service{GitHub: &token.GitHub{Getenv: func(k string) string { return env[k] }, HTTPClient: token.NewClient(nil)}, Audience: "sts.amazonaws.com"}
+	if _, err := src.Token(context.Background()); !errors.As(err, &re) || err != error(re) || re.Temporary() {
+		t.Errorf("Service.Token: %T %v, want the *RedirectError itself, not temporary", err, err)
+	}
+	if after, _ := a.requests(); after-before != 10 {
+		t.Errorf("Service.Token made %d requests, want 10 (one attempt: as net/http's own policy, the tenth redirect is not followed)", after-before)
+	}
+}
+
+// Fetch applies the redirect policy whatever client it is given, nil
+// (http.DefaultClient) included: the policy lived only in NewClient
+// (review of issue 16, finding 5).
+func TestFetchKeepsTheOriginWithAnyClient(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]*http.Client{"nil": nil, "a plain client": {}, "a client following every redirect": {CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}} {
+		a, b := newOrigin(t, false), newOrigin(t, false)
+		a.to = b.srv.URL + "/token"
+		env := map[string]string{token.EnvRequestURL: a.srv.URL + "/start", token.EnvRequestToken: requestToken}
+		gh := &token.GitHub{Getenv: func(k string) string { return env[k] }, HTTPClient: c}
+		got, err := gh.Fetch(context.Background(), "sts.amazonaws.com")
+		var re *token.RedirectError
+		if !errors.As(err, &re) {
+			t.Errorf("%s: (%d bytes, %v), want a *RedirectError", name, len(got), err)
+		}
+		if all, auth := b.requests(); all != 0 {
+			t.Errorf("%s: %d requests reached the other origin, %d with the request token", name, all, auth)
+		}
+	}
+}
+
+// http:// is allowed to localhost and loopback addresses only: a
+// *.localhost name is not exempt from HTTP_PROXY (net/http's proxy rules
+// exempt only localhost itself and loopback IPs), so the request token
+// would go in clear through the proxy (review of issue 16, finding 2).
+func TestCheckRequestURL(t *testing.T) {
+	t.Parallel()
+	for raw, ok := range map[string]bool{
+		"https://pipelines.actions.githubusercontent.com/x": true,
+		"http://localhost:8080/x":                           true,
+		"http://LocalHost/x":                                true,
+		"http://127.0.0.1:8080/x":                           true,
+		"http://127.9.9.9/x":                                true,
+		"http://[::1]:8080/x":                               true,
+		"http://runner.localhost:8080/x":                    false,
+		"http://localhost.:8080/x":                          false,
+		"http://example.com/x":                              false,
+		"http://10.0.0.1/x":                                 false,
+	} {
+		if err := token.CheckRequestURL(raw); (err == nil) != ok {
+			t.Errorf("CheckRequestURL(%q) = %v, want ok %v", raw, err, ok)
+		}
+	}
+	if token.LoopbackHost("runner.localhost") {
+		t.Error("LoopbackHost(runner.localhost) = true")
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/sethvargo/go-githubactions"
@@ -73,9 +72,15 @@ func (g *GitHub) Available() bool {
 }
 
 // Fetch asks for a fresh ID token (go-githubactions reads at most 64 kB of
-// the answer: a larger one is cut and fails to decode) for audience (none when empty). The
-// request URL's own query string (api-version) is kept. Errors are
-// *StatusError, *MalformedError, ErrNoIDTokenPermission, or transport errors.
+// the answer: a larger one is cut and fails to decode) for audience (none
+// when empty). The request URL's own query string (api-version) is kept.
+// Whatever HTTPClient is (nil: http.DefaultClient), its redirects follow
+// SameOrigin: the request token stays at the origin of the request URL.
+// Errors are *StatusError, *MalformedError (a 200 without a compact JWT,
+// as CheckCompactJWT defines it), *RedirectError (a redirect refused, or
+// an eleventh: retrying cannot help; it is returned as it is, not wrapped
+// in the transport error it travelled in), ErrNoIDTokenPermission, or
+// transport errors.
 func (g *GitHub) Fetch(ctx context.Context, audience string) (string, error) {
 	if !g.Available() {
 		return "", ErrNoIDTokenPermission
@@ -90,9 +95,15 @@ func (g *GitHub) Fetch(ctx context.Context, audience string) (string, error) {
 	}
 	client := *base
 	client.Transport = rec
+	client.CheckRedirect = SameOrigin
 	gha := githubactions.New(githubactions.WithGetenv(g.Getenv), githubactions.WithHTTPClient(&client))
 
 	jwt, err := gha.GetIDToken(ctx, audience)
+	// Before the status: a refused redirect leaves the redirect's own
+	// status (3xx) recorded, which is no answer of the token service.
+	if re := (*RedirectError)(nil); errors.As(err, &re) {
+		return "", re
+	}
 	var failed *githubactions.RequestFailedError
 	if errors.As(err, &failed) {
 		return "", &StatusError{StatusCode: failed.StatusCode, Body: printable(failed.Body)}
@@ -113,15 +124,14 @@ func (g *GitHub) Fetch(ctx context.Context, audience string) (string, error) {
 		}
 		return "", fmt.Errorf("requesting the ID token: %w", unwrapTransport(err))
 	}
-	if !jwtRe.MatchString(jwt) {
-		return "", &MalformedError{Reason: "the value is not a compact JWT"}
+	// A compact JWT, the same check as a token file's. Anything else (a
+	// line break, a workflow command) is refused before it can be masked
+	// or sent; the reason quotes nothing of the value.
+	if err := CheckCompactJWT(jwt); err != nil {
+		return "", &MalformedError{Reason: "the value is not a compact JWT: " + err.Error()}
 	}
 	return jwt, nil
 }
-
-// jwtRe is a compact JWS: three base64url parts. Anything else (a line
-// break, a workflow command) is refused before it can be masked or sent.
-var jwtRe = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$`)
 
 // statusRecorder keeps the status of the one response GetIDToken reads, so
 // a failure while reading a non-200 answer (which go-githubactions reports
@@ -182,9 +192,11 @@ func CheckRequestURL(raw string) error {
 }
 
 // LoopbackHost reports whether host names this machine: localhost or a
-// loopback address.
+// loopback address. Only those: they are what HTTP_PROXY never applies to
+// (golang.org/x/net/http/httpproxy), so a request to them stays on this
+// machine; a *.localhost name would go through the proxy, in clear.
 func LoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

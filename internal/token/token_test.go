@@ -60,6 +60,12 @@ func TestFetchErrors(t *testing.T) {
 		{"429 with a body to clean", nil, &harness.Fault{Status: 429, Body: "  slow\r\ndown  "}, statusBodyIs(429, "slow  down"), true},
 		{"garbage", nil, &harness.Fault{Status: 200, Body: "<html>"}, func(e error) bool { var m *token.MalformedError; return errors.As(e, &m) }, false},
 		{"no JWT in value", nil, &harness.Fault{Status: 200, Body: `{"count":1,"value":"abc"}`}, func(e error) bool { var m *token.MalformedError; return errors.As(e, &m) }, false},
+		// Three base64url parts, but no JSON header: not a compact JWT as
+		// CheckCompactJWT (the token file's check) defines it.
+		{"three parts, no JSON header", nil, &harness.Fault{Status: 200, Body: `{"count":1,"value":"abc.def.ghi"}`}, func(e error) bool {
+			var m *token.MalformedError
+			return errors.As(e, &m) && strings.Contains(m.Reason, "header")
+		}, false},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

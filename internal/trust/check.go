@@ -63,7 +63,7 @@ var decidingFlag = map[string]string{
 // that would decide each). A job's environment and the event are taken as
 // given: not given means none.
 func ClaimsFor(f Facts) (map[string]any, map[string]string, error) {
-	if err := f.check(); err != nil {
+	if err := f.Check(); err != nil {
 		return nil, nil, err
 	}
 	if f.Audience == "" {
@@ -105,20 +105,23 @@ func ClaimsFor(f Facts) (map[string]any, map[string]string, error) {
 	return m, unknown, nil
 }
 
-// check refuses a fact that is not valid UTF-8 (two different invalid
-// strings must not compare equal) or longer than MaxFactBytes.
-func (f Facts) check() error {
-	for flag, v := range map[string]string{
-		"--repository": f.Repository, "--ref": f.Ref, "--environment": f.Environment, "--event-name": f.EventName,
-		"--repository-id": f.RepositoryID, "--owner-id": f.OwnerID, "--actor": f.Actor, "--actor-id": f.ActorID,
-		"--workflow": f.Workflow, "--job-workflow-ref": f.JobWorkflowRef, "--enterprise-id": f.EnterpriseID,
-		"--audience": f.Audience, "--issuer": f.Issuer,
+// Check refuses a fact longer than MaxFactBytes (checked first, so a huge
+// argument is never quoted back) or not valid UTF-8 (two different invalid
+// strings must not compare equal). ClaimsFor checks its facts; a check
+// from a claims file calls it for the flags it still takes (--audience,
+// --issuer).
+func (f Facts) Check() error {
+	for _, fact := range [...]struct{ flag, v string }{
+		{"--repository", f.Repository}, {"--ref", f.Ref}, {"--environment", f.Environment}, {"--event-name", f.EventName},
+		{"--repository-id", f.RepositoryID}, {"--owner-id", f.OwnerID}, {"--actor", f.Actor}, {"--actor-id", f.ActorID},
+		{"--workflow", f.Workflow}, {"--job-workflow-ref", f.JobWorkflowRef}, {"--enterprise-id", f.EnterpriseID},
+		{"--sub-format", f.SubFormat}, {"--audience", f.Audience}, {"--issuer", f.Issuer},
 	} {
 		switch {
-		case !utf8.ValidString(v):
-			return fmt.Errorf("%s %q is not valid UTF-8", flag, v)
-		case len(v) > MaxFactBytes:
-			return fmt.Errorf("%s is %d bytes long; at most %d are allowed", flag, len(v), MaxFactBytes)
+		case len(fact.v) > MaxFactBytes:
+			return fmt.Errorf("%s is %d bytes long; at most %d are allowed", fact.flag, len(fact.v), MaxFactBytes)
+		case !utf8.ValidString(fact.v):
+			return fmt.Errorf("%s %q is not valid UTF-8", fact.flag, fact.v)
 		}
 	}
 	return nil

@@ -128,6 +128,10 @@ type Decision struct {
 	// Exhausted: the comparisons needed more than MaxMatchSteps, and the
 	// evaluation stopped undecided (Unhandled says so too).
 	Exhausted bool
+	// Steps is how many comparison steps the evaluation took (more than
+	// MaxMatchSteps when Exhausted): what is left of MaxMatchSteps is the
+	// budget of a lint in the same check (LintContext.Budget).
+	Steps int
 }
 
 // StatementResult says whether one statement applies and why not.
@@ -152,7 +156,7 @@ func Evaluate(p *Policy, req Request) Decision {
 		st := &p.Statements[i]
 		res, why, keys, open := applies(p, st, req, &d, &budget)
 		if budget < 0 {
-			d.Verdict, d.Exhausted, d.Results = Undecided, true, nil
+			d.Verdict, d.Exhausted, d.Results, d.Steps = Undecided, true, nil, MaxMatchSteps-budget
 			d.Unhandled = append(d.Unhandled, fmt.Sprintf("more than %d comparison steps", MaxMatchSteps))
 			return d
 		}
@@ -176,6 +180,7 @@ func Evaluate(p *Policy, req Request) Decision {
 			}
 		}
 	}
+	d.Steps = MaxMatchSteps - budget
 	switch {
 	case deny != nil:
 		d.Verdict, d.Decider = Denied, deny

@@ -57,6 +57,13 @@ var LintIDs = map[string]Level{
 type LintContext struct {
 	Issuer, Repository, Audience, Subject string
 	RepositoryID                          string // makes the fixes concrete when known
+	// Budget is the comparison steps (see MaxMatchSteps) the whole lint
+	// may take to re-match Subject against the sub conditions: 0 means
+	// MaxMatchSteps, negative none. A check gives what its evaluation
+	// left (MaxMatchSteps - Decision.Steps), so evaluation and lint
+	// together take at most MaxMatchSteps. A re-match the budget cuts
+	// short counts as unknown: it reports nothing.
+	Budget int
 }
 
 // Lint checks the statements about AssumeRoleWithWebIdentity for the usual
@@ -75,6 +82,10 @@ func Lint(p *Policy, lc LintContext) []Finding {
 	repoID := lc.RepositoryID
 	if repoID == "" {
 		repoID = "<REPOSITORY_ID>"
+	}
+	budget := lc.Budget
+	if budget == 0 {
+		budget = MaxMatchSteps
 	}
 	var out []Finding
 	add := func(st *Statement, id, msg, fix string) {
@@ -133,36 +144,47 @@ func Lint(p *Policy, lc LintContext) []Finding {
 			if !allow {
 				continue
 			}
-			if pins && p.Version == VariablesVersion && strings.HasPrefix(base, "String") {
-				// What a value takes from the token's own claims pins nothing:
-				// the token supplies that part of both sides of the comparison.
-				var fixed []string
-				for _, v := range c.Values {
-					if vk, ok := hasVariable(v, provider); ok {
+			// The values as the pin and wildcard checks read them (patterns):
+			// in a VariablesVersion policy, what a value takes from the
+			// token's own claims pins nothing (the token supplies that part
+			// of both sides of the comparison), so each such variable reads
+			// as a * and the value as if the operator were a Like; ${*} ${?}
+			// ${$} are literal characters, no wildcards.
+			like := strings.Contains(base, "Like")
+			patterns := make([]lintValue, 0, len(c.Values))
+			for _, v := range c.Values {
+				lv := lintValue{shown: v, pattern: v, like: like}
+				if p.Version == VariablesVersion && strings.HasPrefix(base, "String") {
+					lv = readVariables(v, provider, like)
+					if vk, ok := hasVariable(v, provider); ok && pins {
 						add(st, "policy-variable", fmt.Sprintf("%s %s value %q takes ${%s} from the token being checked: the token supplies that part of what it is compared with, so that part pins nothing (IAM substitutes policy variables in a %s policy)", c.Operator, c.Key, v, vk, VariablesVersion), pinFix)
-					} else {
-						fixed = append(fixed, v)
 					}
 				}
-				c.Values, pins = fixed, pins && len(fixed) > 0
+				if lv.variable && strings.Trim(lv.pattern, "*?") == "" {
+					continue // nothing but the token's own values: pins nothing
+				}
+				patterns = append(patterns, lv)
 			}
+			pins = pins && len(patterns) > 0
 			switch claim {
 			case "sub":
 				if pins {
 					pinsSub = true
-					subValues = append(subValues, c.Values...)
+					for _, lv := range patterns {
+						subValues = append(subValues, lv.shown)
+					}
 				}
-				for _, v := range c.Values {
-					lintSub(st, c, v, repo, key("sub"), add)
+				for _, lv := range patterns {
+					lintSub(st, lv, repo, key("sub"), add)
 				}
 			case "aud":
 				hasAud = true
 			case "repository":
 				if pins {
 					pinsRepoName = true
-					for _, v := range c.Values {
-						if strings.Contains(c.Operator, "Like") && strings.ContainsAny(v, "*?") {
-							add(st, "cross-repo-wildcard", fmt.Sprintf("repository pattern %q matches more than one repository", v), pinFix)
+					for _, lv := range patterns {
+						if lv.like && strings.ContainsAny(lv.pattern, "*?") {
+							add(st, "cross-repo-wildcard", fmt.Sprintf("repository pattern %q matches more than one repository", lv.shown), pinFix)
 						}
 					}
 				}
@@ -175,7 +197,11 @@ func Lint(p *Policy, lc LintContext) []Finding {
 			}
 			if strings.HasPrefix(base, "StringEquals") {
 				for _, v := range c.Values {
-					if strings.ContainsAny(v, "*?") {
+					text := v
+					if p.Version == VariablesVersion {
+						text = readVariables(v, provider, true).text
+					}
+					if strings.ContainsAny(text, "*?") {
 						add(st, "equals-with-wildcard", fmt.Sprintf("%s compares %q literally; * and ? are wildcards only in StringLike", c.Operator, v),
 							fmt.Sprintf(`"StringLike": {"%s": "%s"}`, c.Key, v))
 					}
@@ -195,7 +221,7 @@ func Lint(p *Policy, lc LintContext) []Finding {
 			add(st, "name-only", "the repository is pinned by name only: after a rename, or once a deleted name is taken again, another repository can match. repository_id never changes",
 				fmt.Sprintf(`add "StringEquals": {"%s": "%s"} (aws-oidc-go trust-policy --repository-id ID --owner-id ID prints the whole policy)`, key("repository_id"), repoID))
 		}
-		if lc.Subject != "" && pinsSub && isImmutable(lc.Subject) && !subMatches(p.Version, provider, conditionsOn(st, key("sub")), lc.Subject) {
+		if lc.Subject != "" && pinsSub && isImmutable(lc.Subject) && !subMatches(p.Version, provider, conditionsOn(st, key("sub")), lc.Subject, &budget) {
 			for _, v := range subValues {
 				if !isImmutable(v) && strings.HasPrefix(v, "repo:") {
 					add(st, "legacy-sub-mismatch", fmt.Sprintf("sub %q has the legacy form, but this repository's tokens carry the immutable subject %q, which it no longer matches", v, lc.Subject),
@@ -241,12 +267,16 @@ func conditionsOn(st *Statement, key string) []Condition {
 }
 
 // subMatches reports whether sub may satisfy every condition on the key
-// (a condition whose outcome cannot be known offline counts as satisfied).
-func subMatches(version, provider string, conds []Condition, sub string) bool {
-	budget := MaxMatchSteps
+// (a condition whose outcome cannot be known offline counts as satisfied,
+// and so does one *budget is too small for: once it is spent, nothing
+// more is evaluated).
+func subMatches(version, provider string, conds []Condition, sub string, budget *int) bool {
 	for _, c := range conds {
+		if *budget < 0 {
+			return true
+		}
 		req := Request{Provider: provider, Keys: map[string][]string{strings.ToLower(c.Key): {sub}}}
-		if evalCondition(c, version, req, &budget).res == no && budget >= 0 {
+		if evalCondition(c, version, req, budget).res == no && *budget >= 0 {
 			return false
 		}
 	}
@@ -272,27 +302,83 @@ func nameOnly(values []string) bool {
 }
 
 // lintSub flags sub patterns whose wildcards reach across repositories.
-func lintSub(st *Statement, c Condition, v, repo, subKey string, add func(*Statement, string, string, string)) {
-	if !strings.Contains(c.Operator, "Like") || !strings.ContainsAny(v, "*?") {
+func lintSub(st *Statement, lv lintValue, repo, subKey string, add func(*Statement, string, string, string)) {
+	v := lv.pattern
+	if !lv.like || !strings.ContainsAny(v, "*?") {
 		return
 	}
 	fix := fmt.Sprintf(`"StringLike": {"%s": "repo:%s:*"}`, subKey, repo)
 	rest, ok := strings.CutPrefix(v, "repo:")
 	if !ok {
-		add(st, "cross-repo-wildcard", fmt.Sprintf("sub pattern %q does not pin a repository: any repository on GitHub matches", v), fix)
+		add(st, "cross-repo-wildcard", fmt.Sprintf("sub pattern %q does not pin a repository: any repository on GitHub matches", lv.shown), fix)
 		return
 	}
 	segment, _, hasColon := strings.Cut(rest, ":")
 	owner, name, _ := strings.Cut(segment, "/")
 	switch {
 	case strings.ContainsAny(owner, "*?"):
-		add(st, "cross-repo-wildcard", fmt.Sprintf("sub pattern %q leaves the owner open: any organisation's repositories match", v), fix)
+		add(st, "cross-repo-wildcard", fmt.Sprintf("sub pattern %q leaves the owner open: any organisation's repositories match", lv.shown), fix)
 	case name == "" || name == "*" || strings.HasPrefix(name, "*"):
-		add(st, "cross-repo-wildcard", fmt.Sprintf("sub pattern %q matches every repository of %s", v, owner), fix)
+		add(st, "cross-repo-wildcard", fmt.Sprintf("sub pattern %q matches every repository of %s", lv.shown, owner), fix)
 	case strings.ContainsAny(name, "*?") && !hasColon:
-		add(st, "prefix-wildcard", fmt.Sprintf("sub pattern %q matches by prefix: %s also matches repositories such as %s-evil", v, segment, strings.TrimRight(segment, "*?")),
+		add(st, "prefix-wildcard", fmt.Sprintf("sub pattern %q matches by prefix: %s also matches repositories such as %s-evil", lv.shown, segment, strings.TrimRight(segment, "*?")),
 			fmt.Sprintf(`"StringLike": {"%s": "repo:%s:*"}`, subKey, strings.TrimRight(segment, "*?")))
 	case strings.ContainsAny(name, "*?"):
-		add(st, "cross-repo-wildcard", fmt.Sprintf("sub pattern %q has a wildcard inside the repository name", v), fix)
+		add(st, "cross-repo-wildcard", fmt.Sprintf("sub pattern %q has a wildcard inside the repository name", lv.shown), fix)
 	}
+}
+
+// lintValue is a condition value as the pin and wildcard checks read it.
+type lintValue struct {
+	shown   string // the value as written, for the messages
+	pattern string // * and ? are wildcards (when like)
+	text    string // the literal text, variables and ${*} ${?} ${$} dropped
+	like    bool   // whether pattern's * and ? are wildcards
+	// variable: the value takes part of itself from the token (a
+	// variable naming one of the provider's keys), read as a * in pattern.
+	variable bool
+}
+
+// readVariables reads a VariablesVersion condition value for the lint: a
+// variable naming a key of provider becomes a * wildcard (what the token
+// supplies pins nothing), ${*} ${?} ${$} and other variables are dropped
+// (literal characters, or values the lint does not know: neither is a
+// wildcard), and the policy's own * and ? stay wildcards only when like.
+// A value with a variable is read as a pattern even for the Equals
+// operators (like is then true), the variable being its wildcard; its
+// literal * and ? are then dropped.
+func readVariables(v, provider string, like bool) lintValue {
+	lv := lintValue{shown: v}
+	var pat, text strings.Builder
+	lit := func(s string) {
+		text.WriteString(s)
+		if like {
+			pat.WriteString(s)
+			return
+		}
+		pat.WriteString(strings.NewReplacer("*", "", "?", "").Replace(s))
+	}
+	rest := v
+	for {
+		i := strings.Index(rest, "${")
+		j := -1
+		if i >= 0 {
+			j = strings.IndexByte(rest[i+2:], '}')
+		}
+		if j < 0 {
+			lit(rest)
+			break
+		}
+		lit(rest[:i])
+		key, _, _ := strings.Cut(rest[i+2:i+2+j], ",")
+		key = strings.ToLower(strings.TrimSpace(key))
+		if strings.HasPrefix(key, strings.ToLower(provider)+":") {
+			lv.variable = true
+			pat.WriteByte('*')
+		}
+		rest = rest[i+2+j+1:]
+	}
+	lv.pattern, lv.text = pat.String(), text.String()
+	lv.like = like || lv.variable
+	return lv
 }

@@ -122,12 +122,15 @@ func Like(pattern, s string) bool {
 	return appendGlob(buf[:0], pattern, false).match(s, &unbounded)
 }
 
-// MaxMatchSteps bounds the comparison work of one evaluation (and of one
-// lint): each wildcard-matching step and each byte compared for equality
-// costs one. A policy IAM accepts (at most 4,096 characters) against a
-// real token's claims (a few hundred bytes a key) needs at most about a
-// million; 20 million take a fraction of a second. Beyond it the check is
-// refused as unsupported rather than left running.
+// MaxMatchSteps bounds the comparison work of one check: each wildcard-
+// matching step and each byte compared for equality costs one. Evaluate
+// takes at most this many (Decision.Steps says how many it took), and a
+// Lint at most its LintContext.Budget, which the check sets to what the
+// evaluation left, so the two together stay within it. A policy IAM
+// accepts (at most 4,096 characters) against a real token's claims (a few
+// hundred bytes a key) needs at most about a million; 20 million take a
+// fraction of a second. Beyond it the check is refused as unsupported
+// rather than left running.
 const MaxMatchSteps = 20_000_000
 
 // equalFold is strings.EqualFold, except that bytes that are not valid

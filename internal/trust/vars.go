@@ -14,9 +14,10 @@ const VariablesVersion = "2012-10-17"
 // substitution (documented in the IAM User Guide, "IAM policy elements:
 // Variables and tags"): ${key} is replaced by the request's value of key
 // (key names are case-insensitive), ${key, 'default'} by the default when
-// the request has no single value for key, and ${*}, ${?}, ${$} by a
-// literal *, ? and $ — literal also in StringLike, where a plain * or ?
-// is a wildcard.
+// the request has no value for key (a key with several values is left
+// undecided, default or not: AWS does not document that case), and ${*},
+// ${?}, ${$} by a literal *, ? and $ — literal also in StringLike, where
+// a plain * or ? is a wildcard.
 type operand struct {
 	parts []part
 	// open says why the value cannot be known offline (empty when it
@@ -93,15 +94,18 @@ func variable(expr string, req Request) (value, open, deciding string) {
 	if !strings.HasPrefix(k, strings.ToLower(req.Provider)+":") {
 		return "", fmt.Sprintf("policy variable ${%s}: this checker does not know the value STS has for %s", key, key), ""
 	}
+	// AWS documents the default for a key the request lacks; what IAM
+	// substitutes for a key with several values, default or not, it does
+	// not document, so that stays undecided.
 	switch vals := req.Keys[k]; {
 	case len(vals) == 1:
 		return vals[0], "", ""
+	case len(vals) > 1:
+		return "", fmt.Sprintf("policy variable ${%s}: %s has several values, and AWS does not document what IAM substitutes then (with or without a default); an unresolvable variable can make the whole statement invalid", key, key), ""
 	case hasDefault:
 		return def, "", ""
-	case len(vals) == 0:
-		return "", fmt.Sprintf("policy variable ${%s}: the request has no %s, and AWS documents that an unresolvable variable can make the whole statement invalid (give it a default: ${%s, 'value'})", key, key, key), ""
 	default:
-		return "", fmt.Sprintf("policy variable ${%s}: %s has several values, which IAM does not substitute, and AWS documents that an unresolvable variable can make the whole statement invalid", key, key), ""
+		return "", fmt.Sprintf("policy variable ${%s}: the request has no %s, and AWS documents that an unresolvable variable can make the whole statement invalid (give it a default: ${%s, 'value'})", key, key, key), ""
 	}
 }
 

@@ -1,5 +1,6 @@
-// Command gen regenerates action.yml's inputs and the README's table of
-// inputs from the table in internal/inputs. Run from the repository root:
+// Command gen regenerates the inputs of both actions (action.yml, the
+// container action, and native/action.yml, the node one) and the README's
+// table of inputs from the table in internal/inputs. Run from the repository root:
 //
 //	go run ./internal/inputs/gen -w
 //
@@ -22,7 +23,7 @@ func main() {
 	for _, f := range []struct {
 		path   string
 		update func([]byte) ([]byte, error)
-	}{{"action.yml", inputs.UpdateActionYAML}, {"README.md", inputs.UpdateREADME}} {
+	}{{"action.yml", inputs.UpdateActionYAML}, {inputs.NativeActionYAML, inputs.UpdateActionYAML}, {"README.md", inputs.UpdateREADME}} {
 		old, err := os.ReadFile(f.path)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

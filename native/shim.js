@@ -1,0 +1,513 @@
+'use strict';
+// The node action's shim (uses: org/aws-oidc-go/native@v1). All behaviour
+// is the Go binary's; this file only finds that binary, proves it is the
+// one the release commit names, and runs it:
+//
+//  1. process.platform x process.arch -> GOOS/GOARCH (linux, darwin,
+//     windows x amd64, arm64);
+//  2. native/VERSION (the tag) and native/checksums.txt (sha256sum format,
+//     one line per binary aws-oidc-go_<GOOS>_<GOARCH>[.exe]) come with the
+//     release commit; a commit without them is not a release and fails;
+//  3. the binary comes from the runner's tool cache (@actions/tool-cache's
+//     layout: $RUNNER_TOOL_CACHE/aws-oidc-go/<version>/<x64|arm64>/ with
+//     <x64|arm64>.complete beside it) or else from the release asset
+//     <binary>.gz under https://github.com/<owner>/<repo>/releases/download/<tag>/
+//     (or the base URL in AWS_OIDC_GO_DOWNLOAD_URL): https only, redirects
+//     too, through HTTPS_PROXY / NO_PROXY as Go reads them, bounded in size
+//     and time; a fresh download is cached;
+//  4. before every exec, cached or fresh, the bytes are hashed and must
+//     match the committed digest; exactly those bytes are written into a
+//     new private directory (mkdtemp in RUNNER_TEMP, mode 0700) and that
+//     file is what runs, so nothing can swap it between check and exec;
+//  5. it runs with the step's environment plus AWS_OIDC_GO_RUNS_ON=host
+//     (the binary then never takes itself for a container action), the
+//     step's stdio, and the shim exits with its exit code.
+//
+// Node built-ins only: no node_modules, no build step; node 20 and 24.
+
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+// The network modules load only for a download: a tool-cache hit, the
+// usual case, does not pay for them.
+const lazy = (name) => { let m; return () => (m ||= require(name)); };
+const httpMod = lazy('node:http');
+const netMod = lazy('node:net');
+const tlsMod = lazy('node:tls');
+const zlibMod = lazy('node:zlib');
+
+/** The variable that tells the binary it runs on the runner's host. */
+const HOST_SIGNAL = 'AWS_OIDC_GO_RUNS_ON';
+/** The state the main step leaves the post step: its private directory. */
+const STATE_DIR = 'aws_oidc_go_native_dir';
+const TOOL = 'aws-oidc-go';
+const LIMITS = Object.freeze({
+  compressedBytes: 64 << 20, // the gzip asset (today's binaries: ~6 MB compressed)
+  binaryBytes: 128 << 20, // the binary after gunzip (~15 MB)
+  timeoutMs: 120000, // the whole download, redirects included
+  redirects: 5,
+});
+
+/** A failure the shim reports as one ::error:: line and exit code 1. */
+class ShimError extends Error {}
+
+/**
+ * goPlatform maps node's platform and arch to Go's GOOS and GOARCH and the
+ * tool cache's arch name; anything else is a ShimError naming the platform.
+ */
+function goPlatform(platform, arch) {
+  const goos = { linux: 'linux', darwin: 'darwin', win32: 'windows' }[platform];
+  const goarch = { x64: 'amd64', arm64: 'arm64' }[arch];
+  if (!goos || !goarch) {
+    throw new ShimError(`aws-oidc-go/native: no binary for this runner's platform ${platform}/${arch}: ` +
+      'releases carry linux, darwin and windows for x64 (amd64) and arm64');
+  }
+  return { goos, goarch, cacheArch: arch, binary: `aws-oidc-go_${goos}_${goarch}${goos === 'windows' ? '.exe' : ''}` };
+}
+
+const VERSION_RE = /^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/;
+const CHECKSUM_RE = /^([0-9a-f]{64}) [ *]([A-Za-z0-9_.-]+)$/;
+
+/**
+ * readRelease reads native/VERSION and native/checksums.txt from the
+ * action's directory: { tag, digests: {binary: sha256 hex} }. A commit
+ * without VERSION is not a release: a ShimError saying to use a tag.
+ */
+function readRelease(dir) {
+  let tag;
+  try {
+    tag = fs.readFileSync(path.join(dir, 'VERSION'), 'utf8').trim();
+  } catch (e) {
+    if (e.code !== 'ENOENT') throw e;
+    throw new ShimError('aws-oidc-go/native: this commit of the action is not a release (native/VERSION is missing), ' +
+      'so there is no published binary whose digest it could check. Use a release tag, e.g. ' +
+      'uses: org/aws-oidc-go/native@v1 (or a full release commit SHA); to try an unreleased commit, ' +
+      'use the container action (uses: org/aws-oidc-go@<sha>) or build the CLI with go install');
+  }
+  if (!VERSION_RE.test(tag)) {
+    throw new ShimError(`aws-oidc-go/native: native/VERSION holds ${JSON.stringify(tag.slice(0, 40))}, not a release tag like v1.2.3`);
+  }
+  const digests = {};
+  const text = fs.readFileSync(path.join(dir, 'checksums.txt'), 'utf8');
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const m = CHECKSUM_RE.exec(line.replace(/\r$/, ''));
+    if (!m) throw new ShimError(`aws-oidc-go/native: native/checksums.txt: not a sha256sum line: ${JSON.stringify(line.slice(0, 100))}`);
+    digests[m[2]] = m[1];
+  }
+  return { tag, digests };
+}
+
+function sha256(bytes) {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+/** verify throws the mismatch error: the file, the expected and the actual digest. */
+function verify(bytes, expected, what) {
+  const actual = sha256(bytes);
+  if (actual !== expected) {
+    throw new ShimError(`aws-oidc-go/native: ${what} does not match the release's digest: ` +
+      `expected sha256 ${expected}, got sha256 ${actual}; refusing to run it`);
+  }
+}
+
+/** cachePaths: @actions/tool-cache's layout for this version and arch. */
+function cachePaths(toolCache, tag, p) {
+  const dir = path.join(toolCache, TOOL, tag.replace(/^v/, ''), p.cacheArch);
+  return { dir, file: path.join(dir, p.binary), marker: `${dir}.complete` };
+}
+
+/** readBounded reads a regular file of at most max bytes. */
+function readBounded(file, max) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new ShimError(`aws-oidc-go/native: ${file} is not a regular file`);
+    if (st.size > max) throw new ShimError(`aws-oidc-go/native: ${file} is ${st.size} bytes, more than the ${max} a binary may have`);
+    const buf = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const n = fs.readSync(fd, buf, off, st.size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** writeCache stores a verified binary; a failure only costs a later download. */
+function writeCache(paths, bytes, log) {
+  try {
+    fs.mkdirSync(paths.dir, { recursive: true });
+    const tmp = path.join(paths.dir, `.${path.basename(paths.file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`);
+    fs.writeFileSync(tmp, bytes, { mode: 0o755, flag: 'wx' });
+    fs.renameSync(tmp, paths.file);
+    fs.writeFileSync(paths.marker, '');
+  } catch (e) {
+    log(`::warning::aws-oidc-go/native: could not cache the binary in ${escapeData(paths.dir)}: ${escapeData(e.message)}`);
+  }
+}
+
+/**
+ * proxyFor returns the proxy URL for an https URL from the environment, as
+ * Go's net/http (golang.org/x/net/http/httpproxy) reads it: https_proxy or
+ * HTTPS_PROXY, a value without a scheme taken as http://; never for
+ * localhost or a loopback address; not for hosts NO_PROXY (no_proxy)
+ * matches: "*", IPs, CIDRs, and domains (example.com matches itself and
+ * its subdomains, .example.com and *.example.com only subdomains), each
+ * with an optional :port. Null: connect directly.
+ */
+function proxyFor(target, env) {
+  const pick = (...names) => { for (const n of names) if (env[n]) return env[n]; return ''; };
+  const raw = pick('https_proxy', 'HTTPS_PROXY');
+  if (!raw) return null;
+  let proxy = parseURL(raw);
+  if (!proxy || !proxy.protocol || !proxy.host) proxy = parseURL('http://' + raw);
+  if (!proxy) throw new ShimError('aws-oidc-go/native: HTTPS_PROXY is not a URL');
+  const host = stripBrackets(target.hostname.toLowerCase());
+  const port = target.port || '443';
+  if (host === 'localhost') return null;
+  const ip = netMod().isIP(host) ? host : '';
+  if (ip && isLoopback(ip)) return null;
+  for (let p of pick('no_proxy', 'NO_PROXY').split(',')) {
+    p = p.trim().toLowerCase();
+    if (!p) continue;
+    if (p === '*') return null;
+    if (p.includes('/')) {
+      if (ip && inCIDR(ip, p)) return null;
+      continue;
+    }
+    let phost = p;
+    let pport = '';
+    const hp = /^(\[[^\]]*\]|[^:]*):([0-9]*)$/.exec(p);
+    if (hp) { phost = hp[1]; pport = hp[2]; }
+    phost = stripBrackets(phost);
+    if (!phost) continue;
+    if (netMod().isIP(phost)) {
+      if (ip && sameIP(ip, phost) && (pport === '' || pport === port)) return null;
+      continue;
+    }
+    if (ip) continue;
+    if (phost.startsWith('*.')) phost = phost.slice(1);
+    let matchHost = false;
+    if (phost[0] !== '.') { matchHost = true; phost = '.' + phost; }
+    if ((host.endsWith(phost) || (matchHost && host === phost.slice(1))) && (pport === '' || pport === port)) return null;
+  }
+  if (proxy.protocol !== 'http:') {
+    throw new ShimError(`aws-oidc-go/native: HTTPS_PROXY scheme ${proxy.protocol} is not supported here: use an http:// proxy`);
+  }
+  return proxy;
+}
+
+function parseURL(s) { try { return new URL(s); } catch { return null; } }
+function stripBrackets(h) { return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h; }
+function isLoopback(ip) {
+  if (netMod().isIPv4(ip)) return ip.startsWith('127.');
+  const b = ipBytes(ip);
+  if (b.length === 16 && b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return b[12] === 127;
+  return b.length === 16 && b.slice(0, 15).every((x) => x === 0) && b[15] === 1;
+}
+function ipBytes(ip) {
+  if (netMod().isIPv4(ip)) return ip.split('.').map(Number);
+  const sock = new (netMod().SocketAddress)({ address: ip, family: 'ipv6' });
+  const parts = sock.address.split('::');
+  const expand = (s) => (s ? s.split(':') : []);
+  let groups = expand(parts[0]);
+  if (parts.length === 2) {
+    const tail = expand(parts[1]);
+    groups = groups.concat(Array(8 - groups.length - tail.length).fill('0'), tail);
+  }
+  const out = [];
+  for (const g of groups) {
+    if (g.includes('.')) { out.push(...g.split('.').map(Number)); continue; }
+    const v = parseInt(g, 16);
+    out.push(v >> 8, v & 255);
+  }
+  return out;
+}
+// Go compares IPv4 and IPv4-mapped IPv6 as equal (16-byte form).
+function ip16(ip) { const b = ipBytes(ip); return b.length === 4 ? [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...b] : b; }
+function sameIP(a, b) { const x = ip16(a); const y = ip16(b); return x.every((v, i) => v === y[i]); }
+function inCIDR(ip, cidr) {
+  const [base, bitsText] = cidr.split('/');
+  if (!netMod().isIP(base) || !/^[0-9]+$/.test(bitsText)) return false;
+  const v4 = netMod().isIPv4(base);
+  let bits = Number(bitsText);
+  if (bits > (v4 ? 32 : 128)) return false;
+  if (v4) {
+    if (!netMod().isIPv4(ip) && !ip16(ip).slice(0, 12).every((v, i) => v === [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255][i])) return false;
+    bits += 96;
+  }
+  const x = ip16(ip);
+  const y = ip16(base);
+  for (let i = 0; i < bits; i++) {
+    const m = 0x80 >> (i % 8);
+    if ((x[i >> 3] & m) !== (y[i >> 3] & m)) return false;
+  }
+  return true;
+}
+
+/**
+ * connect opens a TLS connection to target (a URL), through the proxy with
+ * CONNECT when there is one. ca: extra trust anchors (tests); the runner's
+ * own come from node's store and NODE_EXTRA_CA_CERTS.
+ */
+function connect(target, proxy, opts) {
+  const host = stripBrackets(target.hostname);
+  const port = Number(target.port || 443);
+  const servername = netMod().isIP(host) ? undefined : host;
+  if (!proxy) {
+    return Promise.resolve(tlsMod().connect({ host, port, servername, ca: opts.ca, ALPNProtocols: ['http/1.1'] }));
+  }
+  return new Promise((resolve, reject) => {
+    const authority = netMod().isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+    const headers = { Host: authority };
+    if (proxy.username) {
+      headers['Proxy-Authorization'] = 'Basic ' +
+        Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64');
+    }
+    const req = httpMod().request({
+      host: stripBrackets(proxy.hostname), port: Number(proxy.port || 80), method: 'CONNECT', path: authority, headers, agent: false,
+    });
+    opts.track(req);
+    req.on('connect', (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        reject(new ShimError(`aws-oidc-go/native: the proxy ${proxy.host} refused CONNECT ${authority}: HTTP ${res.statusCode}`));
+        return;
+      }
+      resolve(tlsMod().connect({ socket, servername, ca: opts.ca, ALPNProtocols: ['http/1.1'] }));
+    });
+    req.on('error', (e) => reject(new ShimError(`aws-oidc-go/native: the proxy ${proxy.host}: ${e.message}`)));
+    req.end();
+  });
+}
+
+/**
+ * download GETs url over https only (redirects too, at most
+ * limits.redirects), through the proxy the environment names, refusing a
+ * body over limits.compressedBytes, all within limits.timeoutMs.
+ */
+async function download(url, { env = process.env, ca, limits = LIMITS } = {}) {
+  const live = new Set();
+  const track = (x) => { live.add(x); return x; };
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      for (const x of live) x.destroy();
+      reject(new ShimError(`aws-oidc-go/native: downloading ${redact(url)} took longer than ${limits.timeoutMs / 1000}s`));
+    }, limits.timeoutMs);
+  });
+  try {
+    return await Promise.race([timeout, (async () => {
+      let current = url;
+      for (let hop = 0; ; hop++) {
+        const target = parseURL(current);
+        if (!target || target.protocol !== 'https:') {
+          throw new ShimError(`aws-oidc-go/native: refusing ${hop ? 'a redirect to ' : ''}${redact(current)}: the binary is fetched over https only`);
+        }
+        const res = await get(target, proxyFor(target, env), { ca, track, limits });
+        if ([301, 302, 303, 307, 308].includes(res.status)) {
+          if (hop >= limits.redirects) throw new ShimError(`aws-oidc-go/native: more than ${limits.redirects} redirects from ${redact(url)}`);
+          if (!res.location) throw new ShimError(`aws-oidc-go/native: a redirect without Location from ${redact(current)}`);
+          current = new URL(res.location, target).toString();
+          continue;
+        }
+        if (res.status !== 200) throw new ShimError(`aws-oidc-go/native: GET ${redact(current)}: HTTP ${res.status}`);
+        return res.body;
+      }
+    })()]);
+  } finally {
+    clearTimeout(timer);
+    for (const x of live) x.destroy();
+  }
+}
+
+/** redact drops query and userinfo (signed redirect URLs) from a URL for messages. */
+function redact(u) {
+  const p = parseURL(u);
+  if (!p) return JSON.stringify(String(u).slice(0, 200));
+  return `${p.protocol}//${p.host}${p.pathname}`;
+}
+
+function get(target, proxy, { ca, track, limits }) {
+  return connect(target, proxy, { ca, track }).then((socket) => new Promise((resolve, reject) => {
+    track(socket);
+    // HTTP/1.1 over the TLS socket just opened (directly or through CONNECT).
+    const req = httpMod().request({
+      path: target.pathname + target.search, method: 'GET',
+      headers: { Host: target.host, 'User-Agent': 'aws-oidc-go-native', Accept: 'application/octet-stream', Connection: 'close' },
+      createConnection: () => socket,
+    });
+    track(req);
+    req.on('error', (e) => reject(e instanceof ShimError ? e : new ShimError(`aws-oidc-go/native: GET ${redact(target.toString())}: ${e.message}`)));
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        resolve({ status: res.statusCode, location: res.headers.location });
+        return;
+      }
+      const declared = Number(res.headers['content-length']);
+      if (declared > limits.compressedBytes) {
+        res.destroy();
+        reject(new ShimError(`aws-oidc-go/native: ${redact(target.toString())} is ${declared} bytes, more than the ${limits.compressedBytes} allowed`));
+        return;
+      }
+      const chunks = [];
+      let n = 0;
+      res.on('data', (c) => {
+        n += c.length;
+        if (n > limits.compressedBytes) {
+          res.destroy();
+          reject(new ShimError(`aws-oidc-go/native: ${redact(target.toString())} is more than the ${limits.compressedBytes} bytes allowed`));
+          return;
+        }
+        chunks.push(c);
+      });
+      res.on('end', () => resolve({ status: 200, body: Buffer.concat(chunks) }));
+      res.on('error', (e) => reject(new ShimError(`aws-oidc-go/native: reading ${redact(target.toString())}: ${e.message}`)));
+    });
+    req.end();
+  }));
+}
+
+/** gunzip decompresses the asset, refusing more than max bytes. */
+function gunzip(gz, max, what) {
+  try {
+    return zlibMod().gunzipSync(gz, { maxOutputLength: max });
+  } catch (e) {
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new ShimError(`aws-oidc-go/native: ${what} unpacks to more than the ${max} bytes a binary may have`);
+    throw new ShimError(`aws-oidc-go/native: ${what} is not a gzip file: ${e.message}`);
+  }
+}
+
+/** downloadBase: AWS_OIDC_GO_DOWNLOAD_URL, or the action repository's release on github.com. */
+function downloadBase(env, actionDir, tag) {
+  if (env.AWS_OIDC_GO_DOWNLOAD_URL) return env.AWS_OIDC_GO_DOWNLOAD_URL.replace(/\/+$/, '');
+  const repo = actionRepository(env, actionDir);
+  if (!repo) {
+    throw new ShimError('aws-oidc-go/native: cannot tell which repository this action comes from (GITHUB_ACTION_REPOSITORY is unset); ' +
+      'set AWS_OIDC_GO_DOWNLOAD_URL to the base URL of the release assets');
+  }
+  return `https://github.com/${repo}/releases/download/${tag}`;
+}
+
+const REPO_RE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+/** actionRepository: owner/repo from GITHUB_ACTION_REPOSITORY, else from the runner's _actions/<owner>/<repo>/<ref>/native path. */
+function actionRepository(env, actionDir) {
+  if (REPO_RE.test(env.GITHUB_ACTION_REPOSITORY || '')) return env.GITHUB_ACTION_REPOSITORY;
+  const parts = path.resolve(actionDir).split(path.sep);
+  const i = parts.lastIndexOf('_actions');
+  if (i >= 0 && parts.length >= i + 4) {
+    const repo = `${parts[i + 1]}/${parts[i + 2]}`;
+    if (REPO_RE.test(repo)) return repo;
+  }
+  return '';
+}
+
+/**
+ * verifiedBinary returns the bytes of the binary this release names for
+ * this platform, checked against the committed digest: from the tool
+ * cache, else downloaded (and cached).
+ */
+async function verifiedBinary({ actionDir, env, platform, arch, ca, limits = LIMITS, log }) {
+  const p = goPlatform(platform, arch);
+  const { tag, digests } = readRelease(actionDir);
+  const expected = digests[p.binary];
+  if (!expected) throw new ShimError(`aws-oidc-go/native: native/checksums.txt has no line for ${p.binary}`);
+  const cache = env.RUNNER_TOOL_CACHE ? cachePaths(env.RUNNER_TOOL_CACHE, tag, p) : null;
+  if (cache && fs.existsSync(cache.marker) && fs.existsSync(cache.file)) {
+    const bytes = readBounded(cache.file, limits.binaryBytes);
+    verify(bytes, expected, `the cached binary ${cache.file}`);
+    return { bytes, p, tag, digest: expected, from: cache.file };
+  }
+  const url = `${downloadBase(env, actionDir, tag)}/${p.binary}.gz`;
+  const gz = await download(url, { env, ca, limits });
+  const bytes = gunzip(gz, limits.binaryBytes, redact(url));
+  verify(bytes, expected, `the downloaded binary ${redact(url)}`);
+  if (cache) writeCache(cache, bytes, log);
+  return { bytes, p, tag, digest: expected, from: redact(url) };
+}
+
+/**
+ * privateCopy writes the verified bytes into a new directory only this
+ * user can enter (mkdtemp in RUNNER_TEMP, mode 0700) and returns the
+ * file's path: the file that runs is the one written from the hashed bytes.
+ */
+function privateCopy(bytes, binary, env) {
+  const base = env.RUNNER_TEMP || os.tmpdir();
+  const dir = fs.mkdtempSync(path.join(base, 'aws-oidc-go-native-'));
+  fs.chmodSync(dir, 0o700);
+  const file = path.join(dir, binary);
+  fs.writeFileSync(file, bytes, { mode: 0o700, flag: 'wx' });
+  return { dir, file };
+}
+
+/** escapeData escapes a workflow command's message (%, CR, LF). */
+function escapeData(s) {
+  return String(s).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** exec runs file with args, env and the step's stdio; resolves to the exit code. */
+function exec(file, args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: 'inherit', env, windowsHide: true });
+    const forward = (sig) => () => { try { child.kill(sig); } catch { /* gone */ } };
+    const handlers = { SIGINT: forward('SIGINT'), SIGTERM: forward('SIGTERM') };
+    for (const [sig, h] of Object.entries(handlers)) process.on(sig, h);
+    const done = (code) => {
+      for (const [sig, h] of Object.entries(handlers)) process.removeListener(sig, h);
+      resolve(code);
+    };
+    child.on('error', (e) => { process.stdout.write(`::error::aws-oidc-go/native: running ${escapeData(file)}: ${escapeData(e.message)}\n`); done(1); });
+    child.on('exit', (code, signal) => done(code === null ? (signal ? 128 + (os.constants.signals[signal] || 0) : 1) : code));
+  });
+}
+
+/** removeDir removes a private directory this shim made (state from the main step), if it is one. */
+function removeDir(dir, env) {
+  const base = path.resolve(env.RUNNER_TEMP || os.tmpdir());
+  const d = path.resolve(dir);
+  if (path.dirname(d) !== base || !path.basename(d).startsWith('aws-oidc-go-native-')) return;
+  fs.rmSync(d, { recursive: true, force: true });
+}
+
+/**
+ * run is the action's main or post step: stage 'main' runs the binary as
+ * the main step, 'post' runs `aws-oidc-go post`. Resolves to the exit code.
+ */
+async function run(stage, { actionDir = __dirname, env = process.env, platform = process.platform, arch = process.arch, ca, limits, out = process.stdout } = {}) {
+  const log = (line) => out.write(line + '\n');
+  let copy;
+  try {
+    const bin = await verifiedBinary({ actionDir, env, platform, arch, ca, limits, log });
+    copy = privateCopy(bin.bytes, bin.p.binary, env);
+    log(`aws-oidc-go/native: ${bin.p.binary} ${bin.tag}, sha256 ${bin.digest} as committed, from ${escapeData(bin.from)}`);
+    if (stage === 'main' && env.GITHUB_STATE) {
+      fs.appendFileSync(env.GITHUB_STATE, `${STATE_DIR}=${copy.dir}\n`);
+    }
+  } catch (e) {
+    if (!(e instanceof ShimError)) e = new ShimError(`aws-oidc-go/native: ${e.message}`);
+    log(`::error::${escapeData(e.message)}`);
+    return 1;
+  }
+  const childEnv = { ...env, [HOST_SIGNAL]: 'host' };
+  const code = await exec(copy.file, stage === 'post' ? ['post'] : [], childEnv);
+  if (stage === 'post') {
+    // The post step's copy, and the main step's (refresh's credential_process
+    // ran it until the binary's post step removed the profile).
+    for (const d of [copy.dir, env[`STATE_${STATE_DIR}`]]) {
+      if (d) { try { removeDir(d, env); } catch { /* the runner empties RUNNER_TEMP anyway */ } }
+    }
+  }
+  return code;
+}
+
+module.exports = {
+  HOST_SIGNAL, LIMITS, ShimError, goPlatform, readRelease, cachePaths, proxyFor, download, gunzip,
+  verifiedBinary, privateCopy, downloadBase, actionRepository, run, sha256,
+};

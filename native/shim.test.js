@@ -1,0 +1,344 @@
+'use strict';
+// Tests of the node action's shim: node --test native/ (make test-native).
+// They need openssl (for a test CA) and sh (the stand-in binary is a
+// script); both are on these machines, and a missing one fails the test.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const http = require('node:http');
+const https = require('node:https');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const zlib = require('node:zlib');
+const { execFileSync, spawn } = require('node:child_process');
+
+const shim = require('./shim');
+
+const TAG = 'v9.8.7';
+const BINARY = 'aws-oidc-go_linux_amd64';
+const PLATFORM = { platform: 'linux', arch: 'x64' };
+
+test('platform mapping: Go names for the six release platforms, a clear error for others', () => {
+  const cases = [
+    ['linux', 'x64', 'linux', 'amd64', 'x64', 'aws-oidc-go_linux_amd64'],
+    ['linux', 'arm64', 'linux', 'arm64', 'arm64', 'aws-oidc-go_linux_arm64'],
+    ['darwin', 'x64', 'darwin', 'amd64', 'x64', 'aws-oidc-go_darwin_amd64'],
+    ['darwin', 'arm64', 'darwin', 'arm64', 'arm64', 'aws-oidc-go_darwin_arm64'],
+    ['win32', 'x64', 'windows', 'amd64', 'x64', 'aws-oidc-go_windows_amd64.exe'],
+    ['win32', 'arm64', 'windows', 'arm64', 'arm64', 'aws-oidc-go_windows_arm64.exe'],
+  ];
+  for (const [platform, arch, goos, goarch, cacheArch, binary] of cases) {
+    assert.deepEqual(shim.goPlatform(platform, arch), { goos, goarch, cacheArch, binary }, `${platform}/${arch}`);
+  }
+  for (const [platform, arch] of [['freebsd', 'x64'], ['linux', 'ia32'], ['linux', 'arm'], ['aix', 'ppc64'], ['win32', 'ia32']]) {
+    assert.throws(() => shim.goPlatform(platform, arch), (e) => e instanceof shim.ShimError && e.message.includes(`${platform}/${arch}`));
+  }
+});
+
+test('proxy selection reads HTTPS_PROXY and NO_PROXY as Go does', () => {
+  const u = (s) => new URL(s);
+  const cases = [
+    // [url, env, proxy host or null]
+    ['https://github.com/x', {}, null],
+    ['https://github.com/x', { HTTPS_PROXY: 'http://proxy:3128' }, 'proxy:3128'],
+    ['https://github.com/x', { https_proxy: 'proxy:3128', HTTPS_PROXY: 'http://other:1' }, 'proxy:3128'],
+    ['https://github.com/x', { HTTP_PROXY: 'http://proxy:3128' }, null], // https URLs use HTTPS_PROXY only
+    ['https://localhost/x', { HTTPS_PROXY: 'proxy:3128' }, null],
+    ['https://127.0.0.9/x', { HTTPS_PROXY: 'proxy:3128' }, null],
+    ['https://[::1]/x', { HTTPS_PROXY: 'proxy:3128' }, null],
+    ['https://github.com/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: '*' }, null],
+    ['https://github.com/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: 'github.com' }, null],
+    ['https://objects.github.com/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: 'github.com' }, null],
+    ['https://notgithub.com/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: 'github.com' }, 'proxy:3128'],
+    ['https://github.com/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: '.github.com' }, 'proxy:3128'],
+    ['https://a.github.com/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: '*.github.com' }, null],
+    ['https://github.com/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: ' example.org , GitHub.com ' }, null],
+    ['https://github.com/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: 'github.com:8443' }, 'proxy:3128'],
+    ['https://github.com:8443/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: 'github.com:8443' }, null],
+    ['https://10.1.2.3/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: '10.0.0.0/8' }, null],
+    ['https://11.1.2.3/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: '10.0.0.0/8' }, 'proxy:3128'],
+    ['https://10.1.2.3/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: '10.1.2.3' }, null],
+    ['https://10.1.2.3/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: '10.1.2.3:444' }, 'proxy:3128'],
+    ['https://10.1.2.3/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: '1.2.3' }, 'proxy:3128'], // domains never match IPs
+    ['https://[fd00::1]/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: 'fd00::/8' }, null],
+    ['https://[fd00::1]/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: '[fd00::1]:443' }, null],
+  ];
+  for (const [url, env, want] of cases) {
+    const got = shim.proxyFor(u(url), env);
+    assert.equal(got ? got.host : null, want, `${url} with ${JSON.stringify(env)}`);
+  }
+  assert.throws(() => shim.proxyFor(u('https://github.com/'), { HTTPS_PROXY: 'socks5://proxy:1080' }), /socks5: is not supported/);
+});
+
+test('release files: the non-release message, bad VERSION, bad checksum lines', () => {
+  const dir = tmp();
+  assert.throws(() => shim.readRelease(dir), (e) => e instanceof shim.ShimError &&
+    /not a release \(native\/VERSION is missing\)/.test(e.message) && /Use a release tag, e\.g\. uses: org\/aws-oidc-go\/native@v1/.test(e.message));
+  fs.writeFileSync(path.join(dir, 'VERSION'), 'main\n');
+  assert.throws(() => shim.readRelease(dir), /not a release tag like v1\.2\.3/);
+  fs.writeFileSync(path.join(dir, 'VERSION'), `${TAG}\n`);
+  fs.writeFileSync(path.join(dir, 'checksums.txt'), `${'a'.repeat(64)}  ${BINARY}\nnot a line\n`);
+  assert.throws(() => shim.readRelease(dir), /not a sha256sum line: "not a line"/);
+  fs.writeFileSync(path.join(dir, 'checksums.txt'), `${'a'.repeat(64)}  ${BINARY}\n${'b'.repeat(64)} *aws-oidc-go_windows_amd64.exe\n`);
+  assert.deepEqual(shim.readRelease(dir), { tag: TAG, digests: { [BINARY]: 'a'.repeat(64), 'aws-oidc-go_windows_amd64.exe': 'b'.repeat(64) } });
+});
+
+// The stand-in binary: records its own path, arguments and the host
+// signal, and exits with SHIM_TEST_CODE.
+const FAKE = '#!/bin/sh\nprintf \'%s\\n\' "$0" "$*" "${AWS_OIDC_GO_RUNS_ON:-unset}" > "$SHIM_TEST_OUT"\nexit "${SHIM_TEST_CODE:-0}"\n';
+
+/** world: an action directory with a release, a runner temp and tool cache, a test CA and a local https server. */
+async function world(t, { binary = Buffer.from(FAKE), committed = binary } = {}) {
+  const w = { root: tmp(), requests: [], routes: {} };
+  w.action = path.join(w.root, 'action');
+  w.temp = path.join(w.root, 'runner-temp');
+  w.cache = path.join(w.root, 'tool-cache');
+  for (const d of [w.action, w.temp, w.cache]) fs.mkdirSync(d);
+  fs.writeFileSync(path.join(w.action, 'VERSION'), `${TAG}\n`);
+  fs.writeFileSync(path.join(w.action, 'checksums.txt'), `${shim.sha256(committed)}  ${BINARY}\n${'0'.repeat(64)}  aws-oidc-go_darwin_arm64\n`);
+  w.binary = binary;
+  w.out = path.join(w.root, 'ran.txt');
+  const pki = certs(w.root);
+  w.caFile = pki.caFile;
+  w.ca = fs.readFileSync(pki.caFile);
+  w.routes[`/releases/${TAG}/${BINARY}.gz`] = (req, res) => { res.writeHead(200); res.end(zlib.gzipSync(w.binary)); };
+  w.server = https.createServer({ key: pki.key, cert: pki.cert }, (req, res) => {
+    w.requests.push(req.url);
+    const route = w.routes[req.url];
+    if (route) return route(req, res);
+    res.writeHead(404); res.end();
+  });
+  await new Promise((r) => w.server.listen(0, '127.0.0.1', r));
+  w.port = w.server.address().port;
+  t.after(() => w.server.close());
+  w.base = `https://127.0.0.1:${w.port}/releases/${TAG}`;
+  w.env = (extra = {}) => ({
+    PATH: process.env.PATH, RUNNER_TEMP: w.temp, RUNNER_TOOL_CACHE: w.cache,
+    AWS_OIDC_GO_DOWNLOAD_URL: w.base, SHIM_TEST_OUT: w.out, ...extra,
+  });
+  w.cachePaths = shim.cachePaths(w.cache, TAG, shim.goPlatform('linux', 'x64'));
+  return w;
+}
+
+/** runShim runs a stage in-process, collecting what the shim itself prints. */
+async function runShim(w, stage, { env = w.env(), limits, ca = w.ca } = {}) {
+  let printed = '';
+  const code = await shim.run(stage, { actionDir: w.action, env, ...PLATFORM, ca, limits, out: { write: (s) => { printed += s; } } });
+  return { code, printed };
+}
+
+function ran(w) {
+  if (!fs.existsSync(w.out)) return null;
+  const [self, args, signal] = fs.readFileSync(w.out, 'utf8').split('\n');
+  return { self, args, signal };
+}
+
+test('cache hit: no download; the verified private copy runs with the host signal; exit code passes through', async (t) => {
+  const w = await world(t);
+  fs.mkdirSync(w.cachePaths.dir, { recursive: true });
+  fs.writeFileSync(w.cachePaths.file, w.binary, { mode: 0o755 });
+  fs.writeFileSync(w.cachePaths.marker, '');
+  const r = await runShim(w, 'main', { env: w.env({ SHIM_TEST_CODE: '7' }) });
+  assert.equal(r.code, 7, r.printed);
+  assert.equal(r.printed, `aws-oidc-go/native: ${BINARY} ${TAG}, sha256 ${shim.sha256(w.binary)} as committed, from ${w.cachePaths.file}\n`);
+  assert.deepEqual(w.requests, []);
+  const got = ran(w);
+  assert.ok(got, 'the binary did not run');
+  assert.equal(got.signal, 'host');
+  assert.equal(got.args, '');
+  assert.equal(path.dirname(path.dirname(got.self)), w.temp, `ran ${got.self}, not a copy in RUNNER_TEMP`);
+  assert.equal(path.basename(got.self), BINARY);
+  assert.equal(fs.statSync(path.dirname(got.self)).mode & 0o777, 0o700);
+  assert.deepEqual(fs.readFileSync(got.self), w.binary);
+});
+
+test('download from an https server with the runner CA (NODE_EXTRA_CA_CERTS), cached for the next run', async (t) => {
+  const w = await world(t);
+  // The real entry point in a child node, as the runner starts it.
+  const child = await node(path.join(__dirname, 'main.js'), w.env({ NODE_EXTRA_CA_CERTS: w.caFile, SHIM_TEST_CODE: '3' }), w.action);
+  assert.equal(child.code, 3, child.output);
+  assert.deepEqual(w.requests, [`/releases/${TAG}/${BINARY}.gz`]);
+  assert.equal(ran(w).signal, 'host');
+  assert.deepEqual(fs.readFileSync(w.cachePaths.file), w.binary);
+  assert.ok(fs.existsSync(w.cachePaths.marker), 'no .complete marker');
+  // Without the CA the same download fails: the trust comes from NODE_EXTRA_CA_CERTS.
+  fs.rmSync(w.cachePaths.marker);
+  const untrusted = await node(path.join(__dirname, 'main.js'), w.env(), w.action);
+  assert.equal(untrusted.code, 1);
+  assert.match(untrusted.output, /::error::aws-oidc-go\/native: GET https:\/\/127\.0\.0\.1:\d+\/releases\/v9\.8\.7\/aws-oidc-go_linux_amd64\.gz: .*(certificate|self.signed)/i);
+});
+
+test('download through an HTTPS_PROXY (CONNECT), following an https redirect', async (t) => {
+  const w = await world(t);
+  w.routes[`/releases/${TAG}/${BINARY}.gz`] = (req, res) => { res.writeHead(302, { Location: '/signed/asset?X-Amz-Signature=secret' }); res.end(); };
+  w.routes['/signed/asset?X-Amz-Signature=secret'] = (req, res) => { res.writeHead(200); res.end(zlib.gzipSync(w.binary)); };
+  const connects = [];
+  const proxy = http.createServer((req, res) => { res.writeHead(405); res.end(); });
+  proxy.on('connect', (req, client, head) => {
+    connects.push(req.url);
+    // assets.test is this test's name for the server: the proxy resolves it.
+    const [, port] = req.url.split(':');
+    const upstream = net.connect(Number(port), '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
+  t.after(() => proxy.close());
+  const env = w.env({
+    AWS_OIDC_GO_DOWNLOAD_URL: `https://assets.test:${w.port}/releases/${TAG}`,
+    HTTPS_PROXY: `127.0.0.1:${proxy.address().port}`, NO_PROXY: 'example.org',
+  });
+  const r = await runShim(w, 'main', { env });
+  assert.equal(r.code, 0, r.printed);
+  assert.deepEqual(connects, [`assets.test:${w.port}`, `assets.test:${w.port}`]);
+  assert.deepEqual(w.requests, [`/releases/${TAG}/${BINARY}.gz`, '/signed/asset?X-Amz-Signature=secret']);
+  assert.equal(ran(w).signal, 'host');
+});
+
+test('a tampered cached binary is refused: nothing runs', async (t) => {
+  const w = await world(t);
+  const evil = Buffer.from('#!/bin/sh\ntouch "$SHIM_TEST_OUT"\n');
+  fs.mkdirSync(w.cachePaths.dir, { recursive: true });
+  fs.writeFileSync(w.cachePaths.file, evil, { mode: 0o755 });
+  fs.writeFileSync(w.cachePaths.marker, '');
+  for (const stage of ['main', 'post']) {
+    const r = await runShim(w, stage);
+    assert.equal(r.code, 1);
+    assert.ok(r.printed.startsWith('::error::'), r.printed);
+    assert.ok(r.printed.includes(`the cached binary ${w.cachePaths.file} does not match the release's digest: ` +
+      `expected sha256 ${shim.sha256(w.binary)}, got sha256 ${shim.sha256(evil)}; refusing to run it`), r.printed);
+    assert.equal(ran(w), null, 'the tampered binary ran');
+    assert.deepEqual(w.requests, []);
+    assert.deepEqual(fs.readdirSync(w.temp), [], 'a copy was made');
+  }
+});
+
+test('a digest mismatch after download is refused: nothing runs, nothing is cached', async (t) => {
+  const w = await world(t, { committed: Buffer.from('the binary the release commit names') });
+  const r = await runShim(w, 'main');
+  assert.equal(r.code, 1);
+  assert.match(r.printed, new RegExp(`the downloaded binary https://127\\.0\\.0\\.1:${w.port}/releases/${TAG}/${BINARY}\\.gz does not match the release's digest: ` +
+    `expected sha256 ${shim.sha256(Buffer.from('the binary the release commit names'))}, got sha256 ${shim.sha256(w.binary)}`));
+  assert.equal(ran(w), null);
+  assert.equal(fs.existsSync(w.cachePaths.file), false);
+  assert.deepEqual(fs.readdirSync(w.temp), []);
+});
+
+test('oversize downloads are refused: a long body, a declared length, a gzip bomb', async (t) => {
+  const w = await world(t);
+  const small = { ...shim.LIMITS, compressedBytes: 64 };
+  let r = await runShim(w, 'main', { limits: small });
+  assert.equal(r.code, 1);
+  assert.match(r.printed, /is (\d+ bytes, )?more than the 64( bytes)? allowed/);
+  w.routes[`/releases/${TAG}/${BINARY}.gz`] = (req, res) => {
+    res.writeHead(200); // chunked: no Content-Length to check up front
+    res.write(Buffer.alloc(50)); res.write(Buffer.alloc(50)); res.end();
+  };
+  r = await runShim(w, 'main', { limits: small });
+  assert.match(r.printed, /is more than the 64 bytes allowed/);
+  w.routes[`/releases/${TAG}/${BINARY}.gz`] = (req, res) => { res.writeHead(200); res.end(zlib.gzipSync(Buffer.alloc(1 << 20))); };
+  r = await runShim(w, 'main', { limits: { ...shim.LIMITS, binaryBytes: 1000 } });
+  assert.equal(r.code, 1);
+  assert.match(r.printed, /unpacks to more than the 1000 bytes a binary may have/);
+  assert.equal(ran(w), null);
+});
+
+test('http is refused: the download URL, and a redirect to http', async (t) => {
+  const w = await world(t);
+  let r = await runShim(w, 'main', { env: w.env({ AWS_OIDC_GO_DOWNLOAD_URL: `http://127.0.0.1:${w.port}/releases/${TAG}` }) });
+  assert.equal(r.code, 1);
+  assert.match(r.printed, /refusing http:\/\/127\.0\.0\.1:\d+\/releases\/v9\.8\.7\/aws-oidc-go_linux_amd64\.gz: the binary is fetched over https only/);
+  w.routes[`/releases/${TAG}/${BINARY}.gz`] = (req, res) => { res.writeHead(302, { Location: `http://127.0.0.1:${w.port}/plain?token=secret` }); res.end(); };
+  r = await runShim(w, 'main');
+  assert.equal(r.code, 1);
+  assert.match(r.printed, /refusing a redirect to http:\/\/127\.0\.0\.1:\d+\/plain: the binary is fetched over https only/);
+  assert.ok(!r.printed.includes('secret'), 'the redirect URL\'s query was printed');
+  assert.equal(ran(w), null);
+});
+
+test('the download is bounded in time', async (t) => {
+  const w = await world(t);
+  w.routes[`/releases/${TAG}/${BINARY}.gz`] = (req, res) => { res.writeHead(200); res.write('x'); /* and never ends */ };
+  const started = Date.now();
+  const r = await runShim(w, 'main', { limits: { ...shim.LIMITS, timeoutMs: 300 } });
+  assert.equal(r.code, 1);
+  assert.match(r.printed, /took longer than 0\.3s/);
+  assert.ok(Date.now() - started < 10000);
+});
+
+test('a commit without native/VERSION fails with the non-release message', async (t) => {
+  const w = await world(t);
+  fs.rmSync(path.join(w.action, 'VERSION'));
+  const r = await runShim(w, 'main');
+  assert.equal(r.code, 1);
+  assert.match(r.printed, /^::error::aws-oidc-go\/native: this commit of the action is not a release/);
+  assert.equal(ran(w), null);
+});
+
+test('post: runs `aws-oidc-go post` verified, and removes the main step\'s private copy', async (t) => {
+  const w = await world(t);
+  const state = path.join(w.root, 'state');
+  fs.writeFileSync(state, '');
+  let r = await runShim(w, 'main', { env: w.env({ GITHUB_STATE: state }) });
+  assert.equal(r.code, 0, r.printed);
+  const mainCopy = path.dirname(ran(w).self);
+  assert.equal(fs.readFileSync(state, 'utf8'), `aws_oidc_go_native_dir=${mainCopy}\n`);
+  r = await runShim(w, 'post', { env: w.env({ STATE_aws_oidc_go_native_dir: mainCopy, SHIM_TEST_CODE: '0' }) });
+  assert.equal(r.code, 0, r.printed);
+  const got = ran(w);
+  assert.equal(got.args, 'post');
+  assert.equal(got.signal, 'host');
+  assert.deepEqual(fs.readdirSync(w.temp), [], 'a private copy outlived the post step');
+  // Only the shim's own directories are removed.
+  const other = path.join(w.temp, 'not-ours');
+  fs.mkdirSync(other);
+  r = await runShim(w, 'post', { env: w.env({ STATE_aws_oidc_go_native_dir: other }) });
+  assert.ok(fs.existsSync(other));
+});
+
+test('where the binary is downloaded from', () => {
+  assert.equal(shim.downloadBase({ GITHUB_ACTION_REPOSITORY: 'org/aws-oidc-go' }, '/x', 'v1.2.3'), 'https://github.com/org/aws-oidc-go/releases/download/v1.2.3');
+  assert.equal(shim.downloadBase({ AWS_OIDC_GO_DOWNLOAD_URL: 'https://mirror.example/aws-oidc-go/v1.2.3/' }, '/x', 'v1.2.3'), 'https://mirror.example/aws-oidc-go/v1.2.3');
+  assert.equal(shim.actionRepository({}, path.join('/home/runner/work/_actions/org/aws-oidc-go/v1/native')), 'org/aws-oidc-go');
+  assert.equal(shim.actionRepository({ GITHUB_ACTION_REPOSITORY: 'bad name' }, '/x/native'), '');
+  assert.throws(() => shim.downloadBase({}, '/x/native', 'v1.2.3'), /set AWS_OIDC_GO_DOWNLOAD_URL/);
+});
+
+function tmp() {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'aws-oidc-go-shim-test-'));
+  test.after(() => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/** certs makes a test CA and a server certificate for assets.test and 127.0.0.1 with openssl. */
+function certs(dir) {
+  const f = (n) => path.join(dir, n);
+  const ossl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'),
+    '-days', '2', '-subj', '/CN=aws-oidc-go shim test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+  ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('srv.key'), '-out', f('srv.csr'), '-subj', '/CN=assets.test');
+  fs.writeFileSync(f('ext'), 'subjectAltName=DNS:assets.test,IP:127.0.0.1\n');
+  ossl('x509', '-req', '-in', f('srv.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('srv.pem'), '-days', '2', '-extfile', f('ext'));
+  return { caFile: f('ca.pem'), key: fs.readFileSync(f('srv.key')), cert: fs.readFileSync(f('srv.pem')) };
+}
+
+/** node runs a script in a child node with exactly env (and the action directory as its own). */
+function node(script, env, actionDir) {
+  // The entry points find the release files beside themselves: run copies.
+  for (const f of ['main.js', 'post.js', 'shim.js']) fs.copyFileSync(path.join(__dirname, f), path.join(actionDir, f));
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [path.join(actionDir, path.basename(script))], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    c.stdout.on('data', (d) => { output += d; });
+    c.stderr.on('data', (d) => { output += d; });
+    c.on('close', (code) => resolve({ code, output }));
+  });
+}
+
