@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -24,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/org/aws-oidc-go/internal/lazyre"
 )
 
 // WebIdentityAPI is the one STS method the OIDC exchange calls.
@@ -174,7 +175,7 @@ func CallerIdentity(ctx context.Context, api CallerIdentityAPI, r Retrier) (*Ide
 	}
 	id := &Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn)}
 	arnAccount, ok := accountOfARN(id.ARN)
-	if !accountRe.MatchString(id.Account) || !ok {
+	if !accountRe().MatchString(id.Account) || !ok {
 		// Never echo it: a garbled answer is not to be printed or exported.
 		return nil, &CallError{Op: "GetCallerIdentity", Err: errors.New("the answer holds no valid account id and ARN")}
 	}
@@ -200,11 +201,11 @@ func (e *IdentityError) Error() string {
 
 // arnRe is an ARN whose account field is an account id; the resource is
 // visible ASCII without spaces (printableToken).
-var arnRe = regexp.MustCompile(`^arn:[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+$`)
+var arnRe = lazyre.New(`^arn:[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+$`)
 
 // accountOfARN returns the account of a well-formed ARN.
 func accountOfARN(arn string) (string, bool) {
-	m := arnRe.FindStringSubmatch(arn)
+	m := arnRe().FindStringSubmatch(arn)
 	if m == nil || !printableToken(arn) {
 		return "", false
 	}
@@ -214,11 +215,11 @@ func accountOfARN(arn string) (string, bool) {
 // assumedRoleRe is an AssumedRoleUser ARN: the STS assumed-role ARN of a
 // role session, arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION
 // (ROLE is the role's name, without its path).
-var assumedRoleRe = regexp.MustCompile(`^arn:([a-z][a-z0-9-]*):sts::\d{12}:assumed-role/([^/]+)/[^/]+$`)
+var assumedRoleRe = lazyre.New(`^arn:([a-z][a-z0-9-]*):sts::\d{12}:assumed-role/([^/]+)/[^/]+$`)
 
 // roleARNRe is an IAM role ARN, arn:PARTITION:iam::ACCOUNT:role/PATH/NAME:
 // its partition and its path and name.
-var roleARNRe = regexp.MustCompile(`^arn:([a-z][a-z0-9-]*):iam::\d{12}:role/(.+)$`)
+var roleARNRe = lazyre.New(`^arn:([a-z][a-z0-9-]*):iam::\d{12}:role/(.+)$`)
 
 // sessionOf checks an assumed role's answer: complete credentials, an
 // AssumedRoleUser of the role roleARN names — in its account and
@@ -237,7 +238,7 @@ func sessionOf(op, roleARN string, c *types.Credentials, user *types.AssumedRole
 		arn = aws.ToString(user.Arn)
 	}
 	account, ok := accountOfARN(arn)
-	m := assumedRoleRe.FindStringSubmatch(arn)
+	m := assumedRoleRe().FindStringSubmatch(arn)
 	if !ok || m == nil {
 		// Never echo it: a garbled answer is not to be printed or exported.
 		return nil, &CallError{Op: op, Err: errors.New("the answer holds no valid AssumedRoleUser ARN (arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION)")}
@@ -247,7 +248,7 @@ func sessionOf(op, roleARN string, c *types.Credentials, user *types.AssumedRole
 		return nil, &IdentityError{Op: op, Identity: id,
 			Problem: fmt.Sprintf("the session is in account %s, but the role %s is in account %s", account, roleARN, want)}
 	}
-	if r := roleARNRe.FindStringSubmatch(roleARN); r != nil {
+	if r := roleARNRe().FindStringSubmatch(roleARN); r != nil {
 		name := r[2][strings.LastIndexByte(r[2], '/')+1:]
 		switch {
 		case m[1] != r[1]:
@@ -314,7 +315,7 @@ func call[T any](ctx context.Context, r Retrier, op string, f func(context.Conte
 	return out, err
 }
 
-var accountRe = regexp.MustCompile(`^\d{12}$`)
+var accountRe = lazyre.New(`^\d{12}$`)
 
 // printableToken reports whether s is non-empty visible ASCII without
 // spaces: what key ids, secrets, session tokens and ARNs are made of. A

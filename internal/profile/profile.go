@@ -25,8 +25,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
+
+	"github.com/org/aws-oidc-go/internal/lazyre"
 )
 
 // MaxFileSize bounds the files read: AWS files are small; anything larger
@@ -405,7 +406,7 @@ func (d *document) appendPrefix() string {
 	return p
 }
 
-var headerRe = regexp.MustCompile(`^\[([^\]]+)\]\s*(?:[#;].*)?$`)
+var headerRe = lazyre.New(`^\[([^\]]+)\]\s*(?:[#;].*)?$`)
 
 // find returns the byte span of section: its header line up to the next
 // header, less the blank and comment lines just before that header (they
@@ -427,11 +428,11 @@ func (d *document) find(section string) (start, end int, found bool) {
 		}
 		line := strings.TrimRight(string(d.data[pos:lineEnd]), "\r\n")
 		trimmed := strings.TrimSpace(line)
-		isHeader := line == strings.TrimLeft(line, " \t") && headerRe.MatchString(trimmed)
+		isHeader := line == strings.TrimLeft(line, " \t") && headerRe().MatchString(trimmed)
 		switch {
 		case isHeader && start >= 0:
 			return start, lastContent, true
-		case isHeader && strings.Join(strings.Fields(headerRe.FindStringSubmatch(trimmed)[1]), " ") == want:
+		case isHeader && strings.Join(strings.Fields(headerRe().FindStringSubmatch(trimmed)[1]), " ") == want:
 			start, lastContent = pos, lineEnd
 		case start >= 0 && trimmed != "" && trimmed[0] != '#' && trimmed[0] != ';':
 			lastContent = lineEnd
