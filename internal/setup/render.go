@@ -216,6 +216,19 @@ func hclTemplateEscape(s string) string {
 	return strings.NewReplacer("${", "$${", "%{", "%%{").Replace(s)
 }
 
+// roleDescription is an existing role's description when it has one, else
+// the one setup gives a new role.
+func (p *Plan) roleDescription() string {
+	if p.RoleExists && p.RoleDescription != "" {
+		return p.RoleDescription
+	}
+	return newRoleDescription(p.opts.Repository)
+}
+
+func newRoleDescription(repo string) string {
+	return truncate("GitHub Actions OIDC for "+repo+" (aws-oidc-go setup)", 1000)
+}
+
 // clientIDs is the provider's client id list after the plan.
 func (p *Plan) clientIDs() []string {
 	ids := slices.Clone(p.ClientIDs)
@@ -246,7 +259,13 @@ func WriteTerraform(w io.Writer, p *Plan) {
 		fmt.Fprintf(w, "import {\n  to = aws_iam_role.github_actions\n  id = %s\n}\n\n", hclString(p.RoleName))
 	}
 	fmt.Fprintf(w, "resource \"aws_iam_role\" \"github_actions\" {\n  name        = %s\n  description = %s\n",
-		hclString(p.RoleName), hclString("GitHub Actions OIDC for "+p.opts.Repository+" (aws-oidc-go setup)"))
+		hclString(p.RoleName), hclString(p.roleDescription()))
+	if p.RolePath != "" {
+		fmt.Fprintf(w, "  path        = %s\n", hclString(p.RolePath))
+	}
+	if p.PermissionsBoundary != "" {
+		fmt.Fprintf(w, "  permissions_boundary = %s\n", hclString(p.PermissionsBoundary))
+	}
 	if p.MaxSession != 0 {
 		fmt.Fprintf(w, "  max_session_duration = %d\n", p.MaxSession)
 	}
@@ -281,11 +300,17 @@ func WriteCloudFormation(w io.Writer, p *Plan) error {
 		"Type": "AWS::IAM::Role",
 		"Properties": map[string]any{
 			"RoleName":                 p.RoleName,
-			"Description":              "GitHub Actions OIDC for " + p.opts.Repository + " (aws-oidc-go setup)",
+			"Description":              p.roleDescription(),
 			"AssumeRolePolicyDocument": trust,
 		},
 	}
 	props := role["Properties"].(map[string]any)
+	if p.RolePath != "" {
+		props["Path"] = p.RolePath
+	}
+	if p.PermissionsBoundary != "" {
+		props["PermissionsBoundary"] = p.PermissionsBoundary
+	}
 	if p.MaxSession != 0 {
 		props["MaxSessionDuration"] = p.MaxSession
 	}

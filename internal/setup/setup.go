@@ -208,6 +208,12 @@ type Plan struct {
 	RoleName    string   `json:"role_name"`
 	RoleARN     string   `json:"role_arn"`
 	RoleExists  bool     `json:"role_exists"`
+	// RolePath, PermissionsBoundary and RoleDescription are an existing
+	// role's, kept as they are (the infrastructure code must not drop
+	// them: a changed path replaces the role, a dropped boundary loosens it).
+	RolePath            string `json:"role_path,omitempty"`
+	PermissionsBoundary string `json:"permissions_boundary,omitempty"`
+	RoleDescription     string `json:"role_description,omitempty"`
 	// OldTrust is the existing role's trust policy (indented); NewTrust the
 	// one setup writes: its own statement plus every statement of the old
 	// one that is not an Allow for this provider, kept as it was.
@@ -296,6 +302,11 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 	default:
 		p.RoleExists = true
 		p.RoleARN = aws.ToString(role.Role.Arn)
+		p.RolePath = aws.ToString(role.Role.Path)
+		p.RoleDescription = aws.ToString(role.Role.Description)
+		if b := role.Role.PermissionsBoundary; b != nil {
+			p.PermissionsBoundary = aws.ToString(b.PermissionsBoundaryArn)
+		}
 		old, err := DecodePolicy(aws.ToString(role.Role.AssumeRolePolicyDocument))
 		if err != nil {
 			return nil, fmt.Errorf("iam GetRole %s: the role's trust policy: %w", o.RoleName, err)
@@ -570,7 +581,7 @@ func applyStep(ctx context.Context, svc IAM, p *Plan, s Step) error {
 			OpenIDConnectProviderArn: aws.String(p.ProviderARN), ClientID: aws.String(p.Audience)})
 	case CreateRole:
 		in := &iam.CreateRoleInput{RoleName: aws.String(p.RoleName), AssumeRolePolicyDocument: aws.String(compact(p.NewTrust)),
-			Description: aws.String(truncate("GitHub Actions OIDC for "+p.opts.Repository+" (aws-oidc-go setup)", 1000))}
+			Description: aws.String(newRoleDescription(p.opts.Repository))}
 		if p.MaxSession != 0 {
 			in.MaxSessionDuration = aws.Int32(p.MaxSession)
 		}
