@@ -56,7 +56,7 @@ func iacStates() map[string]*fakeIAM {
 	existing.providers[providerARN] = []string{"other-audience"}
 	existing.roles["deploy"] = &types.Role{RoleName: aws.String("deploy"), Arn: aws.String("arn:aws:iam::123456789012:role/ci/deploy"), MaxSessionDuration: aws.Int32(3600),
 		Path: aws.String("/ci/"), Description: aws.String("the deploy role"),
-		PermissionsBoundary: &types.AttachedPermissionsBoundary{PermissionsBoundaryArn: aws.String(boundaryARN), PermissionsBoundaryType: types.PermissionsBoundaryAttachmentTypePolicy},
+		PermissionsBoundary:      &types.AttachedPermissionsBoundary{PermissionsBoundaryArn: aws.String(boundaryARN), PermissionsBoundaryType: types.PermissionsBoundaryAttachmentTypePolicy},
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`)}
 	existing.attached["deploy"] = []string{"arn:aws:iam::123456789012:policy/existing"}
 	return map[string]*fakeIAM{"empty account": empty, "provider and role exist": existing}
