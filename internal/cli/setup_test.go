@@ -462,9 +462,34 @@ func TestSetupWithoutIDs(t *testing.T) {
 	if out := mustAWS(t, moto.URL, "iam", "list-open-id-connect-providers"); len(out["OpenIDConnectProviderList"].([]any)) != 0 {
 		t.Errorf("a refused apply created the provider")
 	}
+	// The code formats refuse a legacy-only policy as --apply does: code
+	// is printed to be applied.
+	for _, format := range []string{"terraform", "cloudformation", "json"} {
+		code, stdout, stderr = run(append(args, "--format", format), env)
+		if code != ExitFailure || !strings.Contains(stderr, "--sub-format legacy") || !strings.Contains(stderr, "refuses every run whose token carries the immutable subject") {
+			t.Errorf("--format %s without ids: exit %d\n%s", format, code, stderr)
+		}
+		if format != "json" && stdout != "" {
+			t.Errorf("--format %s without ids printed code:\n%s", format, stdout)
+		}
+	}
+	code, stdout, stderr = run(append(args, "--format", "terraform", "--sub-format", "legacy"), env)
+	if code != ExitOK || !strings.Contains(stdout, "# The trust policy admits only the legacy sub") || !strings.Contains(stderr, "admits only the legacy sub") {
+		t.Errorf("--format terraform --sub-format legacy: exit %d\n%s%s", code, stdout, stderr)
+	}
 	code, stdout, stderr = run(append(args, "--apply", "--sub-format", "legacy"), env)
 	if code != ExitOK || !strings.Contains(stdout, "DENIED    branch main, immutable sub (ids unknown: placeholders) (not admitted: legacy sub only)") || !strings.Contains(stdout, "ALLOWED   branch main, legacy sub") || strings.Contains(stdout, "<-- expected") {
 		t.Errorf("apply with --sub-format legacy: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// The role exists now; code that changes its trust policy says which
+	// runs that gains and loses, on stderr and in the code.
+	withIDs := []string{"setup", "--repository", "octo-org/private-repo", "--branch", "main", "--repository-id", "111", "--owner-id", "222"}
+	for _, format := range []string{"terraform", "cloudformation"} {
+		code, stdout, stderr = run(append(withIDs, "--format", format), env)
+		if code != ExitOK || !strings.Contains(stderr, "Runs the new trust policy gains") || !strings.Contains(stderr, "Runs it loses:") ||
+			!strings.Contains(stdout, "This replaces the existing trust policy of github-actions-octo-org-private-repo: sample runs gained: ") {
+			t.Errorf("--format %s for a changed trust policy: exit %d\n%s\n%s", format, code, stdout, stderr)
+		}
 	}
 }
 

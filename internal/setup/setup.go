@@ -498,6 +498,8 @@ func compact(s string) string {
 	return buf.String()
 }
 
+const legacyReason = "without the repository's ids the policy admits only the legacy sub and refuses every run whose token carries the immutable subject; give --repository-id and --owner-id (or GITHUB_TOKEN for the lookup), or accept that with --sub-format legacy"
+
 // Refusal is a plan Apply will not carry out, and why.
 type Refusal struct{ Reason string }
 
@@ -512,7 +514,7 @@ func (p *Plan) CheckApply() error {
 		why = append(why, fmt.Sprintf("the role %s exists with a different trust policy; read the runs gained and lost above and, to replace it, run again with --apply --replace-trust-policy", p.RoleName))
 	}
 	if p.LegacyOnly && !p.LegacyChosen && p.TrustDiffer {
-		why = append(why, "without the repository's ids the policy admits only the legacy sub and refuses every run whose token carries the immutable subject; give --repository-id and --owner-id (or GITHUB_TOKEN for the lookup), or accept that with --sub-format legacy")
+		why = append(why, legacyReason)
 	}
 	if len(why) > 0 {
 		return &Refusal{Reason: "not applied, nothing was changed: " + strings.Join(why, "; and ")}
