@@ -317,6 +317,14 @@ func TestSetupAgainstMoto(t *testing.T) {
 	if code, _, _ := run([]string{"trust-policy", "check", "--role", "deploy", "--repository", testRepo, "--ref", "refs/heads/release", "--repository-id", testRepoID, "--owner-id", testOwnerID}, env); code != ExitOK {
 		t.Errorf("check --role deploy: exit %d, want ALLOWED", code)
 	}
+	// An ARN is that role or nothing: GetRole reads the caller's account
+	// by name, so another account, partition or path is refused.
+	for _, other := range []string{"arn:aws:iam::999999999999:role/deploy", "arn:aws-cn:iam::123456789012:role/deploy", "arn:aws:iam::123456789012:role/ci/deploy"} {
+		code, stdout, stderr := run([]string{"trust-policy", "check", "--role", other, "--repository", testRepo, "--ref", "refs/heads/release", "--repository-id", testRepoID, "--owner-id", testOwnerID}, env)
+		if code != ExitUnreadable || !strings.Contains(stderr, other) || !strings.Contains(stderr, "arn:aws:iam::123456789012:role/deploy,") && !strings.Contains(stderr, "answers for arn:aws:iam::123456789012:role/deploy") || strings.Contains(stdout, "ALLOWED") {
+			t.Errorf("check --role %s (not the role IAM has): exit %d\n%s%s", other, code, stdout, stderr)
+		}
+	}
 	code, _, stderr = run([]string{"trust-policy", "check", "--role", "no-such-role", "--repository", testRepo, "--ref", "refs/heads/main"}, env)
 	if code != ExitUnreadable || !strings.Contains(stderr, "no-such-role") || !strings.Contains(stderr, "iam:GetRole") || !strings.Contains(stderr, "NoSuchEntity") {
 		t.Errorf("check --role of a missing role: exit %d, %q", code, stderr)
@@ -399,6 +407,8 @@ func TestSetupIAMErrors(t *testing.T) {
 		{"throttled while planning", "r-throttled", "GetRole",
 			harness.IAMError(400, "Throttling", "Rate exceeded"),
 			[]string{"reading IAM for the plan: iam:GetRole (r-throttled) failed: Throttling: Rate exceeded", "wait a minute and run setup --apply again"}, false},
+		{"GetRole answers without a role", "r-empty", "GetRole", harness.Fault{Status: 200, Body: `<GetRoleResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetRoleResult></GetRoleResult><ResponseMetadata><RequestId>4a4f7f2d-9e6c-4d7f-8a60-0c3c6d1f0b7e</RequestId></ResponseMetadata></GetRoleResponse>`},
+			[]string{"reading IAM for the plan: iam:GetRole (r-empty) failed: the answer holds no role"}, false},
 		{"the provider cannot be created", "r-provider", "CreateOpenIDConnectProvider",
 			harness.IAMError(403, "AccessDenied", "not authorized to perform: iam:CreateOpenIDConnectProvider"),
 			[]string{"iam:CreateOpenIDConnectProvider (https://token.actions.githubusercontent.com) failed: AccessDenied", "nothing was changed", "not done:\n    - create the OIDC provider"}, false},

@@ -299,6 +299,8 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		p.policies = slices.Clone(o.PolicyARNs)
 	case err != nil:
 		return nil, callError("iam", "GetRole", o.RoleName, err)
+	case role == nil || role.Role == nil:
+		return nil, noRole(o.RoleName)
 	default:
 		p.RoleExists = true
 		p.RoleARN = aws.ToString(role.Role.Arn)

@@ -331,3 +331,42 @@ func TestSampleRunsNamesEveryRun(t *testing.T) {
 		t.Errorf("a run of another repository was taken for this one's")
 	}
 }
+
+// roleReaderFunc is a RoleReader from a function.
+type roleReaderFunc func(*iam.GetRoleInput) (*iam.GetRoleOutput, error)
+
+func (f roleReaderFunc) GetRole(_ context.Context, in *iam.GetRoleInput, _ ...func(*iam.Options)) (*iam.GetRoleOutput, error) {
+	return f(in)
+}
+
+// TestReadRole: an ARN is that role or an error naming both ARNs (GetRole
+// reads the caller's account by name); an answer without a role is an
+// error, not a panic.
+func TestReadRole(t *testing.T) {
+	t.Parallel()
+	const live = "arn:aws:iam::123456789012:role/deploy"
+	answer := roleReaderFunc(func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+		return &iam.GetRoleOutput{Role: &types.Role{RoleName: in.RoleName, Arn: aws.String(live), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}}, nil
+	})
+	for _, tc := range []struct {
+		asked string
+		r     RoleReader
+		want  string // "" ok
+	}{
+		{"deploy", answer, ""},
+		{live, answer, ""},
+		{"arn:aws:iam::999999999999:role/deploy", answer, "answers for " + live + ", not the role asked for, arn:aws:iam::999999999999:role/deploy"},
+		{"arn:aws-us-gov:iam::123456789012:role/deploy", answer, "not the role asked for, arn:aws-us-gov:iam::123456789012:role/deploy"},
+		{"arn:aws:iam::123456789012:role/ci/deploy", answer, "not the role asked for, arn:aws:iam::123456789012:role/ci/deploy"},
+		{"deploy", roleReaderFunc(func(*iam.GetRoleInput) (*iam.GetRoleOutput, error) { return &iam.GetRoleOutput{}, nil }), "iam:GetRole (deploy) failed: the answer holds no role"},
+		{"deploy", roleReaderFunc(func(*iam.GetRoleInput) (*iam.GetRoleOutput, error) { return nil, nil }), "the answer holds no role"},
+	} {
+		_, arn, err := ReadRole(context.Background(), tc.r, tc.asked)
+		switch {
+		case tc.want == "" && (err != nil || arn != live):
+			t.Errorf("ReadRole(%s) = %q, %v", tc.asked, arn, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("ReadRole(%s) error %v, want %q", tc.asked, err, tc.want)
+		}
+	}
+}
