@@ -523,6 +523,12 @@ func TestSetupUsage(t *testing.T) {
 		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--repository-id", "1"}, "--repository-id and --owner-id go together"},
 		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--role-name", "a/b"}, `--role-name "a/b"`},
 		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--bogus"}, "flag provided but not defined: -bogus"},
+		// Found before any call (the endpoints answer nothing), exit 2.
+		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--sub-format", "new"}, `--sub-format "new": want legacy, immutable or both`},
+		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--audience", "sts\b\f"}, `--audience "sts\b\f": want 1-255 printable characters`},
+		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--issuer", "http://ghes.example"}, `--issuer "http://ghes.example": want an https URL`},
+		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--repository-id", "x1", "--owner-id", "2"}, `--repository-id "x1": want a numeric GitHub id`},
+		{[]string{"setup", "--repository", "o/r", "--branch", "release/*"}, `--branch "release/*": not a branch name`},
 	} {
 		code, _, stderr := run(tc.args, env)
 		if code != ExitUsage || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "setup --help lists every flag") {
@@ -590,5 +596,13 @@ func TestTrustPolicyGenerateSubcommand(t *testing.T) {
 	want, _ = os.ReadFile(harness.Testdata("golden", "policy-union.json"))
 	if code != ExitOK || out != string(want) {
 		t.Errorf("union: exit %d %s\n%s", code, errOut, out)
+	}
+	// What setup refuses, the generator refuses: a wildcard would be a
+	// literal character in StringEquals and admit nothing.
+	for _, bad := range [][]string{{"--branch", "release/*"}, {"--tag", "v?"}, {"--environment", "prod*"}, {"--branch", "main", "--audience", "a\x01"}} {
+		code, out, errOut := runCLI(append([]string{"trust-policy", "generate", "--account-id", "123456789012", "--repository", testRepo}, bad...)...)
+		if code != ExitUsage || out != "" || !strings.Contains(errOut, bad[len(bad)-2]+" ") {
+			t.Errorf("generate %v: exit %d, stdout %q, stderr %q", bad, code, out, errOut)
+		}
 	}
 }

@@ -238,3 +238,21 @@ func TestCfnLintCatchesMistakes(t *testing.T) {
 		t.Errorf("cfn-lint passed a misspelt property:\n%s", out)
 	}
 }
+
+// TestHCLString: every string HCL parses back to itself, control
+// characters included (HCL has no \b or \f escape).
+func TestHCLString(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"plain", `q"b\s`, "line\nbreak\r\ttab", "bs\b ff\f nul\x00 del\x7f", "${x} %{y} $${z}", "é ✓ \u2028"} {
+		src := "v = " + hclString(s) + "\n"
+		f, diags := hclparse.NewParser().ParseHCL([]byte(src), "t.tf")
+		if diags.HasErrors() {
+			t.Errorf("%q: %s does not parse: %v", s, src, diags)
+			continue
+		}
+		v, diags := f.Body.(*hclsyntax.Body).Attributes["v"].Expr.Value(&hcl.EvalContext{})
+		if diags.HasErrors() || v.AsString() != s {
+			t.Errorf("%q: %s reads back as %q (%v)", s, src, v.AsString(), diags)
+		}
+	}
+}

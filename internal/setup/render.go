@@ -268,11 +268,33 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	return err
 }
 
-// hclString quotes s as an HCL string literal: JSON escapes, and the
-// template sequences ${ and %{ doubled so they stay literal.
+// hclString quotes s as an HCL string literal: \" \\ \n \r \t, every other
+// control character as \uNNNN (HCL knows no \b or \f, which json.Marshal
+// writes), and the template sequences ${ and %{ doubled so they stay
+// literal.
 func hclString(s string) string {
-	b, _ := json.Marshal(s)
-	return hclTemplateEscape(string(b))
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029:
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return hclTemplateEscape(b.String())
 }
 
 // hclComment makes s safe on one comment line: no line breaks or other

@@ -80,8 +80,6 @@ var (
 	roleNameRe  = lazyRegexp(`^[\w+=,.@-]{1,64}$`)
 	policyARNRe = lazyRegexp(`^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$`)
 	nameRe      = lazyRegexp(`^[A-Za-z0-9_./-]+$`)
-	refNameRe   = lazyRegexp(`^[^\x00-\x20\x7f~^:?*\[\\]+$`)
-	envNameRe   = lazyRegexp(`^[^\x00-\x1f\x7f*?]+$`)
 	roleCharRe  = lazyRegexp(`[^\w+=,.@-]`)
 )
 
@@ -110,17 +108,17 @@ func (o *Options) Validate() error {
 		errs = append(errs, errors.New("say which runs the role admits: --branch, --tag, --environment (each repeatable) and/or --pull-request"))
 	}
 	for _, b := range o.Branches {
-		if !refNameRe().MatchString(b) {
+		if !trust.ValidRefName(strings.TrimPrefix(b, "refs/heads/")) {
 			errs = append(errs, fmt.Errorf("--branch %q: not a branch name (no spaces, wildcards or ~^:?*[\\)", b))
 		}
 	}
 	for _, t := range o.Tags {
-		if !refNameRe().MatchString(t) {
+		if !trust.ValidRefName(strings.TrimPrefix(t, "refs/tags/")) {
 			errs = append(errs, fmt.Errorf("--tag %q: not a tag name (no spaces, wildcards or ~^:?*[\\)", t))
 		}
 	}
 	for _, e := range o.Environments {
-		if !envNameRe().MatchString(e) || len(e) > 255 {
+		if !trust.ValidEnvironment(e) {
 			errs = append(errs, fmt.Errorf("--environment %q: not an environment name (printable, no wildcards, at most 255 characters)", e))
 		}
 	}
@@ -138,12 +136,28 @@ func (o *Options) Validate() error {
 	if o.MaxSessionDuration != 0 && (o.MaxSessionDuration < 3600 || o.MaxSessionDuration > 43200) {
 		errs = append(errs, fmt.Errorf("--max-session-duration %d: IAM allows 3600 to 43200 seconds", o.MaxSessionDuration))
 	}
+	switch o.SubFormat {
+	case "", "legacy", "immutable", "both": // immutable and both need the ids, which may come from GitHub's API
+	default:
+		errs = append(errs, fmt.Errorf("--sub-format %q: want legacy, immutable or both", o.SubFormat))
+	}
+	for flag, v := range map[string]string{"--repository-id": o.RepositoryID, "--owner-id": o.OwnerID} {
+		if v != "" && (strings.TrimLeft(v, "0123456789") != "" || v[0] == '0' || len(v) > 20) {
+			errs = append(errs, fmt.Errorf("%s %q: want a numeric GitHub id", flag, v))
+		}
+	}
 	if o.Issuer == "" {
 		o.Issuer = trust.DefaultIssuer
+	}
+	if err := trust.CheckIssuer(o.Issuer); err != nil {
+		errs = append(errs, err)
 	}
 	o.Issuer = strings.TrimRight(o.Issuer, "/")
 	if o.Audience == "" {
 		o.Audience = inputs.DefaultAudience
+	}
+	if err := trust.CheckAudience(o.Audience); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
