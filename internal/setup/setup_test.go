@@ -301,6 +301,25 @@ func TestLookupRepo(t *testing.T) {
 	if len(sawToken) != 0 {
 		t.Errorf("another host was asked (with %q)", sawToken)
 	}
+
+	// https to http on the same host and port: refused before the request.
+	var plain []string
+	tlsAPI := httptest.NewUnstartedServer(nil)
+	tlsAPI.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			plain = append(plain, r.Header.Get("Authorization"))
+		}
+		http.Redirect(w, r, "http://"+r.Host+"/repos/o/plain", http.StatusMovedPermanently)
+	})
+	tlsAPI.StartTLS()
+	defer tlsAPI.Close()
+	_, err = LookupRepo(ctx, tlsAPI.Client(), tlsAPI.URL, "ghs_secret", "o/down")
+	if err == nil || !strings.Contains(err.Error(), "redirected off https://") || strings.Contains(err.Error(), "ghs_secret") {
+		t.Errorf("https to http redirect: %v", err)
+	}
+	if len(plain) != 0 {
+		t.Errorf("the token went over plain http: %q", plain)
+	}
 }
 
 // TestSampleRunsNamesEveryRun: every branch, tag, environment and pull
