@@ -130,10 +130,28 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 	for _, r := range runs {
 		form(r.String(), slices.Contains(intended, r), facts(o.Repository, ownerID, repoID, r))
 	}
-	near := run{"branch", branch}
-	form("another repository of the owner ("+owner+"/another-repo), "+near.String(), false, facts(owner+"/another-repo", ownerID, "1000003", near))
-	form("a prefix-named repository ("+o.Repository+"-evil), "+near.String(), false, facts(o.Repository+"-evil", ownerID, "1000004", near))
-	form("the same name under another owner (another-owner/"+repo+"), "+near.String(), false, facts("another-owner/"+repo, "1000005", "1000006", near))
+	// The repository near misses, for each kind of run the role admits
+	// (its first run of that kind): a policy that pins the repository for
+	// branches only must not pass for environments.
+	nears := []run{}
+	for _, r := range intended {
+		if !slices.ContainsFunc(nears, func(n run) bool { return n.kind == r.kind }) {
+			nears = append(nears, r)
+		}
+	}
+	if len(nears) == 0 {
+		nears = append(nears, run{"branch", branch})
+	}
+	for _, near := range nears {
+		form("another repository of the owner ("+owner+"/another-repo), "+near.String(), false, facts(owner+"/another-repo", ownerID, "1000003", near))
+		form("a prefix-named repository ("+o.Repository+"-evil), "+near.String(), false, facts(o.Repository+"-evil", ownerID, "1000004", near))
+		form("the same name under another owner (another-owner/"+repo+"), "+near.String(), false, facts("another-owner/"+repo, "1000005", "1000006", near))
+		if idsKnown {
+			// The repository deleted and its name taken again: same
+			// OWNER/REPO, another repository_id.
+			form("a recycled name ("+o.Repository+" with another repository id), "+near.String(), false, facts(o.Repository, ownerID, "1000007", near))
+		}
+	}
 	return out
 }
 

@@ -389,3 +389,42 @@ func TestReadRole(t *testing.T) {
 		}
 	}
 }
+
+// TestNearMissesForEachKind: the repository near misses are built for
+// each kind of run the role admits, so a policy that lets every
+// repository of the owner in for an environment is caught with
+// --environment alone; a recycled name (same OWNER/REPO, another
+// repository id) is a near miss when the ids are known.
+func TestNearMissesForEachKind(t *testing.T) {
+	t.Parallel()
+	policy := func(op, sub string) *trust.Policy {
+		p, err := trust.Parse([]byte(`{"Statement":[{"Effect":"Allow","Principal":{"Federated":"` + providerARN + `"},"Action":"sts:AssumeRoleWithWebIdentity",
+  "Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"` + op + `":{"token.actions.githubusercontent.com:sub":"` + sub + `"}}}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	envOnly := Options{Repository: "octo-org/octo-repo", Environments: []string{"prod"}, RoleName: "deploy"}
+	if err := envOnly.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	withIDs := envOnly
+	withIDs.RepositoryID, withIDs.OwnerID = "123456789", "65432"
+	for _, tc := range []struct {
+		name   string
+		o      Options
+		p      *trust.Policy
+		caught string // a near miss the policy wrongly admits
+	}{
+		{"every repository of the owner", envOnly, policy("StringLike", "repo:octo-org/*:environment:prod"), "another repository of the owner (octo-org/another-repo), environment prod, legacy sub"},
+		{"a name without its id", withIDs, policy("StringEquals", "repo:octo-org/octo-repo:environment:prod"), "a recycled name (octo-org/octo-repo with another repository id), environment prod, legacy sub"},
+	} {
+		ss := Evaluate(SampleRuns(tc.o, tc.p), "123456789012", tc.o.Issuer, nil, tc.p)
+		var b strings.Builder
+		bad := WriteVerdicts(&b, ss)
+		if bad == 0 || !strings.Contains(b.String(), "ALLOWED   "+tc.caught+"   <-- expected DENIED") {
+			t.Errorf("%s: %d bad, the near miss %q is not caught:\n%s", tc.name, bad, tc.caught, b.String())
+		}
+	}
+}
