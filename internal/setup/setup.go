@@ -327,9 +327,21 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		if err != nil {
 			return nil, fmt.Errorf("iam GetRole %s: the role's trust policy: %w", o.RoleName, err)
 		}
-		merged, err := mergeTrust(old, gen, p.ProviderARN)
+		merged, removed, trimmed, err := mergeTrust(old, gen, p.ProviderARN)
 		if err != nil {
 			return nil, fmt.Errorf("the existing trust policy of role %s cannot be read: %w (fix or delete it by hand; setup will not guess)", o.RoleName, err)
+		}
+		if op, err := trust.Parse(old); err == nil {
+			for _, st := range op.Statements {
+				switch {
+				case slices.Contains(removed, st.Index):
+					for _, other := range otherRepositories(st, o) {
+						p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy also admits %s; it will be removed", st.Index+1, other))
+					}
+				case slices.Contains(trimmed, st.Index):
+					p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy names other identity providers besides %s; it is kept for them, with %s taken out of its Federated list", st.Index+1, p.ProviderARN, p.ProviderARN))
+				}
+			}
 		}
 		p.OldTrust, p.NewTrust = indent(old), string(merged)
 		if !sameJSON(old, merged) {
@@ -420,19 +432,22 @@ func DecodePolicy(doc string) ([]byte, error) {
 
 // mergeTrust builds the new trust policy: the generated statement first,
 // then every statement of old that is not an Allow naming provider (other
-// principals, and every Deny, stay exactly as they were).
-func mergeTrust(old, gen []byte, provider string) ([]byte, error) {
+// principals, and every Deny, stay exactly as they were). An Allow whose
+// Federated list names other providers besides this one stays, with this
+// provider taken out of the list. It returns the (0-based) indices of the
+// old statements removed and of those trimmed.
+func mergeTrust(old, gen []byte, provider string) (merged []byte, removed, trimmed []int, err error) {
 	var o struct {
 		Version   string          `json:"Version"`
 		Statement json.RawMessage `json:"Statement"`
 	}
 	if err := json.Unmarshal(old, &o); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	var stmts []json.RawMessage
 	if t := bytes.TrimSpace(o.Statement); len(t) > 0 && t[0] == '[' {
 		if err := json.Unmarshal(t, &stmts); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 	} else if len(t) > 0 {
 		stmts = []json.RawMessage{t}
@@ -442,16 +457,16 @@ func mergeTrust(old, gen []byte, provider string) ([]byte, error) {
 		Statement []json.RawMessage `json:"Statement"`
 	}
 	if err := json.Unmarshal(gen, &g); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	out := g.Statement
-	for _, s := range stmts {
+	for i, s := range stmts {
 		var st struct {
 			Effect    string          `json:"Effect"`
 			Principal json.RawMessage `json:"Principal"`
 		}
 		if err := json.Unmarshal(s, &st); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 		var pr struct {
 			Federated json.RawMessage `json:"Federated"`
@@ -465,7 +480,17 @@ func mergeTrust(old, gen []byte, provider string) ([]byte, error) {
 			}
 		}
 		if st.Effect == "Allow" && slices.Contains(feds, provider) {
-			continue
+			if len(slices.DeleteFunc(slices.Clone(feds), func(f string) bool { return f == provider })) == 0 {
+				removed = append(removed, i)
+				continue
+			}
+			// Other providers too: keep the statement for them, without ours.
+			kept, err := withoutProvider(s, provider)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			trimmed = append(trimmed, i)
+			s = kept
 		}
 		out = append(out, s)
 	}
@@ -475,9 +500,34 @@ func mergeTrust(old, gen []byte, provider string) ([]byte, error) {
 	}{"2012-10-17", out}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	return append(b, '\n'), removed, trimmed, nil
+}
+
+// withoutProvider is the statement s with provider taken out of its
+// Principal's Federated list (the rest of it as it was, keys sorted).
+func withoutProvider(s json.RawMessage, provider string) (json.RawMessage, error) {
+	d := json.NewDecoder(bytes.NewReader(s))
+	d.UseNumber()
+	var st map[string]any
+	if err := d.Decode(&st); err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	pr, _ := st["Principal"].(map[string]any)
+	feds, _ := pr["Federated"].([]any)
+	var keep []any
+	for _, f := range feds {
+		if f != provider {
+			keep = append(keep, f)
+		}
+	}
+	if len(keep) == 1 {
+		pr["Federated"] = keep[0]
+	} else {
+		pr["Federated"] = keep
+	}
+	return json.Marshal(st)
 }
 
 func indent(b []byte) string {

@@ -214,7 +214,7 @@ func TestPlanTrustChangeGainedLost(t *testing.T) {
 	var text strings.Builder
 	WriteText(&text, p)
 	for _, want := range []string{"Runs the new trust policy gains (current -> planned):\n  DENIED    -> ALLOWED   branch main, immutable sub\n",
-		"Runs it loses:\n  ALLOWED   -> DENIED    branch near-miss, legacy sub\n", "\n-           \"token.actions.githubusercontent.com:sub\": \"repo:octo-org/octo-repo:*\"\n"} {
+		"Runs it loses:\n  ALLOWED   -> DENIED    branch x, legacy sub\n  ALLOWED   -> DENIED    branch near-miss, legacy sub\n", "\n-           \"token.actions.githubusercontent.com:sub\": \"repo:octo-org/octo-repo:*\"\n"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, text.String())
 		}
@@ -346,7 +346,12 @@ func TestSampleRunsNamesEveryRun(t *testing.T) {
 			t.Errorf("samples lack %q: %q", want, names)
 		}
 	}
-	if slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, "nope") }) {
+	// Another repository's run is sampled as that repository's, never as
+	// this one's.
+	if !slices.Contains(names, "repository other/x, branch nope, legacy sub") {
+		t.Errorf("the run of another repository the old policy admits is not sampled: %q", names)
+	}
+	if slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "branch nope") }) {
 		t.Errorf("a run of another repository was taken for this one's")
 	}
 }
@@ -426,5 +431,50 @@ func TestNearMissesForEachKind(t *testing.T) {
 		if bad == 0 || !strings.Contains(b.String(), "ALLOWED   "+tc.caught+"   <-- expected DENIED") {
 			t.Errorf("%s: %d bad, the near miss %q is not caught:\n%s", tc.name, bad, tc.caught, b.String())
 		}
+	}
+}
+
+// TestPlanSeesOtherRepositoriesPatternsAndProviders: the runs gained and
+// lost cover what the current policy admits for other repositories and by
+// pattern, a statement admitting another repository is named before it is
+// removed, and a statement for several providers keeps the others.
+func TestPlanSeesOtherRepositoriesPatternsAndProviders(t *testing.T) {
+	t.Parallel()
+	const otherProvider = "arn:aws:iam::123456789012:oidc-provider/other.example"
+	f := newFakeIAM()
+	f.providers[providerARN] = []string{"sts.amazonaws.com"}
+	f.roles["deploy"] = &types.Role{RoleName: aws.String("deploy"), Arn: aws.String("arn:aws:iam::123456789012:role/deploy"), MaxSessionDuration: aws.Int32(3600),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Principal":{"Federated":"` + providerARN + `"},"Action":"sts:AssumeRoleWithWebIdentity",
+   "Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},
+     "StringLike":{"token.actions.githubusercontent.com:sub":["repo:octo-org/octo-repo:ref:refs/heads/main","repo:octo-org/octo-repo:ref:refs/heads/release/*","repo:octo-org/other:ref:refs/heads/main"]}}},
+  {"Effect":"Allow","Principal":{"Federated":["` + providerARN + `","` + otherProvider + `"]},"Action":"sts:AssumeRoleWithWebIdentity",
+   "Condition":{"StringEquals":{"other.example:sub":"x"}}}]}`)}
+	o := opts("main")
+	o.PolicyARNs = nil
+	p := mustPlan(t, f, o)
+	for _, w := range []string{"statement 1 of the current trust policy also admits octo-org/other; it will be removed",
+		"statement 2 of the current trust policy names other identity providers besides " + providerARN} {
+		if !slices.ContainsFunc(p.Warnings, func(s string) bool { return strings.Contains(s, w) }) {
+			t.Errorf("warnings %q lack %q", p.Warnings, w)
+		}
+	}
+	lost := map[string]bool{}
+	for _, s := range p.Samples {
+		if s.Old == "ALLOWED" && s.New != "ALLOWED" {
+			lost[s.Name] = true
+		}
+	}
+	for _, want := range []string{"repository octo-org/other, branch main, legacy sub", "branch release/x, legacy sub"} {
+		if !lost[want] {
+			t.Errorf("the runs lost lack %q: %v", want, lost)
+		}
+	}
+	var doc struct{ Statement []map[string]any }
+	if err := json.Unmarshal([]byte(p.NewTrust), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Statement) != 2 || fmt.Sprint(doc.Statement[1]["Principal"]) != "map[Federated:"+otherProvider+"]" {
+		t.Errorf("the statement for both providers is not kept for the other one alone:\n%s", p.NewTrust)
 	}
 }
