@@ -167,19 +167,7 @@ func (o *Options) Validate() error {
 func (o Options) TrustOptions(account, partition string) trust.Options {
 	t := trust.Options{AccountID: account, Partition: partition, Issuer: o.Issuer, Audience: o.Audience,
 		RepositoryID: o.RepositoryID, OwnerID: o.OwnerID, SubFormat: o.SubFormat}
-	var runs []trust.Context
-	for _, b := range o.Branches {
-		runs = append(runs, trust.Context{Ref: "refs/heads/" + strings.TrimPrefix(b, "refs/heads/")})
-	}
-	for _, tag := range o.Tags {
-		runs = append(runs, trust.Context{Ref: "refs/tags/" + strings.TrimPrefix(tag, "refs/tags/")})
-	}
-	for _, e := range o.Environments {
-		runs = append(runs, trust.Context{Environment: e})
-	}
-	if o.PullRequest {
-		runs = append(runs, trust.Context{PullRequest: true})
-	}
+	runs := trust.RunsFor(o.Branches, o.Tags, o.Environments, o.PullRequest)
 	if len(runs) > 0 {
 		t.Context, t.Also = runs[0], runs[1:]
 	}

@@ -53,6 +53,26 @@ var (
 	errUsageRef = errors.New("choose at least one of --branch, --tag, --environment, --pull-request, or --any-ref alone")
 )
 
+// RunsFor are the runs named by branch, tag and environment names and a
+// pull-request switch, in that order (a leading refs/heads/ or refs/tags/
+// is allowed on a name).
+func RunsFor(branches, tags, environments []string, pullRequest bool) []Context {
+	var runs []Context
+	for _, b := range branches {
+		runs = append(runs, Context{Ref: "refs/heads/" + strings.TrimPrefix(b, "refs/heads/")})
+	}
+	for _, t := range tags {
+		runs = append(runs, Context{Ref: "refs/tags/" + strings.TrimPrefix(t, "refs/tags/")})
+	}
+	for _, e := range environments {
+		runs = append(runs, Context{Environment: e})
+	}
+	if pullRequest {
+		runs = append(runs, Context{PullRequest: true})
+	}
+	return runs
+}
+
 // CheckIssuer refuses an issuer that is not an https URL in lower case.
 func CheckIssuer(issuer string) error {
 	if !httpsURLRe.MatchString(issuer) {
