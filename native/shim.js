@@ -115,16 +115,41 @@ function verify(bytes, expected, what) {
 
 /** cachePaths: @actions/tool-cache's layout for this version and arch. */
 function cachePaths(toolCache, tag, p) {
-  const dir = path.join(toolCache, TOOL, tag.replace(/^v/, ''), p.cacheArch);
-  return { dir, file: path.join(dir, p.binary), marker: `${dir}.complete` };
+  const tool = path.join(toolCache, TOOL);
+  const version = path.join(tool, tag.replace(/^v/, ''));
+  const dir = path.join(version, p.cacheArch);
+  return { dir, dirs: [tool, version, dir], file: path.join(dir, p.binary), marker: `${dir}.complete` };
 }
 
-/** readBounded reads a regular file of at most max bytes. */
+// Opening a cached file never blocks (a FIFO) and never follows a final
+// symlink, where the platform has the flags (not Windows).
+const OPEN_FLAGS = (() => {
+  const c = fs.constants;
+  if (process.platform === 'win32' || c.O_NOFOLLOW === undefined || c.O_NONBLOCK === undefined) return 'r';
+  return c.O_RDONLY | c.O_NONBLOCK | c.O_NOFOLLOW;
+})();
+
+/** NotRegular: a path that is not a regular file (a FIFO, a device, a link, a directory). */
+class NotRegular extends ShimError {}
+
+/**
+ * readBounded reads a regular file of at most max bytes. It lstats the
+ * path first and opens it without following a link or blocking, then
+ * fstats what it opened: anything but a regular file is a NotRegular.
+ */
 function readBounded(file, max) {
-  const fd = fs.openSync(file, 'r');
+  const notRegular = () => new NotRegular(`aws-oidc-go/native: ${file} is not a regular file`);
+  if (!fs.lstatSync(file).isFile()) throw notRegular();
+  let fd;
+  try {
+    fd = fs.openSync(file, OPEN_FLAGS);
+  } catch (e) {
+    if (e.code === 'ELOOP' || e.code === 'EMLINK') throw notRegular(); // swapped for a link since the lstat
+    throw e;
+  }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new ShimError(`aws-oidc-go/native: ${file} is not a regular file`);
+    if (!st.isFile()) throw notRegular();
     if (st.size > max) throw new ShimError(`aws-oidc-go/native: ${file} is ${st.size} bytes, more than the ${max} a binary may have`);
     const buf = Buffer.allocUnsafe(st.size);
     let off = 0;
@@ -139,14 +164,36 @@ function readBounded(file, max) {
   }
 }
 
-/** writeCache stores a verified binary; a failure only costs a later download. */
+/**
+ * writeCache stores a verified binary; a failure only costs a later
+ * download. Nothing it writes follows a link someone planted in the shared
+ * tool cache: each of its directories is lstat'ed (a link or file there is
+ * unlinked, not followed, and a real directory made), and the binary and
+ * the marker are written under new names (O_EXCL) and renamed into place,
+ * which replaces a link instead of writing through it.
+ */
 function writeCache(paths, bytes, log) {
+  const fresh = (dir, name) => path.join(dir, `.${name}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`);
+  const place = (target, data, mode) => {
+    const tmp = fresh(path.dirname(target), path.basename(target));
+    fs.writeFileSync(tmp, data, { mode, flag: 'wx' });
+    try {
+      fs.renameSync(tmp, target);
+    } catch (e) {
+      try { fs.unlinkSync(tmp); } catch { /* already gone */ }
+      throw e;
+    }
+  };
   try {
-    fs.mkdirSync(paths.dir, { recursive: true });
-    const tmp = path.join(paths.dir, `.${path.basename(paths.file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`);
-    fs.writeFileSync(tmp, bytes, { mode: 0o755, flag: 'wx' });
-    fs.renameSync(tmp, paths.file);
-    fs.writeFileSync(paths.marker, '');
+    for (const d of paths.dirs) {
+      let st = null;
+      try { st = fs.lstatSync(d); } catch (e) { if (e.code !== 'ENOENT') throw e; }
+      if (st && st.isDirectory()) continue;
+      if (st) fs.unlinkSync(d);
+      fs.mkdirSync(d);
+    }
+    place(paths.file, bytes, 0o755);
+    place(paths.marker, '', 0o644);
   } catch (e) {
     log(`::warning::aws-oidc-go/native: could not cache the binary in ${escapeData(paths.dir)}: ${escapeData(e.message)}`);
   }
@@ -154,16 +201,16 @@ function writeCache(paths, bytes, log) {
 
 /**
  * proxyFor returns the proxy URL for an https URL from the environment, as
- * Go's net/http (golang.org/x/net/http/httpproxy) reads it: https_proxy or
- * HTTPS_PROXY, a value without a scheme taken as http://; never for
- * localhost or a loopback address; not for hosts NO_PROXY (no_proxy)
- * matches: "*", IPs, CIDRs, and domains (example.com matches itself and
+ * Go's net/http (golang.org/x/net/http/httpproxy) reads it: HTTPS_PROXY,
+ * else https_proxy (the upper case first, an empty value counting as
+ * unset), a value without a scheme taken as http://; never for localhost
+ * or a loopback address; not for hosts NO_PROXY (else no_proxy) matches: "*", IPs, CIDRs, and domains (example.com matches itself and
  * its subdomains, .example.com and *.example.com only subdomains), each
  * with an optional :port. Null: connect directly.
  */
 function proxyFor(target, env) {
   const pick = (...names) => { for (const n of names) if (env[n]) return env[n]; return ''; };
-  const raw = pick('https_proxy', 'HTTPS_PROXY');
+  const raw = pick('HTTPS_PROXY', 'https_proxy');
   if (!raw) return null;
   let proxy = parseURL(raw);
   if (!proxy || !proxy.protocol || !proxy.host) proxy = parseURL('http://' + raw);
@@ -173,7 +220,7 @@ function proxyFor(target, env) {
   if (host === 'localhost') return null;
   const ip = netMod().isIP(host) ? host : '';
   if (ip && isLoopback(ip)) return null;
-  for (let p of pick('no_proxy', 'NO_PROXY').split(',')) {
+  for (let p of pick('NO_PROXY', 'no_proxy').split(',')) {
     p = p.trim().toLowerCase();
     if (!p) continue;
     if (p === '*') return null;
@@ -280,7 +327,9 @@ function connect(target, proxy, opts) {
         reject(new ShimError(`aws-oidc-go/native: the proxy ${proxy.host} refused CONNECT ${authority}: HTTP ${res.statusCode}`));
         return;
       }
-      resolve(tlsMod().connect({ socket, servername, ca: opts.ca, ALPNProtocols: ['http/1.1'] }));
+      // host: the target, whose name or IP the certificate must carry (with
+      // no servername, for an IP, node would check it against 'localhost').
+      resolve(tlsMod().connect({ socket, host, servername, ca: opts.ca, ALPNProtocols: ['http/1.1'] }));
     });
     req.on('error', (e) => reject(new ShimError(`aws-oidc-go/native: the proxy ${proxy.host}: ${e.message}`)));
     req.end();
@@ -421,9 +470,24 @@ async function verifiedBinary({ actionDir, env, platform, arch, ca, limits = LIM
   if (!expected) throw new ShimError(`aws-oidc-go/native: native/checksums.txt has no line for ${p.binary}`);
   const cache = env.RUNNER_TOOL_CACHE ? cachePaths(env.RUNNER_TOOL_CACHE, tag, p) : null;
   if (cache && fs.existsSync(cache.marker) && fs.existsSync(cache.file)) {
-    const bytes = readBounded(cache.file, limits.binaryBytes);
-    verify(bytes, expected, `the cached binary ${cache.file}`);
-    return { bytes, p, tag, digest: expected, from: cache.file };
+    // A regular cached file must match (a mismatch fails the step); junk
+    // that is not one (a FIFO, a link to /dev/zero) is replaced by a download.
+    let bytes;
+    try {
+      bytes = readBounded(cache.file, limits.binaryBytes);
+    } catch (e) {
+      if (e.code === 'ENOENT') {
+        // Gone since existsSync (another job's cache write): download.
+      } else if (e instanceof NotRegular) {
+        log(`::warning::aws-oidc-go/native: the cached ${p.binary} ${escapeData(cache.file)} is not a regular file: downloading it again`);
+      } else {
+        throw e;
+      }
+    }
+    if (bytes) {
+      verify(bytes, expected, `the cached binary ${cache.file}`);
+      return { bytes, p, tag, digest: expected, from: cache.file };
+    }
   }
   const url = `${downloadBase(env, actionDir, tag)}/${p.binary}.gz`;
   const gz = await download(url, { env, ca, limits });
@@ -468,43 +532,93 @@ function exec(file, args, env) {
   });
 }
 
-/** removeDir removes a private directory this shim made (state from the main step), if it is one. */
-function removeDir(dir, env) {
+/** ownPrivateDir: whether dir is a directory this shim made (mkdtemp in RUNNER_TEMP with its prefix). */
+function ownPrivateDir(dir, env) {
   const base = path.resolve(env.RUNNER_TEMP || os.tmpdir());
   const d = path.resolve(dir);
-  if (path.dirname(d) !== base || !path.basename(d).startsWith('aws-oidc-go-native-')) return;
-  fs.rmSync(d, { recursive: true, force: true });
+  return path.dirname(d) === base && path.basename(d).startsWith('aws-oidc-go-native-');
+}
+
+/** removeDir removes a private directory this shim made (state from the main step), if it is one. */
+function removeDir(dir, env) {
+  if (!ownPrivateDir(dir, env)) return;
+  fs.rmSync(path.resolve(dir), { recursive: true, force: true });
+}
+
+/**
+ * mainStepCopy returns the main step's verified copy of the binary for the
+ * post step to run, after checking it again: the directory the main step
+ * left in its state is one this shim makes, a real directory (not a link),
+ * and, where there are owners and modes (not Windows), this user's and
+ * closed to others (no group or other bits); the binary in it is a regular
+ * file whose sha256 is the committed digest. Anything else throws: the
+ * post step then fetches the binary as the main step does.
+ */
+function mainStepCopy(dir, { actionDir, platform, arch, env, limits }) {
+  const p = goPlatform(platform, arch);
+  const { tag, digests } = readRelease(actionDir);
+  const expected = digests[p.binary];
+  if (!expected) throw new ShimError(`native/checksums.txt has no line for ${p.binary}`);
+  if (!ownPrivateDir(dir, env)) throw new ShimError(`${dir} is not a directory this action makes`);
+  const st = fs.lstatSync(dir);
+  if (!st.isDirectory()) throw new ShimError(`${dir} is not a directory`);
+  if (platform !== 'win32' && typeof process.getuid === 'function') {
+    if (st.uid !== process.getuid()) throw new ShimError(`${dir} belongs to uid ${st.uid}, not this user`);
+    if (st.mode & 0o077) throw new ShimError(`${dir} has mode ${(st.mode & 0o777).toString(8)}, not 700`);
+  }
+  const file = path.join(dir, p.binary);
+  const actual = sha256(readBounded(file, limits.binaryBytes));
+  if (actual !== expected) throw new ShimError(`${file} has sha256 ${actual}, not the committed ${expected}`);
+  return { file, p, tag, digest: expected };
 }
 
 /**
  * run is the action's main or post step: stage 'main' runs the binary as
  * the main step, 'post' runs `aws-oidc-go post`. Resolves to the exit code.
+ * The post step runs the main step's private copy when it still checks out
+ * (mainStepCopy), so a download failing then cannot keep the cleanup from
+ * running; else it fetches and verifies the binary as the main step does.
+ * It always removes the main step's copy and its own at the end.
  */
-async function run(stage, { actionDir = __dirname, env = process.env, platform = process.platform, arch = process.arch, ca, limits, out = process.stdout } = {}) {
+async function run(stage, { actionDir = __dirname, env = process.env, platform = process.platform, arch = process.arch, ca, limits = LIMITS, out = process.stdout } = {}) {
   const log = (line) => out.write(line + '\n');
+  const mainDir = stage === 'post' ? env[`STATE_${STATE_DIR}`] : '';
   let copy;
   try {
-    const bin = await verifiedBinary({ actionDir, env, platform, arch, ca, limits, log });
-    copy = privateCopy(bin.bytes, bin.p.binary, env);
-    log(`aws-oidc-go/native: ${bin.p.binary} ${bin.tag}, sha256 ${bin.digest} as committed, from ${escapeData(bin.from)}`);
-    if (stage === 'main' && env.GITHUB_STATE) {
-      fs.appendFileSync(env.GITHUB_STATE, `${STATE_DIR}=${copy.dir}\n`);
+    try {
+      if (mainDir) {
+        try {
+          const bin = mainStepCopy(mainDir, { actionDir, platform, arch, env, limits });
+          copy = { file: bin.file };
+          log(`aws-oidc-go/native: ${bin.p.binary} ${bin.tag}, sha256 ${bin.digest} as committed, the main step's copy ${escapeData(bin.file)}`);
+        } catch (e) {
+          log(`::warning::aws-oidc-go/native: not running the main step's copy of the binary: ${escapeData(e.message)}; fetching it again`);
+        }
+      }
+      if (!copy) {
+        const bin = await verifiedBinary({ actionDir, env, platform, arch, ca, limits, log });
+        copy = privateCopy(bin.bytes, bin.p.binary, env);
+        log(`aws-oidc-go/native: ${bin.p.binary} ${bin.tag}, sha256 ${bin.digest} as committed, from ${escapeData(bin.from)}`);
+        if (stage === 'main' && env.GITHUB_STATE) {
+          fs.appendFileSync(env.GITHUB_STATE, `${STATE_DIR}=${copy.dir}\n`);
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof ShimError)) e = new ShimError(`aws-oidc-go/native: ${e.message}`);
+      log(`::error::${escapeData(e.message)}`);
+      return 1;
     }
-  } catch (e) {
-    if (!(e instanceof ShimError)) e = new ShimError(`aws-oidc-go/native: ${e.message}`);
-    log(`::error::${escapeData(e.message)}`);
-    return 1;
-  }
-  const childEnv = { ...env, [HOST_SIGNAL]: 'host' };
-  const code = await exec(copy.file, stage === 'post' ? ['post'] : [], childEnv);
-  if (stage === 'post') {
-    // The post step's copy, and the main step's (refresh's credential_process
-    // ran it until the binary's post step removed the profile).
-    for (const d of [copy.dir, env[`STATE_${STATE_DIR}`]]) {
-      if (d) { try { removeDir(d, env); } catch { /* the runner empties RUNNER_TEMP anyway */ } }
+    const childEnv = { ...env, [HOST_SIGNAL]: 'host' };
+    return await exec(copy.file, stage === 'post' ? ['post'] : [], childEnv);
+  } finally {
+    if (stage === 'post') {
+      // The post step's copy, and the main step's (refresh's credential_process
+      // ran it until the binary's post step removed the profile).
+      for (const d of [copy && copy.dir, mainDir]) {
+        if (d) { try { removeDir(d, env); } catch { /* the runner empties RUNNER_TEMP anyway */ } }
+      }
     }
   }
-  return code;
 }
 
 module.exports = {

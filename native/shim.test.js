@@ -43,7 +43,13 @@ test('proxy selection reads HTTPS_PROXY and NO_PROXY as Go does', () => {
     // [url, env, proxy host or null]
     ['https://github.com/x', {}, null],
     ['https://github.com/x', { HTTPS_PROXY: 'http://proxy:3128' }, 'proxy:3128'],
-    ['https://github.com/x', { https_proxy: 'proxy:3128', HTTPS_PROXY: 'http://other:1' }, 'proxy:3128'],
+    // Upper case first, as httpproxy.FromEnvironment's getEnvAny("HTTPS_PROXY", "https_proxy").
+    ['https://github.com/x', { https_proxy: 'proxy:3128', HTTPS_PROXY: 'http://other:1' }, 'other:1'],
+    ['https://github.com/x', { https_proxy: 'proxy:3128' }, 'proxy:3128'],
+    ['https://github.com/x', { https_proxy: 'proxy:3128', HTTPS_PROXY: '' }, 'proxy:3128'], // empty counts as unset
+    ['https://github.com/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: 'example.org', no_proxy: 'github.com' }, 'proxy:3128'],
+    ['https://github.com/x', { HTTPS_PROXY: 'proxy:3128', NO_PROXY: 'github.com', no_proxy: 'example.org' }, null],
+    ['https://github.com/x', { HTTPS_PROXY: 'proxy:3128', no_proxy: 'github.com' }, null],
     ['https://github.com/x', { HTTP_PROXY: 'http://proxy:3128' }, null], // https URLs use HTTPS_PROXY only
     ['https://localhost/x', { HTTPS_PROXY: 'proxy:3128' }, null],
     ['https://127.0.0.9/x', { HTTPS_PROXY: 'proxy:3128' }, null],
@@ -202,6 +208,39 @@ test('download through an HTTPS_PROXY (CONNECT), following an https redirect', a
   assert.equal(ran(w).signal, 'host');
 });
 
+test('through a proxy to an IP-literal URL, the certificate is checked against that IP, not the proxy', { skip: process.platform !== 'linux' && 'needs 127.0.0.2 on loopback' }, async (t) => {
+  const w = await world(t);
+  const connects = [];
+  // A CONNECT proxy on 127.0.0.2 (not in the server's certificate) that sends every tunnel to the test server.
+  const proxy = http.createServer((req, res) => { res.writeHead(405); res.end(); });
+  proxy.on('connect', (req, client, head) => {
+    connects.push(req.url);
+    const upstream = net.connect(w.port, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise((r) => proxy.listen(0, '127.0.0.2', r));
+  t.after(() => proxy.close());
+  const via = (ip) => w.env({ AWS_OIDC_GO_DOWNLOAD_URL: `https://${ip}:${w.port}/releases/${TAG}`, HTTPS_PROXY: `http://127.0.0.2:${proxy.address().port}` });
+  // 192.0.2.1 is in the certificate.
+  let r = await runShim(w, 'main', { env: via('192.0.2.1') });
+  assert.equal(r.code, 0, r.printed);
+  assert.deepEqual(connects, [`192.0.2.1:${w.port}`]);
+  assert.equal(ran(w).signal, 'host');
+  // 192.0.2.2 is not: the same server's certificate is refused for it.
+  fs.rmSync(path.join(w.cache, 'aws-oidc-go'), { recursive: true });
+  fs.rmSync(w.out);
+  r = await runShim(w, 'main', { env: via('192.0.2.2') });
+  assert.equal(r.code, 1, r.printed);
+  assert.match(r.printed, /192\.0\.2\.2.*(not in the cert|altnames)/i);
+  assert.equal(ran(w), null);
+});
+
 test('a tampered cached binary is refused: nothing runs', async (t) => {
   const w = await world(t);
   const evil = Buffer.from('#!/bin/sh\ntouch "$SHIM_TEST_OUT"\n');
@@ -218,6 +257,60 @@ test('a tampered cached binary is refused: nothing runs', async (t) => {
     assert.deepEqual(w.requests, []);
     assert.deepEqual(fs.readdirSync(w.temp), [], 'a copy was made');
   }
+});
+
+test('cache junk that is not a regular file (a FIFO, a link to /dev/zero or to a big file) is downloaded again, never opened', { skip: process.platform === 'win32' }, async (t) => {
+  const w = await world(t);
+  const big = path.join(w.root, 'big');
+  fs.writeFileSync(big, '');
+  fs.truncateSync(big, 1 << 30); // sparse: 1 GiB to read, were it followed
+  const plants = {
+    fifo: () => execFileSync('mkfifo', [w.cachePaths.file]),
+    'link to /dev/zero': () => fs.symlinkSync('/dev/zero', w.cachePaths.file),
+    'link to a big file': () => fs.symlinkSync(big, w.cachePaths.file),
+    'link to the right binary': () => { fs.writeFileSync(path.join(w.root, 'elsewhere'), w.binary); fs.symlinkSync(path.join(w.root, 'elsewhere'), w.cachePaths.file); },
+  };
+  for (const [name, plant] of Object.entries(plants)) {
+    fs.rmSync(path.join(w.cache, 'aws-oidc-go'), { recursive: true, force: true });
+    fs.mkdirSync(w.cachePaths.dir, { recursive: true });
+    plant();
+    fs.writeFileSync(w.cachePaths.marker, '');
+    w.requests.length = 0;
+    const child = await node(path.join(__dirname, 'main.js'), w.env({ NODE_EXTRA_CA_CERTS: w.caFile }), w.action, { timeoutMs: 15000 });
+    assert.equal(child.hung, false, `${name}: the shim hung`);
+    assert.equal(child.code, 0, `${name}: ${child.output}`);
+    assert.match(child.output, new RegExp(`::warning::aws-oidc-go/native: the cached ${BINARY} .* is not a regular file`), name);
+    assert.deepEqual(w.requests, [`/releases/${TAG}/${BINARY}.gz`], name);
+    assert.ok(fs.lstatSync(w.cachePaths.file).isFile(), `${name}: the cache entry was not replaced by the download`);
+    assert.deepEqual(fs.readFileSync(w.cachePaths.file), w.binary, name);
+  }
+});
+
+test('caching writes through no planted link: a linked marker or version directory is replaced, what it names stays', { skip: process.platform === 'win32' }, async (t) => {
+  const w = await world(t);
+  const victim = path.join(w.root, 'victim.txt');
+  const victimDir = path.join(w.root, 'victim-dir');
+  fs.writeFileSync(victim, 'a user\'s own file\n');
+  fs.mkdirSync(victimDir);
+  const version = path.dirname(path.dirname(w.cachePaths.file));
+  fs.mkdirSync(version, { recursive: true });
+  fs.symlinkSync(victim, w.cachePaths.marker); // x64.complete -> the user's file
+  let r = await runShim(w, 'main');
+  assert.equal(r.code, 0, r.printed);
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'a user\'s own file\n', 'the marker write went through the link');
+  assert.ok(fs.lstatSync(w.cachePaths.marker).isFile(), 'the marker is still a link');
+  assert.deepEqual(fs.readFileSync(w.cachePaths.file), w.binary);
+  // A version directory that is a link to another directory.
+  fs.rmSync(path.join(w.cache, 'aws-oidc-go'), { recursive: true });
+  fs.mkdirSync(path.dirname(version));
+  fs.symlinkSync(victimDir, version);
+  r = await runShim(w, 'main');
+  assert.equal(r.code, 0, r.printed);
+  assert.deepEqual(fs.readdirSync(victimDir), [], 'the cache was written through the linked version directory');
+  assert.ok(fs.lstatSync(version).isDirectory());
+  assert.deepEqual(fs.readFileSync(w.cachePaths.file), w.binary);
+  assert.ok(fs.lstatSync(w.cachePaths.marker).isFile());
+  assert.deepEqual(fs.readdirSync(w.cachePaths.dir), [BINARY], 'a temporary file was left');
 });
 
 test('a digest mismatch after download is refused: nothing runs, nothing is cached', async (t) => {
@@ -303,6 +396,57 @@ test('post: runs `aws-oidc-go post` verified, and removes the main step\'s priva
   assert.ok(fs.existsSync(other));
 });
 
+test('post: runs the main step\'s copy when it checks out, so a failing download cannot keep the cleanup from running', async (t) => {
+  const w = await world(t);
+  const state = path.join(w.root, 'state');
+  const main = async () => {
+    fs.writeFileSync(state, '');
+    const r = await runShim(w, 'main', { env: w.env({ GITHUB_STATE: state }) });
+    assert.equal(r.code, 0, r.printed);
+    return path.dirname(ran(w).self);
+  };
+  // The download fails in the post step (and the cache is gone): the main step's copy runs.
+  let mainCopy = await main();
+  fs.rmSync(path.join(w.cache, 'aws-oidc-go'), { recursive: true });
+  delete w.routes[`/releases/${TAG}/${BINARY}.gz`];
+  w.requests.length = 0;
+  let r = await runShim(w, 'post', { env: w.env({ STATE_aws_oidc_go_native_dir: mainCopy }) });
+  assert.equal(r.code, 0, r.printed);
+  assert.equal(ran(w).args, 'post');
+  assert.equal(ran(w).self, path.join(mainCopy, BINARY));
+  assert.equal(ran(w).signal, 'host');
+  assert.deepEqual(w.requests, []);
+  assert.deepEqual(fs.readdirSync(w.temp), [], 'the main step\'s copy outlived the post step');
+  // A main step copy that no longer checks out is not run: the post step fetches again, and removes both.
+  w.routes[`/releases/${TAG}/${BINARY}.gz`] = (req, res) => { res.writeHead(200); res.end(zlib.gzipSync(w.binary)); };
+  const spoil = {
+    'a changed binary': (d) => { fs.chmodSync(path.join(d, BINARY), 0o700); fs.appendFileSync(path.join(d, BINARY), '# more\n'); },
+    'a directory open to others': (d) => fs.chmodSync(d, 0o755),
+    'a directory that is a link': (d) => { fs.renameSync(d, d + '-moved'); fs.symlinkSync(d + '-moved', d); },
+  };
+  for (const [name, how] of Object.entries(spoil)) {
+    if (name !== 'a changed binary' && process.platform === 'win32') continue;
+    mainCopy = await main();
+    how(mainCopy);
+    fs.rmSync(w.out);
+    r = await runShim(w, 'post', { env: w.env({ STATE_aws_oidc_go_native_dir: mainCopy }) });
+    assert.equal(r.code, 0, `${name}: ${r.printed}`);
+    assert.match(r.printed, /::warning::aws-oidc-go\/native: not running the main step's copy of the binary: .*; fetching it again/, name);
+    assert.notEqual(path.dirname(ran(w).self), mainCopy, `${name}: the main step's copy ran`);
+    assert.equal(ran(w).args, 'post', name);
+    fs.rmSync(mainCopy + '-moved', { recursive: true, force: true });
+    assert.deepEqual(fs.readdirSync(w.temp), [], `${name}: a copy outlived the post step`);
+  }
+  // The post step fails to get a binary at all: the main step's copy is still removed.
+  mainCopy = await main();
+  fs.appendFileSync(path.join(mainCopy, BINARY), '# more\n');
+  fs.rmSync(path.join(w.cache, 'aws-oidc-go'), { recursive: true });
+  delete w.routes[`/releases/${TAG}/${BINARY}.gz`];
+  r = await runShim(w, 'post', { env: w.env({ STATE_aws_oidc_go_native_dir: mainCopy }) });
+  assert.equal(r.code, 1, r.printed);
+  assert.deepEqual(fs.readdirSync(w.temp), [], 'the main step\'s copy outlived a failed post step');
+});
+
 test('where the binary is downloaded from', () => {
   assert.equal(shim.downloadBase({ GITHUB_ACTION_REPOSITORY: 'org/aws-oidc-go' }, '/x', 'v1.2.3'), 'https://github.com/org/aws-oidc-go/releases/download/v1.2.3');
   assert.equal(shim.downloadBase({ AWS_OIDC_GO_DOWNLOAD_URL: 'https://mirror.example/aws-oidc-go/v1.2.3/' }, '/x', 'v1.2.3'), 'https://mirror.example/aws-oidc-go/v1.2.3');
@@ -317,28 +461,31 @@ function tmp() {
   return d;
 }
 
-/** certs makes a test CA and a server certificate for assets.test and 127.0.0.1 with openssl. */
+/** certs makes a test CA and a server certificate for assets.test, 127.0.0.1 and 192.0.2.1 with openssl. */
 function certs(dir) {
   const f = (n) => path.join(dir, n);
   const ossl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'),
     '-days', '2', '-subj', '/CN=aws-oidc-go shim test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
   ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('srv.key'), '-out', f('srv.csr'), '-subj', '/CN=assets.test');
-  fs.writeFileSync(f('ext'), 'subjectAltName=DNS:assets.test,IP:127.0.0.1\n');
+  fs.writeFileSync(f('ext'), 'subjectAltName=DNS:assets.test,IP:127.0.0.1,IP:192.0.2.1\n');
   ossl('x509', '-req', '-in', f('srv.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('srv.pem'), '-days', '2', '-extfile', f('ext'));
   return { caFile: f('ca.pem'), key: fs.readFileSync(f('srv.key')), cert: fs.readFileSync(f('srv.pem')) };
 }
 
 /** node runs a script in a child node with exactly env (and the action directory as its own). */
-function node(script, env, actionDir) {
+function node(script, env, actionDir, { timeoutMs = 60000 } = {}) {
   // The entry points find the release files beside themselves: run copies.
   for (const f of ['main.js', 'post.js', 'shim.js']) fs.copyFileSync(path.join(__dirname, f), path.join(actionDir, f));
   return new Promise((resolve) => {
     const c = spawn(process.execPath, [path.join(actionDir, path.basename(script))], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    let hung = false;
+    // A shim blocked in a system call blocks its event loop: only a kill ends it.
+    const timer = setTimeout(() => { hung = true; c.kill('SIGKILL'); }, timeoutMs);
     c.stdout.on('data', (d) => { output += d; });
     c.stderr.on('data', (d) => { output += d; });
-    c.on('close', (code) => resolve({ code, output }));
+    c.on('close', (code) => { clearTimeout(timer); resolve({ code, output, hung }); });
   });
 }
 

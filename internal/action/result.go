@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/exchange"
 	"github.com/org/aws-oidc-go/internal/handoff"
+	"github.com/org/aws-oidc-go/internal/lazyre"
 )
 
 // printResult writes the credentials to Env.Result in Env.Format.
@@ -59,11 +59,11 @@ func (r *run) printResult(c *exchange.Credentials, id *exchange.Identity) error 
 	return fmt.Errorf("unknown output format %q (want env, json or credential-process)", r.env.Format)
 }
 
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
+var shellSafe = lazyre.New(`^[A-Za-z0-9_@%+=:,./-]+$`)
 
 // ShellQuote quotes s for POSIX sh (and Python's shlex), only when needed.
 func ShellQuote(s string) string {
-	if shellSafe.MatchString(s) {
+	if shellSafe().MatchString(s) {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"

@@ -1,11 +1,11 @@
 package action
 
 import (
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/exchange"
+	"github.com/org/aws-oidc-go/internal/lazyre"
 	"github.com/org/aws-oidc-go/internal/runner"
 )
 
@@ -20,7 +20,7 @@ func (r *run) summary(c *exchange.Credentials, id *exchange.Identity) {
 	cfg := r.cfg
 	hide := func(s string) string {
 		if cfg.MaskAccountID {
-			s = accountIDs.ReplaceAllString(s, "***")
+			s = accountIDs().ReplaceAllString(s, "***")
 		}
 		return s
 	}
@@ -57,11 +57,15 @@ func (r *run) summary(c *exchange.Credentials, id *exchange.Identity) {
 
 // accountIDs are what mask-aws-account-id keeps out of the summary, which
 // the runner does not mask: every account id, the source credentials' too.
-var accountIDs = regexp.MustCompile(`\b\d{12}\b`)
+var accountIDs = lazyre.New(`\b\d{12}\b`)
 
 // cell makes a value safe inside a Markdown table cell.
 func cell(s string) string {
 	s = runner.Visible(s)
-	s = strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;").Replace(s)
+	s = cellEscaper.Replace(s)
 	return "`" + s + "`"
 }
+
+// cellEscaper is cell's replacer, built once (at first use, by the
+// strings package) rather than at every call.
+var cellEscaper = strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;")

@@ -88,7 +88,7 @@ func Main(ctx context.Context, p Process) int {
 		Workflow:          p.Getenv("GITHUB_ACTIONS") == "true",
 		CredentialProcess: credentialProcessCommand,
 	}
-	if onHost(p.Getenv) {
+	if onHost(p.Getenv, p.Executable) {
 		env.Mounts = noMounts
 	}
 	if filepath.Base(p.Name) == PostName {

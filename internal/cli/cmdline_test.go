@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -271,17 +273,46 @@ func TestReferenceSplitters(t *testing.T) {
 
 func TestOnHost(t *testing.T) {
 	t.Parallel()
-	for v, want := range map[string]bool{"host": true, "": false, "container": false, "HOST": false, "host ": false} {
-		if got := onHost(func(k string) string {
+	for _, c := range []struct {
+		signal, executable string
+		want               bool
+	}{
+		{"host", "/home/runner/work/_temp/aws-oidc-go-native-x/aws-oidc-go_linux_amd64", true},
+		{"host", "/usr/local/bin/aws-oidc-go", true},
+		{"host", `C:\a\aws-oidc-go_windows_amd64.exe`, true},
+		{"host", "", true},
+		{"", "/usr/local/bin/aws-oidc-go", false},
+		{"container", "/usr/local/bin/aws-oidc-go", false},
+		{"HOST", "/usr/local/bin/aws-oidc-go", false},
+		{"host ", "/usr/local/bin/aws-oidc-go", false},
+		// The container image's binary ignores the signal (a job-level env).
+		{"host", ImageExecutable, false},
+		{"", ImageExecutable, false},
+	} {
+		getenv := func(k string) string {
 			if k == HostSignal {
-				return v
+				return c.signal
 			}
 			return ""
-		}); got != want {
-			t.Errorf("onHost(%s=%q) = %t, want %t", HostSignal, v, got, want)
+		}
+		if got := onHost(getenv, c.executable); got != c.want {
+			t.Errorf("onHost(%s=%q, executable %q) = %t, want %t", HostSignal, c.signal, c.executable, got, c.want)
 		}
 	}
 	if m, err := noMounts(); err != nil || len(m) != 0 {
 		t.Errorf("noMounts = %v, %v", m, err)
+	}
+}
+
+// TestImageExecutable: the image puts the binary where onHost expects it.
+func TestImageExecutable(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `ENTRYPOINT ["` + ImageExecutable + `"]`
+	if !strings.Contains(string(b), "\n"+want+"\n") {
+		t.Errorf("the Dockerfile has no line %s: onHost's ImageExecutable is not the image's binary", want)
 	}
 }

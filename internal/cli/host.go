@@ -11,8 +11,19 @@ import "github.com/org/aws-oidc-go/internal/hostpath"
 // refresh binary to act's volume instead of HOME.
 const HostSignal = "AWS_OIDC_GO_RUNS_ON"
 
-// onHost reports whether the shim said this process runs on the host.
-func onHost(getenv func(string) string) bool { return getenv(HostSignal) == "host" }
+// ImageExecutable is where the container image (Dockerfile) puts the
+// binary: its ENTRYPOINT, and what os.Executable reports there for the
+// post step's /aws-oidc-go-post link too.
+const ImageExecutable = "/aws-oidc-go"
+
+// onHost reports whether the shim said this process runs on the host:
+// HostSignal is "host" and the process is not the container image's
+// binary. The image ignores the signal, so a job-level env that sets it
+// (meant for the native action) cannot make the container action skip
+// its mount detection.
+func onHost(getenv func(string) string, executable string) bool {
+	return getenv(HostSignal) == "host" && executable != ImageExecutable
+}
 
 // noMounts is the mount table of a process the shim started on the host:
 // nothing mapped, so no container paths are translated.

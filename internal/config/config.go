@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/org/aws-oidc-go/internal/inputs"
+	"github.com/org/aws-oidc-go/internal/lazyre"
 )
 
 // Limits the validator enforces (STS's own).
@@ -128,18 +128,18 @@ func (e *InputError) Error() string {
 }
 
 var (
-	regionRe     = regexp.MustCompile(`^[a-z0-9-]+$`)
-	roleARNRe    = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/(?:[\x21-\x7e]+/)*([\w+=,.@-]+)$`)
-	anyARNRe     = regexp.MustCompile(`^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$`)
-	nameCharsRe  = regexp.MustCompile(`^[\w+=,.@-]+$`) // role and session names; lengths checked apart
-	policyARNRe  = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}|aws):policy/[\x21-\x7e]{1,}$`)
-	accountIDRe  = regexp.MustCompile(`^\d{12}$`)
-	accessKeyRe  = regexp.MustCompile(`^[A-Z0-9]+$`)
-	profileRe    = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
-	externalIDRe = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	regionRe     = lazyre.New(`^[a-z0-9-]+$`)
+	roleARNRe    = lazyre.New(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/(?:[\x21-\x7e]+/)*([\w+=,.@-]+)$`)
+	anyARNRe     = lazyre.New(`^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$`)
+	nameCharsRe  = lazyre.New(`^[\w+=,.@-]+$`) // role and session names; lengths checked apart
+	policyARNRe  = lazyre.New(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}|aws):policy/[\x21-\x7e]{1,}$`)
+	accountIDRe  = lazyre.New(`^\d{12}$`)
+	accessKeyRe  = lazyre.New(`^[A-Z0-9]+$`)
+	profileRe    = lazyre.New(`^[A-Za-z0-9_.-]+$`)
+	externalIDRe = lazyre.New(`^[\w+=,.@:/-]+$`)
 	// Unicode classes with a bounded repeat compile into a huge program (and
 	// slow every start); lengths are checked separately.
-	tagCharsRe = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	tagCharsRe = lazyre.New(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
 // Load validates every input and returns the Config, or all problems joined.
@@ -157,7 +157,7 @@ func Load(in inputs.Lookup) (*Config, error) {
 	switch {
 	case c.Region == "":
 		p.fail(inputs.AWSRegion, "is required", "a region name such as eu-west-1 (or set AWS_REGION)")
-	case !regionRe.MatchString(c.Region):
+	case !regionRe().MatchString(c.Region):
 		p.fail(inputs.AWSRegion, fmt.Sprintf("%q is not a region name", c.Region), "lower-case letters, digits and hyphens, such as eu-west-1")
 	}
 
@@ -174,7 +174,7 @@ func Load(in inputs.Lookup) (*Config, error) {
 
 	c.Audience = p.str(inputs.Audience)
 	c.SessionName = p.str(inputs.RoleSessionName)
-	if !nameCharsRe.MatchString(c.SessionName) || len(c.SessionName) < 2 || len(c.SessionName) > 64 {
+	if !nameCharsRe().MatchString(c.SessionName) || len(c.SessionName) < 2 || len(c.SessionName) > 64 {
 		p.fail(inputs.RoleSessionName, fmt.Sprintf("%q is not a valid session name (%d characters)", c.SessionName, len(c.SessionName)),
 			"2 to 64 characters of letters, digits and _+=,.@-")
 	}
@@ -200,7 +200,7 @@ func Load(in inputs.Lookup) (*Config, error) {
 	c.Profile = p.str(inputs.AWSProfile)
 	switch {
 	case c.Profile == "":
-	case !profileRe.MatchString(c.Profile) || len(c.Profile) > 64:
+	case !profileRe().MatchString(c.Profile) || len(c.Profile) > 64:
 		p.fail(inputs.AWSProfile, fmt.Sprintf("%q is not a usable profile name", c.Profile), "1 to 64 letters, digits and _.- (such as deploy or prod.eu-west-1)")
 	case strings.EqualFold(c.Profile, "default") && c.Profile != "default":
 		p.fail(inputs.AWSProfile, fmt.Sprintf("%q is refused: [DEFAULT] is the section the AWS CLI's config parser applies to every profile, and names that differ from default only in case are too easily confused with it", c.Profile), "default (lower case) for the default profile, or another name")
@@ -226,7 +226,7 @@ func Load(in inputs.Lookup) (*Config, error) {
 			if id == "" {
 				continue
 			}
-			if !accountIDRe.MatchString(id) {
+			if !accountIDRe().MatchString(id) {
 				p.fail(inputs.AllowedAccountIDs, fmt.Sprintf("%q is not an account id", id), "a comma-separated list of 12-digit AWS account ids")
 				continue
 			}
@@ -339,9 +339,9 @@ func (p *parser) role(c *Config) {
 		}
 		return
 	}
-	if m := roleARNRe.FindStringSubmatch(v); m != nil && len(m[3]) <= 64 {
+	if m := roleARNRe().FindStringSubmatch(v); m != nil && len(m[3]) <= 64 {
 		c.Partition, c.AccountID = m[1], m[2]
-		if c.Region != "" && regionRe.MatchString(c.Region) {
+		if c.Region != "" && regionRe().MatchString(c.Region) {
 			if want := PartitionOf(c.Region); want != c.Partition {
 				p.fail(inputs.RoleToAssume, fmt.Sprintf("the role is in partition %s but aws-region %s is in partition %s", c.Partition, c.Region, want),
 					fmt.Sprintf("a role ARN starting arn:%s: for this region, or a region of partition %s", want, c.Partition))
@@ -349,7 +349,7 @@ func (p *parser) role(c *Config) {
 		}
 		return
 	}
-	switch m := anyARNRe.FindStringSubmatch(v); {
+	switch m := anyARNRe().FindStringSubmatch(v); {
 	case isBareRoleName(v) && c.Mode.AssumesRole():
 		// Completed with the source credentials' account once known.
 		c.RoleName, c.RoleARN = v, ""
@@ -395,7 +395,7 @@ func (p *parser) managedPolicies(name string) []string {
 		if a == "" {
 			continue
 		}
-		if !policyARNRe.MatchString(a) {
+		if !policyARNRe().MatchString(a) {
 			p.fail(name, fmt.Sprintf("%q is not a managed policy ARN", a), "one policy ARN per line, such as arn:aws:iam::aws:policy/ReadOnlyAccess")
 			continue
 		}
@@ -429,7 +429,7 @@ func (p *parser) mode(c *Config, chaining, forceSkipOIDC bool) {
 			p.fail(inputs.AWSAccessKeyID, "is missing while aws-secret-access-key or aws-session-token is set", "set both aws-access-key-id and aws-secret-access-key")
 		case c.SecretAccessKey == "":
 			p.fail(inputs.AWSSecretAccessKey, "is missing while aws-access-key-id is set", "set both aws-access-key-id and aws-secret-access-key")
-		case !accessKeyRe.MatchString(c.AccessKeyID) || len(c.AccessKeyID) < 16 || len(c.AccessKeyID) > 128:
+		case !accessKeyRe().MatchString(c.AccessKeyID) || len(c.AccessKeyID) < 16 || len(c.AccessKeyID) > 128:
 			p.fail(inputs.AWSAccessKeyID, "is not an access key id", "16 to 128 upper-case letters and digits, such as AKIAIOSFODNN7EXAMPLE")
 		case strings.ContainsAny(c.SecretAccessKey, " \t"):
 			p.fail(inputs.AWSSecretAccessKey, "contains white space", "the secret access key exactly as AWS issued it")
@@ -466,7 +466,7 @@ func (p *parser) mode(c *Config, chaining, forceSkipOIDC bool) {
 func (p *parser) tagging(c *Config) {
 	c.SkipSessionTagging = p.boolean(inputs.RoleSkipSessionTagging)
 	c.ExternalID = p.str(inputs.RoleExternalID)
-	if c.ExternalID != "" && (!externalIDRe.MatchString(c.ExternalID) || len(c.ExternalID) < 2 || len(c.ExternalID) > 1224) {
+	if c.ExternalID != "" && (!externalIDRe().MatchString(c.ExternalID) || len(c.ExternalID) < 2 || len(c.ExternalID) > 1224) {
 		p.fail(inputs.RoleExternalID, "is not a valid external id", "2 to 1224 characters of letters, digits and _+=,.@:/-")
 	}
 	if v := p.str(inputs.CustomTags); v != "" {
@@ -535,10 +535,10 @@ func (p *parser) tagging(c *Config) {
 // validTag checks a session tag key or value: STS's character set and length.
 func validTag(s string, minLen, maxLen int) bool {
 	n := utf8.RuneCountInString(s)
-	return n >= minLen && n <= maxLen && tagCharsRe.MatchString(s)
+	return n >= minLen && n <= maxLen && tagCharsRe().MatchString(s)
 }
 
-func isBareRoleName(v string) bool { return len(v) <= 64 && nameCharsRe.MatchString(v) }
+func isBareRoleName(v string) bool { return len(v) <= 64 && nameCharsRe().MatchString(v) }
 
 // ARNPartition returns the partition field of an ARN ("aws" when absent).
 func ARNPartition(arn string) string { return arnField(arn, 1, "aws") }

@@ -2,8 +2,8 @@
 // AssumeRole and GetCallerIdentity — with retries that repeat only what can
 // succeed, a fresh ID token per attempt, and no SDK retries underneath. The
 // identity an answer names is checked against what was asked for: an
-// assumed role's AssumedRoleUser must be in the role's account, and a
-// GetCallerIdentity Account must be its own Arn's.
+// assumed role's AssumedRoleUser must be a session of the role (its
+// account, partition and name), and a GetCallerIdentity Account must be its own Arn's.
 package exchange
 
 import (
@@ -11,7 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/org/aws-oidc-go/internal/lazyre"
 )
 
 // WebIdentityAPI is the one STS method the OIDC exchange calls.
@@ -173,7 +175,7 @@ func CallerIdentity(ctx context.Context, api CallerIdentityAPI, r Retrier) (*Ide
 	}
 	id := &Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn)}
 	arnAccount, ok := accountOfARN(id.ARN)
-	if !accountRe.MatchString(id.Account) || !ok {
+	if !accountRe().MatchString(id.Account) || !ok {
 		// Never echo it: a garbled answer is not to be printed or exported.
 		return nil, &CallError{Op: "GetCallerIdentity", Err: errors.New("the answer holds no valid account id and ARN")}
 	}
@@ -199,11 +201,11 @@ func (e *IdentityError) Error() string {
 
 // arnRe is an ARN whose account field is an account id; the resource is
 // visible ASCII without spaces (printableToken).
-var arnRe = regexp.MustCompile(`^arn:[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+$`)
+var arnRe = lazyre.New(`^arn:[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+$`)
 
 // accountOfARN returns the account of a well-formed ARN.
 func accountOfARN(arn string) (string, bool) {
-	m := arnRe.FindStringSubmatch(arn)
+	m := arnRe().FindStringSubmatch(arn)
 	if m == nil || !printableToken(arn) {
 		return "", false
 	}
@@ -211,11 +213,18 @@ func accountOfARN(arn string) (string, bool) {
 }
 
 // assumedRoleRe is an AssumedRoleUser ARN: the STS assumed-role ARN of a
-// role session, arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION.
-var assumedRoleRe = regexp.MustCompile(`^arn:[a-z][a-z0-9-]*:sts::\d{12}:assumed-role/[^/]+/[^/]+$`)
+// role session, arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION
+// (ROLE is the role's name, without its path).
+var assumedRoleRe = lazyre.New(`^arn:([a-z][a-z0-9-]*):sts::\d{12}:assumed-role/([^/]+)/[^/]+$`)
+
+// roleARNRe is an IAM role ARN, arn:PARTITION:iam::ACCOUNT:role/PATH/NAME:
+// its partition and its path and name.
+var roleARNRe = lazyre.New(`^arn:([a-z][a-z0-9-]*):iam::\d{12}:role/(.+)$`)
 
 // sessionOf checks an assumed role's answer: complete credentials, an
-// AssumedRoleUser in the account of roleARN, and an Expiration.
+// AssumedRoleUser of the role roleARN names — in its account and
+// partition, of a role of its name (compared case-insensitively, as IAM
+// compares role names) — and an Expiration.
 func sessionOf(op, roleARN string, c *types.Credentials, user *types.AssumedRoleUser) (*Credentials, error) {
 	creds, err := credentialsOf(op, c)
 	if err != nil {
@@ -229,7 +238,8 @@ func sessionOf(op, roleARN string, c *types.Credentials, user *types.AssumedRole
 		arn = aws.ToString(user.Arn)
 	}
 	account, ok := accountOfARN(arn)
-	if !ok || !assumedRoleRe.MatchString(arn) {
+	m := assumedRoleRe().FindStringSubmatch(arn)
+	if !ok || m == nil {
 		// Never echo it: a garbled answer is not to be printed or exported.
 		return nil, &CallError{Op: op, Err: errors.New("the answer holds no valid AssumedRoleUser ARN (arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION)")}
 	}
@@ -237,6 +247,17 @@ func sessionOf(op, roleARN string, c *types.Credentials, user *types.AssumedRole
 	if want, _ := accountOfARN(roleARN); want != "" && want != account {
 		return nil, &IdentityError{Op: op, Identity: id,
 			Problem: fmt.Sprintf("the session is in account %s, but the role %s is in account %s", account, roleARN, want)}
+	}
+	if r := roleARNRe().FindStringSubmatch(roleARN); r != nil {
+		name := r[2][strings.LastIndexByte(r[2], '/')+1:]
+		switch {
+		case m[1] != r[1]:
+			return nil, &IdentityError{Op: op, Identity: id,
+				Problem: fmt.Sprintf("the session is in partition %s, but the role %s is in partition %s", m[1], roleARN, r[1])}
+		case !strings.EqualFold(m[2], name):
+			return nil, &IdentityError{Op: op, Identity: id,
+				Problem: fmt.Sprintf("the session is of role %s, but the role %s is named %s", m[2], roleARN, name)}
+		}
 	}
 	creds.Identity = &id
 	return creds, nil
@@ -294,7 +315,7 @@ func call[T any](ctx context.Context, r Retrier, op string, f func(context.Conte
 	return out, err
 }
 
-var accountRe = regexp.MustCompile(`^\d{12}$`)
+var accountRe = lazyre.New(`^\d{12}$`)
 
 // printableToken reports whether s is non-empty visible ASCII without
 // spaces: what key ids, secrets, session tokens and ARNs are made of. A

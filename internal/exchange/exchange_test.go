@@ -145,7 +145,13 @@ func TestAssumedRoleUserIsChecked(t *testing.T) {
 		mismat  bool   // an *IdentityError
 	}{
 		{"the role's account", &types.AssumedRoleUser{Arn: aws.String(good)}, false, "", false},
-		{"aws-cn partition", &types.AssumedRoleUser{Arn: aws.String("arn:aws-cn:sts::123456789012:assumed-role/deploy/s")}, false, "", false},
+		{"the role's name in another case", &types.AssumedRoleUser{Arn: aws.String("arn:aws:sts::123456789012:assumed-role/Deploy/s")}, false, "", false},
+		{"another partition", &types.AssumedRoleUser{Arn: aws.String("arn:aws-cn:sts::123456789012:assumed-role/deploy/s")}, false,
+			"STS's answer names arn:aws-cn:sts::123456789012:assumed-role/deploy/s: the session is in partition aws-cn, but the role " + role + " is in partition aws", true},
+		{"another role in the account", &types.AssumedRoleUser{Arn: aws.String("arn:aws:sts::123456789012:assumed-role/admin/s")}, false,
+			"STS's answer names arn:aws:sts::123456789012:assumed-role/admin/s: the session is of role admin, but the role " + role + " is named deploy", true},
+		{"the role's path as its name", &types.AssumedRoleUser{Arn: aws.String("arn:aws:sts::123456789012:assumed-role/path/s")}, false,
+			"the session is of role path, but the role " + role + " is named deploy", true},
 		{"another account", &types.AssumedRoleUser{Arn: aws.String("arn:aws:sts::999999999999:assumed-role/deploy/s")}, false,
 			"STS's answer names arn:aws:sts::999999999999:assumed-role/deploy/s: the session is in account 999999999999, but the role " + role + " is in account 123456789012", true},
 		{"no AssumedRoleUser", nil, false, "no valid AssumedRoleUser ARN", false},
@@ -190,7 +196,11 @@ func TestAssumedRoleUserIsChecked(t *testing.T) {
 					}
 					continue
 				}
-				if res.err == nil || !strings.Contains(res.err.Error(), tc.wantErr) || !strings.HasPrefix(res.err.Error(), op+": ") {
+				if res.err == nil {
+					t.Errorf("%s: accepted, want %q", op, tc.wantErr)
+					continue
+				}
+				if !strings.Contains(res.err.Error(), tc.wantErr) || !strings.HasPrefix(res.err.Error(), op+": ") {
 					t.Errorf("%s: err = %v, want %q", op, res.err, tc.wantErr)
 				}
 				var ie *IdentityError
@@ -202,6 +212,40 @@ func TestAssumedRoleUserIsChecked(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAssumedRoleUserIsOfTheRole: a session is the role's when its
+// partition and account are the role ARN's and its role is the last
+// segment of the role's path, in any case; anything else is an
+// *IdentityError.
+func TestAssumedRoleUserIsOfTheRole(t *testing.T) {
+	t.Parallel()
+	exp := time.Now().Add(time.Hour)
+	cases := []struct {
+		role, session string
+		wantErr       string // "" = accepted
+	}{
+		{"arn:aws-cn:iam::123456789012:role/deploy", "arn:aws-cn:sts::123456789012:assumed-role/deploy/s", ""},
+		{"arn:aws-us-gov:iam::123456789012:role/a/b/Deploy", "arn:aws-us-gov:sts::123456789012:assumed-role/DEPLOY/s", ""},
+		{"arn:aws:iam::123456789012:role/deploy", "arn:aws-us-gov:sts::123456789012:assumed-role/deploy/s", "the session is in partition aws-us-gov, but the role arn:aws:iam::123456789012:role/deploy is in partition aws"},
+		{"arn:aws-cn:iam::123456789012:role/deploy", "arn:aws:sts::123456789012:assumed-role/deploy/s", "the session is in partition aws, but the role arn:aws-cn:iam::123456789012:role/deploy is in partition aws-cn"},
+		{"arn:aws:iam::123456789012:role/ci/deploy", "arn:aws:sts::123456789012:assumed-role/deploy-prod/s", "the session is of role deploy-prod, but the role arn:aws:iam::123456789012:role/ci/deploy is named deploy"},
+		{"arn:aws:iam::123456789012:role/deploy", "arn:aws:sts::123456789012:assumed-role/deplo/s", "the session is of role deplo, but the role arn:aws:iam::123456789012:role/deploy is named deploy"},
+	}
+	for _, tc := range cases {
+		c := &types.Credentials{AccessKeyId: aws.String("ASIAIOSFODNN7EXAMPLE"), SecretAccessKey: aws.String("s"), SessionToken: aws.String("t"), Expiration: &exp}
+		got, err := sessionOf("AssumeRole", tc.role, c, &types.AssumedRoleUser{Arn: aws.String(tc.session)})
+		if tc.wantErr == "" {
+			if err != nil || got.Identity == nil || got.Identity.ARN != tc.session {
+				t.Errorf("%s as %s: %+v, %v; want accepted", tc.session, tc.role, got, err)
+			}
+			continue
+		}
+		var ie *IdentityError
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.wantErr) || ie.Identity.ARN != tc.session || ie.Identity.Account != "123456789012" {
+			t.Errorf("%s as %s: err = %v, want an *IdentityError naming the session saying %q", tc.session, tc.role, err, tc.wantErr)
+		}
 	}
 }
 

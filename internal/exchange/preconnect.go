@@ -6,11 +6,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // SDK is a run's AWS SDK configuration and the STS connections its clients
@@ -96,15 +98,25 @@ func (c *Client) Preconnect() {
 // Endpoint is the URL the SDK sends o's calls to: what its endpoint
 // resolver makes of the region, the base endpoint (sts-endpoint,
 // AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL) and the FIPS and dual-stack
-// settings.
+// settings. It binds the region as the client does before each call: a
+// region that is not a host name is an error, and a FIPS pseudo-region
+// ("us-east-1-fips", "fips-us-gov-west-1") turns FIPS on and is resolved
+// as the region without "fips" (see fipsRegion). It is an error whenever
+// the call would fail before it is sent.
 func Endpoint(ctx context.Context, o sts.Options) (*url.URL, error) {
 	if o.Region == "" {
 		return nil, errors.New("no region")
 	}
+	if !validHostName(o.Region) {
+		return nil, errors.New("region is not a host name")
+	}
+	region, pseudo := fipsRegion(o.Region)
+	useFIPS := o.EndpointOptions.UseFIPSEndpoint == aws.FIPSEndpointStateEnabled ||
+		pseudo && o.EndpointOptions.ResolvedRegion == ""
 	params := sts.EndpointParameters{
-		Region:       aws.String(o.Region),
+		Region:       aws.String(region),
 		UseDualStack: aws.Bool(o.EndpointOptions.UseDualStackEndpoint == aws.DualStackEndpointStateEnabled),
-		UseFIPS:      aws.Bool(o.EndpointOptions.UseFIPSEndpoint == aws.FIPSEndpointStateEnabled),
+		UseFIPS:      aws.Bool(useFIPS),
 		Endpoint:     o.BaseEndpoint,
 	}
 	resolver := o.EndpointResolverV2
@@ -116,6 +128,35 @@ func Endpoint(ctx context.Context, o sts.Options) (*url.URL, error) {
 		return nil, err
 	}
 	return &ep.URI, nil
+}
+
+// fipsRegion is region as the STS client resolves it, and whether it is a
+// FIPS pseudo-region. The SDK does not export this step (its
+// internal/endpoints MapFIPSRegion, applied when the client binds the
+// endpoint parameters, and the FIPS switch in the client's per-call
+// endpoint options): this mirrors the pinned SDK, and
+// TestPreconnectEndpointIsTheCallsEndpoint compares the result with where
+// the SDK's call goes.
+func fipsRegion(region string) (string, bool) {
+	if !strings.Contains(region, "-fips-") && !strings.Contains(region, "fips-") && !strings.Contains(region, "-fips") {
+		return region, false
+	}
+	region = strings.ReplaceAll(region, "-fips-", "-")
+	region = strings.ReplaceAll(region, "fips-", "")
+	region = strings.ReplaceAll(region, "-fips", "")
+	return region, true
+}
+
+// validHostName reports whether s is dot-separated host labels, none
+// starting or ending with a hyphen: the check the client makes of a
+// region before it resolves an endpoint.
+func validHostName(s string) bool {
+	for _, label := range strings.Split(s, ".") {
+		if !smithyhttp.ValidHostLabel(label) || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // conns tracks the connections a transport dials.

@@ -54,6 +54,15 @@ func TestPreconnectEndpointIsTheCallsEndpoint(t *testing.T) {
 		{name: "AWS_ENDPOINT_URL", region: "eu-west-1", env: map[string]string{"AWS_ENDPOINT_URL": "https://all.corp.example"}, want: "https://all.corp.example"},
 		{name: "FIPS", region: "us-east-1", env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true"}, want: "https://sts-fips.us-east-1.amazonaws.com"},
 		{name: "dual-stack", region: "eu-west-1", env: map[string]string{"AWS_USE_DUALSTACK_ENDPOINT": "true"}, want: "https://sts.eu-west-1.api.aws"},
+		// FIPS pseudo-regions: the SDK strips "fips" from the region and turns
+		// FIPS on before it resolves the endpoint.
+		{name: "FIPS pseudo-region suffix", region: "us-east-1-fips", want: "https://sts-fips.us-east-1.amazonaws.com"},
+		{name: "FIPS pseudo-region prefix GovCloud", region: "fips-us-gov-west-1", want: "https://sts.us-gov-west-1.amazonaws.com"},
+		{name: "FIPS pseudo-region infix", region: "us-west-2-fips-x", want: "https://sts-fips.us-west-2-x.amazonaws.com"},
+		// No endpoint (want ""): the call fails before it is sent, so there
+		// is nothing to pre-dial.
+		{name: "FIPS pseudo-region with sts-endpoint", region: "us-east-1-fips", endpoint: "http://127.0.0.1:4566"},
+		{name: "region not a host label", region: "eu-west-1/x"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,10 +83,17 @@ func TestPreconnectEndpointIsTheCallsEndpoint(t *testing.T) {
 			cfg.HTTPClient = rec
 			client := NewSTS(cfg, cc, Signing{})
 			u, err := Endpoint(context.Background(), client.Options())
+			_, callErr := client.AssumeRoleWithWebIdentity(context.Background(), &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/r"), RoleSessionName: aws.String("s"), WebIdentityToken: aws.String("a.b.c")})
+			if tc.want == "" {
+				if err == nil || callErr == nil || errors.Is(callErr, errNotSent) || len(rec.urls) != 0 {
+					t.Fatalf("Endpoint = %v, %v; the call: %v, sent to %v; want both to fail and nothing sent", u, err, callErr, rec.urls)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := client.AssumeRoleWithWebIdentity(context.Background(), &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/r"), RoleSessionName: aws.String("s"), WebIdentityToken: aws.String("a.b.c")}); !errors.Is(err, errNotSent) {
+			if err := callErr; !errors.Is(err, errNotSent) {
 				t.Fatalf("the call did not reach the HTTP client: %v", err)
 			}
 			got := u.Scheme + "://" + u.Host
@@ -158,13 +174,11 @@ func TestPreconnectOpensTheConnectionTheCallUses(t *testing.T) {
 	if conns, reqs := s.counts(); conns != 1 || reqs != 0 {
 		t.Fatalf("after Preconnect: %d connections, %d requests; want 1, 0", conns, reqs)
 	}
-	for i := 0; i < 2; i++ {
-		if _, err := CallerIdentity(context.Background(), c, Retrier{MaxAttempts: 1}); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := CallerIdentity(context.Background(), c, Retrier{MaxAttempts: 1}); err != nil {
+		t.Fatal(err)
 	}
-	if conns, reqs := s.counts(); conns != 1 || reqs != 2 {
-		t.Errorf("after two calls: %d connections, %d requests; want 1, 2", conns, reqs)
+	if conns, reqs := s.counts(); conns != 1 || reqs != 1 {
+		t.Errorf("after the call: %d connections, %d requests; want 1, 1", conns, reqs)
 	}
 }
 

@@ -5,7 +5,6 @@ package handoff
 import (
 	"io/fs"
 	"os"
-	"strconv"
 	"syscall"
 )
 
@@ -13,24 +12,6 @@ const (
 	noFollow = syscall.O_NOFOLLOW
 	nonBlock = syscall.O_NONBLOCK
 )
-
-func ownedBy(fi fs.FileInfo, uid int) bool {
-	if uid == NoUID {
-		return true
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && int(st.Uid) == uid
-}
-
-func ownerName(fi fs.FileInfo) string {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return "uid " + strconv.Itoa(int(st.Uid))
-	}
-	return "an unknown owner"
-}
-
-// insecure reports permission bits of mask set on fi.
-func insecure(fi fs.FileInfo, mask fs.FileMode) bool { return fi.Mode().Perm()&mask != 0 }
 
 // FileOwner returns the owner of path (following links: the runner's
 // file-command files), or ok false.
@@ -44,4 +25,12 @@ func FileOwner(path string) (uid, gid int, ok bool) {
 		return 0, 0, false
 	}
 	return int(st.Uid), int(st.Gid), true
+}
+
+// links is fi's count of hard links.
+func links(fi fs.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Nlink)
+	}
+	return 1
 }

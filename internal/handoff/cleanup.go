@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -90,9 +91,39 @@ func Cleanup(ctx context.Context, s State, c Checks) Report {
 		}
 	}
 	if dirOK {
-		removeRunDir(s, keep, &rep)
+		removeRunDir(s, c.UID, keep, &rep)
 	}
 	return rep
+}
+
+// afterCheck is called between the run directory's check and its opening;
+// tests swap the directory there.
+var afterCheck = func(dir string) {}
+
+// openRunDir opens the run directory dir as an os.Root after checking it
+// (checkRunDir), and makes sure the directory opened is the one checked
+// (os.SameFile against the Lstat): whoever owns the parent directory can
+// rename the run directory and put a link in its place between a check and
+// a use, but everything done through the Root stays inside the directory
+// that was checked.
+func openRunDir(dir string, uid int) (*os.Root, error) {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := profile.CheckDirInfo(dir, fi, uid, false, 0o077); err != nil {
+		return nil, err
+	}
+	afterCheck(dir)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := root.Stat("."); err != nil || !os.SameFile(fi, st) {
+		root.Close()
+		return nil, fmt.Errorf("%s was replaced after it was checked", dir)
+	}
+	return root, nil
 }
 
 func keepStash(keep map[string]bool, w profile.Written) {
@@ -120,9 +151,17 @@ func checkUserFile(path string, uid int) error {
 	return nil
 }
 
-// removeRunDir removes our files from the verified run directory (by name:
-// a link there is removed, never followed), then the directory once empty.
-func removeRunDir(s State, keep map[string]bool, rep *Report) {
+// removeRunDir removes our files from the verified run directory (by name,
+// through an os.Root of the directory checked: a link there is removed,
+// never followed, and a directory swapped in after the check is never
+// entered), then the directory once empty.
+func removeRunDir(s State, uid int, keep map[string]bool, rep *Report) {
+	root, err := openRunDir(s.Dir, uid)
+	if err != nil {
+		rep.warn("left the run directory %s alone: %v", s.Dir, err)
+		return
+	}
+	defer root.Close()
 	names := append([]string{ManifestName}, s.Files...)
 	for _, p := range s.Profiles {
 		if p.Stash != "" {
@@ -133,7 +172,7 @@ func removeRunDir(s State, keep map[string]bool, rep *Report) {
 		if keep[n] || n != filepath.Base(n) || n == "." || n == ".." {
 			continue
 		}
-		if err := os.Remove(filepath.Join(s.Dir, n)); err == nil {
+		if err := root.Remove(n); err == nil {
 			if n != ManifestName {
 				rep.Removed++
 			}
@@ -141,13 +180,11 @@ func removeRunDir(s State, keep map[string]bool, rep *Report) {
 			rep.warn("could not remove %s: %v", filepath.Join(s.Dir, n), err)
 		}
 	}
-	sweepTemps(s.Dir)
+	sweepTemps(root, s.Dir)
 	if err := os.Remove(s.Dir); err != nil && !isNotExist(err) {
 		var left []string
-		if entries, err := os.ReadDir(s.Dir); err == nil {
-			for _, e := range entries {
-				left = append(left, e.Name())
-			}
+		for _, e := range readRoot(root) {
+			left = append(left, e.Name())
 		}
 		slices.Sort(left)
 		rep.warn("left the run directory %s in place: it holds %s, which this run did not record or could not verify", s.Dir, strings.Join(left, ", "))
@@ -182,8 +219,11 @@ func Manifests(bases []string, key string, uid int) ([]State, []string) {
 			if isNotExist(err) {
 				// A main step killed between creating its directory and
 				// its manifest: only its temporary files can be there.
-				sweepTemps(dir)
-				os.Remove(dir)
+				if root, err := openRunDir(dir, uid); err == nil {
+					sweepTemps(root, dir)
+					root.Close()
+					os.Remove(dir)
+				}
 				continue
 			}
 			if err != nil {
@@ -209,14 +249,23 @@ func Manifests(bases []string, key string, uid int) ([]State, []string) {
 }
 
 // sweepTemps removes the temporary files a kill left in a verified run
-// directory: they bear the run's token.
-func sweepTemps(dir string) {
+// directory (root, opened as dir): they bear the run's token.
+func sweepTemps(root *os.Root, dir string) {
 	token := strings.TrimPrefix(filepath.Base(dir), RunDirPrefix)
-	if entries, err := os.ReadDir(dir); err == nil {
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), "."+token+"-") {
-				os.Remove(filepath.Join(dir, e.Name()))
-			}
+	for _, e := range readRoot(root) {
+		if strings.HasPrefix(e.Name(), "."+token+"-") {
+			root.Remove(e.Name())
 		}
 	}
+}
+
+// readRoot lists the directory root is (nil on an error).
+func readRoot(root *os.Root) []fs.DirEntry {
+	d, err := root.Open(".")
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	entries, _ := d.ReadDir(-1)
+	return entries
 }

@@ -1,23 +1,9 @@
-//go:build !unix
+//go:build !unix && !windows
 
 package profile
 
-import (
-	"context"
-	"io/fs"
-)
+import "context"
 
-// noFollow: Windows has no O_NOFOLLOW; the Lstat checks stand alone.
-const noFollow = 0
-
-// lock: no advisory lock on this platform (Windows); concurrent writers to
-// one file are not serialised there (the README says so).
+// lock: no advisory lock on this platform (neither unix nor Windows);
+// concurrent writers to one file are not serialised there.
 func lock(context.Context, string, *Owner) (func(), error) { return func() {}, nil }
-
-// ownerOf: files keep the ACL they inherit from their directory.
-func ownerOf(fs.FileInfo) *Owner { return nil }
-
-// othersCanWrite: Go reports 0666/0777 for every file on Windows, which
-// says nothing about who may write it; what protects the files there is
-// the ACL of the user's profile directory they live in.
-func othersCanWrite(fs.FileInfo) bool { return false }

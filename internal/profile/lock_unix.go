@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -96,5 +97,22 @@ func ownerOfDir(path string) *Owner {
 	return ownerOf(fi)
 }
 
-// othersCanWrite reports whether group or others may write fi.
-func othersCanWrite(fi fs.FileInfo) bool { return fi.Mode().Perm()&0o022 != 0 }
+// OwnedBy reports whether fi belongs to uid (always, for NoUID).
+func OwnedBy(fi fs.FileInfo, uid int) bool {
+	if uid == NoUID {
+		return true
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == uid
+}
+
+// OwnerName names fi's owner for an error.
+func OwnerName(fi fs.FileInfo) string {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return "uid " + strconv.Itoa(int(st.Uid))
+	}
+	return "an unknown owner"
+}
+
+// Insecure reports permission bits of mask set on fi.
+func Insecure(fi fs.FileInfo, mask fs.FileMode) bool { return fi.Mode().Perm()&mask != 0 }

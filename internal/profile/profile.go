@@ -25,8 +25,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
+
+	"github.com/org/aws-oidc-go/internal/lazyre"
 )
 
 // MaxFileSize bounds the files read: AWS files are small; anything larger
@@ -305,7 +306,14 @@ func remove(ctx context.Context, w Written, readStash func(string) ([]byte, erro
 		return nil
 	}
 	// The file keeps its owner (a root post step must not leave it root's).
-	if err := writeAtomic(w.Path, filepath.Join(filepath.Dir(w.Path), tempName(nil)), doc.data, nil, nil); err != nil {
+	// The rewrite goes through the recorded temporary name (removed just
+	// above, and under the lock), so a kill before the rename leaves only
+	// a file the record names; a record without one gets a random name.
+	tmp := w.Temp
+	if tmp == "" || filepath.Dir(tmp) != filepath.Dir(w.Path) || !strings.HasPrefix(filepath.Base(tmp), tempPrefix) {
+		tmp = filepath.Join(filepath.Dir(w.Path), tempName(nil))
+	}
+	if err := writeAtomic(w.Path, tmp, doc.data, nil, removeHook); err != nil {
 		return fmt.Errorf("writing %s: %w", w.Path, err)
 	}
 	return nil
@@ -323,6 +331,9 @@ func removeTemp(p string) {
 }
 
 const tempPrefix = ".aws-oidc-go-tmp-"
+
+// removeHook is Options.Hook for Remove's rewrites (nil but in tests).
+var removeHook func(point string) error
 
 func tempName(f func() string) string {
 	if f != nil {
@@ -395,7 +406,7 @@ func (d *document) appendPrefix() string {
 	return p
 }
 
-var headerRe = regexp.MustCompile(`^\[([^\]]+)\]\s*(?:[#;].*)?$`)
+var headerRe = lazyre.New(`^\[([^\]]+)\]\s*(?:[#;].*)?$`)
 
 // find returns the byte span of section: its header line up to the next
 // header, less the blank and comment lines just before that header (they
@@ -417,11 +428,11 @@ func (d *document) find(section string) (start, end int, found bool) {
 		}
 		line := strings.TrimRight(string(d.data[pos:lineEnd]), "\r\n")
 		trimmed := strings.TrimSpace(line)
-		isHeader := line == strings.TrimLeft(line, " \t") && headerRe.MatchString(trimmed)
+		isHeader := line == strings.TrimLeft(line, " \t") && headerRe().MatchString(trimmed)
 		switch {
 		case isHeader && start >= 0:
 			return start, lastContent, true
-		case isHeader && strings.Join(strings.Fields(headerRe.FindStringSubmatch(trimmed)[1]), " ") == want:
+		case isHeader && strings.Join(strings.Fields(headerRe().FindStringSubmatch(trimmed)[1]), " ") == want:
 			start, lastContent = pos, lineEnd
 		case start >= 0 && trimmed != "" && trimmed[0] != '#' && trimmed[0] != ';':
 			lastContent = lineEnd
@@ -477,31 +488,62 @@ func load(path string) (*document, bool, error) {
 	return &document{data: b}, false, nil
 }
 
-// PrepareDir makes sure dir exists (created 0700 and handed to owner) and
-// is safe to hold credentials: not a symbolic link, and not writable by
-// group or others (who could swap the files).
+// PrepareDir makes sure dir exists and is safe to hold credentials. Missing
+// directories (dir and any missing parents) are created 0700 and each is
+// handed to owner. An existing dir must pass CheckDir with the bits 0o022
+// for the user the files go to (owner, else this process's user), root
+// allowed: not a link, and nobody else can put, swap or remove a file in it
+// — a sticky world-writable directory such as /tmp is refused too, since
+// the post step would refuse to remove what we wrote there.
 func PrepareDir(dir string, owner *Owner) error {
 	fi, err := os.Lstat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("creating %s: %w", dir, err)
+		return makeDirs(dir, owner)
+	}
+	if err != nil {
+		return fmt.Errorf("checking %s: %w", dir, err)
+	}
+	uid := os.Geteuid()
+	if owner != nil {
+		uid = owner.UID
+	}
+	if err := CheckDirInfo(dir, fi, uid, true, 0o022); err != nil {
+		return fmt.Errorf("%w; refusing to write credentials there (point AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE at a directory of your own, mode 700)", err)
+	}
+	return nil
+}
+
+// makeDirs creates dir and its missing parents, 0700, each handed to owner
+// (not only the last: a root process must leave nothing of root's on the
+// way to the user's files).
+func makeDirs(dir string, owner *Owner) error {
+	var missing []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	raced := false
+	for i := len(missing) - 1; i >= 0; i-- {
+		d := missing[i]
+		if err := os.Mkdir(d, 0o700); errors.Is(err, fs.ErrExist) {
+			raced = true // another writer made it: not ours to hand over
+			continue
+		} else if err != nil {
+			return fmt.Errorf("creating %s: %w", d, err)
 		}
 		if owner != nil {
-			if err := os.Chown(dir, owner.UID, owner.GID); err != nil {
-				return fmt.Errorf("handing %s to the runner's user: %w", dir, err)
+			if err := os.Lchown(d, owner.UID, owner.GID); err != nil {
+				return fmt.Errorf("handing %s to the runner's user: %w", d, err)
 			}
 		}
-		return nil
 	}
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking %s: %w", dir, err)
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("%s is a symbolic link; refusing to write credentials through it (point AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE at a real directory)", dir)
-	case !fi.IsDir():
-		return fmt.Errorf("%s is not a directory", dir)
-	case othersCanWrite(fi) && fi.Mode()&fs.ModeSticky == 0:
-		return fmt.Errorf("%s is writable by group or others (mode %v); refusing to write credentials there (chmod 700 it)", dir, fi.Mode().Perm())
+	if raced {
+		return PrepareDir(dir, owner)
 	}
 	return nil
 }

@@ -232,3 +232,94 @@ func BenchmarkWriteRemove(b *testing.B) {
 		}
 	}
 }
+
+// TestPrepareDirRefusesStickyOpenDirectories: a sticky world-writable
+// directory (/tmp) is no place for credentials: anyone can plant a name
+// there first, and the post step refuses to remove anything from it.
+func TestPrepareDirRefusesStickyOpenDirectories(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "tmp")
+	os.Mkdir(dir, 0o700)
+	os.Chmod(dir, os.ModeSticky|0o777)
+	f := Files{Credentials: filepath.Join(dir, "c"), Config: filepath.Join(dir, "k")}
+	if _, err := Write(ctx, f, entry, Options{}); err == nil || !strings.Contains(err.Error(), "writable by group or others") {
+		t.Errorf("err = %v, want a refusal", err)
+	}
+	if _, err := os.Lstat(f.Credentials); err == nil {
+		t.Error("credentials written into a sticky world-writable directory")
+	}
+}
+
+// TestPrepareDirHandsEveryCreatedDirectoryOver: missing parents created by
+// a root process go to the runner's user too, not only the last one.
+func TestPrepareDirHandsEveryCreatedDirectoryOver(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("needs root to chown")
+		}
+		t.Skip("needs root to chown")
+	}
+	base := t.TempDir()
+	dir := filepath.Join(base, "a", "b", ".aws")
+	if err := PrepareDir(dir, &Owner{UID: 4242, GID: 4242}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{filepath.Join(base, "a"), filepath.Join(base, "a", "b"), dir} {
+		fi, err := os.Lstat(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o := ownerOf(fi); o == nil || o.UID != 4242 || fi.Mode().Perm() != 0o700 {
+			t.Errorf("%s: owner %+v mode %v, want uid 4242, 0700", d, o, fi.Mode().Perm())
+		}
+	}
+	if o := ownerOf(mustLstat(t, base)); o.UID != 0 {
+		t.Errorf("the existing parent changed hands: %+v", o)
+	}
+}
+
+func mustLstat(t *testing.T, p string) os.FileInfo {
+	t.Helper()
+	fi, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi
+}
+
+// TestRemoveRewritesThroughTheRecordedTemp: the post step's own rewrite of
+// a user's file goes through the temporary name the record holds, so a
+// kill between its create and its rename leaves a file the record names
+// (and the sweep removes), never an unrecorded copy of the user's
+// credentials. Not parallel: it sets the package's test hook.
+func TestRemoveRewritesThroughTheRecordedTemp(t *testing.T) {
+	f := files(t, "[user]\nkeep = me\n", "")
+	n := 0
+	ws, err := Write(ctx, f, entry, Options{TempName: func() string { n++; return fmt.Sprintf("run-%d", n) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	removeHook = func(point string) error {
+		if point == "rename" {
+			entries, _ := os.ReadDir(filepath.Dir(f.Credentials))
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), tempPrefix) {
+					seen = append(seen, filepath.Join(filepath.Dir(f.Credentials), e.Name()))
+				}
+			}
+		}
+		return nil
+	}
+	defer func() { removeHook = nil }()
+	if err := Remove(ctx, ws, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 1 || seen[0] != ws[0].Temp {
+		t.Errorf("temporary files during the rewrite: %q, want only the recorded %s", seen, ws[0].Temp)
+	}
+	if got := read(t, f.Credentials); got != "[user]\nkeep = me\n" {
+		t.Errorf("credentials = %q", got)
+	}
+}

@@ -164,5 +164,9 @@ func needsEscape(s string) bool {
 
 // EscapeData escapes a workflow command's data as GitHub's toolkit does.
 func EscapeData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+	return dataEscaper.Replace(s)
 }
+
+// dataEscaper is EscapeData's replacer, built once: a Replacer is safe for
+// concurrent use, and building one per call cost more than the replacing.
+var dataEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")

@@ -11,11 +11,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/exchange"
+	"github.com/org/aws-oidc-go/internal/lazyre"
 	"github.com/org/aws-oidc-go/internal/token"
 )
 
@@ -243,7 +243,7 @@ func (a *AssumeRole) String() string {
 const MaxSpecialCharRetries = 10
 
 // specialChars are the characters special-characters-workaround avoids.
-var specialChars = regexp.MustCompile(`[!@#$%^&*()_+\-=\[\]{};':"\\|,.<>/?]`)
+var specialChars = lazyre.New(`[!@#$%^&*()_+\-=\[\]{};':"\\|,.<>/?]`)
 
 // WithoutSpecialCharacters asks Source again until neither the key id nor
 // the secret contains a special character, at most MaxSpecialCharRetries times.
@@ -261,7 +261,7 @@ func (w *WithoutSpecialCharacters) Credentials(ctx context.Context) (*exchange.C
 			return nil, err
 		}
 		w.Mask(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
-		if !specialChars.MatchString(c.AccessKeyID) && !specialChars.MatchString(c.SecretAccessKey) {
+		if !specialChars().MatchString(c.AccessKeyID) && !specialChars().MatchString(c.SecretAccessKey) {
 			return c, nil
 		}
 		if i == MaxSpecialCharRetries {

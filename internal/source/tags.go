@@ -1,12 +1,12 @@
 package source
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/exchange"
+	"github.com/org/aws-oidc-go/internal/lazyre"
 )
 
 // Session tags describing the run, as the incumbent sends them. The first
@@ -21,7 +21,7 @@ var (
 		{"EventName", "GITHUB_EVENT_NAME"}, {"BaseRef", "GITHUB_BASE_REF"}, {"HeadRef", "GITHUB_HEAD_REF"},
 		{"RunId", "GITHUB_RUN_ID"}, {"Job", "GITHUB_JOB"}, {"TriggeringActor", "GITHUB_TRIGGERING_ACTOR"},
 	}
-	tagUnsafe = regexp.MustCompile(`[^\p{L}\p{Z}\p{N}_.:/=+\-@]`)
+	tagUnsafe = lazyre.New(`[^\p{L}\p{Z}\p{N}_.:/=+\-@]`)
 )
 
 const maxTagValue = 256
@@ -29,7 +29,7 @@ const maxTagValue = 256
 // SanitizeTagValue replaces characters STS refuses in tag values with _ and
 // cuts the value to 256 characters.
 func SanitizeTagValue(v string) string {
-	v = tagUnsafe.ReplaceAllString(v, "_")
+	v = tagUnsafe().ReplaceAllString(v, "_")
 	if r := []rune(v); len(r) > maxTagValue {
 		v = string(r[:maxTagValue])
 	}

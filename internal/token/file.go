@@ -8,8 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
+
+	"github.com/org/aws-oidc-go/internal/lazyre"
 )
 
 // MaxFileSize bounds a token file: real web identity tokens are a few KiB.
@@ -18,7 +19,7 @@ const MaxFileSize = 64 << 10
 // serviceAccountToken matches Kubernetes' projected service-account token
 // paths, which are symlinks by design (..data/token) and the one exception
 // to refusing symlinks.
-var serviceAccountToken = regexp.MustCompile(`^/var/run/secrets/[^/]+/serviceaccount/token$`)
+var serviceAccountToken = lazyre.New(`^/var/run/secrets/[^/]+/serviceaccount/token$`)
 
 // FileError is a web-identity-token-file problem. The action reports it as
 // a problem with that input.
@@ -40,7 +41,7 @@ func FilePath(p, workspace string) (string, error) {
 		p = filepath.Join(workspace, p)
 	}
 	p = filepath.Clean(p)
-	if serviceAccountToken.MatchString(p) {
+	if serviceAccountToken().MatchString(p) {
 		return p, checkRegular(p, os.Stat)
 	}
 	if ws := filepath.Clean(workspace); workspace != "" && strings.HasPrefix(p, ws+string(filepath.Separator)) {
@@ -83,7 +84,7 @@ func checkRegular(p string, stat func(string) (fs.FileInfo, error)) error {
 // a file that holds anything else (an SSH key, a settings file) is refused,
 // naming the file but none of its content, before it can be sent anywhere.
 func ReadFile(ctx context.Context, p string) (string, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|openFlags(serviceAccountToken.MatchString(p)), 0)
+	f, err := os.OpenFile(p, os.O_RDONLY|openFlags(serviceAccountToken().MatchString(p)), 0)
 	if err != nil {
 		return "", &FileError{Problem: err.Error()}
 	}

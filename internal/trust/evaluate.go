@@ -2,12 +2,13 @@ package trust
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
+
+	"github.com/org/aws-oidc-go/internal/lazyre"
 )
 
 // DefaultIssuer is GitHub.com's Actions token issuer.
@@ -202,14 +203,14 @@ func Evaluate(p *Policy, req Request) Decision {
 	return d
 }
 
-var providerARN = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):oidc-provider/(.+)$`)
+var providerARN = lazyre.New(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):oidc-provider/(.+)$`)
 
 func principalMatches(p *Principal, req Request) bool {
 	if p.Any {
 		return true
 	}
 	for _, f := range p.Federated {
-		m := providerARN.FindStringSubmatch(f)
+		m := providerARN().FindStringSubmatch(f)
 		if m != nil && m[3] == req.Provider && (req.Account == "" || m[2] == req.Account) {
 			return true
 		}

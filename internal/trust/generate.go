@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/org/aws-oidc-go/internal/inputs"
+	"github.com/org/aws-oidc-go/internal/lazyre"
 )
 
 // Context is the run a policy is written for, or checked against.
@@ -46,10 +46,10 @@ func ImmutableSubject(c Context, ownerID, repoID string) string {
 }
 
 var (
-	repoRe      = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
-	accountRe   = regexp.MustCompile(`^\d{12}$`)
-	idRe        = regexp.MustCompile(`^[1-9]\d{0,19}$`)
-	httpsURLRe  = regexp.MustCompile(`^https://[a-z0-9.-]+(:\d+)?(/[A-Za-z0-9_./-]*)?$`)
+	repoRe      = lazyre.New(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	accountRe   = lazyre.New(`^\d{12}$`)
+	idRe        = lazyre.New(`^[1-9]\d{0,19}$`)
+	httpsURLRe  = lazyre.New(`^https://[a-z0-9.-]+(:\d+)?(/[A-Za-z0-9_./-]*)?$`)
 	errUsageRef = errors.New("choose at least one of --branch, --tag, --environment, --pull-request, or --any-ref alone")
 )
 
@@ -75,7 +75,7 @@ func RunsFor(branches, tags, environments []string, pullRequest bool) []Context 
 
 // CheckIssuer refuses an issuer that is not an https URL in lower case.
 func CheckIssuer(issuer string) error {
-	if !httpsURLRe.MatchString(issuer) {
+	if !httpsURLRe().MatchString(issuer) {
 		return fmt.Errorf("--issuer %q: want an https URL in lower case such as %s", issuer, DefaultIssuer)
 	}
 	return nil
@@ -146,10 +146,10 @@ type Options struct {
 // Validate checks Options and fills defaults.
 func (o *Options) Validate() error {
 	var errs []error
-	if !accountRe.MatchString(o.AccountID) {
+	if !accountRe().MatchString(o.AccountID) {
 		errs = append(errs, fmt.Errorf("--account-id %q: want a 12-digit AWS account id", o.AccountID))
 	}
-	if !repoRe.MatchString(o.Context.Repository) {
+	if !repoRe().MatchString(o.Context.Repository) {
 		errs = append(errs, fmt.Errorf("--repository %q: want OWNER/REPO", o.Context.Repository))
 	}
 	if o.Context.Ref == "" && o.Context.Environment == "" && !o.Context.PullRequest && !o.Context.AnyRef {
@@ -169,7 +169,7 @@ func (o *Options) Validate() error {
 		}
 	}
 	for flag, v := range map[string]string{"--repository-id": o.RepositoryID, "--owner-id": o.OwnerID, "--actor-id": o.ActorID, "--enterprise-id": o.EnterpriseID} {
-		if v != "" && !idRe.MatchString(v) {
+		if v != "" && !idRe().MatchString(v) {
 			errs = append(errs, fmt.Errorf("%s %q: want a numeric GitHub id", flag, v))
 		}
 	}

@@ -107,7 +107,7 @@ func Lint(p *Policy, lc LintContext) []Finding {
 					fmt.Sprintf(`"Principal": {"Federated": "arn:aws:iam::<ACCOUNT_ID>:oidc-provider/%s"}`, provider))
 			}
 			for _, f := range st.Principal.Federated {
-				m := providerARN.FindStringSubmatch(f)
+				m := providerARN().FindStringSubmatch(f)
 				if m == nil || m[3] != provider {
 					add(st, "wrong-principal", fmt.Sprintf("Federated principal %q is not the provider ARN for %s (the provider name is lower case, without https:// or a trailing slash)", f, lc.Issuer),
 						fmt.Sprintf(`"Federated": "arn:aws:iam::<ACCOUNT_ID>:oidc-provider/%s"`, provider))
