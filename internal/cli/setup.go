@@ -152,6 +152,25 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 		return ExitFailure
 	}
 	plan.IDs = idsNote
+	if format != "" && format != "text" {
+		// Code and JSON are for a machine: what a person must know goes to
+		// stderr (the runs an existing role gains and loses, a legacy-only
+		// policy), and code for a legacy-only policy nobody asked for is
+		// refused as --apply refuses it.
+		setup.WriteGainedLost(p.Stderr, plan)
+		setup.WriteLegacyOnly(p.Stderr, plan)
+		if refused := plan.LegacyRefusal(); refused != nil {
+			if format == "json" { // the plan itself, legacy_only true
+				if err := setup.WriteJSON(p.Stdout, plan); err != nil {
+					fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
+				}
+				fmt.Fprintf(p.Stderr, "aws-oidc-go: this plan cannot be applied: %v\n", refused)
+			} else {
+				fmt.Fprintf(p.Stderr, "aws-oidc-go: --format %s: no code printed: %v\n", format, refused)
+			}
+			return ExitFailure
+		}
+	}
 	switch format {
 	case "json":
 		if err := setup.WriteJSON(p.Stdout, plan); err != nil {

@@ -317,6 +317,14 @@ func TestSetupAgainstMoto(t *testing.T) {
 	if code, _, _ := run([]string{"trust-policy", "check", "--role", "deploy", "--repository", testRepo, "--ref", "refs/heads/release", "--repository-id", testRepoID, "--owner-id", testOwnerID}, env); code != ExitOK {
 		t.Errorf("check --role deploy: exit %d, want ALLOWED", code)
 	}
+	// An ARN is that role or nothing: GetRole reads the caller's account
+	// by name, so another account, partition or path is refused.
+	for _, other := range []string{"arn:aws:iam::999999999999:role/deploy", "arn:aws-cn:iam::123456789012:role/deploy", "arn:aws:iam::123456789012:role/ci/deploy"} {
+		code, stdout, stderr := run([]string{"trust-policy", "check", "--role", other, "--repository", testRepo, "--ref", "refs/heads/release", "--repository-id", testRepoID, "--owner-id", testOwnerID}, env)
+		if code != ExitUnreadable || !strings.Contains(stderr, other) || !strings.Contains(stderr, "arn:aws:iam::123456789012:role/deploy,") && !strings.Contains(stderr, "answers for arn:aws:iam::123456789012:role/deploy") || strings.Contains(stdout, "ALLOWED") {
+			t.Errorf("check --role %s (not the role IAM has): exit %d\n%s%s", other, code, stdout, stderr)
+		}
+	}
 	code, _, stderr = run([]string{"trust-policy", "check", "--role", "no-such-role", "--repository", testRepo, "--ref", "refs/heads/main"}, env)
 	if code != ExitUnreadable || !strings.Contains(stderr, "no-such-role") || !strings.Contains(stderr, "iam:GetRole") || !strings.Contains(stderr, "NoSuchEntity") {
 		t.Errorf("check --role of a missing role: exit %d, %q", code, stderr)
@@ -399,6 +407,8 @@ func TestSetupIAMErrors(t *testing.T) {
 		{"throttled while planning", "r-throttled", "GetRole",
 			harness.IAMError(400, "Throttling", "Rate exceeded"),
 			[]string{"reading IAM for the plan: iam:GetRole (r-throttled) failed: Throttling: Rate exceeded", "wait a minute and run setup --apply again"}, false},
+		{"GetRole answers without a role", "r-empty", "GetRole", harness.Fault{Status: 200, Body: `<GetRoleResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetRoleResult></GetRoleResult><ResponseMetadata><RequestId>4a4f7f2d-9e6c-4d7f-8a60-0c3c6d1f0b7e</RequestId></ResponseMetadata></GetRoleResponse>`},
+			[]string{"reading IAM for the plan: iam:GetRole (r-empty) failed: the answer holds no role"}, false},
 		{"the provider cannot be created", "r-provider", "CreateOpenIDConnectProvider",
 			harness.IAMError(403, "AccessDenied", "not authorized to perform: iam:CreateOpenIDConnectProvider"),
 			[]string{"iam:CreateOpenIDConnectProvider (https://token.actions.githubusercontent.com) failed: AccessDenied", "nothing was changed", "not done:\n    - create the OIDC provider"}, false},
@@ -462,9 +472,34 @@ func TestSetupWithoutIDs(t *testing.T) {
 	if out := mustAWS(t, moto.URL, "iam", "list-open-id-connect-providers"); len(out["OpenIDConnectProviderList"].([]any)) != 0 {
 		t.Errorf("a refused apply created the provider")
 	}
+	// The code formats refuse a legacy-only policy as --apply does: code
+	// is printed to be applied.
+	for _, format := range []string{"terraform", "cloudformation", "json"} {
+		code, stdout, stderr = run(append(args, "--format", format), env)
+		if code != ExitFailure || !strings.Contains(stderr, "--sub-format legacy") || !strings.Contains(stderr, "refuses every run whose token carries the immutable subject") {
+			t.Errorf("--format %s without ids: exit %d\n%s", format, code, stderr)
+		}
+		if format != "json" && stdout != "" {
+			t.Errorf("--format %s without ids printed code:\n%s", format, stdout)
+		}
+	}
+	code, stdout, stderr = run(append(args, "--format", "terraform", "--sub-format", "legacy"), env)
+	if code != ExitOK || !strings.Contains(stdout, "# The trust policy admits only the legacy sub") || !strings.Contains(stderr, "admits only the legacy sub") {
+		t.Errorf("--format terraform --sub-format legacy: exit %d\n%s%s", code, stdout, stderr)
+	}
 	code, stdout, stderr = run(append(args, "--apply", "--sub-format", "legacy"), env)
 	if code != ExitOK || !strings.Contains(stdout, "DENIED    branch main, immutable sub (ids unknown: placeholders) (not admitted: legacy sub only)") || !strings.Contains(stdout, "ALLOWED   branch main, legacy sub") || strings.Contains(stdout, "<-- expected") {
 		t.Errorf("apply with --sub-format legacy: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// The role exists now; code that changes its trust policy says which
+	// runs that gains and loses, on stderr and in the code.
+	withIDs := []string{"setup", "--repository", "octo-org/private-repo", "--branch", "main", "--repository-id", "111", "--owner-id", "222"}
+	for _, format := range []string{"terraform", "cloudformation"} {
+		code, stdout, stderr = run(append(withIDs, "--format", format), env)
+		if code != ExitOK || !strings.Contains(stderr, "Runs the new trust policy gains") || !strings.Contains(stderr, "Runs it loses:") ||
+			!strings.Contains(stdout, "This replaces the existing trust policy of github-actions-octo-org-private-repo: sample runs gained: ") {
+			t.Errorf("--format %s for a changed trust policy: exit %d\n%s\n%s", format, code, stdout, stderr)
+		}
 	}
 }
 
@@ -488,6 +523,12 @@ func TestSetupUsage(t *testing.T) {
 		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--repository-id", "1"}, "--repository-id and --owner-id go together"},
 		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--role-name", "a/b"}, `--role-name "a/b"`},
 		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--bogus"}, "flag provided but not defined: -bogus"},
+		// Found before any call (the endpoints answer nothing), exit 2.
+		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--sub-format", "new"}, `--sub-format "new": want legacy, immutable or both`},
+		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--audience", "sts\b\f"}, `--audience "sts\b\f": want 1-255 printable characters`},
+		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--issuer", "http://ghes.example"}, `--issuer "http://ghes.example": want an https URL`},
+		{[]string{"setup", "--repository", "o/r", "--branch", "main", "--repository-id", "x1", "--owner-id", "2"}, `--repository-id "x1": want a numeric GitHub id`},
+		{[]string{"setup", "--repository", "o/r", "--branch", "release/*"}, `--branch "release/*": not a branch name`},
 	} {
 		code, _, stderr := run(tc.args, env)
 		if code != ExitUsage || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "setup --help lists every flag") {
@@ -555,5 +596,13 @@ func TestTrustPolicyGenerateSubcommand(t *testing.T) {
 	want, _ = os.ReadFile(harness.Testdata("golden", "policy-union.json"))
 	if code != ExitOK || out != string(want) {
 		t.Errorf("union: exit %d %s\n%s", code, errOut, out)
+	}
+	// What setup refuses, the generator refuses: a wildcard would be a
+	// literal character in StringEquals and admit nothing.
+	for _, bad := range [][]string{{"--branch", "release/*"}, {"--tag", "v?"}, {"--environment", "prod*"}, {"--branch", "main", "--audience", "a\x01"}} {
+		code, out, errOut := runCLI(append([]string{"trust-policy", "generate", "--account-id", "123456789012", "--repository", testRepo}, bad...)...)
+		if code != ExitUsage || out != "" || !strings.Contains(errOut, bad[len(bad)-2]+" ") {
+			t.Errorf("generate %v: exit %d, stdout %q, stderr %q", bad, code, out, errOut)
+		}
 	}
 }

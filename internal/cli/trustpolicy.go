@@ -144,19 +144,7 @@ func trustPolicyGenerate(p Process, cmd string, args []string) int {
 	o := trust.Options{AccountID: f.str("account-id"), Audience: f.str("audience"), Issuer: f.str("issuer"), Partition: f.str("partition"),
 		RepositoryID: f.str("repository-id"), OwnerID: f.str("owner-id"), SubFormat: f.str("sub-format"),
 		Workflow: f.str("workflow"), Actor: f.str("actor"), ActorID: f.str("actor-id"), EnterpriseID: f.str("enterprise-id")}
-	var runs []trust.Context
-	for _, b := range f.list("branch") {
-		runs = append(runs, trust.Context{Ref: "refs/heads/" + strings.TrimPrefix(b, "refs/heads/")})
-	}
-	for _, t := range f.list("tag") {
-		runs = append(runs, trust.Context{Ref: "refs/tags/" + strings.TrimPrefix(t, "refs/tags/")})
-	}
-	for _, e := range f.list("environment") {
-		runs = append(runs, trust.Context{Environment: e})
-	}
-	if f.on("pull-request") {
-		runs = append(runs, trust.Context{PullRequest: true})
-	}
+	runs := trust.RunsFor(f.list("branch"), f.list("tag"), f.list("environment"), f.on("pull-request"))
 	if f.on("any-ref") {
 		if len(runs) > 0 {
 			return usageError(p, cmd, errors.New("--any-ref admits every run of the repository already: give it alone, or name the runs with --branch, --tag, --environment, --pull-request"))

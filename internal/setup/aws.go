@@ -2,6 +2,7 @@ package setup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -98,16 +99,37 @@ func RoleName(nameOrARN string) string {
 }
 
 // ReadRole reads a role's trust policy from IAM (GetRole), decoded. It
-// returns the role's ARN too.
+// returns the role's ARN too. GetRole takes a name and answers for the
+// caller's account, so for an ARN the role IAM returns must have exactly
+// that ARN (partition, account, path and name); a *RoleMismatch otherwise.
 func ReadRole(ctx context.Context, r RoleReader, nameOrARN string) (doc []byte, arn string, err error) {
 	name := RoleName(nameOrARN)
 	out, err := r.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 	if err != nil {
 		return nil, "", callError("iam", "GetRole", name, err)
 	}
+	if out == nil || out.Role == nil {
+		return nil, "", noRole(name)
+	}
+	if got := aws.ToString(out.Role.Arn); strings.HasPrefix(nameOrARN, "arn:") && got != nameOrARN {
+		return nil, "", &RoleMismatch{Asked: nameOrARN, Got: got}
+	}
 	doc, err = DecodePolicy(aws.ToString(out.Role.AssumeRolePolicyDocument))
 	if err != nil {
 		return nil, "", fmt.Errorf("iam:GetRole (%s): the trust policy: %w", name, err)
 	}
 	return doc, aws.ToString(out.Role.Arn), nil
+}
+
+// RoleMismatch is a role ARN asked for that is not the role IAM answered
+// for that name (another account, partition or path).
+type RoleMismatch struct{ Asked, Got string }
+
+func (e *RoleMismatch) Error() string {
+	return fmt.Sprintf("iam:GetRole answers for %s, not the role asked for, %s (GetRole reads the caller's account by name: run as the account and partition of the ARN, and check its path)", e.Got, e.Asked)
+}
+
+// noRole is the error for a GetRole answer without a role.
+func noRole(name string) error {
+	return &CallError{Service: "iam", Call: "GetRole", Subject: name, Err: errors.New("the answer holds no role")}
 }

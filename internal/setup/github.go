@@ -54,9 +54,10 @@ func LookupRepo(ctx context.Context, hc *http.Client, apiURL, token, repo string
 	c := *hc
 	c.CheckRedirect = func(r *http.Request, via []*http.Request) error {
 		// A renamed repository answers 301 to its new URL: follow on the
-		// same host only, and never carry the token elsewhere.
-		if r.URL.Host != u.Host || len(via) > 3 {
-			return errors.New("redirected off " + u.Host)
+		// same scheme and host only, and never carry the token elsewhere
+		// (nor in the clear).
+		if r.URL.Host != u.Host || r.URL.Scheme != u.Scheme || len(via) > 3 {
+			return errors.New("redirected off " + u.Scheme + "://" + u.Host)
 		}
 		return nil
 	}

@@ -33,6 +33,18 @@ var terraformSchema = map[string][]string{
 	"aws_iam_role_policy_attachment": {"role", "policy_arn"},
 }
 
+const boundaryARN = "arn:aws:iam::123456789012:policy/ci-boundary"
+
+// existingRoleKept is what an existing role keeps in the code (path,
+// boundary, description), attribute by attribute: wantPath, wantBoundary,
+// wantDescription for the state name.
+func existingRoleKept(name string) (path, boundary, desc string) {
+	if name == "provider and role exist" {
+		return "/ci/", boundaryARN, "the deploy role"
+	}
+	return "", "", "GitHub Actions OIDC for octo-org/octo-repo (aws-oidc-go setup)"
+}
+
 var metaArguments = []string{"depends_on", "count", "for_each", "provider", "lifecycle"}
 
 // iacStates are the two starting points: an empty account, and one with
@@ -42,7 +54,9 @@ func iacStates() map[string]*fakeIAM {
 	empty := newFakeIAM()
 	existing := newFakeIAM()
 	existing.providers[providerARN] = []string{"other-audience"}
-	existing.roles["deploy"] = &types.Role{RoleName: aws.String("deploy"), Arn: aws.String("arn:aws:iam::123456789012:role/deploy"), MaxSessionDuration: aws.Int32(3600),
+	existing.roles["deploy"] = &types.Role{RoleName: aws.String("deploy"), Arn: aws.String("arn:aws:iam::123456789012:role/ci/deploy"), MaxSessionDuration: aws.Int32(3600),
+		Path: aws.String("/ci/"), Description: aws.String("the deploy role"),
+		PermissionsBoundary:      &types.AttachedPermissionsBoundary{PermissionsBoundaryArn: aws.String(boundaryARN), PermissionsBoundaryType: types.PermissionsBoundaryAttachmentTypePolicy},
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`)}
 	existing.attached["deploy"] = []string{"arn:aws:iam::123456789012:policy/existing"}
 	return map[string]*fakeIAM{"empty account": empty, "provider and role exist": existing}
@@ -117,6 +131,21 @@ func TestTerraformParsesAndNamesRealSchema(t *testing.T) {
 					if !strings.Contains(v.AsString(), "environment:prod ${x} %{y}") {
 						t.Errorf("template sequences were not kept literal: %s", v.AsString())
 					}
+					path, boundary, desc := existingRoleKept(name)
+					for attr, want := range map[string]string{"path": path, "permissions_boundary": boundary, "description": desc} {
+						a, ok := blk.Body.Attributes[attr]
+						got := ""
+						if ok {
+							v, diags := a.Expr.Value(&hcl.EvalContext{})
+							if diags.HasErrors() {
+								t.Fatalf("%s: %v", attr, diags)
+							}
+							got = v.AsString()
+						}
+						if got != want {
+							t.Errorf("aws_iam_role %s = %q, want %q (an existing role's must be kept)", attr, got, want)
+						}
+					}
 				}
 				if blk.Type == "resource" && blk.Labels[0] == "aws_iam_openid_connect_provider" {
 					v, _ := blk.Body.Attributes["client_id_list"].Expr.Value(&hcl.EvalContext{})
@@ -181,6 +210,13 @@ func TestCloudFormationPassesCfnLint(t *testing.T) {
 			if role.Type != "AWS::IAM::Role" || !sameJSON(doc, []byte(p.NewTrust)) {
 				t.Errorf("role resource %+v", role)
 			}
+			path, boundary, desc := existingRoleKept(name)
+			for prop, want := range map[string]string{"Path": path, "PermissionsBoundary": boundary, "Description": desc} {
+				got, _ := role.Properties[prop].(string)
+				if got != want {
+					t.Errorf("GitHubActionsRole %s = %q, want %q (an existing role's must be kept)", prop, got, want)
+				}
+			}
 			_, hasProvider := tpl.Resources["GitHubOIDCProvider"]
 			if hasProvider != (name == "empty account") || (hasProvider && tpl.Resources["GitHubOIDCProvider"].Type != "AWS::IAM::OIDCProvider") {
 				t.Errorf("provider resource present=%v for %s", hasProvider, name)
@@ -200,5 +236,23 @@ func TestCfnLintCatchesMistakes(t *testing.T) {
 	cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=us-east-1")
 	if out, err := cmd.CombinedOutput(); err == nil {
 		t.Errorf("cfn-lint passed a misspelt property:\n%s", out)
+	}
+}
+
+// TestHCLString: every string HCL parses back to itself, control
+// characters included (HCL has no \b or \f escape).
+func TestHCLString(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"plain", `q"b\s`, "line\nbreak\r\ttab", "bs\b ff\f nul\x00 del\x7f", "${x} %{y} $${z}", "é ✓ \u2028"} {
+		src := "v = " + hclString(s) + "\n"
+		f, diags := hclparse.NewParser().ParseHCL([]byte(src), "t.tf")
+		if diags.HasErrors() {
+			t.Errorf("%q: %s does not parse: %v", s, src, diags)
+			continue
+		}
+		v, diags := f.Body.(*hclsyntax.Body).Attributes["v"].Expr.Value(&hcl.EvalContext{})
+		if diags.HasErrors() || v.AsString() != s {
+			t.Errorf("%q: %s reads back as %q (%v)", s, src, v.AsString(), diags)
+		}
 	}
 }

@@ -47,29 +47,92 @@ func WriteText(w io.Writer, p *Plan) {
 		fmt.Fprintf(w, "\nTrust policy of the new role:\n%s", indentLines(p.NewTrust, "  "))
 	case p.Has(UpdateTrust):
 		fmt.Fprintf(w, "\nTrust policy (- current, + planned; keys sorted):\n%s", Diff(canonical(p.OldTrust), canonical(p.NewTrust)))
-		var gained, lost []Sample
-		for _, s := range p.Samples {
-			switch {
-			case s.Changed() && s.New == "ALLOWED":
-				gained = append(gained, s)
-			case s.Changed() && s.Old == "ALLOWED":
-				lost = append(lost, s)
-			case s.Changed():
-				gained = append(gained, s) // DENIED <-> UNDECIDED: shown with the gains, verdicts say which
-			}
-		}
-		fmt.Fprintln(w, "\nRuns the new trust policy gains (current -> planned):")
-		writeSamples(w, gained, true)
-		fmt.Fprintln(w, "Runs it loses:")
-		writeSamples(w, lost, true)
+		WriteGainedLost(w, p)
 	}
-	if p.LegacyOnly {
-		fmt.Fprintf(w, "\nThe repository's ids are not known, so the policy admits only the legacy sub (repo:%s:...).\n", p.opts.Repository)
-		fmt.Fprintf(w, "It refuses every run whose token carries the immutable subject (repo:OWNER@OWNER_ID/REPO@REPO_ID:...):\nrepositories created on github.com since July 2026, and older ones after a rename, a transfer or opting in.\n")
-		if !p.LegacyChosen {
-			fmt.Fprintf(w, "Give --repository-id and --owner-id (gh api repos/%s --jq '.id, .owner.id'), or --sub-format legacy to accept that.\n", p.opts.Repository)
+	WriteLegacyOnly(w, p)
+}
+
+// gainedLost splits the samples whose verdict changes into those the new
+// trust policy gains and those it loses.
+func (p *Plan) gainedLost() (gained, lost []Sample) {
+	for _, s := range p.Samples {
+		switch {
+		case s.Changed() && s.New == "ALLOWED":
+			gained = append(gained, s)
+		case s.Changed() && s.Old == "ALLOWED":
+			lost = append(lost, s)
+		case s.Changed():
+			gained = append(gained, s) // DENIED <-> UNDECIDED: shown with the gains, verdicts say which
 		}
 	}
+	return gained, lost
+}
+
+// WriteGainedLost prints the runs an existing role's trust policy gains and
+// loses with the plan (nothing when the plan does not change it).
+func WriteGainedLost(w io.Writer, p *Plan) {
+	if !p.Has(UpdateTrust) {
+		return
+	}
+	gained, lost := p.gainedLost()
+	fmt.Fprintln(w, "\nRuns the new trust policy gains (current -> planned):")
+	writeSamples(w, gained, true)
+	fmt.Fprintln(w, "Runs it loses:")
+	writeSamples(w, lost, true)
+}
+
+// WriteLegacyOnly prints, for a policy that admits only the legacy sub,
+// what that refuses (nothing otherwise).
+func WriteLegacyOnly(w io.Writer, p *Plan) {
+	if !p.LegacyOnly {
+		return
+	}
+	fmt.Fprintf(w, "\nThe repository's ids are not known, so the policy admits only the legacy sub (repo:%s:...).\n", p.opts.Repository)
+	fmt.Fprintf(w, "It refuses every run whose token carries the immutable subject (repo:OWNER@OWNER_ID/REPO@REPO_ID:...):\nrepositories created on github.com since July 2026, and older ones after a rename, a transfer or opting in.\n")
+	if !p.LegacyChosen {
+		fmt.Fprintf(w, "Give --repository-id and --owner-id (gh api repos/%s --jq '.id, .owner.id'), or --sub-format legacy to accept that.\n", p.opts.Repository)
+	}
+}
+
+// LegacyRefusal is the refusal of a plan whose policy admits only the
+// legacy sub when that was not asked for (nil otherwise): the
+// infrastructure code formats print code to apply, so they refuse it as
+// Apply does.
+func (p *Plan) LegacyRefusal() error {
+	if p.LegacyOnly && !p.LegacyChosen && p.TrustDiffer {
+		return &Refusal{Reason: legacyReason}
+	}
+	return nil
+}
+
+// legacyNote is the one-line note the code carries for a legacy-only
+// policy ("" otherwise).
+func (p *Plan) legacyNote() string {
+	if !p.LegacyOnly {
+		return ""
+	}
+	return "The trust policy admits only the legacy sub (repo:" + p.opts.Repository + ":...): it refuses every run whose token carries the immutable subject (repo:OWNER@OWNER_ID/REPO@REPO_ID:...)."
+}
+
+// changeNote is the one-line note the code carries for an existing role's
+// changed trust policy ("" otherwise): how many sample runs it gains and
+// loses.
+func (p *Plan) changeNote() string {
+	if !p.Has(UpdateTrust) {
+		return ""
+	}
+	gained, lost := p.gainedLost()
+	names := func(ss []Sample) string {
+		if len(ss) == 0 {
+			return "none"
+		}
+		v := make([]string, len(ss))
+		for i, s := range ss {
+			v[i] = s.Name
+		}
+		return strings.Join(v, "; ")
+	}
+	return fmt.Sprintf("This replaces the existing trust policy of %s: sample runs gained: %s; lost: %s.", p.RoleName, names(gained), names(lost))
 }
 
 func writeSamples(w io.Writer, ss []Sample, both bool) {
@@ -205,15 +268,61 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	return err
 }
 
-// hclString quotes s as an HCL string literal: JSON escapes, and the
-// template sequences ${ and %{ doubled so they stay literal.
+// hclString quotes s as an HCL string literal: \" \\ \n \r \t, every other
+// control character as \uNNNN (HCL knows no \b or \f, which json.Marshal
+// writes), and the template sequences ${ and %{ doubled so they stay
+// literal.
 func hclString(s string) string {
-	b, _ := json.Marshal(s)
-	return hclTemplateEscape(string(b))
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029:
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return hclTemplateEscape(b.String())
+}
+
+// hclComment makes s safe on one comment line: no line breaks or other
+// control characters.
+func hclComment(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029 || r == 0x85 {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 func hclTemplateEscape(s string) string {
 	return strings.NewReplacer("${", "$${", "%{", "%%{").Replace(s)
+}
+
+// roleDescription is an existing role's description when it has one, else
+// the one setup gives a new role.
+func (p *Plan) roleDescription() string {
+	if p.RoleExists && p.RoleDescription != "" {
+		return p.RoleDescription
+	}
+	return newRoleDescription(p.opts.Repository)
+}
+
+func newRoleDescription(repo string) string {
+	return truncate("GitHub Actions OIDC for "+repo+" (aws-oidc-go setup)", 1000)
 }
 
 // clientIDs is the provider's client id list after the plan.
@@ -236,7 +345,13 @@ func (p *Plan) allPolicies() []string {
 // of failing on a name that is taken).
 func WriteTerraform(w io.Writer, p *Plan) {
 	fmt.Fprintf(w, "# aws-oidc-go setup for %s: the OIDC provider and the role as Terraform (AWS provider).\n", p.opts.Repository)
-	fmt.Fprintf(w, "# Account %s. Generated; the trust policy is the one the plan prints.\n\n", p.Account)
+	fmt.Fprintf(w, "# Account %s. Generated; the trust policy is the one the plan prints.\n", p.Account)
+	for _, note := range []string{p.legacyNote(), p.changeNote()} {
+		if note != "" {
+			fmt.Fprintf(w, "# %s\n", hclComment(note))
+		}
+	}
+	fmt.Fprintln(w)
 	if !p.Has(CreateProvider) {
 		fmt.Fprintf(w, "import {\n  to = aws_iam_openid_connect_provider.github\n  id = %s\n}\n\n", hclString(p.ProviderARN))
 	}
@@ -246,7 +361,13 @@ func WriteTerraform(w io.Writer, p *Plan) {
 		fmt.Fprintf(w, "import {\n  to = aws_iam_role.github_actions\n  id = %s\n}\n\n", hclString(p.RoleName))
 	}
 	fmt.Fprintf(w, "resource \"aws_iam_role\" \"github_actions\" {\n  name        = %s\n  description = %s\n",
-		hclString(p.RoleName), hclString("GitHub Actions OIDC for "+p.opts.Repository+" (aws-oidc-go setup)"))
+		hclString(p.RoleName), hclString(p.roleDescription()))
+	if p.RolePath != "" {
+		fmt.Fprintf(w, "  path        = %s\n", hclString(p.RolePath))
+	}
+	if p.PermissionsBoundary != "" {
+		fmt.Fprintf(w, "  permissions_boundary = %s\n", hclString(p.PermissionsBoundary))
+	}
 	if p.MaxSession != 0 {
 		fmt.Fprintf(w, "  max_session_duration = %d\n", p.MaxSession)
 	}
@@ -281,11 +402,17 @@ func WriteCloudFormation(w io.Writer, p *Plan) error {
 		"Type": "AWS::IAM::Role",
 		"Properties": map[string]any{
 			"RoleName":                 p.RoleName,
-			"Description":              "GitHub Actions OIDC for " + p.opts.Repository + " (aws-oidc-go setup)",
+			"Description":              p.roleDescription(),
 			"AssumeRolePolicyDocument": trust,
 		},
 	}
 	props := role["Properties"].(map[string]any)
+	if p.RolePath != "" {
+		props["Path"] = p.RolePath
+	}
+	if p.PermissionsBoundary != "" {
+		props["PermissionsBoundary"] = p.PermissionsBoundary
+	}
 	if p.MaxSession != 0 {
 		props["MaxSessionDuration"] = p.MaxSession
 	}
@@ -307,6 +434,12 @@ func WriteCloudFormation(w io.Writer, p *Plan) error {
 	}
 	if p.RoleExists {
 		desc += " The role " + p.RoleName + " exists already: import it into the stack (change set of type IMPORT) rather than creating it."
+	}
+	if n := p.legacyNote(); n != "" {
+		desc += " " + n
+	}
+	if n := p.changeNote(); n != "" {
+		desc += " " + n
 	}
 	resources["GitHubActionsRole"] = role
 	tpl := map[string]any{

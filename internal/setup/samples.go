@@ -32,14 +32,22 @@ const (
 
 type run struct {
 	kind, name string // branch main, tag v1, environment prod, pull request
+	repo       string // another repository (OWNER/REPO) an old policy names; "" ours
 }
 
 func (r run) String() string {
+	s := r.kind + " " + r.name
 	if r.kind == "pull request" {
-		return "a pull request"
+		s = "a pull request"
 	}
-	return r.kind + " " + r.name
+	if r.repo != "" {
+		s = "repository " + r.repo + ", " + s
+	}
+	return s
 }
+
+// concrete is one instance of an IAM wildcard pattern: each * and ? an x.
+func concrete(v string) string { return strings.NewReplacer("*", "x", "?", "x").Replace(v) }
 
 // SampleRuns lists the runs to evaluate: every branch, tag, environment
 // and pull request the options or either policy names, then near misses
@@ -49,16 +57,16 @@ func (r run) String() string {
 func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 	var intended []run
 	for _, b := range o.Branches {
-		intended = append(intended, run{"branch", strings.TrimPrefix(b, "refs/heads/")})
+		intended = append(intended, run{kind: "branch", name: strings.TrimPrefix(b, "refs/heads/")})
 	}
 	for _, t := range o.Tags {
-		intended = append(intended, run{"tag", strings.TrimPrefix(t, "refs/tags/")})
+		intended = append(intended, run{kind: "tag", name: strings.TrimPrefix(t, "refs/tags/")})
 	}
 	for _, e := range o.Environments {
-		intended = append(intended, run{"environment", e})
+		intended = append(intended, run{kind: "environment", name: e})
 	}
 	if o.PullRequest {
-		intended = append(intended, run{"pull request", ""})
+		intended = append(intended, run{kind: "pull request"})
 	}
 	runs := slices.Clone(intended)
 	add := func(r run) {
@@ -71,9 +79,9 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 			add(r)
 		}
 	}
-	add(run{"branch", unusedName(runs, "branch", "near-miss")})
-	add(run{"pull request", ""})
-	add(run{"environment", unusedName(runs, "environment", "near-miss")})
+	add(run{kind: "branch", name: unusedName(runs, "branch", "near-miss")})
+	add(run{kind: "pull request"})
+	add(run{kind: "environment", name: unusedName(runs, "environment", "near-miss")})
 
 	branch := "main"
 	if len(o.Branches) > 0 {
@@ -128,78 +136,123 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 		return f
 	}
 	for _, r := range runs {
+		if r.repo != "" { // another repository's run: its ids are not known
+			form(r.String(), false, facts(r.repo, "1000008", "1000009", r))
+			continue
+		}
 		form(r.String(), slices.Contains(intended, r), facts(o.Repository, ownerID, repoID, r))
 	}
-	near := run{"branch", branch}
-	form("another repository of the owner ("+owner+"/another-repo), "+near.String(), false, facts(owner+"/another-repo", ownerID, "1000003", near))
-	form("a prefix-named repository ("+o.Repository+"-evil), "+near.String(), false, facts(o.Repository+"-evil", ownerID, "1000004", near))
-	form("the same name under another owner (another-owner/"+repo+"), "+near.String(), false, facts("another-owner/"+repo, "1000005", "1000006", near))
+	// The repository near misses, for each kind of run the role admits
+	// (its first run of that kind): a policy that pins the repository for
+	// branches only must not pass for environments.
+	nears := []run{}
+	for _, r := range intended {
+		if !slices.ContainsFunc(nears, func(n run) bool { return n.kind == r.kind }) {
+			nears = append(nears, r)
+		}
+	}
+	if len(nears) == 0 {
+		nears = append(nears, run{kind: "branch", name: branch})
+	}
+	for _, near := range nears {
+		form("another repository of the owner ("+owner+"/another-repo), "+near.String(), false, facts(owner+"/another-repo", ownerID, "1000003", near))
+		form("a prefix-named repository ("+o.Repository+"-evil), "+near.String(), false, facts(o.Repository+"-evil", ownerID, "1000004", near))
+		form("the same name under another owner (another-owner/"+repo+"), "+near.String(), false, facts("another-owner/"+repo, "1000005", "1000006", near))
+		if idsKnown {
+			// The repository deleted and its name taken again: same
+			// OWNER/REPO, another repository_id.
+			form("a recycled name ("+o.Repository+" with another repository id), "+near.String(), false, facts(o.Repository, ownerID, "1000007", near))
+		}
+	}
 	return out
 }
 
 func unusedName(runs []run, kind, base string) string {
 	name := base
-	for i := 2; slices.Contains(runs, run{kind, name}); i++ {
+	for i := 2; slices.Contains(runs, run{kind: kind, name: name}); i++ {
 		name = base + "-" + strconv.Itoa(i)
 	}
 	return name
 }
 
-// namedRuns are the branches, tags, environments and pull requests of the
-// repository a policy names in sub, ref or environment conditions
-// (patterns excepted: a sample needs a concrete name).
+// namedRuns are the branches, tags, environments and pull requests a
+// policy names in sub, ref or environment conditions: of the repository,
+// and (from sub) of other repositories, with their repo set. A pattern
+// gives one concrete instance (each * and ? an x).
 func namedRuns(p *trust.Policy, o Options) []run {
+	var out []run
 	if p == nil {
 		return nil
 	}
+	for _, st := range p.Statements {
+		out = append(out, statementRuns(st, o)...)
+	}
+	return out
+}
+
+func statementRuns(st trust.Statement, o Options) []run {
 	owner, repo, _ := strings.Cut(o.Repository, "/")
 	provider := strings.ToLower(trust.ProviderOf(o.Issuer)) + ":"
 	var out []run
-	ref := func(r string) {
+	ref := func(r, other string) {
 		switch {
 		case strings.HasPrefix(r, "refs/heads/"):
-			out = append(out, run{"branch", strings.TrimPrefix(r, "refs/heads/")})
+			out = append(out, run{kind: "branch", name: strings.TrimPrefix(r, "refs/heads/"), repo: other})
 		case strings.HasPrefix(r, "refs/tags/"):
-			out = append(out, run{"tag", strings.TrimPrefix(r, "refs/tags/")})
+			out = append(out, run{kind: "tag", name: strings.TrimPrefix(r, "refs/tags/"), repo: other})
 		}
 	}
-	for _, st := range p.Statements {
-		for _, c := range st.Conditions {
-			claim, ok := strings.CutPrefix(strings.ToLower(c.Key), provider)
-			if !ok || strings.HasPrefix(c.Operator, "StringNot") {
-				continue
-			}
-			for _, v := range c.Values {
-				if strings.ContainsAny(v, "*?") {
+	for _, c := range st.Conditions {
+		claim, ok := strings.CutPrefix(strings.ToLower(c.Key), provider)
+		if !ok || strings.HasPrefix(c.Operator, "StringNot") {
+			continue
+		}
+		for _, v := range c.Values {
+			v = concrete(v)
+			switch claim {
+			case "environment":
+				out = append(out, run{kind: "environment", name: v})
+			case "ref":
+				ref(v, "")
+			case "sub":
+				rest, ok := strings.CutPrefix(v, "repo:")
+				if !ok {
 					continue
 				}
-				switch claim {
-				case "environment":
-					out = append(out, run{"environment", v})
-				case "ref":
-					ref(v)
-				case "sub":
-					rest, ok := strings.CutPrefix(v, "repo:")
-					if !ok {
+				seg, ctx, _ := strings.Cut(rest, ":")
+				o2, r2, _ := strings.Cut(seg, "/")
+				o2, _, _ = strings.Cut(o2, "@")
+				r2, _, _ = strings.Cut(r2, "@")
+				other := ""
+				if o2 != owner || r2 != repo {
+					if o2 == "" || r2 == "" {
 						continue
 					}
-					seg, ctx, _ := strings.Cut(rest, ":")
-					o2, r2, _ := strings.Cut(seg, "/")
-					o2, _, _ = strings.Cut(o2, "@")
-					r2, _, _ = strings.Cut(r2, "@")
-					if o2 != owner || r2 != repo {
-						continue
-					}
-					switch {
-					case ctx == "pull_request":
-						out = append(out, run{"pull request", ""})
-					case strings.HasPrefix(ctx, "environment:"):
-						out = append(out, run{"environment", strings.TrimPrefix(ctx, "environment:")})
-					case strings.HasPrefix(ctx, "ref:"):
-						ref(strings.TrimPrefix(ctx, "ref:"))
-					}
+					other = o2 + "/" + r2
+				}
+				switch {
+				case ctx == "pull_request":
+					out = append(out, run{kind: "pull request", repo: other})
+				case strings.HasPrefix(ctx, "environment:"):
+					out = append(out, run{kind: "environment", name: strings.TrimPrefix(ctx, "environment:"), repo: other})
+				case strings.HasPrefix(ctx, "ref:"):
+					ref(strings.TrimPrefix(ctx, "ref:"), other)
+				case ctx == "x": // the pattern "*": any run; a branch is one
+					out = append(out, run{kind: "branch", name: "x", repo: other})
 				}
 			}
+		}
+	}
+	return out
+}
+
+// OtherRepositories are the repositories other than o's that a statement
+// names in its sub conditions (patterns as one concrete instance).
+func otherRepositories(st trust.Statement, o Options) []string {
+	var out []string
+	for _, r := range statementRuns(st, o) {
+		if r.repo != "" && !slices.Contains(out, r.repo) {
+			out = append(out, r.repo)
 		}
 	}
 	return out

@@ -80,8 +80,6 @@ var (
 	roleNameRe  = lazyRegexp(`^[\w+=,.@-]{1,64}$`)
 	policyARNRe = lazyRegexp(`^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$`)
 	nameRe      = lazyRegexp(`^[A-Za-z0-9_./-]+$`)
-	refNameRe   = lazyRegexp(`^[^\x00-\x20\x7f~^:?*\[\\]+$`)
-	envNameRe   = lazyRegexp(`^[^\x00-\x1f\x7f*?]+$`)
 	roleCharRe  = lazyRegexp(`[^\w+=,.@-]`)
 )
 
@@ -110,17 +108,17 @@ func (o *Options) Validate() error {
 		errs = append(errs, errors.New("say which runs the role admits: --branch, --tag, --environment (each repeatable) and/or --pull-request"))
 	}
 	for _, b := range o.Branches {
-		if !refNameRe().MatchString(b) {
+		if !trust.ValidRefName(strings.TrimPrefix(b, "refs/heads/")) {
 			errs = append(errs, fmt.Errorf("--branch %q: not a branch name (no spaces, wildcards or ~^:?*[\\)", b))
 		}
 	}
 	for _, t := range o.Tags {
-		if !refNameRe().MatchString(t) {
+		if !trust.ValidRefName(strings.TrimPrefix(t, "refs/tags/")) {
 			errs = append(errs, fmt.Errorf("--tag %q: not a tag name (no spaces, wildcards or ~^:?*[\\)", t))
 		}
 	}
 	for _, e := range o.Environments {
-		if !envNameRe().MatchString(e) || len(e) > 255 {
+		if !trust.ValidEnvironment(e) {
 			errs = append(errs, fmt.Errorf("--environment %q: not an environment name (printable, no wildcards, at most 255 characters)", e))
 		}
 	}
@@ -138,12 +136,28 @@ func (o *Options) Validate() error {
 	if o.MaxSessionDuration != 0 && (o.MaxSessionDuration < 3600 || o.MaxSessionDuration > 43200) {
 		errs = append(errs, fmt.Errorf("--max-session-duration %d: IAM allows 3600 to 43200 seconds", o.MaxSessionDuration))
 	}
+	switch o.SubFormat {
+	case "", "legacy", "immutable", "both": // immutable and both need the ids, which may come from GitHub's API
+	default:
+		errs = append(errs, fmt.Errorf("--sub-format %q: want legacy, immutable or both", o.SubFormat))
+	}
+	for flag, v := range map[string]string{"--repository-id": o.RepositoryID, "--owner-id": o.OwnerID} {
+		if v != "" && (strings.TrimLeft(v, "0123456789") != "" || v[0] == '0' || len(v) > 20) {
+			errs = append(errs, fmt.Errorf("%s %q: want a numeric GitHub id", flag, v))
+		}
+	}
 	if o.Issuer == "" {
 		o.Issuer = trust.DefaultIssuer
+	}
+	if err := trust.CheckIssuer(o.Issuer); err != nil {
+		errs = append(errs, err)
 	}
 	o.Issuer = strings.TrimRight(o.Issuer, "/")
 	if o.Audience == "" {
 		o.Audience = inputs.DefaultAudience
+	}
+	if err := trust.CheckAudience(o.Audience); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -153,19 +167,7 @@ func (o *Options) Validate() error {
 func (o Options) TrustOptions(account, partition string) trust.Options {
 	t := trust.Options{AccountID: account, Partition: partition, Issuer: o.Issuer, Audience: o.Audience,
 		RepositoryID: o.RepositoryID, OwnerID: o.OwnerID, SubFormat: o.SubFormat}
-	var runs []trust.Context
-	for _, b := range o.Branches {
-		runs = append(runs, trust.Context{Ref: "refs/heads/" + strings.TrimPrefix(b, "refs/heads/")})
-	}
-	for _, tag := range o.Tags {
-		runs = append(runs, trust.Context{Ref: "refs/tags/" + strings.TrimPrefix(tag, "refs/tags/")})
-	}
-	for _, e := range o.Environments {
-		runs = append(runs, trust.Context{Environment: e})
-	}
-	if o.PullRequest {
-		runs = append(runs, trust.Context{PullRequest: true})
-	}
+	runs := trust.RunsFor(o.Branches, o.Tags, o.Environments, o.PullRequest)
 	if len(runs) > 0 {
 		t.Context, t.Also = runs[0], runs[1:]
 	}
@@ -208,6 +210,12 @@ type Plan struct {
 	RoleName    string   `json:"role_name"`
 	RoleARN     string   `json:"role_arn"`
 	RoleExists  bool     `json:"role_exists"`
+	// RolePath, PermissionsBoundary and RoleDescription are an existing
+	// role's, kept as they are (the infrastructure code must not drop
+	// them: a changed path replaces the role, a dropped boundary loosens it).
+	RolePath            string `json:"role_path,omitempty"`
+	PermissionsBoundary string `json:"permissions_boundary,omitempty"`
+	RoleDescription     string `json:"role_description,omitempty"`
 	// OldTrust is the existing role's trust policy (indented); NewTrust the
 	// one setup writes: its own statement plus every statement of the old
 	// one that is not an Allow for this provider, kept as it was.
@@ -293,16 +301,35 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		p.policies = slices.Clone(o.PolicyARNs)
 	case err != nil:
 		return nil, callError("iam", "GetRole", o.RoleName, err)
+	case role == nil || role.Role == nil:
+		return nil, noRole(o.RoleName)
 	default:
 		p.RoleExists = true
 		p.RoleARN = aws.ToString(role.Role.Arn)
+		p.RolePath = aws.ToString(role.Role.Path)
+		p.RoleDescription = aws.ToString(role.Role.Description)
+		if b := role.Role.PermissionsBoundary; b != nil {
+			p.PermissionsBoundary = aws.ToString(b.PermissionsBoundaryArn)
+		}
 		old, err := DecodePolicy(aws.ToString(role.Role.AssumeRolePolicyDocument))
 		if err != nil {
 			return nil, fmt.Errorf("iam GetRole %s: the role's trust policy: %w", o.RoleName, err)
 		}
-		merged, err := mergeTrust(old, gen, p.ProviderARN)
+		merged, removed, trimmed, err := mergeTrust(old, gen, p.ProviderARN)
 		if err != nil {
 			return nil, fmt.Errorf("the existing trust policy of role %s cannot be read: %w (fix or delete it by hand; setup will not guess)", o.RoleName, err)
+		}
+		if op, err := trust.Parse(old); err == nil {
+			for _, st := range op.Statements {
+				switch {
+				case slices.Contains(removed, st.Index):
+					for _, other := range otherRepositories(st, o) {
+						p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy also admits %s; it will be removed", st.Index+1, other))
+					}
+				case slices.Contains(trimmed, st.Index):
+					p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy names other identity providers besides %s; it is kept for them, with %s taken out of its Federated list", st.Index+1, p.ProviderARN, p.ProviderARN))
+				}
+			}
 		}
 		p.OldTrust, p.NewTrust = indent(old), string(merged)
 		if !sameJSON(old, merged) {
@@ -393,19 +420,22 @@ func DecodePolicy(doc string) ([]byte, error) {
 
 // mergeTrust builds the new trust policy: the generated statement first,
 // then every statement of old that is not an Allow naming provider (other
-// principals, and every Deny, stay exactly as they were).
-func mergeTrust(old, gen []byte, provider string) ([]byte, error) {
+// principals, and every Deny, stay exactly as they were). An Allow whose
+// Federated list names other providers besides this one stays, with this
+// provider taken out of the list. It returns the (0-based) indices of the
+// old statements removed and of those trimmed.
+func mergeTrust(old, gen []byte, provider string) (merged []byte, removed, trimmed []int, err error) {
 	var o struct {
 		Version   string          `json:"Version"`
 		Statement json.RawMessage `json:"Statement"`
 	}
 	if err := json.Unmarshal(old, &o); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	var stmts []json.RawMessage
 	if t := bytes.TrimSpace(o.Statement); len(t) > 0 && t[0] == '[' {
 		if err := json.Unmarshal(t, &stmts); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 	} else if len(t) > 0 {
 		stmts = []json.RawMessage{t}
@@ -415,16 +445,16 @@ func mergeTrust(old, gen []byte, provider string) ([]byte, error) {
 		Statement []json.RawMessage `json:"Statement"`
 	}
 	if err := json.Unmarshal(gen, &g); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	out := g.Statement
-	for _, s := range stmts {
+	for i, s := range stmts {
 		var st struct {
 			Effect    string          `json:"Effect"`
 			Principal json.RawMessage `json:"Principal"`
 		}
 		if err := json.Unmarshal(s, &st); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 		var pr struct {
 			Federated json.RawMessage `json:"Federated"`
@@ -438,7 +468,17 @@ func mergeTrust(old, gen []byte, provider string) ([]byte, error) {
 			}
 		}
 		if st.Effect == "Allow" && slices.Contains(feds, provider) {
-			continue
+			if len(slices.DeleteFunc(slices.Clone(feds), func(f string) bool { return f == provider })) == 0 {
+				removed = append(removed, i)
+				continue
+			}
+			// Other providers too: keep the statement for them, without ours.
+			kept, err := withoutProvider(s, provider)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			trimmed = append(trimmed, i)
+			s = kept
 		}
 		out = append(out, s)
 	}
@@ -448,9 +488,34 @@ func mergeTrust(old, gen []byte, provider string) ([]byte, error) {
 	}{"2012-10-17", out}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	return append(b, '\n'), removed, trimmed, nil
+}
+
+// withoutProvider is the statement s with provider taken out of its
+// Principal's Federated list (the rest of it as it was, keys sorted).
+func withoutProvider(s json.RawMessage, provider string) (json.RawMessage, error) {
+	d := json.NewDecoder(bytes.NewReader(s))
+	d.UseNumber()
+	var st map[string]any
+	if err := d.Decode(&st); err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	pr, _ := st["Principal"].(map[string]any)
+	feds, _ := pr["Federated"].([]any)
+	var keep []any
+	for _, f := range feds {
+		if f != provider {
+			keep = append(keep, f)
+		}
+	}
+	if len(keep) == 1 {
+		pr["Federated"] = keep[0]
+	} else {
+		pr["Federated"] = keep
+	}
+	return json.Marshal(st)
 }
 
 func indent(b []byte) string {
@@ -487,6 +552,8 @@ func compact(s string) string {
 	return buf.String()
 }
 
+const legacyReason = "without the repository's ids the policy admits only the legacy sub and refuses every run whose token carries the immutable subject; give --repository-id and --owner-id (or GITHUB_TOKEN for the lookup), or accept that with --sub-format legacy"
+
 // Refusal is a plan Apply will not carry out, and why.
 type Refusal struct{ Reason string }
 
@@ -501,7 +568,7 @@ func (p *Plan) CheckApply() error {
 		why = append(why, fmt.Sprintf("the role %s exists with a different trust policy; read the runs gained and lost above and, to replace it, run again with --apply --replace-trust-policy", p.RoleName))
 	}
 	if p.LegacyOnly && !p.LegacyChosen && p.TrustDiffer {
-		why = append(why, "without the repository's ids the policy admits only the legacy sub and refuses every run whose token carries the immutable subject; give --repository-id and --owner-id (or GITHUB_TOKEN for the lookup), or accept that with --sub-format legacy")
+		why = append(why, legacyReason)
 	}
 	if len(why) > 0 {
 		return &Refusal{Reason: "not applied, nothing was changed: " + strings.Join(why, "; and ")}
@@ -570,7 +637,7 @@ func applyStep(ctx context.Context, svc IAM, p *Plan, s Step) error {
 			OpenIDConnectProviderArn: aws.String(p.ProviderARN), ClientID: aws.String(p.Audience)})
 	case CreateRole:
 		in := &iam.CreateRoleInput{RoleName: aws.String(p.RoleName), AssumeRolePolicyDocument: aws.String(compact(p.NewTrust)),
-			Description: aws.String(truncate("GitHub Actions OIDC for "+p.opts.Repository+" (aws-oidc-go setup)", 1000))}
+			Description: aws.String(newRoleDescription(p.opts.Repository))}
 		if p.MaxSession != 0 {
 			in.MaxSessionDuration = aws.Int32(p.MaxSession)
 		}

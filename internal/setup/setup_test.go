@@ -214,7 +214,7 @@ func TestPlanTrustChangeGainedLost(t *testing.T) {
 	var text strings.Builder
 	WriteText(&text, p)
 	for _, want := range []string{"Runs the new trust policy gains (current -> planned):\n  DENIED    -> ALLOWED   branch main, immutable sub\n",
-		"Runs it loses:\n  ALLOWED   -> DENIED    branch near-miss, legacy sub\n", "\n-           \"token.actions.githubusercontent.com:sub\": \"repo:octo-org/octo-repo:*\"\n"} {
+		"Runs it loses:\n  ALLOWED   -> DENIED    branch x, legacy sub\n  ALLOWED   -> DENIED    branch near-miss, legacy sub\n", "\n-           \"token.actions.githubusercontent.com:sub\": \"repo:octo-org/octo-repo:*\"\n"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, text.String())
 		}
@@ -301,6 +301,25 @@ func TestLookupRepo(t *testing.T) {
 	if len(sawToken) != 0 {
 		t.Errorf("another host was asked (with %q)", sawToken)
 	}
+
+	// https to http on the same host and port: refused before the request.
+	var plain []string
+	tlsAPI := httptest.NewUnstartedServer(nil)
+	tlsAPI.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			plain = append(plain, r.Header.Get("Authorization"))
+		}
+		http.Redirect(w, r, "http://"+r.Host+"/repos/o/plain", http.StatusMovedPermanently)
+	})
+	tlsAPI.StartTLS()
+	defer tlsAPI.Close()
+	_, err = LookupRepo(ctx, tlsAPI.Client(), tlsAPI.URL, "ghs_secret", "o/down")
+	if err == nil || !strings.Contains(err.Error(), "redirected off https://") || strings.Contains(err.Error(), "ghs_secret") {
+		t.Errorf("https to http redirect: %v", err)
+	}
+	if len(plain) != 0 {
+		t.Errorf("the token went over plain http: %q", plain)
+	}
 }
 
 // TestSampleRunsNamesEveryRun: every branch, tag, environment and pull
@@ -327,7 +346,135 @@ func TestSampleRunsNamesEveryRun(t *testing.T) {
 			t.Errorf("samples lack %q: %q", want, names)
 		}
 	}
-	if slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, "nope") }) {
+	// Another repository's run is sampled as that repository's, never as
+	// this one's.
+	if !slices.Contains(names, "repository other/x, branch nope, legacy sub") {
+		t.Errorf("the run of another repository the old policy admits is not sampled: %q", names)
+	}
+	if slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "branch nope") }) {
 		t.Errorf("a run of another repository was taken for this one's")
+	}
+}
+
+// roleReaderFunc is a RoleReader from a function.
+type roleReaderFunc func(*iam.GetRoleInput) (*iam.GetRoleOutput, error)
+
+func (f roleReaderFunc) GetRole(_ context.Context, in *iam.GetRoleInput, _ ...func(*iam.Options)) (*iam.GetRoleOutput, error) {
+	return f(in)
+}
+
+// TestReadRole: an ARN is that role or an error naming both ARNs (GetRole
+// reads the caller's account by name); an answer without a role is an
+// error, not a panic.
+func TestReadRole(t *testing.T) {
+	t.Parallel()
+	const live = "arn:aws:iam::123456789012:role/deploy"
+	answer := roleReaderFunc(func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+		return &iam.GetRoleOutput{Role: &types.Role{RoleName: in.RoleName, Arn: aws.String(live), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}}, nil
+	})
+	for _, tc := range []struct {
+		asked string
+		r     RoleReader
+		want  string // "" ok
+	}{
+		{"deploy", answer, ""},
+		{live, answer, ""},
+		{"arn:aws:iam::999999999999:role/deploy", answer, "answers for " + live + ", not the role asked for, arn:aws:iam::999999999999:role/deploy"},
+		{"arn:aws-us-gov:iam::123456789012:role/deploy", answer, "not the role asked for, arn:aws-us-gov:iam::123456789012:role/deploy"},
+		{"arn:aws:iam::123456789012:role/ci/deploy", answer, "not the role asked for, arn:aws:iam::123456789012:role/ci/deploy"},
+		{"deploy", roleReaderFunc(func(*iam.GetRoleInput) (*iam.GetRoleOutput, error) { return &iam.GetRoleOutput{}, nil }), "iam:GetRole (deploy) failed: the answer holds no role"},
+		{"deploy", roleReaderFunc(func(*iam.GetRoleInput) (*iam.GetRoleOutput, error) { return nil, nil }), "the answer holds no role"},
+	} {
+		_, arn, err := ReadRole(context.Background(), tc.r, tc.asked)
+		switch {
+		case tc.want == "" && (err != nil || arn != live):
+			t.Errorf("ReadRole(%s) = %q, %v", tc.asked, arn, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("ReadRole(%s) error %v, want %q", tc.asked, err, tc.want)
+		}
+	}
+}
+
+// TestNearMissesForEachKind: the repository near misses are built for
+// each kind of run the role admits, so a policy that lets every
+// repository of the owner in for an environment is caught with
+// --environment alone; a recycled name (same OWNER/REPO, another
+// repository id) is a near miss when the ids are known.
+func TestNearMissesForEachKind(t *testing.T) {
+	t.Parallel()
+	policy := func(op, sub string) *trust.Policy {
+		p, err := trust.Parse([]byte(`{"Statement":[{"Effect":"Allow","Principal":{"Federated":"` + providerARN + `"},"Action":"sts:AssumeRoleWithWebIdentity",
+  "Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"` + op + `":{"token.actions.githubusercontent.com:sub":"` + sub + `"}}}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	envOnly := Options{Repository: "octo-org/octo-repo", Environments: []string{"prod"}, RoleName: "deploy"}
+	if err := envOnly.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	withIDs := envOnly
+	withIDs.RepositoryID, withIDs.OwnerID = "123456789", "65432"
+	for _, tc := range []struct {
+		name   string
+		o      Options
+		p      *trust.Policy
+		caught string // a near miss the policy wrongly admits
+	}{
+		{"every repository of the owner", envOnly, policy("StringLike", "repo:octo-org/*:environment:prod"), "another repository of the owner (octo-org/another-repo), environment prod, legacy sub"},
+		{"a name without its id", withIDs, policy("StringEquals", "repo:octo-org/octo-repo:environment:prod"), "a recycled name (octo-org/octo-repo with another repository id), environment prod, legacy sub"},
+	} {
+		ss := Evaluate(SampleRuns(tc.o, tc.p), "123456789012", tc.o.Issuer, nil, tc.p)
+		var b strings.Builder
+		bad := WriteVerdicts(&b, ss)
+		if bad == 0 || !strings.Contains(b.String(), "ALLOWED   "+tc.caught+"   <-- expected DENIED") {
+			t.Errorf("%s: %d bad, the near miss %q is not caught:\n%s", tc.name, bad, tc.caught, b.String())
+		}
+	}
+}
+
+// TestPlanSeesOtherRepositoriesPatternsAndProviders: the runs gained and
+// lost cover what the current policy admits for other repositories and by
+// pattern, a statement admitting another repository is named before it is
+// removed, and a statement for several providers keeps the others.
+func TestPlanSeesOtherRepositoriesPatternsAndProviders(t *testing.T) {
+	t.Parallel()
+	const otherProvider = "arn:aws:iam::123456789012:oidc-provider/other.example"
+	f := newFakeIAM()
+	f.providers[providerARN] = []string{"sts.amazonaws.com"}
+	f.roles["deploy"] = &types.Role{RoleName: aws.String("deploy"), Arn: aws.String("arn:aws:iam::123456789012:role/deploy"), MaxSessionDuration: aws.Int32(3600),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Principal":{"Federated":"` + providerARN + `"},"Action":"sts:AssumeRoleWithWebIdentity",
+   "Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},
+     "StringLike":{"token.actions.githubusercontent.com:sub":["repo:octo-org/octo-repo:ref:refs/heads/main","repo:octo-org/octo-repo:ref:refs/heads/release/*","repo:octo-org/other:ref:refs/heads/main"]}}},
+  {"Effect":"Allow","Principal":{"Federated":["` + providerARN + `","` + otherProvider + `"]},"Action":"sts:AssumeRoleWithWebIdentity",
+   "Condition":{"StringEquals":{"other.example:sub":"x"}}}]}`)}
+	o := opts("main")
+	o.PolicyARNs = nil
+	p := mustPlan(t, f, o)
+	for _, w := range []string{"statement 1 of the current trust policy also admits octo-org/other; it will be removed",
+		"statement 2 of the current trust policy names other identity providers besides " + providerARN} {
+		if !slices.ContainsFunc(p.Warnings, func(s string) bool { return strings.Contains(s, w) }) {
+			t.Errorf("warnings %q lack %q", p.Warnings, w)
+		}
+	}
+	lost := map[string]bool{}
+	for _, s := range p.Samples {
+		if s.Old == "ALLOWED" && s.New != "ALLOWED" {
+			lost[s.Name] = true
+		}
+	}
+	for _, want := range []string{"repository octo-org/other, branch main, legacy sub", "branch release/x, legacy sub"} {
+		if !lost[want] {
+			t.Errorf("the runs lost lack %q: %v", want, lost)
+		}
+	}
+	var doc struct{ Statement []map[string]any }
+	if err := json.Unmarshal([]byte(p.NewTrust), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Statement) != 2 || fmt.Sprint(doc.Statement[1]["Principal"]) != "map[Federated:"+otherProvider+"]" {
+		t.Errorf("the statement for both providers is not kept for the other one alone:\n%s", p.NewTrust)
 	}
 }

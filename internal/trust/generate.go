@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/org/aws-oidc-go/internal/inputs"
 	"github.com/org/aws-oidc-go/internal/lazyre"
@@ -51,6 +53,76 @@ var (
 	errUsageRef = errors.New("choose at least one of --branch, --tag, --environment, --pull-request, or --any-ref alone")
 )
 
+// RunsFor are the runs named by branch, tag and environment names and a
+// pull-request switch, in that order (a leading refs/heads/ or refs/tags/
+// is allowed on a name).
+func RunsFor(branches, tags, environments []string, pullRequest bool) []Context {
+	var runs []Context
+	for _, b := range branches {
+		runs = append(runs, Context{Ref: "refs/heads/" + strings.TrimPrefix(b, "refs/heads/")})
+	}
+	for _, t := range tags {
+		runs = append(runs, Context{Ref: "refs/tags/" + strings.TrimPrefix(t, "refs/tags/")})
+	}
+	for _, e := range environments {
+		runs = append(runs, Context{Environment: e})
+	}
+	if pullRequest {
+		runs = append(runs, Context{PullRequest: true})
+	}
+	return runs
+}
+
+// CheckIssuer refuses an issuer that is not an https URL in lower case.
+func CheckIssuer(issuer string) error {
+	if !httpsURLRe().MatchString(issuer) {
+		return fmt.Errorf("--issuer %q: want an https URL in lower case such as %s", issuer, DefaultIssuer)
+	}
+	return nil
+}
+
+// CheckAudience refuses an audience IAM would not take as a client id or
+// that could not be written in a policy or code as it is: 1-255
+// characters of valid UTF-8, none of them a control character.
+func CheckAudience(aud string) error {
+	if aud == "" || len(aud) > 255 || !utf8.ValidString(aud) || strings.ContainsFunc(aud, unicode.IsControl) {
+		return fmt.Errorf("--audience %q: want 1-255 printable characters (no control characters)", aud)
+	}
+	return nil
+}
+
+// ValidRefName reports whether a branch or tag name can be matched
+// exactly: no control characters, spaces, wildcards or ~^:?*[\ (git
+// refuses most of them in a ref name; * and ? would be literal in
+// StringEquals and admit nothing).
+func ValidRefName(name string) bool {
+	return name != "" && !strings.ContainsFunc(name, func(r rune) bool {
+		return r <= 0x20 || r == 0x7f || strings.ContainsRune("~^:?*[\\", r)
+	})
+}
+
+// ValidEnvironment reports whether an environment name can be matched
+// exactly: no control characters or wildcards, at most 255 characters.
+func ValidEnvironment(name string) bool {
+	return name != "" && len(name) <= 255 && !strings.ContainsFunc(name, func(r rune) bool {
+		return r < 0x20 || r == 0x7f || r == '*' || r == '?'
+	})
+}
+
+// nameError refuses a branch, tag or environment of c that cannot be
+// matched exactly.
+func (c Context) nameError() error {
+	switch {
+	case strings.HasPrefix(c.Ref, "refs/heads/") && !ValidRefName(strings.TrimPrefix(c.Ref, "refs/heads/")):
+		return fmt.Errorf("--branch %q: not a branch name (no spaces, wildcards or ~^:?*[\\); to admit every branch use --any-ref", strings.TrimPrefix(c.Ref, "refs/heads/"))
+	case strings.HasPrefix(c.Ref, "refs/tags/") && !ValidRefName(strings.TrimPrefix(c.Ref, "refs/tags/")):
+		return fmt.Errorf("--tag %q: not a tag name (no spaces, wildcards or ~^:?*[\\)", strings.TrimPrefix(c.Ref, "refs/tags/"))
+	case c.Environment != "" && !ValidEnvironment(c.Environment):
+		return fmt.Errorf("--environment %q: not an environment name (printable, no wildcards, at most 255 characters)", c.Environment)
+	}
+	return nil
+}
+
 // Options are the inputs of the trust-policy generator.
 type Options struct {
 	AccountID string
@@ -91,6 +163,11 @@ func (o *Options) Validate() error {
 			errs = append(errs, errUsageRef)
 		}
 	}
+	for _, c := range append([]Context{o.Context}, o.Also...) {
+		if err := c.nameError(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for flag, v := range map[string]string{"--repository-id": o.RepositoryID, "--owner-id": o.OwnerID, "--actor-id": o.ActorID, "--enterprise-id": o.EnterpriseID} {
 		if v != "" && !idRe().MatchString(v) {
 			errs = append(errs, fmt.Errorf("%s %q: want a numeric GitHub id", flag, v))
@@ -116,12 +193,15 @@ func (o *Options) Validate() error {
 	if o.Issuer == "" {
 		o.Issuer = DefaultIssuer
 	}
-	if !httpsURLRe().MatchString(o.Issuer) {
-		errs = append(errs, fmt.Errorf("--issuer %q: want an https URL in lower case such as %s", o.Issuer, DefaultIssuer))
+	if err := CheckIssuer(o.Issuer); err != nil {
+		errs = append(errs, err)
 	}
 	o.Issuer = strings.TrimRight(o.Issuer, "/")
 	if o.Audience == "" {
 		o.Audience = inputs.DefaultAudience
+	}
+	if err := CheckAudience(o.Audience); err != nil {
+		errs = append(errs, err)
 	}
 	if o.Partition == "" {
 		o.Partition = "aws"
