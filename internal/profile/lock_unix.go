@@ -11,13 +11,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
-	"time"
 )
 
 const noFollow = syscall.O_NOFOLLOW
-
-// lockPoll is how often a held lock is tried again.
-const lockPoll = 20 * time.Millisecond
 
 // lock takes an exclusive advisory lock on path's lock file (path + ".lock"
 // beside it, left in place: removing a lock file races with the next
@@ -54,23 +50,18 @@ func lock(ctx context.Context, path string, owner *Owner) (func(), error) {
 	default:
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
-	for {
+	err = pollLock(ctx, path, name, f, func() (bool, error) {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
-			break
+			return true, nil
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", path, err)
+		if errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EINTR) {
+			return false, nil
 		}
-		t := time.NewTimer(lockPoll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			f.Close()
-			return nil, fmt.Errorf("locking %s: another process holds %s: %w", path, name, context.Cause(ctx))
-		case <-t.C:
-		}
+		return false, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return func() {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)

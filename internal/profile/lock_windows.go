@@ -8,13 +8,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"time"
 
 	"golang.org/x/sys/windows"
 )
-
-// lockPoll is how often a held lock is tried again.
-const lockPoll = 20 * time.Millisecond
 
 // lock takes an exclusive lock (LockFileEx on the first byte) on path's
 // lock file (path + ".lock" beside it, left in place, as on unix) and
@@ -38,24 +34,18 @@ func lock(ctx context.Context, path string, _ *Owner) (func(), error) {
 		return nil, fmt.Errorf("locking %s: %s is not a regular file", path, name)
 	}
 	h := windows.Handle(f.Fd())
-	for {
-		ol := new(windows.Overlapped)
-		err := windows.LockFileEx(h, windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)
+	err = pollLock(ctx, path, name, f, func() (bool, error) {
+		err := windows.LockFileEx(h, windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, new(windows.Overlapped))
 		if err == nil {
-			break
+			return true, nil
 		}
-		if !errors.Is(err, windows.ERROR_LOCK_VIOLATION) && !errors.Is(err, windows.ERROR_IO_PENDING) {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", path, err)
+		if errors.Is(err, windows.ERROR_LOCK_VIOLATION) || errors.Is(err, windows.ERROR_IO_PENDING) {
+			return false, nil
 		}
-		t := time.NewTimer(lockPoll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			f.Close()
-			return nil, fmt.Errorf("locking %s: another process holds %s: %w", path, name, context.Cause(ctx))
-		case <-t.C:
-		}
+		return false, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return func() {
 		windows.UnlockFileEx(h, 0, 1, 0, new(windows.Overlapped))
