@@ -15,8 +15,8 @@ build:
 ## test: every check and test; needs moto_server and the aws CLI (fatal when CI=true).
 ## Prints each package as it finishes, then every skipped test with its reason.
 test: check test-native
-	@echo "test: go test -race ./... through internal/testreport"
-	@$(GO) run ./internal/testreport -race -shuffle=on -count=1 ./...
+	@echo "test: go test -race ./... through internal/dev/testreport"
+	@$(GO) run ./internal/dev/testreport -race -shuffle=on -count=1 ./...
 
 ## test-native: the node action's shim (native/*.test.js) with node's own test runner
 test-native:
@@ -44,7 +44,7 @@ check:
 ## demo: run the action end to end locally against moto and a fake token service
 demo:
 	@echo "demo: building (the first run compiles the AWS SDK: a minute or two; later runs use the build cache)…"
-	@$(GO) run ./internal/demo
+	@$(GO) run ./internal/dev/demo
 
 ## bench: whole-process latency, RSS, time to fail, cold start, sizes and a
 ## 200-run load test as a table; COMPARE='node dist/index.js' runs another
@@ -52,7 +52,7 @@ demo:
 RUNS ?= 200
 COMPARE ?=
 bench:
-	$(GO) run ./internal/bench -runs $(RUNS) -load 200 -image "$${AWS_OIDC_GO_IMAGE:-}" -compare "$(COMPARE)"
+	$(GO) run ./internal/dev/bench -runs $(RUNS) -load 200 -image "$${AWS_OIDC_GO_IMAGE:-}" -compare "$(COMPARE)"
 	$(GO) test ./internal/config ./internal/token ./internal/runner ./internal/trust -run '^$$' -bench . -benchmem
 
 ## bench-latency: whole-process wall time under real round trips — the token
@@ -64,7 +64,7 @@ LATENCY_RUNS ?= 25
 RTT_TOKEN ?= 20ms
 RTT_STS ?= 40ms
 bench-latency:
-	$(GO) run ./internal/latency -runs $(LATENCY_RUNS) -rtt-token $(RTT_TOKEN) -rtt-sts $(RTT_STS)
+	$(GO) run ./internal/dev/latency -runs $(LATENCY_RUNS) -rtt-token $(RTT_TOKEN) -rtt-sts $(RTT_STS)
 
 ## act-timings: the step users wait for under act — ours (container and native), the incumbent's and an
 ## empty container action side by side (needs the image, act and the job image)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // counted puts a connection counter in front of w's STS (the fault proxy)
