@@ -1,7 +1,6 @@
 package action_test
 
-// The STS connection is opened while the token is fetched (issue 17 item
-// 1): a connection counter in front of STS watches it being accepted while
+// The STS connection is opened while the token is fetched: a connection counter in front of STS watches it being accepted while
 // the token service holds its answer.
 
 import (
