@@ -232,6 +232,9 @@ func allowedFindings(p *trust.Policy, prov Provider, account string, w trust.Wit
 		out = append(out, Finding{Kind: k, Severity: k.Info().Severity, Provider: prov.Issuer, Statement: w.Statement,
 			Message: fmt.Sprintf("statement %d: %s", w.Statement, msg), Witness: run, Fix: fixFor(k, prov, account, w)})
 	}
+	if w.Form == "custom" && !producible(claim(w, "sub")) {
+		return nil // no GitHub token carries such a sub
+	}
 	if w.Form == "custom" && !w.IsFilled("sub") {
 		if strings.ContainsAny(claim(w, "sub"), "*?") {
 			return nil // an Equals value with * or ?: no token carries it
@@ -417,4 +420,16 @@ func samples(p *trust.Policy, prov Provider) []trust.Witness {
 		}
 	}
 	return out
+}
+
+// producible reports whether a sub outside the default template's shape
+// could still come from GitHub: one that starts as the default template
+// does ("repo:") must name an owner (and repository) in GitHub's alphabet.
+func producible(sub string) bool {
+	rest, ok := strings.CutPrefix(sub, "repo:")
+	if !ok {
+		return true
+	}
+	seg, _, _ := strings.Cut(rest, ":")
+	return seg != "" && strings.Trim(seg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@/") == ""
 }

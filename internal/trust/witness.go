@@ -84,7 +84,7 @@ func Witnesses(p *Policy, issuer string) []Witness {
 			(st.NotAction != nil && actionMatches(st.NotAction, WebIdentityAction)) {
 			continue
 		}
-		for _, w := range statementWitnesses(st, issuer, provider, fr) {
+		for _, w := range statementWitnesses(st, p.Version, issuer, provider, fr) {
 			if len(out) == MaxWitnesses {
 				return out
 			}
@@ -178,7 +178,7 @@ func fillValue(v string, like bool, filler string) (string, bool) {
 	return b.String(), true
 }
 
-func statementWitnesses(st *Statement, issuer, provider string, fr *fresh) []Witness {
+func statementWitnesses(st *Statement, version, issuer, provider string, fr *fresh) []Witness {
 	base := fr.run()
 	// The claims other than sub, from their own conditions first: sub's
 	// wildcards then take these values where they fit.
@@ -218,17 +218,34 @@ func statementWitnesses(st *Statement, issuer, provider string, fr *fresh) []Wit
 		r := *base
 		r.named = maps(base.named)
 		r.claims = mapsS(base.claims)
-		if !like || !strings.ContainsAny(pattern, "*?") {
-			applySub(&r, pattern, nil, false)
-		} else {
-			sub, filled := subFill(pattern, &r, fr)
-			if !Like(pattern, sub) {
+		pat, substituted := pattern, false
+		if version == VariablesVersion {
+			// What the token supplies through a policy variable is the
+			// run's own value: substitute it, as IAM does.
+			pat, substituted = substituteRun(pattern, provider, base)
+		}
+		// the fields a variable filled: the run's values, a stranger's
+		// unless another condition named them
+		byVariable := map[string]bool{"owner": !r.named["owner"], "owner_id": !r.named["owner_id"], "repo": !r.named["repo"], "repository_id": !r.named["repository_id"]}
+		switch {
+		case (!like || !strings.ContainsAny(pat, "*?")) && !substituted:
+			applySub(&r, pat, nil, false)
+		case !like || !strings.ContainsAny(pat, "*?"):
+			applySub(&r, pat, byVariable, true)
+		default:
+			sub, filled := subFill(pat, &r, fr)
+			if !Like(pat, sub) {
 				// a shape the fields do not capture: as written
-				sub, _ = fillValue(pattern, true, fr.name("x"))
+				sub, _ = fillValue(pat, true, fr.name("x"))
 				filled = nil
 			}
 			if filled == nil {
 				filled = map[string]bool{"owner": true, "owner_id": true, "repo": true, "repository_id": true, "context": true}
+			}
+			if substituted {
+				for k, v := range byVariable {
+					filled[k] = filled[k] || v
+				}
 			}
 			applySub(&r, sub, filled, true)
 		}
@@ -537,4 +554,47 @@ func (r *run) witness(statement int, issuer, sub, form string) Witness {
 	}
 	slices.Sort(filledList)
 	return Witness{Statement: statement, Form: form, Claims: claims, Filled: filledList}
+}
+
+// substituteRun replaces the policy variables of a sub value that name the
+// provider's keys with the run's values (${$} with $), and reports whether
+// it replaced any. A variable it has no value for stays as written.
+func substituteRun(v, provider string, r *run) (string, bool) {
+	repository := r.owner + "/" + r.repo
+	vals := map[string]string{
+		"repository": repository, "repository_id": r.repoID, "ref": r.ref, "environment": r.env,
+		"actor": "unnamed-actor", "actor_id": "99000009", "workflow": "unnamed-workflow",
+		"job_workflow_ref": repository + "/.github/workflows/unnamed.yml@" + r.ref, "aud": "sts.amazonaws.com",
+	}
+	for k, val := range r.claims {
+		vals[k] = val
+	}
+	var b strings.Builder
+	done := false
+	rest := v
+	for {
+		i := strings.Index(rest, "${")
+		j := -1
+		if i >= 0 {
+			j = strings.IndexByte(rest[i+2:], '}')
+		}
+		if j < 0 {
+			b.WriteString(rest)
+			return b.String(), done
+		}
+		b.WriteString(rest[:i])
+		expr := rest[i+2 : i+2+j]
+		rest = rest[i+2+j+1:]
+		key, _, _ := strings.Cut(expr, ",")
+		claim, ours := strings.CutPrefix(strings.ToLower(strings.TrimSpace(key)), strings.ToLower(provider)+":")
+		switch val, known := vals[claim]; {
+		case expr == "$":
+			b.WriteByte('$')
+		case ours && known && val != "":
+			b.WriteString(val)
+			done = true
+		default:
+			b.WriteString("${" + expr + "}")
+		}
+	}
 }

@@ -187,3 +187,24 @@ func TestWitnessesBounded(t *testing.T) {
 		t.Errorf("%d witnesses, want %d", n, MaxWitnesses)
 	}
 }
+
+// TestWitnessesSubstituteVariables: in a 2012-10-17 policy a sub value
+// that takes part of itself from the token (${...:repository}) is filled
+// with the run's own values, which a stranger chooses; in a policy without
+// that Version the variable is literal text and stays as written.
+func TestWitnessesSubstituteVariables(t *testing.T) {
+	t.Parallel()
+	cond := `{"StringLike": {"token.actions.githubusercontent.com:sub": "repo:${token.actions.githubusercontent.com:repository}:*"}}`
+	p := mustParse(t, policyJSON(VariablesVersion, cond))
+	w := Witnesses(p, "")[0]
+	if w.Sub() != "repo:unnamed-owner/unnamed-repo:ref:refs/heads/unnamed-branch" || !w.IsFilled("repository") {
+		t.Errorf("witness %s, Filled %v", w, w.Filled)
+	}
+	if d := Evaluate(p, w.Request("")); d.Verdict != Allowed {
+		t.Errorf("%s: %v", w, d.Verdict)
+	}
+	literal := Witnesses(mustParse(t, policyJSON("", cond)), "")[0]
+	if !strings.HasPrefix(literal.Sub(), "repo:${token.actions.githubusercontent.com:repository}:") {
+		t.Errorf("without Version: %s", literal)
+	}
+}
