@@ -105,3 +105,29 @@ func TestSeverityThresholds(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestReportIsOneLinePerValue: names and documents from IAM (or from an
+// endpoint that lies) cannot break a line, start a workflow command or
+// send a terminal escape in the text report, nor break the JSON.
+func TestReportIsOneLinePerValue(t *testing.T) {
+	t.Parallel()
+	hostile := "evil\n::error::pwned\x1b[31m\u2028"
+	policy := doc(allow(ghARN, `{"StringLike": {"`+k+`sub": "repo:*"}, "StringEquals": {"`+k+`environment": "`+strings.ReplaceAll(hostile, "\n", `\n`)+`"}}`))
+	policy = strings.ReplaceAll(policy, "\x1b", `\u001b`)
+	rr, listed := auditRole(hostile, "arn:aws:iam::123456789012:role/"+hostile, policy, account, testProviders, Options{})
+	if !listed || rr.Severity != Critical {
+		t.Fatalf("listed %v, %q", listed, rr.Severity)
+	}
+	rep := &Report{Account: account, Providers: testProviders, RolesRead: 1, Roles: []RoleReport{rr}}
+	for _, format := range []string{FormatText, FormatJSON, FormatSARIF} {
+		var b strings.Builder
+		if err := rep.Write(&b, Output{Format: format}); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(b.String(), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "::") || strings.ContainsAny(line, "\x1b\r\u2028") {
+				t.Errorf("%s: line %q", format, line)
+			}
+		}
+	}
+}
