@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test test-native stage-native check-reproducible check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings bench-latency
+.PHONY: all build test test-native stage-native check-reproducible check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings bench-latency bench-audit
 
 all: build
 
@@ -160,3 +160,7 @@ lint-workflows:
 image-arm64:
 	BUILDER=$$(scripts/docker-up | tail -n 1) && \
 	docker build --network host --build-arg BUILDER_IMAGE=$$BUILDER --build-arg TARGETARCH=arm64 --build-arg VERSION=$(VERSION) -t $(IMAGE)-arm64 .
+
+## bench-audit: aws-oidc-go audit over an account of 1,000 roles in moto: roles per second and peak heap (printed, never asserted)
+bench-audit:
+	$(GO) test ./internal/audit -run '^$$' -bench Audit1000Roles -benchtime 1x -count=1
