@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // BenchmarkAudit1000Roles audits an account of 1,000 roles (the table's

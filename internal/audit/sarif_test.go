@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // sarifCache is where .ci/run installs npm @microsoft/sarif-multitool@5.7.0
