@@ -95,6 +95,12 @@ function readRelease(dir) {
     if (line.trim() === '') continue;
     const m = CHECKSUM_RE.exec(line.replace(/\r$/, ''));
     if (!m) throw new ShimError(`aws-oidc-go/native: native/checksums.txt: not a sha256sum line: ${JSON.stringify(line.slice(0, 100))}`);
+    // A repeated name with the same digest is harmless (sha256sum -c
+    // accepts it); two digests for one binary leave no committed digest.
+    if (Object.hasOwn(digests, m[2]) && digests[m[2]] !== m[1]) {
+      throw new ShimError(`aws-oidc-go/native: native/checksums.txt names ${m[2]} twice with different digests, ` +
+        `sha256 ${digests[m[2]]} and sha256 ${m[1]}; refusing the file`);
+    }
     digests[m[2]] = m[1];
   }
   return { tag, digests };
