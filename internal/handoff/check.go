@@ -21,10 +21,17 @@ const NoUID = profile.NoUID
 
 // CheckDir reports why dir cannot be trusted to hold what we read back, or
 // nil: it must be a real directory (not a link), owned by uid or root, and
-// not writable by group or others — else someone other than uid could put
-// or swap a file in it. It is the check profile.PrepareDir makes before
-// writing there, so what is written can be removed.
-func CheckDir(dir string, uid int) error { return profile.CheckDir(dir, uid, true, 0o022) }
+// not writable by group or others, sticky or not (profile.ClosedDir) —
+// else someone other than uid could put or swap a file in it. It is the
+// check profile.PrepareDir makes before writing there, so what is written
+// can be removed.
+func CheckDir(dir string, uid int) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	return profile.ClosedDir.Check(dir, fi, uid, 0)
+}
 
 // CheckFile reports why path cannot be trusted, or nil: it must be a
 // regular file (not a link), owned by uid, not writable by group or others,
@@ -55,8 +62,14 @@ func checkFileInfo(path string, fi fs.FileInfo, uid int) error {
 }
 
 // checkRunDir is CheckDir for a run's own directory: owned by uid exactly
-// and private (0700).
-func checkRunDir(dir string, uid int) error { return profile.CheckDir(dir, uid, false, 0o077) }
+// and private (0700: profile.PrivateDir).
+func checkRunDir(dir string, uid int) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	return profile.PrivateDir.Check(dir, fi, uid)
+}
 
 // ReadChecked reads path after CheckFile, through a descriptor opened
 // without following links and checked again (still regular, the user's,
