@@ -6,8 +6,9 @@
 //  1. process.platform x process.arch -> GOOS/GOARCH (linux, darwin,
 //     windows x amd64, arm64);
 //  2. native/VERSION (the tag) and native/checksums.txt (sha256sum format,
-//     one line per binary aws-oidc-go_<GOOS>_<GOARCH>[.exe]) come with the
-//     release commit; a commit without them is not a release and fails;
+//     one line per binary aws-oidc-go_<GOOS>_<GOARCH>[.exe]; two different
+//     digests for one binary refuse the file) come with the release
+//     commit; a commit without them is not a release and fails;
 //  3. the binary comes from the runner's tool cache (@actions/tool-cache's
 //     layout: $RUNNER_TOOL_CACHE/aws-oidc-go/<version>/<x64|arm64>/ with
 //     <x64|arm64>.complete beside it) or else from the release asset
