@@ -18,9 +18,20 @@ test: check test-native
 	@echo "test: go test -race ./... through internal/dev/testreport"
 	@$(GO) run ./internal/dev/testreport -race -shuffle=on -count=1 ./...
 
-## test-native: the node action's shim (native/*.test.js) with node's own test runner
+## test-native: the node action's shim (native/*.test.js) with node's own test runner, under
+## the machine's node and under node 24 (NODE24, else scripts/node24-up installs it once)
+# The shell expands the glob: node 20 takes no pattern, node >= 22 takes no directory.
+NODE ?= node
 test-native:
-	node --test native/
+	$(NODE) --test native/*.test.js
+	@n24="$${NODE24:-}"; \
+	if [ -z "$$n24" ]; then n24=$$(scripts/node24-up | tail -n 1) || n24=; fi; \
+	if [ -z "$$n24" ]; then \
+	  if [ "$${CI:-}" = true ]; then echo "test-native: no node 24 (scripts/node24-up failed), and CI=true" >&2; exit 1; fi; \
+	  echo "test-native: SKIP node 24: scripts/node24-up could not install it (needs npm and the npm registry)"; exit 0; \
+	fi; \
+	echo "$$n24 --test native/*.test.js ($$($$n24 --version))"; \
+	"$$n24" --test native/*.test.js
 
 ## check: formatting, vet, static analysis, module tidiness
 check:
