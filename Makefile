@@ -160,3 +160,16 @@ lint-workflows:
 image-arm64:
 	BUILDER=$$(scripts/docker-up | tail -n 1) && \
 	docker build --network host --build-arg BUILDER_IMAGE=$$BUILDER --build-arg TARGETARCH=arm64 --build-arg VERSION=$(VERSION) -t $(IMAGE)-arm64 .
+
+## bench-fanout: a matrix of jobs against a busy STS — FANOUT_POINTS (N:RATE,...)
+## steps at once, whole processes, against moto behind a token bucket
+## (FANOUT_BURST) answering STS's Throttling error; ours, the incumbent
+## (N ≤ 100) and ours and the incumbent unthrottled, with steps succeeded,
+## time to the last against (N − burst)/rate and requests per step
+## (FANOUT_BASELINE: another build of ours in the same run)
+FANOUT_POINTS ?= 40:10,150:10
+FANOUT_BURST ?= 10
+FANOUT_BASELINE ?=
+.PHONY: bench-fanout
+bench-fanout:
+	$(GO) run ./internal/dev/fanout -points $(FANOUT_POINTS) -burst $(FANOUT_BURST) $(if $(FANOUT_BASELINE),-baseline $(FANOUT_BASELINE))
