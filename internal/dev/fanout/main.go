@@ -309,7 +309,9 @@ func runStep(ctx context.Context, argv, env []string, dir string, timeout time.D
 	defer cancel()
 	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	c.Dir, c.Env = dir, env
-	c.WaitDelay = time.Second
+	// Only the step writes to the pipe; on a starved machine copying its
+	// last output can lag its exit by seconds.
+	c.WaitDelay = 30 * time.Second
 	var out tail
 	c.Stdout, c.Stderr = &out, &out
 	if err := c.Run(); err != nil {

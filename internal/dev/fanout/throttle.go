@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"log"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -65,6 +66,9 @@ type Throttle struct {
 func NewThrottle(target *url.URL, b *Bucket) *Throttle {
 	p := httputil.NewSingleHostReverseProxy(target)
 	p.Transport = &http.Transport{MaxIdleConnsPerHost: 256, IdleConnTimeout: 30 * time.Second}
+	// A step that gives up on an attempt cancels its request: the step
+	// says so itself; the proxy's log line per cancel would drown the table.
+	p.ErrorLog = log.New(io.Discard, "", 0)
 	return &Throttle{bucket: b, proxy: p}
 }
 
