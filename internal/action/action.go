@@ -372,13 +372,9 @@ func (r *run) retrier(attempts int, op string) exchange.Retrier {
 	if rt.MaxDelay == 0 {
 		rt.MaxDelay = DefaultMaxDelay
 	}
-	how := ""
-	if op == "AssumeRoleWithWebIdentity" {
-		how = " with a fresh token"
-	}
 	rt.OnRetry = func(attempt int, err error, wait time.Duration) {
-		r.logf("%s attempt %d/%d failed: %s; retrying in %s%s",
-			op, attempt, attempts, err, wait.Round(time.Millisecond), how)
+		r.logf("%s attempt %d/%d failed: %s; retrying in %s",
+			op, attempt, attempts, err, wait.Round(time.Millisecond))
 	}
 	return rt
 }
