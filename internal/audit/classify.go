@@ -202,6 +202,10 @@ func classify(p *trust.Policy, prov Provider, account string, ws []trust.Witness
 				Fix:     KindUndecided.Info().Help})
 			break
 		}
+		if a, _ := w.Claims["aud"].(string); w.IsFilled("aud") && len(prov.Audiences) > 0 && !slices.Contains(prov.Audiences, a) {
+			// STS takes only the provider's client ids as audiences.
+			w.Claims["aud"] = prov.Audiences[0]
+		}
 		d := trust.Evaluate(p, w.Request(account))
 		steps += d.Steps
 		switch d.Verdict {

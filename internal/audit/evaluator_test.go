@@ -131,3 +131,15 @@ func TestReportIsOneLinePerValue(t *testing.T) {
 		}
 	}
 }
+
+// TestWitnessAudienceIsTheProviders: a statement that does not pin aud is
+// tried with an audience the provider accepts (its client id), the one a
+// stranger's token would carry.
+func TestWitnessAudienceIsTheProviders(t *testing.T) {
+	t.Parallel()
+	provs := []Provider{{ARN: ghARN, Issuer: "https://token.actions.githubusercontent.com", Kind: "github.com", Audiences: []string{"my-audience"}}}
+	rr, _ := auditRole("r", "arn:aws:iam::123456789012:role/r", doc(allow(ghARN, `{"StringLike": {"`+k+`sub": "repo:*"}}`)), account, provs, Options{})
+	if len(rr.Findings) == 0 || rr.Findings[0].Witness == nil || rr.Findings[0].Witness.Claims["aud"] != "my-audience" {
+		t.Fatalf("findings %+v", rr.Findings)
+	}
+}
