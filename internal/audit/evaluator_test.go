@@ -15,11 +15,13 @@ var testProviders = []Provider{
 	{ARN: ghesARN, Issuer: "https://ghes.example.com/_services/token", Kind: "ghes", Audiences: []string{"sts.amazonaws.com"}},
 }
 
-// TestAuditFormsMotoRefuses: evaluator unit tests (no moto) for trust
-// policies moto's policy validator refuses but IAM stores, or that
-// arrive from elsewhere: no Version and 2008-10-17 (policy variables are
-// literal text there), numeric condition values, action wildcards and
-// NotAction, and hostile documents, which are reported, never crash.
+// TestAuditFormsMotoRefuses: evaluator unit tests (no moto) for the trust
+// policies the issue reports moto's policy validator refusing — no
+// Version and 2008-10-17 (policy variables are literal text there),
+// numeric condition values, action wildcards and NotAction (the moto on
+// these machines, 2026-12, takes them, so the moto table has them too) —
+// and for what no IAM stores: a GHES issuer's keys, hostile documents
+// (reported, never a crash), a percent-encoded answer.
 func TestAuditFormsMotoRefuses(t *testing.T) {
 	t.Parallel()
 	selfRef := `{"StringLike": {"` + k + `sub": "repo:${` + k + `repository}:*"}, "StringEquals": {` + aud + `}}`
