@@ -213,6 +213,9 @@ func classify(p *trust.Policy, prov Provider, account string, ws []trust.Witness
 			out = append(out, allowedFindings(p, prov, account, w, o)...)
 		case trust.Undecided:
 			var why []string
+			if d.Exhausted {
+				why = append(why, d.Unhandled...)
+			}
 			why = append(why, d.Reasons...)
 			if len(d.Deciding) > 0 {
 				why = append(why, "keys STS may not evaluate for this issuer: "+strings.Join(d.Deciding, "; "))

@@ -145,3 +145,18 @@ func TestWitnessAudienceIsTheProviders(t *testing.T) {
 		t.Fatalf("findings %+v", rr.Findings)
 	}
 }
+
+// TestHostilePolicyIsBounded: a document built to make matching expensive
+// (the matcher's worst case: the Allow's witness is a long run of one
+// character, the Deny's pattern a star and a long run of it that fails at
+// its last character) ends with an undecided finding naming the spent
+// comparison budget, not a hang. (Bounded by steps, not timed.)
+func TestHostilePolicyIsBounded(t *testing.T) {
+	t.Parallel()
+	policy := doc(allow(ghARN, `{"StringLike": {"`+k+`sub": "repo:`+strings.Repeat("a", 12000)+`*"}}`),
+		statement("Deny", `"*"`, "sts:AssumeRoleWithWebIdentity", `{"StringLike": {"`+k+`sub": "*`+strings.Repeat("a", 4000)+`b"}}`))
+	rr, listed := auditRole("r", "arn:aws:iam::123456789012:role/r", policy, account, testProviders, Options{})
+	if !listed || rr.Severity != Undecided || !strings.Contains(fmt.Sprint(rr.Findings), "comparison steps") {
+		t.Fatalf("listed %v, %q: %v", listed, rr.Severity, rr.Findings)
+	}
+}
