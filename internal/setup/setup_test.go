@@ -284,8 +284,8 @@ func TestLookupRepo(t *testing.T) {
 		t.Errorf("lookup = %+v, %v", r, err)
 	}
 	for _, tc := range []struct{ repo, token, apiURL, want string }{
-		{"o/missing", "", api.URL, "no such public repository (a private one needs GITHUB_TOKEN"},
-		{"o/missing", "ghs_x", api.URL, "no such repository, or GITHUB_TOKEN cannot read it"},
+		{"o/missing", "", api.URL, "GitHub does not know the repository o/missing (GET " + api.URL + "/repos/o/missing: 404, asked without a token)"},
+		{"o/missing", "ghs_x", api.URL, "GitHub does not know the repository o/missing, or GITHUB_TOKEN cannot read it"},
 		{"o/strings", "", api.URL, "the answer is not a repository"},
 		{"o/away", "ghs_secret", api.URL, "redirected off"},
 		{"o/r", "", "http://example.com", "want an https URL"},
