@@ -309,7 +309,6 @@ func TestSetupAgainstMoto(t *testing.T) {
 		{"--repository", testRepo, "--ref", "refs/heads/release", "--repository-id", testRepoID, "--owner-id", testOwnerID},
 		{"--repository", testRepo, "--ref", "refs/heads/release", "--repository-id", testRepoID, "--owner-id", testOwnerID, "--sub-format", "immutable"},
 		{"--repository", testRepo, "--ref", "refs/heads/main", "--repository-id", testRepoID},
-		{"--repository", testRepo, "--ref", "refs/heads/release"},
 	} {
 		fcode, fout, ferr := run(append([]string{"trust-policy", "check", file}, facts...), env)
 		rcode, rout, rerr := run(append([]string{"trust-policy", "check", "--role", "arn:aws:iam::123456789012:role/deploy"}, facts...), env)

@@ -215,3 +215,56 @@ func TestSetupFirstErrors(t *testing.T) {
 		t.Errorf("a role was created: %v %s", err, out)
 	}
 }
+
+// TestCheckRoleLooksUpIDs: trust-policy check --role in the README's own
+// form (no ids) decides a role setup made: the ids are looked up as setup
+// looks them up, and said so on stderr; the same policy as a file is
+// never looked up (UNDECIDED, naming the flag). --ref main is refused
+// with the full ref it may mean, not read as one.
+func TestCheckRoleLooksUpIDs(t *testing.T) {
+	t.Parallel()
+	moto := startMoto(t)
+	gh := newFakeGitHubAPI(t)
+	env := setupEnv(moto.URL, moto.URL, gh.URL)
+	if code, stdout, stderr := run([]string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "readme-form", "--apply"}, env); code != ExitOK {
+		t.Fatalf("setup --apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	asked := gh.requests.Load()
+	readme := []string{"trust-policy", "check", "--role", "readme-form", "--repository", testRepo, "--ref", "refs/heads/main"}
+	code, stdout, stderr := run(readme, env)
+	if code != ExitOK || !strings.HasPrefix(stdout, "ALLOWED") || !strings.Contains(stderr, "ids of octo-org/octo-repo from GitHub's API: --repository-id 123456789 --owner-id 65432") {
+		t.Errorf("check --role without ids: exit %d, want ALLOWED (0)\n%s%s", code, stdout, stderr)
+	}
+	if gh.requests.Load() != asked+1 {
+		t.Errorf("check --role asked GitHub %d times, want once", gh.requests.Load()-asked)
+	}
+	// The report is check FILE's with the ids given.
+	file := filepath.Join(t.TempDir(), "role.json")
+	b, _ := json.Marshal(liveTrust(t, moto.URL, "readme-form"))
+	os.WriteFile(file, b, 0o644)
+	_, withIDs, _ := run([]string{"trust-policy", "check", file, "--repository", testRepo, "--ref", "refs/heads/main", "--repository-id", testRepoID, "--owner-id", testOwnerID}, env)
+	if withIDs != stdout {
+		t.Errorf("check --role (ids looked up) and check FILE (ids given) differ:\n%s\n%s", stdout, withIDs)
+	}
+	// Another branch is still refused, with the ids.
+	if code, stdout, _ := run([]string{"trust-policy", "check", "--role", "readme-form", "--repository", testRepo, "--ref", "refs/heads/dev"}, env); code != ExitFailure || !strings.HasPrefix(stdout, "DENIED") {
+		t.Errorf("check --role, another branch: exit %d\n%s", code, stdout)
+	}
+	// A file given offline: never looked up.
+	asked = gh.requests.Load()
+	code, stdout, stderr = run([]string{"trust-policy", "check", file, "--repository", testRepo, "--ref", "refs/heads/main"}, env)
+	if code != ExitUndecided || !strings.Contains(stdout, "--repository-id") || gh.requests.Load() != asked {
+		t.Errorf("check FILE without ids: exit %d, GitHub asked %d times\n%s%s", code, gh.requests.Load()-asked, stdout, stderr)
+	}
+	// A repository GitHub does not know: said, and left undecided.
+	code, stdout, stderr = run([]string{"trust-policy", "check", "--role", "readme-form", "--repository", "octo-org/octo-rpeo", "--ref", "refs/heads/main"}, env)
+	if code == ExitOK || !strings.Contains(stderr, "GitHub does not know the repository octo-org/octo-rpeo") || !strings.Contains(stderr, "give --repository-id and --owner-id") {
+		t.Errorf("check --role for an unknown repository: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// --ref main: a hint, not a reinterpretation; nothing is read.
+	asked = gh.requests.Load()
+	code, stdout, stderr = run([]string{"trust-policy", "check", "--role", "readme-form", "--repository", testRepo, "--ref", "main"}, env)
+	if code != ExitUsage || !strings.Contains(stderr, `--ref "main": a token's ref is always in full: --ref refs/heads/main for the branch, refs/tags/main for a tag`) || stdout != "" || gh.requests.Load() != asked {
+		t.Errorf("check --ref main: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
