@@ -27,6 +27,8 @@ type fakeIAM struct {
 	roles     map[string]*types.Role
 	attached  map[string][]string
 	calls     []string
+
+	providerTags map[string][]types.Tag // ARN → tags
 }
 
 func newFakeIAM() *fakeIAM {
@@ -44,7 +46,7 @@ func (f *fakeIAM) GetOpenIDConnectProvider(_ context.Context, in *iam.GetOpenIDC
 	if !ok {
 		return nil, noSuchEntity
 	}
-	return &iam.GetOpenIDConnectProviderOutput{ClientIDList: ids}, nil
+	return &iam.GetOpenIDConnectProviderOutput{ClientIDList: ids, Tags: f.providerTags[aws.ToString(in.OpenIDConnectProviderArn)]}, nil
 }
 
 func (f *fakeIAM) CreateOpenIDConnectProvider(_ context.Context, in *iam.CreateOpenIDConnectProviderInput, _ ...func(*iam.Options)) (*iam.CreateOpenIDConnectProviderOutput, error) {
