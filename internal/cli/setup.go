@@ -175,6 +175,10 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 		return ExitFailure
 	}
 	plan.IDs = idsNote
+	if part := setup.RegionPartition(region); region != "" && part != "" && part != plan.Partition {
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: warning: the region %s is in the partition %s, the account %s in %s: a workflow with aws-region %s reaches another partition's STS, which does not know this role; give --region with a region of %s\n",
+			region, part, plan.Account, plan.Partition, region, plan.Partition)
+	}
 	if format != "" && format != "text" {
 		// Code and JSON are for a machine: what a person must know goes to
 		// stderr (the runs an existing role gains and loses, a legacy-only

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/org/aws-oidc-go/internal/harness"
 )
 
 // childArgsEnv carries, as JSON, the command line a child process of the
@@ -140,6 +142,11 @@ func TestSetupFirstErrors(t *testing.T) {
 	closed := map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "GITHUB_API_URL": "http://127.0.0.1:9",
 		"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
 	ids := []string{"--repository-id", testRepoID, "--owner-id", testOwnerID}
+	// moto names the partition after the region asked; STS answers for
+	// the credentials' account, whatever the region.
+	awsCaller := harness.NewProxy(moto.URL)
+	defer awsCaller.Close()
+	awsCaller.Faults().ForAction("GetCallerIdentity", harness.STSIdentity(testAccount, "arn:aws:iam::123456789012:user/admin"))
 	setupArgs := func(extra ...string) []string {
 		return append([]string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "first-errors"}, extra...)
 	}
@@ -173,6 +180,8 @@ func TestSetupFirstErrors(t *testing.T) {
 			[]string{`--region "us-east-1\nx": not an AWS region name`}, nil},
 		{"an unknown region", setupArgs(append(ids, "--region", "eu-wset-1")...), env, ExitOK,
 			[]string{"warning: --region eu-wset-1: not a region of partition aws that this version of aws-oidc-go knows (did you mean eu-west-1?)"}, nil},
+		{"a region of another partition", setupArgs(append(ids, "--region", "cn-north-1")...), with(env, "AWS_ENDPOINT_URL_STS", awsCaller.URL), ExitOK,
+			[]string{"warning: the region cn-north-1 is in the partition aws-cn, the account 123456789012 in aws", "give --region with a region of aws"}, nil},
 		{"a mistyped setup flag", setupArgs("--brnach", "x"), closed, ExitUsage,
 			[]string{"unknown flag --brnach (did you mean --branch?)", "setup --help lists every flag"}, []string{"flag provided but not defined"}},
 		{"a mistyped setup flag with a value", setupArgs("--role-nmae=x"), closed, ExitUsage,
