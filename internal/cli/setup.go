@@ -108,6 +108,13 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 	if err := o.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	var regionWarning string
+	if r := f.str("region"); r != "" {
+		var err error
+		if regionWarning, err = setup.CheckRegion("--region", r); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if o.Issuer != trust.DefaultIssuer && o.RepositoryID == "" && o.SubFormat == "" {
 		o.SubFormat = "legacy" // GHES and enterprise issuers: no immutable subject
 	}
@@ -119,7 +126,13 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 	if o.RepositoryID == "" && o.Issuer == trust.DefaultIssuer {
 		token := p.Getenv("GITHUB_TOKEN")
 		repo, err := setup.LookupRepo(ctx, &http.Client{}, p.Getenv("GITHUB_API_URL"), token, o.Repository)
+		var notFound *setup.RepoNotFound
 		switch {
+		case errors.As(err, &notFound) && o.SubFormat != "legacy":
+			// Not "accept legacy": a role for a name GitHub does not know
+			// may be a role for a typo.
+			fmt.Fprintf(p.Stderr, "aws-oidc-go: --repository %s: %v\n", o.Repository, err)
+			return ExitFailure
 		case err != nil:
 			idsNote = "ids NOT known: the lookup failed: " + err.Error()
 		case repo.FullName != o.Repository && strings.EqualFold(repo.FullName, o.Repository):
@@ -145,6 +158,16 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 	}
 	if r := f.str("region"); r != "" {
 		region = r
+	} else if region != "" {
+		// The AWS configuration's region (AWS_REGION, the profile's) goes
+		// into the STS call and the snippet just the same.
+		if regionWarning, err = setup.CheckRegion("the AWS configuration's region (AWS_REGION or the profile's region)", region); err != nil {
+			fmt.Fprintf(p.Stderr, "aws-oidc-go: %v; give --region, or fix the configuration\n", err)
+			return ExitFailure
+		}
+	}
+	if regionWarning != "" {
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: warning: %s\n", regionWarning)
 	}
 	plan, err := setup.MakePlan(ctx, iamc, stsc, o)
 	if err != nil {
@@ -152,6 +175,10 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 		return ExitFailure
 	}
 	plan.IDs = idsNote
+	if part := setup.RegionPartition(region); region != "" && part != "" && part != plan.Partition {
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: warning: the region %s is in the partition %s, the account %s in %s: a workflow with aws-region %s reaches another partition's STS, which does not know this role; give --region with a region of %s\n",
+			region, part, plan.Account, plan.Partition, region, plan.Partition)
+	}
 	if format != "" && format != "text" {
 		// Code and JSON are for a machine: what a person must know goes to
 		// stderr (the runs an existing role gains and loses, a legacy-only

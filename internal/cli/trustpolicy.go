@@ -5,8 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"strings"
 
+	"github.com/org/aws-oidc-go/internal/runner"
+	"github.com/org/aws-oidc-go/internal/setup"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
 
@@ -46,11 +49,11 @@ var generateFlags = concat([]cmdFlag{
 
 // checkFlags are trust-policy check's flags.
 var checkFlags = []cmdFlag{
-	{Name: "role", Arg: "NAME_OR_ARN", Help: "Read the trust policy of this IAM role (iam:GetRole) instead of a file. The SDK's default credential chain; AWS_ENDPOINT_URL_IAM or AWS_ENDPOINT_URL are honoured."},
+	{Name: "role", Arg: "NAME_OR_ARN", Help: "Read the trust policy of this IAM role (iam:GetRole) instead of a file. The SDK's default credential chain; AWS_ENDPOINT_URL_IAM or AWS_ENDPOINT_URL are honoured. Without --repository-id and --owner-id the repository's ids are looked up as setup does (GitHub's API: GITHUB_API_URL, GITHUB_TOKEN); a policy file is never looked up."},
 	{Name: "profile", Arg: "NAME", Help: "With --role: the AWS profile to read IAM as."},
 	{Name: "claims", Arg: "CLAIMS.json", Help: "Evaluate for a real token's claims (its decoded payload) instead of the flags below."},
 	{Name: "repository", Arg: "OWNER/REPO", Help: "The run's repository."},
-	{Name: "ref", Arg: "REF", Help: "The run's ref, e.g. refs/heads/main."},
+	{Name: "ref", Arg: "REF", Help: "The run's ref, in full: refs/heads/main, refs/tags/v1, refs/pull/7/merge."},
 	{Name: "environment", Arg: "NAME", Help: "The job's environment (none when not given)."},
 	{Name: "event-name", Arg: "EVENT", Help: "The run's event; pull_request makes the sub ...:pull_request."},
 	{Name: "repository-id", Arg: "ID", Help: "The repository's numeric id (decides repository_id conditions)."},
@@ -191,6 +194,10 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 	if fl.given("profile") && role == "" {
 		return usageError(p, cmd, errors.New("--profile goes with --role"))
 	}
+	if f.Ref != "" && !strings.HasPrefix(f.Ref, "refs/") {
+		// Not reinterpreted: "main" could be a branch or a tag.
+		return usageError(p, cmd, fmt.Errorf("--ref %q: a token's ref is always in full: --ref refs/heads/%s for the branch, refs/tags/%s for a tag", f.Ref, f.Ref, f.Ref))
+	}
 	var raw []byte
 	if role != "" {
 		var arn string
@@ -214,6 +221,10 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 	if err != nil {
 		fmt.Fprintf(p.Stderr, "aws-oidc-go: %s: %v\n", policyPath, err)
 		return ExitUnreadable
+	}
+
+	if role != "" && claimsPath == "" {
+		lookupIDs(ctx, p, &f)
 	}
 
 	// Every fact flag is checked, whichever way the claims come: with
@@ -273,6 +284,32 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 	findings := trust.Lint(policy, lc)
 	fmt.Fprint(p.Stdout, trust.Report(d, req, findings))
 	return checkExit(d, findings)
+}
+
+// lookupIDs fills in the repository's ids for check --role, as setup
+// finds them (GitHub's API, GITHUB_API_URL and GITHUB_TOKEN), when no id
+// is given: every role setup writes pins repository_id, so without them
+// the verdict is UNDECIDED. A policy file is checked offline and never
+// looked up. What was found, or why nothing was, goes to stderr; the
+// report on stdout is the one check FILE gives with the same ids.
+func lookupIDs(ctx context.Context, p Process, f *trust.Facts) {
+	if f.RepositoryID != "" || f.OwnerID != "" || f.Repository == "" || (f.Issuer != "" && f.Issuer != trust.DefaultIssuer) || f.Check() != nil {
+		return
+	}
+	repo, err := setup.LookupRepo(ctx, &http.Client{}, p.Getenv("GITHUB_API_URL"), p.Getenv("GITHUB_TOKEN"), f.Repository)
+	switch {
+	case err != nil:
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: --repository %s: the ids were not looked up, so a repository_id condition stays undecided: %v\n  (give --repository-id and --owner-id to decide it)\n", runner.Visible(f.Repository), err)
+	case !strings.EqualFold(repo.FullName, f.Repository):
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: --repository %s: GitHub answers for %s (renamed or transferred); tokens carry the current name, so the ids are not used: check --repository %s\n", runner.Visible(f.Repository), repo.FullName, repo.FullName)
+	default:
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: ids of %s from GitHub's API: --repository-id %s --owner-id %s\n", repo.FullName, repo.RepositoryID, repo.OwnerID)
+		if repo.FullName != f.Repository {
+			fmt.Fprintf(p.Stderr, "aws-oidc-go: GitHub spells the repository %s; tokens carry that spelling, and the check uses it\n", repo.FullName)
+			f.Repository = repo.FullName
+		}
+		f.RepositoryID, f.OwnerID = repo.RepositoryID, repo.OwnerID
+	}
 }
 
 // checkExit maps a check's outcome to its exit code.

@@ -35,7 +35,7 @@ func LookupRepo(ctx context.Context, hc *http.Client, apiURL, token, repo string
 	}
 	u, err := url.Parse(strings.TrimRight(apiURL, "/"))
 	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname()))) {
-		return Repo{}, fmt.Errorf("GITHUB_API_URL %q: want an https URL such as %s", apiURL, DefaultGitHubAPI)
+		return Repo{}, fmt.Errorf("GITHUB_API_URL %q: want an https URL such as %s", RedactURL(apiURL), DefaultGitHubAPI)
 	}
 	owner, name, _ := strings.Cut(repo, "/")
 	u.Path += "/repos/" + url.PathEscape(owner) + "/" + url.PathEscape(name)
@@ -71,10 +71,8 @@ func LookupRepo(ctx context.Context, hc *http.Client, apiURL, token, repo string
 		return Repo{}, fmt.Errorf("GET %s: reading the answer: %w", u.Redacted(), err)
 	}
 	switch {
-	case resp.StatusCode == http.StatusNotFound && token == "":
-		return Repo{}, fmt.Errorf("GET %s: 404: no such public repository (a private one needs GITHUB_TOKEN with read access)", u.Redacted())
 	case resp.StatusCode == http.StatusNotFound:
-		return Repo{}, fmt.Errorf("GET %s: 404: no such repository, or GITHUB_TOKEN cannot read it", u.Redacted())
+		return Repo{}, &RepoNotFound{Repository: repo, URL: u.Redacted(), Token: token != ""}
 	case resp.StatusCode == http.StatusUnauthorized:
 		return Repo{}, fmt.Errorf("GET %s: 401: GITHUB_TOKEN was refused", u.Redacted())
 	case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests:

@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/org/aws-oidc-go/internal/inputs"
@@ -216,6 +217,10 @@ type Plan struct {
 	RolePath            string `json:"role_path,omitempty"`
 	PermissionsBoundary string `json:"permissions_boundary,omitempty"`
 	RoleDescription     string `json:"role_description,omitempty"`
+	// RoleTags and ProviderTags are what exists, kept by the
+	// infrastructure code (an import that omits them plans to delete them).
+	RoleTags     map[string]string `json:"role_tags,omitempty"`
+	ProviderTags map[string]string `json:"provider_tags,omitempty"`
 	// OldTrust is the existing role's trust policy (indented); NewTrust the
 	// one setup writes: its own statement plus every statement of the old
 	// one that is not an Allow for this provider, kept as it was.
@@ -284,6 +289,7 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		return nil, callError("iam", "GetOpenIDConnectProvider", p.ProviderARN, err)
 	default:
 		p.ClientIDs = prov.ClientIDList
+		p.ProviderTags = tagMap(prov.Tags)
 		if !slices.Contains(prov.ClientIDList, o.Audience) {
 			p.Steps = append(p.Steps, Step{Kind: AddClientID, Call: callAddClientID,
 				Summary: fmt.Sprintf("add the client id %s to the existing provider %s (it has %s)", o.Audience, p.ProviderARN, listOrNone(prov.ClientIDList))})
@@ -308,6 +314,7 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		p.RoleARN = aws.ToString(role.Role.Arn)
 		p.RolePath = aws.ToString(role.Role.Path)
 		p.RoleDescription = aws.ToString(role.Role.Description)
+		p.RoleTags = tagMap(role.Role.Tags)
 		if b := role.Role.PermissionsBoundary; b != nil {
 			p.PermissionsBoundary = aws.ToString(b.PermissionsBoundaryArn)
 		}
@@ -372,6 +379,18 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		p.Warnings = append(p.Warnings, fmt.Sprintf("the trust policy is %d characters without white space; IAM's default quota for a role trust policy is 2048 (ask for more in Service Quotas, or admit fewer runs)", n))
 	}
 	return p, nil
+}
+
+// tagMap is IAM's tag list as a map (nil when empty).
+func tagMap(tags []types.Tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m
 }
 
 func listOrNone(v []string) string {
