@@ -301,28 +301,44 @@ func (e *NotOursError) Error() string {
 func Remove(ctx context.Context, ws []Written, readStash func(path string) ([]byte, error)) error {
 	var errs []error
 	for i := len(ws) - 1; i >= 0; i-- {
-		if err := remove(ctx, ws[i], readStash); err != nil {
+		if _, err := RemoveOne(ctx, ws[i], readStash); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func remove(ctx context.Context, w Written, readStash func(string) ([]byte, error)) error {
+// Removal is what RemoveOne did, so that a report says what was done,
+// not what was recorded: a kill before the rename leaves no section to
+// remove, only (perhaps) the temporary file.
+type Removal struct {
+	Section bool // our section was removed or the original put back (File: with its file)
+	File    bool // the file we created was deleted, nothing else being in it
+	Temp    bool // the temporary file a killed write left was deleted
+}
+
+// RemoveOne is Remove for one record, reporting what it did.
+func RemoveOne(ctx context.Context, w Written, readStash func(path string) ([]byte, error)) (Removal, error) {
+	var did Removal
 	if w.Section == "" || w.Digest == "" {
-		return &NotOursError{Path: w.Path, Section: w.Section, Why: "the record names no section and digest"}
+		return did, &NotOursError{Path: w.Path, Section: w.Section, Why: "the record names no section and digest"}
 	}
 	if readStash == nil {
 		readStash = os.ReadFile
 	}
 	unlock, err := lock(ctx, w.Path, nil)
 	if err != nil {
-		return err
+		return did, err
 	}
 	defer unlock()
 	if w.Temp != "" {
-		removeTemp(w.Temp)
+		did.Temp = removeTemp(w.Temp)
 	}
+	err = remove(w, readStash, &did)
+	return did, err
+}
+
+func remove(w Written, readStash func(string) ([]byte, error), did *Removal) error {
 	doc, missing, err := load(w.Path)
 	if err != nil || missing {
 		return err
@@ -374,6 +390,7 @@ func remove(ctx context.Context, w Written, readStash func(string) ([]byte, erro
 		if err := os.Remove(w.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
+		did.Section, did.File = true, true
 		return nil
 	}
 	// The file keeps its owner (a root post step must not leave it root's).
@@ -387,19 +404,25 @@ func remove(ctx context.Context, w Written, readStash func(string) ([]byte, erro
 	if err := writeAtomic(w.Path, tmp, doc.data, nil, removeHook); err != nil {
 		return fmt.Errorf("writing %s: %w", w.Path, err)
 	}
+	did.Section = true
 	return nil
 }
 
 // removeTemp deletes a temporary file a killed write left, when it is a
-// regular file (never what a link points to).
-func removeTemp(p string) {
+// regular file (never what a link points to), and reports whether it did.
+func removeTemp(p string) bool {
 	if !strings.HasPrefix(filepath.Base(p), tempPrefix) {
-		return
+		return false
 	}
 	if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
-		os.Remove(p)
+		return os.Remove(p) == nil
 	}
+	return false
 }
+
+// TempPrefix begins the name of every temporary file Write leaves beside
+// a target until its rename (followed by Options.TempName's part).
+const TempPrefix = tempPrefix
 
 const tempPrefix = ".aws-oidc-go-tmp-"
 
