@@ -140,8 +140,12 @@ func (r *run) openImage() (*os.File, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if err := checkImagePath(real, r.env.UID); err != nil {
-		return nil, "", fmt.Errorf("refusing %s: %w; install it where only you or root can change it", exe, err)
+	// On Windows (no numeric owners) the directory's ACL is what protects
+	// it, as for every file this program leaves (see docs/profiles.md).
+	if r.env.UID != profile.NoUID {
+		if err := checkImagePath(real, r.env.UID); err != nil {
+			return nil, "", fmt.Errorf("refusing %s: %w; install it where only you or root can change it", exe, err)
+		}
 	}
 	f, err := os.Open(real)
 	if err != nil {
