@@ -485,6 +485,18 @@ func TestKilledAtAnyPointLeavesNothingThePostStepCannotRemove(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "credentials"), []byte(theirs), 0o600)
 			return func(*action.Env) {}
 		},
+		// refresh from the CLI copies the running image into the run's
+		// directory too (issue 23, item 3).
+		"refresh on the host": func(s *step, dir string) func(*action.Env) {
+			s.env["INPUT_REFRESH"] = "true"
+			image := filepath.Join(s.dir, "image")
+			os.WriteFile(image, []byte("#!the running image\n"), 0o755)
+			return func(e *action.Env) {
+				e.Executable = filepath.Join(s.dir, "started-from")
+				e.Image = func() (*os.File, error) { return os.Open(image) }
+				e.CredentialProcess = func(exe, settings string) string { return exe + " credential-process --config " + settings }
+			}
+		},
 		"refresh in a container under act": func(s *step, dir string) func(*action.Env) {
 			s.env["INPUT_REFRESH"] = "true"
 			s.env["ACT"] = "true"
