@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -72,6 +73,10 @@ type Env struct {
 	Result io.Writer
 	// Executable is this program's path, for refresh's credential_process.
 	Executable string
+	// Image, when set, opens the running program's image, which refresh
+	// copies for credential_process (tests). Nil: /proc/self/exe where
+	// there is one, else Executable once its path is checked.
+	Image func() (*os.File, error)
 	// CredentialProcess is the command line that renews credentials from a
 	// renewal settings file (the CLI's grammar, which the CLI supplies).
 	CredentialProcess func(exe, settingsFile string) string
