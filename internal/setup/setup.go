@@ -107,19 +107,21 @@ func (o *Options) Validate() error {
 	if len(o.Branches)+len(o.Tags)+len(o.Environments) == 0 && !o.PullRequest {
 		errs = append(errs, errors.New("say which runs the role admits: --branch, --tag, --environment (each repeatable) and/or --pull-request"))
 	}
+	// The names go into the policy escaped (trust.Escape); what cannot be
+	// matched exactly is refused, naming the flag.
 	for _, b := range o.Branches {
 		if !trust.ValidRefName(strings.TrimPrefix(b, "refs/heads/")) {
-			errs = append(errs, fmt.Errorf("--branch %q: not a branch name (no spaces, wildcards or ~^:?*[\\)", b))
+			errs = append(errs, trust.RefNameError("--branch", b))
 		}
 	}
 	for _, t := range o.Tags {
 		if !trust.ValidRefName(strings.TrimPrefix(t, "refs/tags/")) {
-			errs = append(errs, fmt.Errorf("--tag %q: not a tag name (no spaces, wildcards or ~^:?*[\\)", t))
+			errs = append(errs, trust.RefNameError("--tag", t))
 		}
 	}
 	for _, e := range o.Environments {
 		if !trust.ValidEnvironment(e) {
-			errs = append(errs, fmt.Errorf("--environment %q: not an environment name (printable, no wildcards, at most 255 characters)", e))
+			errs = append(errs, trust.EnvironmentError(e))
 		}
 	}
 	if o.RoleName == "" && o.Repository != "" {

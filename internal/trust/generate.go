@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/org/aws-oidc-go/internal/inputs"
 	"github.com/org/aws-oidc-go/internal/lazyre"
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // Context is the run a policy is written for, or checked against.
@@ -92,35 +94,80 @@ func CheckAudience(aud string) error {
 }
 
 // ValidRefName reports whether a branch or tag name can be matched
-// exactly: no control characters, spaces, wildcards or ~^:?*[\ (git
-// refuses most of them in a ref name; * and ? would be literal in
-// StringEquals and admit nothing).
+// exactly: valid UTF-8, no control characters (C0, DEL, C1), spaces,
+// wildcards or ~^:?*[\ (git refuses most of them in a ref name; * and ?
+// would be wildcards where a name meets StringLike). $ { } are allowed:
+// the generator escapes them (Escape).
 func ValidRefName(name string) bool {
-	return name != "" && !strings.ContainsFunc(name, func(r rune) bool {
-		return r <= 0x20 || r == 0x7f || strings.ContainsRune("~^:?*[\\", r)
+	return name != "" && len(name) <= MaxFactBytes && utf8.ValidString(name) && !strings.ContainsFunc(name, func(r rune) bool {
+		return r == ' ' || unicode.IsControl(r) || strings.ContainsRune("~^:?*[\\", r)
 	})
 }
 
 // ValidEnvironment reports whether an environment name can be matched
-// exactly: no control characters or wildcards, at most 255 characters.
+// exactly: valid UTF-8, no control characters (C0, DEL, C1) or
+// wildcards, at most 255 characters.
 func ValidEnvironment(name string) bool {
-	return name != "" && len(name) <= 255 && !strings.ContainsFunc(name, func(r rune) bool {
-		return r < 0x20 || r == 0x7f || r == '*' || r == '?'
+	return name != "" && len(name) <= 255 && utf8.ValidString(name) && !strings.ContainsFunc(name, func(r rune) bool {
+		return unicode.IsControl(r) || r == '*' || r == '?'
 	})
 }
+
+// CheckName refuses a value given with flag that is to go into a
+// condition as it is (a workflow name, an actor, a job workflow ref): it
+// must be 1 to MaxFactBytes bytes of valid UTF-8 without control
+// characters (C0, DEL, C1). What it may hold beyond that ($ { } * ?) is
+// escaped by the generator, so it means itself to IAM. The value is
+// quoted with runner.Visible: it may be anything.
+func CheckName(flag, v string) error {
+	switch {
+	case v == "":
+		return fmt.Errorf("%s is empty", flag)
+	case len(v) > MaxFactBytes:
+		return fmt.Errorf("%s is %d bytes long; at most %d are allowed", flag, len(v), MaxFactBytes)
+	case !utf8.ValidString(v):
+		return fmt.Errorf("%s %s is not valid UTF-8: a name is text (UTF-8 without control characters)", flag, quote(v))
+	case strings.ContainsFunc(v, unicode.IsControl):
+		return fmt.Errorf("%s %s holds a control character (U+0000-U+001F, U+007F-U+009F): a name is printable text", flag, quote(v))
+	}
+	return nil
+}
+
+// quote is v quoted for a message, on one line whatever it holds.
+func quote(v string) string { return runner.Visible(strconv.Quote(v)) }
 
 // nameError refuses a branch, tag or environment of c that cannot be
 // matched exactly.
 func (c Context) nameError() error {
 	switch {
 	case strings.HasPrefix(c.Ref, "refs/heads/") && !ValidRefName(strings.TrimPrefix(c.Ref, "refs/heads/")):
-		return fmt.Errorf("--branch %q: not a branch name (no spaces, wildcards or ~^:?*[\\); to admit every branch use --any-ref", strings.TrimPrefix(c.Ref, "refs/heads/"))
+		return RefNameError("--branch", strings.TrimPrefix(c.Ref, "refs/heads/"))
 	case strings.HasPrefix(c.Ref, "refs/tags/") && !ValidRefName(strings.TrimPrefix(c.Ref, "refs/tags/")):
-		return fmt.Errorf("--tag %q: not a tag name (no spaces, wildcards or ~^:?*[\\)", strings.TrimPrefix(c.Ref, "refs/tags/"))
+		return RefNameError("--tag", strings.TrimPrefix(c.Ref, "refs/tags/"))
 	case c.Environment != "" && !ValidEnvironment(c.Environment):
-		return fmt.Errorf("--environment %q: not an environment name (printable, no wildcards, at most 255 characters)", c.Environment)
+		return EnvironmentError(c.Environment)
 	}
 	return nil
+}
+
+// RefNameError is the refusal of a branch or tag name (flag --branch or
+// --tag) that ValidRefName refuses.
+func RefNameError(flag, name string) error {
+	what := "a branch"
+	if flag == "--tag" {
+		what = "a tag"
+	}
+	var hint string
+	if flag == "--branch" {
+		hint = "; to admit every branch use --any-ref"
+	}
+	return fmt.Errorf("%s %s: not %s name: want valid UTF-8 without control characters, spaces, wildcards or ~^:?*[\\ ($ { } are fine: they are escaped)%s", flag, quote(name), what, hint)
+}
+
+// EnvironmentError is the refusal of an environment name ValidEnvironment
+// refuses.
+func EnvironmentError(name string) error {
+	return fmt.Errorf("--environment %s: not an environment name: want 1-255 bytes of valid UTF-8 without control characters or the wildcards * ? ($ { } are fine: they are escaped)", quote(name))
 }
 
 // Options are the inputs of the trust-policy generator.
@@ -166,6 +213,13 @@ func (o *Options) Validate() error {
 	for _, c := range append([]Context{o.Context}, o.Also...) {
 		if err := c.nameError(); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	for _, v := range [...]struct{ flag, v string }{{"--workflow", o.Workflow}, {"--actor", o.Actor}, {"--job-workflow-ref", o.Context.JobWorkflowRef}} {
+		if v.v != "" {
+			if err := CheckName(v.flag, v.v); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	for flag, v := range map[string]string{"--repository-id": o.RepositoryID, "--owner-id": o.OwnerID, "--actor-id": o.ActorID, "--enterprise-id": o.EnterpriseID} {
@@ -230,27 +284,43 @@ func (o Options) Runs() []Context {
 	return out
 }
 
+// A pattern is a condition value made of names: its parts are literal
+// text, and between two parts (in a StringLike value) stands a wildcard
+// *. Its value in the policy escapes each part (Escape); its String is
+// what it admits in words, for a person.
+type pattern []string
+
+func (p pattern) value(like bool) string {
+	parts := make([]string, len(p))
+	for i, s := range p {
+		parts[i] = Escape(s, like)
+	}
+	return strings.Join(parts, "*")
+}
+
+func (p pattern) String() string { return runner.Visible(strings.Join(p, "*")) }
+
 // subjects are the sub values the policy accepts, and whether they are
 // patterns (StringLike).
-func (o Options) subjects() ([]string, bool) {
+func (o Options) subjects() ([]pattern, bool) {
 	c := o.Context
 	if c.AnyRef {
 		owner, repo, _ := strings.Cut(c.Repository, "/")
-		legacy := "repo:" + c.Repository + ":*"
-		immutable := "repo:" + owner + "@" + o.OwnerID + "/" + repo + "@" + o.RepositoryID + ":*"
+		legacy := pattern{"repo:" + c.Repository + ":", ""}
+		immutable := pattern{"repo:" + owner + "@" + o.OwnerID + "/" + repo + "@" + o.RepositoryID + ":", ""}
 		switch o.SubFormat {
 		case "immutable":
-			return []string{immutable}, true
+			return []pattern{immutable}, true
 		case "both":
-			return []string{legacy, immutable}, true
+			return []pattern{legacy, immutable}, true
 		}
-		return []string{legacy}, true
+		return []pattern{legacy}, true
 	}
-	var legacy, immutable []string
+	var legacy, immutable []pattern
 	for _, r := range o.Runs() {
-		legacy = append(legacy, Subject(r))
+		legacy = append(legacy, pattern{Subject(r)})
 		if o.RepositoryID != "" {
-			immutable = append(immutable, ImmutableSubject(r, o.OwnerID, o.RepositoryID))
+			immutable = append(immutable, pattern{ImmutableSubject(r, o.OwnerID, o.RepositoryID)})
 		}
 	}
 	switch o.SubFormat {
@@ -284,31 +354,32 @@ func Generate(o Options) ([]byte, error) {
 		return nil, err
 	}
 	provider := ProviderOf(o.Issuer)
-	equals := map[string]any{provider + ":aud": o.Audience}
+	// Every value is escaped (Escape): a name means itself to IAM, never
+	// a policy variable or (in StringLike) a wildcard.
+	equals := map[string]any{provider + ":aud": Escape(o.Audience, false)}
 	cond := map[string]map[string]any{"StringEquals": equals}
 	subs, like := o.subjects()
-	var sub any = subs
-	if len(subs) == 1 {
-		sub = subs[0]
+	values := make([]string, len(subs))
+	for i, p := range subs {
+		values[i] = p.value(like)
 	}
 	if like {
-		cond["StringLike"] = map[string]any{provider + ":sub": sub}
+		cond["StringLike"] = map[string]any{provider + ":sub": oneOrList(values)}
 	} else {
-		equals[provider+":sub"] = sub
+		equals[provider+":sub"] = oneOrList(values)
 	}
-	switch envs := o.environments(); len(envs) {
-	case 0:
-	case 1:
-		equals[provider+":environment"] = envs[0]
-	default:
-		equals[provider+":environment"] = envs
+	if envs := o.environments(); len(envs) > 0 {
+		for i := range envs {
+			envs[i] = Escape(envs[i], false)
+		}
+		equals[provider+":environment"] = oneOrList(envs)
 	}
 	for claim, v := range map[string]string{
 		"repository_id": o.RepositoryID, "job_workflow_ref": o.Context.JobWorkflowRef,
 		"workflow": o.Workflow, "actor": o.Actor, "actor_id": o.ActorID, "enterprise_id": o.EnterpriseID,
 	} {
 		if v != "" {
-			equals[provider+":"+claim] = v
+			equals[provider+":"+claim] = Escape(v, false)
 		}
 	}
 	type statement struct {
@@ -335,12 +406,20 @@ func Generate(o Options) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// oneOrList is a condition value: one string alone, several as a list.
+func oneOrList(v []string) any {
+	if len(v) == 1 {
+		return v[0]
+	}
+	return v
+}
+
 // Summary says in one line what the generated policy pins and what it
 // leaves open.
 func (o Options) Summary() string {
 	_ = o.Validate() // defaults; Generate reports the errors
 	var pins, open []string
-	pins = append(pins, "aud "+o.Audience)
+	pins = append(pins, "aud "+runner.Visible(o.Audience))
 	if o.RepositoryID != "" {
 		pins = append(pins, "repository_id "+o.RepositoryID)
 	} else {
@@ -362,13 +441,17 @@ func (o Options) Summary() string {
 			open = append(open, "the immutable subject (repositories created since July 2026 emit it)")
 		}
 	}
-	pins = append(pins, fmt.Sprintf("%s %s", what, strings.Join(subs, " | ")))
+	names := make([]string, len(subs))
+	for i, p := range subs {
+		names[i] = p.String()
+	}
+	pins = append(pins, fmt.Sprintf("%s %s", what, strings.Join(names, " | ")))
 	if envs := o.environments(); len(envs) > 0 {
-		pins = append(pins, "environment "+strings.Join(envs, " | "))
+		pins = append(pins, "environment "+runner.Visible(strings.Join(envs, " | ")))
 	}
 	for _, kv := range [][2]string{{"job_workflow_ref", o.Context.JobWorkflowRef}, {"workflow", o.Workflow}, {"actor", o.Actor}, {"actor_id", o.ActorID}, {"enterprise_id", o.EnterpriseID}} {
 		if kv[1] != "" {
-			pins = append(pins, kv[0]+" "+kv[1])
+			pins = append(pins, kv[0]+" "+runner.Visible(kv[1]))
 		} else if ProviderOf(o.Issuer) == GitHubProvider && kv[0] != "enterprise_id" {
 			open = append(open, kv[0])
 		}
