@@ -1,7 +1,6 @@
 package trust
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -188,6 +187,15 @@ type Options struct {
 	// are given, else legacy.
 	SubFormat                              string
 	Workflow, Actor, ActorID, EnterpriseID string
+	// More are further repositories (OWNER/REPO, or OWNER/* for every
+	// repository of an owner), each admitted for the same runs in a
+	// statement of its own that pairs its sub with its own id.
+	// Context.Repository with RepositoryID and OwnerID is the first.
+	More []Repo
+	// Quota is the role trust policy length IAM allows the account, in
+	// characters without white space; 0 means DefaultQuota. A longer
+	// policy is refused.
+	Quota int
 }
 
 // Validate checks Options and fills defaults.
@@ -195,9 +203,6 @@ func (o *Options) Validate() error {
 	var errs []error
 	if !accountRe().MatchString(o.AccountID) {
 		errs = append(errs, fmt.Errorf("--account-id %q: want a 12-digit AWS account id", o.AccountID))
-	}
-	if !repoRe().MatchString(o.Context.Repository) {
-		errs = append(errs, fmt.Errorf("--repository %q: want OWNER/REPO", o.Context.Repository))
 	}
 	if o.Context.Ref == "" && o.Context.Environment == "" && !o.Context.PullRequest && !o.Context.AnyRef {
 		errs = append(errs, errUsageRef)
@@ -222,28 +227,12 @@ func (o *Options) Validate() error {
 			}
 		}
 	}
-	for flag, v := range map[string]string{"--repository-id": o.RepositoryID, "--owner-id": o.OwnerID, "--actor-id": o.ActorID, "--enterprise-id": o.EnterpriseID} {
+	for flag, v := range map[string]string{"--actor-id": o.ActorID, "--enterprise-id": o.EnterpriseID} {
 		if v != "" && !idRe().MatchString(v) {
 			errs = append(errs, fmt.Errorf("%s %q: want a numeric GitHub id", flag, v))
 		}
 	}
-	if (o.RepositoryID == "") != (o.OwnerID == "") {
-		errs = append(errs, errors.New("--repository-id and --owner-id go together (the immutable subject carries both; gh api repos/OWNER/REPO --jq '.id, .owner.id' prints them)"))
-	}
-	switch o.SubFormat {
-	case "":
-		o.SubFormat = "legacy"
-		if o.RepositoryID != "" {
-			o.SubFormat = "both"
-		}
-	case "legacy":
-	case "immutable", "both":
-		if o.RepositoryID == "" {
-			errs = append(errs, fmt.Errorf("--sub-format %s needs --repository-id and --owner-id", o.SubFormat))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("--sub-format %q: want legacy, immutable or both", o.SubFormat))
-	}
+	errs = append(errs, o.validateRepos()...)
 	if o.Issuer == "" {
 		o.Issuer = DefaultIssuer
 	}
@@ -260,7 +249,11 @@ func (o *Options) Validate() error {
 	if o.Partition == "" {
 		o.Partition = "aws"
 	}
-	if ProviderOf(o.Issuer) != GitHubProvider && (o.Workflow != "" || o.Actor != "" || o.ActorID != "" || o.EnterpriseID != "" || o.Context.JobWorkflowRef != "" || o.RepositoryID != "") {
+	anyID := false
+	for _, r := range o.repos() {
+		anyID = anyID || r.ID != "" || r.OwnerID != ""
+	}
+	if ProviderOf(o.Issuer) != GitHubProvider && (o.Workflow != "" || o.Actor != "" || o.ActorID != "" || o.EnterpriseID != "" || o.Context.JobWorkflowRef != "" || anyID) {
 		errs = append(errs, fmt.Errorf("--issuer %s: AWS documents the claim keys beyond aud and sub for %s only; for this issuer the policy can test sub and aud (drop --repository-id, --workflow, --actor, --actor-id, --enterprise-id, --job-workflow-ref)", o.Issuer, GitHubProvider))
 	}
 	return errors.Join(errs...)
@@ -353,57 +346,16 @@ func Generate(o Options) ([]byte, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	provider := ProviderOf(o.Issuer)
 	// Every value is escaped (Escape): a name means itself to IAM, never
 	// a policy variable or (in StringLike) a wildcard.
-	equals := map[string]any{provider + ":aud": Escape(o.Audience, false)}
-	cond := map[string]map[string]any{"StringEquals": equals}
-	subs, like := o.subjects()
-	values := make([]string, len(subs))
-	for i, p := range subs {
-		values[i] = p.value(like)
-	}
-	if like {
-		cond["StringLike"] = map[string]any{provider + ":sub": oneOrList(values)}
-	} else {
-		equals[provider+":sub"] = oneOrList(values)
-	}
-	if envs := o.environments(); len(envs) > 0 {
-		for i := range envs {
-			envs[i] = Escape(envs[i], false)
-		}
-		equals[provider+":environment"] = oneOrList(envs)
-	}
-	for claim, v := range map[string]string{
-		"repository_id": o.RepositoryID, "job_workflow_ref": o.Context.JobWorkflowRef,
-		"workflow": o.Workflow, "actor": o.Actor, "actor_id": o.ActorID, "enterprise_id": o.EnterpriseID,
-	} {
-		if v != "" {
-			equals[provider+":"+claim] = Escape(v, false)
-		}
-	}
-	type statement struct {
-		Sid       string
-		Effect    string
-		Principal map[string]string
-		Action    string
-		Condition map[string]map[string]any
-	}
-	doc := struct {
-		Version   string
-		Statement []statement
-	}{"2012-10-17", []statement{{
-		Sid:       "GitHubActionsOIDC",
-		Effect:    "Allow",
-		Principal: map[string]string{"Federated": o.ProviderARN()},
-		Action:    WebIdentityAction,
-		Condition: cond,
-	}}}
-	b, err := json.MarshalIndent(doc, "", "  ")
+	b, err := o.marshal()
 	if err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	if n := policyChars(b); n > o.quota() {
+		return nil, quotaError(o, n)
+	}
+	return b, nil
 }
 
 // oneOrList is a condition value: one string alone, several as a list.
@@ -420,8 +372,66 @@ func (o Options) Summary() string {
 	_ = o.Validate() // defaults; Generate reports the errors
 	var pins, open []string
 	pins = append(pins, "aud "+runner.Visible(o.Audience))
+	repos := o.repos()
+	for _, r := range repos {
+		one := o
+		one.Context.Repository, one.RepositoryID, one.OwnerID, one.More = r.Name, r.ID, r.OwnerID, nil
+		p, op := one.repoSummary(len(repos) > 1)
+		pins, open = append(pins, p...), appendNew(open, op...)
+	}
+	for _, kv := range [][2]string{{"job_workflow_ref", o.Context.JobWorkflowRef}, {"workflow", o.Workflow}, {"actor", o.Actor}, {"actor_id", o.ActorID}, {"enterprise_id", o.EnterpriseID}} {
+		if kv[1] != "" {
+			pins = append(pins, kv[0]+" "+runner.Visible(kv[1]))
+		} else if ProviderOf(o.Issuer) == GitHubProvider && kv[0] != "enterprise_id" {
+			open = append(open, kv[0])
+		}
+	}
+	line := "# pins: " + strings.Join(pins, "; ")
+	if len(open) > 0 {
+		line += "; leaves open: " + strings.Join(open, ", ")
+	}
+	return line
+}
+
+func appendNew(list []string, v ...string) []string {
+	for _, s := range v {
+		if !slices.Contains(list, s) {
+			list = append(list, s)
+		}
+	}
+	return list
+}
+
+// repoSummary is what the statements of one repository pin and leave
+// open; named says the repository's name goes in front (several).
+func (o Options) repoSummary(named bool) (pins, open []string) {
+	if strings.HasSuffix(o.Context.Repository, "/*") {
+		owner := strings.TrimSuffix(o.Context.Repository, "/*")
+		plain, envs, names := o.ownerSubjects()
+		var subs []string
+		for _, p := range append(plain, envs...) {
+			subs = append(subs, p.String())
+		}
+		what := fmt.Sprintf("every repository of %s, those created later too: sub in the immutable form only (owner id %s)", owner, o.OwnerID)
+		if o.SubFormat == "legacy" {
+			what = fmt.Sprintf("every repository of %s, those created later too: sub in the legacy form only (WARNING: no owner id: whoever registers the name %s after a rename or deletion is admitted too)", owner, owner)
+		}
+		pins = append(pins, what+" "+strings.Join(subs, " | "))
+		if len(plain) > 0 && len(envs) > 0 {
+			pins = append(pins, "no environment for the runs without one")
+		}
+		if len(envs) > 0 {
+			pins = append(pins, "environment "+runner.Visible(strings.Join(names, " | ")))
+		}
+		return pins, nil
+	}
+	prefix := ""
+	if named {
+		prefix = "repository " + o.Context.Repository + ": "
+	}
 	if o.RepositoryID != "" {
-		pins = append(pins, "repository_id "+o.RepositoryID)
+		pins = append(pins, prefix+"repository_id "+o.RepositoryID)
+		prefix = ""
 	} else {
 		open = append(open, "the repository's id (a rename or a recycled name could match: add --repository-id and --owner-id)")
 	}
@@ -445,22 +455,11 @@ func (o Options) Summary() string {
 	for i, p := range subs {
 		names[i] = p.String()
 	}
-	pins = append(pins, fmt.Sprintf("%s %s", what, strings.Join(names, " | ")))
+	pins = append(pins, fmt.Sprintf("%s%s %s", prefix, what, strings.Join(names, " | ")))
 	if envs := o.environments(); len(envs) > 0 {
 		pins = append(pins, "environment "+runner.Visible(strings.Join(envs, " | ")))
 	}
-	for _, kv := range [][2]string{{"job_workflow_ref", o.Context.JobWorkflowRef}, {"workflow", o.Workflow}, {"actor", o.Actor}, {"actor_id", o.ActorID}, {"enterprise_id", o.EnterpriseID}} {
-		if kv[1] != "" {
-			pins = append(pins, kv[0]+" "+runner.Visible(kv[1]))
-		} else if ProviderOf(o.Issuer) == GitHubProvider && kv[0] != "enterprise_id" {
-			open = append(open, kv[0])
-		}
-	}
-	line := "# pins: " + strings.Join(pins, "; ")
-	if len(open) > 0 {
-		line += "; leaves open: " + strings.Join(open, ", ")
-	}
-	return line
+	return pins, open
 }
 
 // ProviderCommand is the AWS CLI command that creates the OIDC provider.
