@@ -204,7 +204,9 @@ func statementRuns(st trust.Statement, o Options) []run {
 	}
 	for _, c := range st.Conditions {
 		claim, ok := strings.CutPrefix(strings.ToLower(c.Key), provider)
-		if !ok || strings.HasPrefix(c.Operator, "StringNot") {
+		// Only the String operators name runs (a Null condition's "true"
+		// is no environment).
+		if !ok || strings.HasPrefix(c.Operator, "StringNot") || !strings.Contains(c.Operator, "String") {
 			continue
 		}
 		for _, v := range c.Values {
