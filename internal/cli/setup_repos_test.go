@@ -177,3 +177,37 @@ func TestSetupOwnerWide(t *testing.T) {
 	wantLines(t, "legacy plan", stdout, "by name only (--sub-format legacy): if nobody is renamed or deleted and someone registers the name nobody, their repositories match too")
 	noMark(t, "legacy plan", stdout)
 }
+
+// TestSetupNamesArePolicySyntax: an environment named as a policy
+// variable, and a branch holding ${$}, go into the live role escaped, so
+// that the closing check admits them and denies every other environment
+// (the unescaped policy admitted every environment); the plan's labels
+// show the names as given; a second run plans nothing; a C1 control is
+// refused before any call.
+func TestSetupNamesArePolicySyntax(t *testing.T) {
+	t.Parallel()
+	moto := startMoto(t)
+	gh := newOwnersAPI(t, map[string]string{"octo-org/app": "11/1"}, nil)
+	env := setupEnv(moto.URL, moto.URL, gh.URL)
+	envName := "${token.actions.githubusercontent.com:environment}"
+	args := []string{"setup", "--repository", "octo-org/app", "--environment", envName, "--branch", "a${$}b", "--role-name", "syntax", "--apply"}
+	code, stdout, stderr := run(args, env)
+	if code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	noMark(t, "apply", stdout)
+	wantLines(t, "apply", stdout, "ALLOWED   environment "+envName+", immutable sub\n", "ALLOWED   branch a${$}b, legacy sub\n",
+		"DENIED    environment near-miss, immutable sub\n")
+	live := fmt.Sprint(liveTrust(t, moto.URL, "syntax"))
+	if !strings.Contains(live, "environment:${$}{token.actions.githubusercontent.com:environment}") || !strings.Contains(live, "refs/heads/a${$}{${$}}b") {
+		t.Errorf("the live policy does not hold the names escaped: %s", live)
+	}
+	code, stdout, _ = run(args, env)
+	if code != ExitOK || !strings.Contains(stdout, "Plan: nothing to do") {
+		t.Errorf("second run: exit %d\n%s", code, stdout)
+	}
+	code, stdout, stderr = run([]string{"setup", "--repository", "octo-org/app", "--environment", "prod\u0085", "--role-name", "c1", "--apply"}, env)
+	if code != ExitUsage || !strings.Contains(stderr, "--environment") || strings.Contains(stderr, "\u0085") {
+		t.Errorf("C1 control: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
