@@ -182,6 +182,11 @@ func (o *Options) Validate() error {
 	if err := trust.CheckAudience(o.Audience); err != nil {
 		errs = append(errs, err)
 	}
+	for _, r := range o.repos() {
+		if r.OwnerWide() && o.Issuer != trust.DefaultIssuer && o.SubFormat != "legacy" {
+			errs = append(errs, fmt.Errorf("--repository %s with --issuer %s: this issuer has no immutable subject, so every repository of the owner can only be matched by name (repo:%s/*:…), which admits whoever registers that name again; give --sub-format legacy to accept that", r.Name, o.Issuer, r.Owner()))
+		}
+	}
 	return errors.Join(errs...)
 }
 
