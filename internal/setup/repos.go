@@ -47,15 +47,22 @@ func Samples(o Options, policies ...*trust.Policy) []Sample {
 	seen := map[string]bool{}
 	add := func(prefix string, s Sample) {
 		s.Name = prefix + s.Name
-		s.Intended = s.Intended || o.admits(s.Facts)
+		s.Intended = s.Intended || o.Admits(s.Facts)
 		key := fmt.Sprintf("%+v", s.Facts)
 		if !seen[key] {
 			seen[key] = true
 			out = append(out, s)
 		}
 	}
+	// The sub format as the generator settles it for all of them (with
+	// OWNER/* the immutable one, unless legacy).
+	t := o.TrustOptions("000000000000", "aws")
+	_ = t.Validate()
 	for _, r := range repos {
 		one := o.one(r)
+		if t.SubFormat != "" {
+			one.SubFormat = t.SubFormat
+		}
 		if !r.OwnerWide() {
 			for _, s := range SampleRuns(one, policies...) {
 				// Another of our repositories' runs are its own samples.
@@ -138,29 +145,57 @@ func firstOr(v []string, def string) string {
 	return strings.TrimPrefix(v[0], "refs/heads/")
 }
 
-// admits reports whether the options ask for the run f through an OWNER/*
-// entry: a run kind named, of a repository of the owner, in the sub form
-// the entry admits (the immutable one with the owner's id, unless legacy).
-func (o Options) admits(f trust.Facts) bool {
+// Admits reports whether the options ask the role to admit the run f: a
+// run kind they name (a branch, tag or environment by its name, a pull
+// request), of a repository they name with its ids, in a sub form the
+// policy accepts (the immutable one only with the ids) — or of any
+// repository of an OWNER/* they name, in the immutable form with the
+// owner's id (the legacy form with --sub-format legacy). A check that
+// finds the live role admitting a run (a sample, a witness) the options
+// do not admit has found a run outside the plan.
+func (o Options) Admits(f trust.Facts) bool {
+	if !o.names(f) {
+		return false
+	}
+	t := o.TrustOptions("000000000000", "aws")
+	_ = t.Validate() // resolves the sub format as the generator does
 	owner, _, _ := strings.Cut(f.Repository, "/")
+	legacySub := f.SubFormat == "" || f.SubFormat == "legacy"
 	for _, r := range o.repos() {
-		if !r.OwnerWide() || r.Owner() != owner {
-			continue
-		}
-		legacy := o.SubFormat == "legacy"
-		if legacy != (f.SubFormat == "legacy") || (!legacy && f.OwnerID != r.OwnerID) {
-			continue
-		}
 		switch {
-		case f.Environment != "":
-			return slices.Contains(o.Environments, f.Environment)
-		case f.EventName == "pull_request":
-			return o.PullRequest
-		case strings.HasPrefix(f.Ref, "refs/heads/"):
-			return slices.ContainsFunc(o.Branches, func(b string) bool { return "refs/heads/"+strings.TrimPrefix(b, "refs/heads/") == f.Ref })
-		case strings.HasPrefix(f.Ref, "refs/tags/"):
-			return slices.ContainsFunc(o.Tags, func(t string) bool { return "refs/tags/"+strings.TrimPrefix(t, "refs/tags/") == f.Ref })
+		case r.OwnerWide():
+			if r.Owner() != owner {
+				continue
+			}
+			if t.SubFormat == "legacy" && legacySub || t.SubFormat != "legacy" && !legacySub && r.OwnerID != "" && f.OwnerID == r.OwnerID {
+				return true
+			}
+		case r.Name == f.Repository:
+			if r.ID != "" && f.RepositoryID != r.ID {
+				continue
+			}
+			switch {
+			case legacySub && t.SubFormat != "immutable":
+				return true
+			case !legacySub && t.SubFormat != "legacy" && r.ID != "" && f.OwnerID == r.OwnerID:
+				return true
+			}
 		}
+	}
+	return false
+}
+
+// names reports whether the options name the kind of run f is.
+func (o Options) names(f trust.Facts) bool {
+	switch {
+	case f.Environment != "":
+		return slices.Contains(o.Environments, f.Environment)
+	case f.EventName == "pull_request":
+		return o.PullRequest
+	case strings.HasPrefix(f.Ref, "refs/heads/"):
+		return slices.ContainsFunc(o.Branches, func(b string) bool { return "refs/heads/"+strings.TrimPrefix(b, "refs/heads/") == f.Ref })
+	case strings.HasPrefix(f.Ref, "refs/tags/"):
+		return slices.ContainsFunc(o.Tags, func(t string) bool { return "refs/tags/"+strings.TrimPrefix(t, "refs/tags/") == f.Ref })
 	}
 	return false
 }

@@ -39,3 +39,62 @@ func TestValidateSeveralRepositories(t *testing.T) {
 		t.Errorf("OWNER/* default role name %q (%v)", o.RoleName, err)
 	}
 }
+
+// TestSamplesAgreeWithPolicy: for one repository, several, OWNER/*, both,
+// and OWNER/* in the legacy form, every sample run the closing check
+// tries comes out ALLOWED under the generated policy exactly when it is
+// one the options ask for (Intended, and Admits agrees), offline.
+func TestSamplesAgreeWithPolicy(t *testing.T) {
+	t.Parallel()
+	runs := Options{Branches: []string{"main"}, Tags: []string{"v1"}, Environments: []string{"prod"}, PullRequest: true, RoleName: "r"}
+	for name, set := range map[string]func(o *Options){
+		"one": func(o *Options) { o.Repository, o.RepositoryID, o.OwnerID = "octo/app", "11", "1" },
+		"two": func(o *Options) {
+			o.Repository, o.RepositoryID, o.OwnerID, o.More = "octo/app", "11", "1", []trust.Repo{{Name: "else/web", ID: "22", OwnerID: "2"}}
+		},
+		"owner": func(o *Options) { o.Repository, o.OwnerID = "acme/*", "123" },
+		"owner and repo": func(o *Options) {
+			o.Repository, o.OwnerID, o.More = "acme/*", "123", []trust.Repo{{Name: "octo/app", ID: "11", OwnerID: "1"}}
+		},
+		"owner, legacy": func(o *Options) { o.Repository, o.SubFormat = "acme/*", "legacy" },
+		"two, legacy": func(o *Options) {
+			o.Repository, o.SubFormat, o.More = "octo/app", "legacy", []trust.Repo{{Name: "octo/web"}}
+		},
+		"repo in owner's": func(o *Options) {
+			o.Repository, o.OwnerID, o.More = "acme/*", "123", []trust.Repo{{Name: "acme/app", ID: "9", OwnerID: "123"}}
+		},
+	} {
+		o := runs
+		set(&o)
+		if err := o.Validate(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		doc, err := trust.Generate(o.TrustOptions("123456789012", "aws"))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		p, err := trust.Parse(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		samples := Evaluate(Samples(o, p), "123456789012", o.Issuer, nil, p)
+		intended := 0
+		for _, s := range samples {
+			allowed := s.New == trust.Allowed.String()
+			if allowed != s.Intended {
+				t.Errorf("%s: %s is %s, intended %v\n%s", name, s.Name, s.New, s.Intended, doc)
+			}
+			if len(o.More) > 0 || strings.HasSuffix(o.Repository, "/*") {
+				if got := o.Admits(s.Facts); got != allowed {
+					t.Errorf("%s: Admits(%s) = %v, verdict %s", name, s.Name, got, s.New)
+				}
+			}
+			if s.Intended {
+				intended++
+			}
+		}
+		if intended == 0 || intended == len(samples) {
+			t.Errorf("%s: %d of %d samples intended", name, intended, len(samples))
+		}
+	}
+}
