@@ -407,7 +407,8 @@ func appendNew(list []string, v ...string) []string {
 func (o Options) repoSummary(named bool) (pins, open []string) {
 	if strings.HasSuffix(o.Context.Repository, "/*") {
 		owner := strings.TrimSuffix(o.Context.Repository, "/*")
-		plain, envs, names := o.ownerSubjects()
+		refs, pulls, envs, _, names := o.ownerSubjects()
+		plain := append(refs, pulls...)
 		var subs []string
 		for _, p := range append(plain, envs...) {
 			subs = append(subs, p.String())
@@ -419,6 +420,12 @@ func (o Options) repoSummary(named bool) (pins, open []string) {
 		pins = append(pins, what+" "+strings.Join(subs, " | "))
 		if len(plain) > 0 && len(envs) > 0 {
 			pins = append(pins, "no environment for the runs without one")
+		}
+		if len(refs) > 0 {
+			pins = append(pins, "the ref of each branch and tag run")
+		}
+		if len(pulls) > 0 {
+			pins = append(pins, "a pull request's ref (refs/pull/…) for pull requests")
 		}
 		if len(envs) > 0 {
 			pins = append(pins, "environment "+runner.Visible(strings.Join(names, " | ")))

@@ -262,8 +262,9 @@ func (o Options) statement() statement {
 
 // ownerSubjects are the sub patterns of every repository of the owner:
 // repo:OWNER@OWNER_ID/*:CONTEXT (repo:OWNER/*:CONTEXT in the legacy
-// form), for the runs with an environment and for the others.
-func (o Options) ownerSubjects() (plain, envs []pattern, names []string) {
+// form), for branch and tag runs (with their refs), pull requests, and
+// runs with an environment (with the names).
+func (o Options) ownerSubjects() (refs, pulls, envs []pattern, refNames, envNames []string) {
 	owner := strings.TrimSuffix(o.Context.Repository, "/*")
 	head := "repo:" + owner + "@" + o.OwnerID + "/"
 	if o.SubFormat == "legacy" {
@@ -272,24 +273,39 @@ func (o Options) ownerSubjects() (plain, envs []pattern, names []string) {
 	for _, r := range o.Runs() {
 		r.Repository = "R"
 		tail := strings.TrimPrefix(Subject(r), "repo:R")
-		if r.Environment != "" {
+		switch {
+		case r.Environment != "":
 			envs = append(envs, pattern{head, tail})
-			names = append(names, r.Environment)
-		} else {
-			plain = append(plain, pattern{head, tail})
+			envNames = append(envNames, r.Environment)
+		case r.PullRequest:
+			pulls = append(pulls, pattern{head, tail})
+		default:
+			refs = append(refs, pattern{head, tail})
+			refNames = append(refNames, r.Ref)
 		}
 	}
-	return plain, envs, names
+	return refs, pulls, envs, refNames, envNames
 }
 
 // ownerStatements admit the runs named in every repository of one owner.
-// The * in repo:OWNER@ID/*:ref:refs/heads/main crosses ':', so a job in an
-// environment named "x:ref:refs/heads/main" would match it: the statement
-// for runs without an environment requires the environment claim to be
-// absent (Null), and the one for environments pins the environment key.
+// The * in repo:OWNER@ID/*:ref:refs/heads/main crosses ':', so a sub that
+// merely ends the same way would match it: a job in an environment named
+// "x:ref:refs/heads/main", or — in a repository of the owner whose admin
+// customizes its subject template — a free-text claim such as the
+// workflow's name last. So each kind of run gets a statement that pins
+// what the sub alone cannot: branch and tag runs their ref and no
+// environment, pull requests a pull request's ref (refs/pull/…) and no
+// environment (one statement for both), environment runs the environment.
 func (o Options) ownerStatements() []statement {
 	provider := ProviderOf(o.Issuer)
-	plain, envs, names := o.ownerSubjects()
+	refs, pulls, envs, refNames, envNames := o.ownerSubjects()
+	escaped := func(v []string) any {
+		out := make([]string, len(v))
+		for i, s := range v {
+			out[i] = Escape(s, false)
+		}
+		return oneOrList(out)
+	}
 	var out []statement
 	add := func(subs []pattern, extra func(map[string]map[string]any)) {
 		if len(subs) == 0 {
@@ -304,15 +320,22 @@ func (o Options) ownerStatements() []statement {
 		extra(cond)
 		out = append(out, statement{Effect: "Allow", Principal: map[string]string{"Federated": o.ProviderARN()}, Action: WebIdentityAction, Condition: cond})
 	}
-	add(plain, func(c map[string]map[string]any) {
+	// Branch, tag and pull-request runs share a statement: whichever sub
+	// pattern matched, the ref is one named (or a pull request's), so the
+	// run is one of those asked for.
+	refLike := make([]string, 0, len(refNames)+1)
+	for _, r := range refNames {
+		refLike = append(refLike, Escape(r, true))
+	}
+	if len(pulls) > 0 {
+		refLike = append(refLike, "refs/pull/*")
+	}
+	add(append(refs, pulls...), func(c map[string]map[string]any) {
 		c["Null"] = map[string]any{provider + ":environment": "true"}
+		c["StringLike"][provider+":ref"] = oneOrList(refLike)
 	})
 	add(envs, func(c map[string]map[string]any) {
-		escaped := make([]string, len(names))
-		for i, n := range names {
-			escaped[i] = Escape(n, false)
-		}
-		c["StringEquals"][provider+":environment"] = oneOrList(escaped)
+		c["StringEquals"][provider+":environment"] = escaped(envNames)
 	})
 	return out
 }

@@ -148,6 +148,13 @@ func TestGenerateQuota(t *testing.T) {
 // the owner's name registered again (another id), the legacy sub, each
 // run kind not named, and an environment whose name carries
 // ":ref:refs/heads/main" or ":pull_request" (the * crosses ':').
+// ownerRun is handRun with the ref claim.
+func ownerRun(sub, repo, repoID, env, ref string) map[string]any {
+	c := handRun(sub, repo, repoID, env)
+	c["ref"] = ref
+	return c
+}
+
 func TestGenerateOwnerWide(t *testing.T) {
 	t.Parallel()
 	o := Options{AccountID: "123456789012", Context: Context{Repository: "acme/*", Ref: "refs/heads/main"},
@@ -164,20 +171,22 @@ func TestGenerateOwnerWide(t *testing.T) {
 		claims map[string]any
 		want   Verdict
 	}{
-		{"a repository's main", handRun("repo:acme@123/app@9:ref:refs/heads/main", "acme/app", "9", ""), Allowed},
-		{"a repository created later, pull request", handRun("repo:acme@123/new-repo@99999:pull_request", "acme/new-repo", "99999", ""), Allowed},
-		{"environment prod", handRun("repo:acme@123/app@9:environment:prod", "acme/app", "9", "prod"), Allowed},
-		{"an owner whose name starts with acme", handRun("repo:acme-evil@124/app@10:ref:refs/heads/main", "acme-evil/app", "10", ""), Denied},
-		{"an owner whose id starts with 123", handRun("repo:acme@1234/app@10:ref:refs/heads/main", "acme/app", "10", ""), Denied},
-		{"another owner's repository of the same name", handRun("repo:other@5/app@11:ref:refs/heads/main", "other/app", "11", ""), Denied},
-		{"the name acme registered again", handRun("repo:acme@777/app@12:ref:refs/heads/main", "acme/app", "12", ""), Denied},
-		{"the legacy sub", handRun("repo:acme/app:ref:refs/heads/main", "acme/app", "9", ""), Denied},
-		{"another branch", handRun("repo:acme@123/app@9:ref:refs/heads/dev", "acme/app", "9", ""), Denied},
-		{"a tag", handRun("repo:acme@123/app@9:ref:refs/tags/v1", "acme/app", "9", ""), Denied},
-		{"another environment", handRun("repo:acme@123/app@9:environment:staging", "acme/app", "9", "staging"), Denied},
-		{"an environment named x:ref:refs/heads/main", handRun("repo:acme@123/app@9:environment:x:ref:refs/heads/main", "acme/app", "9", "x:ref:refs/heads/main"), Denied},
-		{"an environment named x:pull_request", handRun("repo:acme@123/app@9:environment:x:pull_request", "acme/app", "9", "x:pull_request"), Denied},
-		{"an environment named prod:ref:refs/heads/main", handRun("repo:acme@123/app@9:environment:prod:ref:refs/heads/main", "acme/app", "9", "prod:ref:refs/heads/main"), Denied},
+		{"a repository's main", ownerRun("repo:acme@123/app@9:ref:refs/heads/main", "acme/app", "9", "", "refs/heads/main"), Allowed},
+		{"a repository created later, pull request", ownerRun("repo:acme@123/new-repo@99999:pull_request", "acme/new-repo", "99999", "", "refs/pull/1/merge"), Allowed},
+		{"environment prod", ownerRun("repo:acme@123/app@9:environment:prod", "acme/app", "9", "prod", "refs/heads/main"), Allowed},
+		{"an owner whose name starts with acme", ownerRun("repo:acme-evil@124/app@10:ref:refs/heads/main", "acme-evil/app", "10", "", "refs/heads/main"), Denied},
+		{"an owner whose id starts with 123", ownerRun("repo:acme@1234/app@10:ref:refs/heads/main", "acme/app", "10", "", "refs/heads/main"), Denied},
+		{"another owner's repository of the same name", ownerRun("repo:other@5/app@11:ref:refs/heads/main", "other/app", "11", "", "refs/heads/main"), Denied},
+		{"the name acme registered again", ownerRun("repo:acme@777/app@12:ref:refs/heads/main", "acme/app", "12", "", "refs/heads/main"), Denied},
+		{"the legacy sub", ownerRun("repo:acme/app:ref:refs/heads/main", "acme/app", "9", "", "refs/heads/main"), Denied},
+		{"another branch", ownerRun("repo:acme@123/app@9:ref:refs/heads/dev", "acme/app", "9", "", "refs/heads/dev"), Denied},
+		{"a tag", ownerRun("repo:acme@123/app@9:ref:refs/tags/v1", "acme/app", "9", "", "refs/tags/v1"), Denied},
+		{"another environment", ownerRun("repo:acme@123/app@9:environment:staging", "acme/app", "9", "staging", "refs/heads/main"), Denied},
+		{"an environment named x:ref:refs/heads/main", ownerRun("repo:acme@123/app@9:environment:x:ref:refs/heads/main", "acme/app", "9", "x:ref:refs/heads/main", "refs/heads/main"), Denied},
+		{"an environment named x:pull_request", ownerRun("repo:acme@123/app@9:environment:x:pull_request", "acme/app", "9", "x:pull_request", "refs/heads/main"), Denied},
+		{"a custom subject template with the workflow's name last, on another branch", ownerRun("repo:acme@123/app@9:workflow:x:ref:refs/heads/main", "acme/app", "9", "", "refs/heads/feature"), Denied},
+		{"the same for pull_request", ownerRun("repo:acme@123/app@9:workflow:x:pull_request", "acme/app", "9", "", "refs/heads/feature"), Denied},
+		{"an environment named prod:ref:refs/heads/main", ownerRun("repo:acme@123/app@9:environment:prod:ref:refs/heads/main", "acme/app", "9", "prod:ref:refs/heads/main", "refs/heads/main"), Denied},
 	})
 	s := o.Summary()
 	for _, want := range []string{"every repository of acme, those created later too", "immutable form only (owner id 123)", "repo:acme@123/*:ref:refs/heads/main"} {
@@ -207,9 +216,9 @@ func TestGenerateOwnerWide(t *testing.T) {
 		claims map[string]any
 		want   Verdict
 	}{
-		{"legacy main", handRun("repo:acme/app:ref:refs/heads/main", "acme/app", "9", ""), Allowed},
-		{"legacy, an owner whose name starts with acme", handRun("repo:acme-evil/app:ref:refs/heads/main", "acme-evil/app", "10", ""), Denied},
-		{"legacy, environment named x:ref:refs/heads/main", handRun("repo:acme/app:environment:x:ref:refs/heads/main", "acme/app", "9", "x:ref:refs/heads/main"), Denied},
+		{"legacy main", ownerRun("repo:acme/app:ref:refs/heads/main", "acme/app", "9", "", "refs/heads/main"), Allowed},
+		{"legacy, an owner whose name starts with acme", ownerRun("repo:acme-evil/app:ref:refs/heads/main", "acme-evil/app", "10", "", "refs/heads/main"), Denied},
+		{"legacy, environment named x:ref:refs/heads/main", ownerRun("repo:acme/app:environment:x:ref:refs/heads/main", "acme/app", "9", "x:ref:refs/heads/main", "refs/heads/main"), Denied},
 	})
 	if s := legacy.Summary(); !strings.Contains(s, "WARNING") || !strings.Contains(s, "whoever registers the name acme") {
 		t.Errorf("legacy summary does not warn: %s", s)
