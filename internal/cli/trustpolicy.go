@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/trust"
@@ -41,6 +42,7 @@ var generateFlags = concat([]cmdFlag{
 	{Name: "actor-id", Arg: "ID", Help: "Pin the user who triggered the run, by numeric id (rename-proof)."},
 	{Name: "enterprise-id", Arg: "ID", Help: "Pin the enterprise (the enterprise_id claim)."},
 	{Name: "partition", Arg: "P", Help: "The AWS partition: aws (default), aws-cn or aws-us-gov."},
+	{Name: "trust-policy-quota", Arg: "CHARS", Help: "The account's quota for a role trust policy's length, in characters without white space: 2048 (IAM's default, assumed) up to 4096 (the largest increase). A longer policy is refused, saying how many repositories fit."},
 	{Name: "create-provider-command", Help: "Also print, on stderr first, the AWS CLI command that creates the OIDC provider."},
 })
 
@@ -156,6 +158,13 @@ func trustPolicyGenerate(p Process, cmd string, args []string) int {
 	}
 	o.Context, o.Also = runs[0], runs[1:]
 	o.Context.JobWorkflowRef = f.str("job-workflow-ref")
+	if v := f.str("trust-policy-quota"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < trust.DefaultQuota || n > trust.MaxQuota {
+			return usageError(p, cmd, fmt.Errorf("--trust-policy-quota %q: want a number of characters from %d (IAM's default) to %d (the largest increase)", v, trust.DefaultQuota, trust.MaxQuota))
+		}
+		o.Quota = n
+	}
 	if err := setRepositories(&o, f.list("repository")); err != nil {
 		return usageError(p, cmd, err)
 	}

@@ -180,4 +180,10 @@ func TestTrustPolicySeveralRepositories(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d naming --repository\n%s", args, code, ExitUsage, errOut)
 		}
 	}
+	for _, q := range []string{"100", "5000", "x"} {
+		args := []string{"generate", "--account-id", "123456789012", "--repository", "octo/app", "--branch", "main", "--trust-policy-quota", q}
+		if code, _, errOut := runCLI(append([]string{"trust-policy"}, args...)...); code != ExitUsage || !strings.Contains(errOut, "--trust-policy-quota") {
+			t.Errorf("%v: exit %d, want %d naming --trust-policy-quota\n%s", args, code, ExitUsage, errOut)
+		}
+	}
 }

@@ -76,6 +76,9 @@ type Options struct {
 	// ReplaceTrustPolicy allows Apply to change an existing role's trust
 	// policy.
 	ReplaceTrustPolicy bool
+	// Quota is the account's role trust policy length quota (characters
+	// without white space); 0 means IAM's default, trust.DefaultQuota.
+	Quota int
 }
 
 // The patterns are compiled on first use, not at process start: this
@@ -194,7 +197,7 @@ func (o *Options) Validate() error {
 // account and partition.
 func (o Options) TrustOptions(account, partition string) trust.Options {
 	t := trust.Options{AccountID: account, Partition: partition, Issuer: o.Issuer, Audience: o.Audience,
-		RepositoryID: o.RepositoryID, OwnerID: o.OwnerID, SubFormat: o.SubFormat}
+		RepositoryID: o.RepositoryID, OwnerID: o.OwnerID, SubFormat: o.SubFormat, Quota: o.Quota}
 	runs := trust.RunsFor(o.Branches, o.Tags, o.Environments, o.PullRequest)
 	if len(runs) > 0 {
 		t.Context, t.Also = runs[0], runs[1:]

@@ -140,13 +140,16 @@ func (o *Options) validateRepos() []error {
 // it can be raised to 4,096 in Service Quotas).
 const DefaultQuota = 2048
 
+// MaxQuota is the largest role trust policy length IAM grants.
+const MaxQuota = 4096
+
 // quotaError refuses a policy over the quota, saying how many of the
 // repositories fit.
 func quotaError(o Options, n int) error {
 	quota := o.quota()
 	repos := o.repos()
 	if len(repos) == 1 {
-		return fmt.Errorf("the trust policy is %d characters without white space; IAM's quota for a role trust policy is %d (up to 4096 on request in Service Quotas): admit fewer runs or shorter names", n, quota)
+		return fmt.Errorf("the trust policy is %d characters without white space; IAM's quota for a role trust policy is %d (up to 4096 on request in Service Quotas; --trust-policy-quota says what the account has): admit fewer runs or shorter names", n, quota)
 	}
 	fits := 0
 	for k := len(repos) - 1; k >= 1; k-- {
@@ -157,7 +160,7 @@ func quotaError(o Options, n int) error {
 			break
 		}
 	}
-	return fmt.Errorf("the trust policy for %d repositories is %d characters without white space; IAM's quota for a role trust policy is %d (up to 4096 on request in Service Quotas): %d of these repositories fit in one role (the first %d given); give the others a role of their own, or admit fewer runs", len(repos), n, quota, fits, fits)
+	return fmt.Errorf("the trust policy for %d repositories is %d characters without white space; IAM's quota for a role trust policy is %d (up to 4096 on request in Service Quotas; --trust-policy-quota says what the account has): %d of these repositories fit in one role (the first %d given); give the others a role of their own, or admit fewer runs", len(repos), n, quota, fits, fits)
 }
 
 func (o Options) quota() int {

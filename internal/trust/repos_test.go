@@ -135,10 +135,10 @@ func TestGenerateQuota(t *testing.T) {
 	if _, err := Generate(over); err == nil {
 		t.Errorf("%d repositories fit, but the refusal said %d", fits+1, fits)
 	}
-	big := o
-	big.Quota = 1 << 20
-	if _, err := Generate(big); err != nil {
-		t.Errorf("with a raised quota: %v", err)
+	raised := over
+	raised.Quota = MaxQuota
+	if _, err := Generate(raised); err != nil {
+		t.Errorf("%d repositories with the quota at %d: %v", fits+1, MaxQuota, err)
 	}
 }
 
