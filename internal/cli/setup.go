@@ -118,7 +118,7 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 		return setupUsageError(p, err)
 	}
 
-	idsNote, err := lookupIDs(ctx, p, &o)
+	idsNote, err := lookupRepositoryIDs(ctx, p, &o)
 	if err != nil {
 		fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
 		return ExitFailure
@@ -245,12 +245,12 @@ func setupRepositories(o *setup.Options, values []string) error {
 	return nil
 }
 
-// lookupIDs fills in, from GitHub's API, the ids of every repository
+// lookupRepositoryIDs fills in, from GitHub's API, the ids of every repository
 // given without them (and the owner's id of OWNER/*), with GitHub's
 // spelling of each name; it says where the ids came from. A repository
 // GitHub knows under another name is an error (tokens carry the current
 // name); a failed lookup leaves the ids unknown, and says so.
-func lookupIDs(ctx context.Context, p Process, o *setup.Options) (string, error) {
+func lookupRepositoryIDs(ctx context.Context, p Process, o *setup.Options) (string, error) {
 	repos := append([]trust.Repo{{Name: o.Repository, ID: o.RepositoryID, OwnerID: o.OwnerID}}, o.More...)
 	var notes []string
 	for i := range repos {

@@ -235,7 +235,10 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 	}
 	// Several --repository: the same run in each repository, one verdict
 	// each (ids inline, OWNER@OWNER_ID/REPO@REPO_ID).
+	// (Whether the id flags were given is asked of the flags: f's ids may
+	// have been filled in otherwise.)
 	runs := []trust.Facts{f}
+	idFlags := fl.str("repository-id") != "" || fl.str("owner-id") != ""
 	if repos := fl.list("repository"); len(repos) > 0 {
 		runs = runs[:0]
 		for _, v := range repos {
@@ -245,11 +248,11 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 			switch {
 			case r.OwnerWide():
 				return usageError(p, cmd, fmt.Errorf("--repository %s: a run is of one repository; name one of the owner's (OWNER/REPO), or several", v))
-			case r.ID != "" && (f.RepositoryID != "" || f.OwnerID != ""):
+			case r.ID != "" && idFlags:
 				return usageError(p, cmd, fmt.Errorf("--repository %s carries its ids already: drop --repository-id and --owner-id", v))
 			case r.ID != "":
 				ff.RepositoryID, ff.OwnerID = r.ID, r.OwnerID
-			case len(repos) > 1 && (f.RepositoryID != "" || f.OwnerID != ""):
+			case len(repos) > 1 && idFlags:
 				return usageError(p, cmd, errors.New("--repository-id and --owner-id name one repository; with several --repository give each one's ids inline: --repository OWNER@OWNER_ID/REPO@REPO_ID"))
 			}
 			runs = append(runs, ff)
