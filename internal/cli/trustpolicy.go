@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
 
@@ -268,7 +269,7 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 			if i > 0 {
 				fmt.Fprintln(p.Stdout)
 			}
-			fmt.Fprintf(p.Stdout, "Run of %s:\n", run.Repository)
+			fmt.Fprintf(p.Stdout, "Run of %s:\n", runner.Visible(run.Repository)) // a fact: anything
 			code := checkOne(p, cmd, policy, run, "", account)
 			if rank(code) > rank(worst) {
 				worst = code

@@ -180,6 +180,10 @@ func TestTrustPolicySeveralRepositories(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d naming --repository\n%s", args, code, ExitUsage, errOut)
 		}
 	}
+	_, out, _ = runCLI("trust-policy", "check", policy, "--repository", "octo/app\n::warning::x", "--repository", "octo/web", "--ref", "refs/heads/main")
+	if strings.Contains(out, "\n::warning") || !strings.Contains(out, `Run of octo/app\n::warning::x:`) {
+		t.Errorf("a repository name breaks its line:\n%s", out)
+	}
 	for _, q := range []string{"100", "5000", "x"} {
 		args := []string{"generate", "--account-id", "123456789012", "--repository", "octo/app", "--branch", "main", "--trust-policy-quota", q}
 		if code, _, errOut := runCLI(append([]string{"trust-policy"}, args...)...); code != ExitUsage || !strings.Contains(errOut, "--trust-policy-quota") {
