@@ -230,7 +230,9 @@ func TestTerraformParsesAndNamesRealSchema(t *testing.T) {
 					if !sameJSON([]byte(v.AsString()), []byte(p.NewTrust)) {
 						t.Errorf("assume_role_policy is not the plan's trust policy:\n%s\nplan:\n%s", v.AsString(), p.NewTrust)
 					}
-					if !strings.Contains(v.AsString(), "environment:prod ${x} %{y}") {
+					// The policy holds the name escaped for IAM (${$} is a
+					// literal $), and HCL must keep that text literal too.
+					if !strings.Contains(v.AsString(), "environment:prod ${$}{x} %{y}") {
 						t.Errorf("template sequences were not kept literal: %s", v.AsString())
 					}
 					path, boundary, desc := existingRoleKept(name)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
 
@@ -35,6 +36,8 @@ type run struct {
 	repo       string // another repository (OWNER/REPO) an old policy names; "" ours
 }
 
+// String names the run for a person, on one line (runner.Visible): a
+// name read back from a policy may hold anything.
 func (r run) String() string {
 	s := r.kind + " " + r.name
 	if r.kind == "pull request" {
@@ -43,11 +46,8 @@ func (r run) String() string {
 	if r.repo != "" {
 		s = "repository " + r.repo + ", " + s
 	}
-	return s
+	return runner.Visible(s)
 }
-
-// concrete is one instance of an IAM wildcard pattern: each * and ? an x.
-func concrete(v string) string { return strings.NewReplacer("*", "x", "?", "x").Replace(v) }
 
 // SampleRuns lists the runs to evaluate: every branch, tag, environment
 // and pull request the options or either policy names, then near misses
@@ -204,11 +204,19 @@ func statementRuns(st trust.Statement, o Options) []run {
 	}
 	for _, c := range st.Conditions {
 		claim, ok := strings.CutPrefix(strings.ToLower(c.Key), provider)
-		if !ok || strings.HasPrefix(c.Operator, "StringNot") {
+		// Only the String operators name runs (a Null condition's "true"
+		// is no environment).
+		if !ok || strings.HasPrefix(c.Operator, "StringNot") || !strings.Contains(c.Operator, "String") {
 			continue
 		}
 		for _, v := range c.Values {
-			v = concrete(v)
+			// The name the value means (${$} ${*} ${?} un-escaped), one
+			// instance of it when it is a pattern.
+			if strings.Contains(c.Operator, "Like") {
+				v = trust.Instance(v)
+			} else {
+				v = trust.Unescape(v)
+			}
 			switch claim {
 			case "environment":
 				out = append(out, run{kind: "environment", name: v})

@@ -53,7 +53,11 @@ type Caller interface {
 
 // Options are what setup is asked to do.
 type Options struct {
-	Repository string // OWNER/REPO
+	Repository string // OWNER/REPO, or OWNER/* for every repository of the owner
+	// More are further repositories the role admits the same runs of,
+	// each in a statement of its own (trust.Options.More); Repository with
+	// RepositoryID and OwnerID is the first.
+	More []trust.Repo
 	// What the role admits (a union): branches, tags, environments, pull
 	// requests. At least one.
 	Branches, Tags, Environments []string
@@ -73,6 +77,9 @@ type Options struct {
 	// ReplaceTrustPolicy allows Apply to change an existing role's trust
 	// policy.
 	ReplaceTrustPolicy bool
+	// Quota is the account's role trust policy length quota (characters
+	// without white space); 0 means IAM's default, trust.DefaultQuota.
+	Quota int
 }
 
 // The patterns are compiled on first use, not at process start: this
@@ -102,31 +109,50 @@ func DefaultRoleName(repo string) string {
 // Validate checks the options (every problem at once) and fills defaults.
 func (o *Options) Validate() error {
 	var errs []error
-	if !nameRe().MatchString(o.Repository) || strings.Count(o.Repository, "/") != 1 {
-		errs = append(errs, fmt.Errorf("--repository %q: want OWNER/REPO", o.Repository))
+	seen := map[string]bool{}
+	for _, r := range o.repos() {
+		owner, _, _ := strings.Cut(r.Name, "/")
+		switch {
+		case r.OwnerWide() && (owner == "" || !nameRe().MatchString(owner) || strings.Contains(owner, "/")),
+			!r.OwnerWide() && (!nameRe().MatchString(r.Name) || strings.Count(r.Name, "/") != 1):
+			errs = append(errs, fmt.Errorf("--repository %q: want OWNER/REPO, OWNER/* (every repository of the owner), or either with its ids: OWNER@OWNER_ID/REPO@REPO_ID, OWNER@OWNER_ID/*", r.Name))
+		case seen[strings.ToLower(r.Name)]:
+			errs = append(errs, fmt.Errorf("--repository %s: given twice", r.Name))
+		case r.OwnerWide() && r.ID != "":
+			errs = append(errs, fmt.Errorf("--repository %s: every repository of the owner has no one repository id; give the owner's id only", r.Name))
+		}
+		seen[strings.ToLower(r.Name)] = true
 	}
 	if len(o.Branches)+len(o.Tags)+len(o.Environments) == 0 && !o.PullRequest {
 		errs = append(errs, errors.New("say which runs the role admits: --branch, --tag, --environment (each repeatable) and/or --pull-request"))
 	}
+	// The names go into the policy escaped (trust.Escape); what cannot be
+	// matched exactly is refused, naming the flag.
 	for _, b := range o.Branches {
 		if !trust.ValidRefName(strings.TrimPrefix(b, "refs/heads/")) {
-			errs = append(errs, fmt.Errorf("--branch %q: not a branch name (no spaces, wildcards or ~^:?*[\\)", b))
+			errs = append(errs, trust.RefNameError("--branch", b))
 		}
 	}
 	for _, t := range o.Tags {
 		if !trust.ValidRefName(strings.TrimPrefix(t, "refs/tags/")) {
-			errs = append(errs, fmt.Errorf("--tag %q: not a tag name (no spaces, wildcards or ~^:?*[\\)", t))
+			errs = append(errs, trust.RefNameError("--tag", t))
 		}
 	}
 	for _, e := range o.Environments {
 		if !trust.ValidEnvironment(e) {
-			errs = append(errs, fmt.Errorf("--environment %q: not an environment name (printable, no wildcards, at most 255 characters)", e))
+			errs = append(errs, trust.EnvironmentError(e))
 		}
 	}
-	if o.RoleName == "" && o.Repository != "" {
+	switch {
+	case o.RoleName != "" || o.Repository == "":
+	case len(o.More) > 0:
+		errs = append(errs, errors.New("--role-name is required with several repositories (the default name is one repository's, and its role may exist for that repository alone)"))
+	case strings.HasSuffix(o.Repository, "/*"):
+		o.RoleName = DefaultRoleName(strings.TrimSuffix(o.Repository, "/*") + "/all-repositories")
+	default:
 		o.RoleName = DefaultRoleName(o.Repository)
 	}
-	if !roleNameRe().MatchString(o.RoleName) {
+	if !roleNameRe().MatchString(o.RoleName) && (o.RoleName != "" || len(o.More) == 0) {
 		errs = append(errs, fmt.Errorf("--role-name %q: IAM allows 1-64 of letters, digits and +=,.@_-", o.RoleName))
 	}
 	for _, a := range o.PolicyARNs {
@@ -160,6 +186,11 @@ func (o *Options) Validate() error {
 	if err := trust.CheckAudience(o.Audience); err != nil {
 		errs = append(errs, err)
 	}
+	for _, r := range o.repos() {
+		if r.OwnerWide() && o.Issuer != trust.DefaultIssuer && o.SubFormat != "legacy" {
+			errs = append(errs, fmt.Errorf("--repository %s with --issuer %s: this issuer has no immutable subject, so every repository of the owner can only be matched by name (repo:%s/*:…), which admits whoever registers that name again; give --sub-format legacy to accept that", r.Name, o.Issuer, r.Owner()))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -167,12 +198,13 @@ func (o *Options) Validate() error {
 // account and partition.
 func (o Options) TrustOptions(account, partition string) trust.Options {
 	t := trust.Options{AccountID: account, Partition: partition, Issuer: o.Issuer, Audience: o.Audience,
-		RepositoryID: o.RepositoryID, OwnerID: o.OwnerID, SubFormat: o.SubFormat}
+		RepositoryID: o.RepositoryID, OwnerID: o.OwnerID, SubFormat: o.SubFormat, Quota: o.Quota}
 	runs := trust.RunsFor(o.Branches, o.Tags, o.Environments, o.PullRequest)
 	if len(runs) > 0 {
 		t.Context, t.Also = runs[0], runs[1:]
 	}
 	t.Context.Repository = o.Repository
+	t.More = slices.Clone(o.More)
 	return t
 }
 
@@ -374,7 +406,8 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 	if err != nil {
 		return nil, err
 	}
-	p.Samples = Evaluate(SampleRuns(o, oldPolicy, newPolicy), p.Account, o.Issuer, oldPolicy, newPolicy)
+	p.Samples = Evaluate(Samples(o, oldPolicy, newPolicy), p.Account, o.Issuer, oldPolicy, newPolicy)
+	p.Warnings = append(p.Warnings, ScopeWarnings(p.opts)...)
 	if n := compactLen(p.NewTrust); n > 2048 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("the trust policy is %d characters without white space; IAM's default quota for a role trust policy is 2048 (ask for more in Service Quotas, or admit fewer runs)", n))
 	}
