@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/setup"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
@@ -207,9 +208,9 @@ func (e *CallError) Error() string {
 	s := fmt.Sprintf("iam:%s failed: ", e.Call)
 	var api smithy.APIError
 	if errors.As(e.Err, &api) {
-		s += api.ErrorCode() + ": " + oneLine(api.ErrorMessage())
+		s += api.ErrorCode() + ": " + runner.Excerpt(api.ErrorMessage(), 500)
 	} else {
-		s += oneLine(e.Err.Error())
+		s += runner.Excerpt(e.Err.Error(), 500)
 	}
 	switch e.Code {
 	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation":
@@ -231,19 +232,6 @@ func callError(call string, err error) error {
 		e.Code = api.ErrorCode()
 	}
 	return e
-}
-
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > 500 {
-		s = s[:500] + "..."
-	}
-	return s
 }
 
 // maxEncodedPolicy bounds the percent-encoded document before decoding:

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/suggest"
 )
 
@@ -56,7 +57,7 @@ func CheckRegion(source, region string) (warning string, err error) {
 		all = append(all, p.regions...)
 	}
 	if part == "" {
-		msg := fmt.Sprintf("%s %q: not an AWS region name (lower-case area-place-number, such as us-east-1, eu-west-1, cn-north-1, us-gov-west-1)", source, truncate(region, 100))
+		msg := fmt.Sprintf("%s %q: not an AWS region name (lower-case area-place-number, such as us-east-1, eu-west-1, cn-north-1, us-gov-west-1)", source, runner.Clip(region, 100))
 		if best, ok := suggest.Closest(region, all); ok {
 			msg += fmt.Sprintf("; did you mean %s?", best)
 		}

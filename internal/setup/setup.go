@@ -676,10 +676,3 @@ func applyStep(ctx context.Context, svc IAM, p *Plan, s Step) error {
 	}
 	return nil
 }
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}

@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // Environment variables the runner sets only when the job has
@@ -106,7 +108,7 @@ func (g *GitHub) Fetch(ctx context.Context, audience string) (string, error) {
 	}
 	var failed *githubactions.RequestFailedError
 	if errors.As(err, &failed) {
-		return "", &StatusError{StatusCode: failed.StatusCode, Body: printable(failed.Body)}
+		return "", &StatusError{StatusCode: failed.StatusCode, Body: runner.Excerpt(failed.Body, 200)}
 	}
 	if rec.status != 0 && rec.status != http.StatusOK {
 		// A non-200 answer whose body could not be read: its status says
@@ -159,19 +161,6 @@ func unwrapTransport(err error) error {
 		return u
 	}
 	return err
-}
-
-func printable(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
 }
 
 // CheckRequestURL refuses a token-service URL that would send the bearer
