@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/org/aws-oidc-go/internal/loopback"
 )
 
 // DefaultGitHubAPI is github.com's REST API.
@@ -34,7 +35,7 @@ func LookupRepo(ctx context.Context, hc *http.Client, apiURL, token, repo string
 		apiURL = DefaultGitHubAPI
 	}
 	u, err := url.Parse(strings.TrimRight(apiURL, "/"))
-	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname()))) {
+	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback.Host(u.Hostname()))) {
 		return Repo{}, fmt.Errorf("GITHUB_API_URL %q: want an https URL such as %s", RedactURL(apiURL), DefaultGitHubAPI)
 	}
 	owner, name, _ := strings.Cut(repo, "/")
@@ -102,12 +103,4 @@ func LookupRepo(ctx context.Context, hc *http.Client, apiURL, token, repo string
 		return Repo{}, fmt.Errorf("GET %s: the answer's full_name %q is not OWNER/REPO", u.Redacted(), out.FullName)
 	}
 	return out, nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -11,13 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/org/aws-oidc-go/internal/loopback"
 	"github.com/org/aws-oidc-go/internal/runner"
 )
 
@@ -173,21 +172,9 @@ func CheckRequestURL(raw string) error {
 		return fmt.Errorf("%s is not an absolute URL", EnvRequestURL)
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && LoopbackHost(u.Hostname()):
+	case u.Scheme == "http" && loopback.Host(u.Hostname()):
 		return nil
 	default:
 		return fmt.Errorf("%s uses %s:// to %s; the request token would cross the network in clear, so only https:// is accepted (http:// only to a loopback address)", EnvRequestURL, u.Scheme, u.Hostname())
 	}
-}
-
-// LoopbackHost reports whether host names this machine: localhost or a
-// loopback address. Only those: they are what HTTP_PROXY never applies to
-// (golang.org/x/net/http/httpproxy), so a request to them stays on this
-// machine; a *.localhost name would go through the proxy, in clear.
-func LoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
