@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -251,8 +250,7 @@ func holdLock(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A separate open file description: flock conflicts with our own.
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := lockAsAnother(f); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
@@ -360,7 +358,7 @@ func TestFilesGoToTheRunnersUser(t *testing.T) {
 		if err != nil {
 			return -1
 		}
-		return int(fi.Sys().(*syscall.Stat_t).Uid)
+		return ownerUID(fi)
 	}
 	for _, p := range []string{"credentials.lock", "config.lock", "credentials", "config"} {
 		if uid := owner(filepath.Join(dir, p)); uid != 1234 {
@@ -405,7 +403,7 @@ func TestKilledBeforeTheStateIsSavedLeavesNothing(t *testing.T) {
 	s.env["AWS_CONFIG_FILE"] = filepath.Join(dir, "config")
 	s.env["INPUT_AWS-PROFILE"] = "ci"
 	fifo := filepath.Join(s.dir, "state.fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+	if err := mkfifo(fifo); err != nil {
 		t.Fatal(err)
 	}
 	s.env["GITHUB_STATE"] = fifo

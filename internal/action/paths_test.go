@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -549,8 +548,8 @@ func TestProfiles(t *testing.T) {
 		}
 		for _, p := range []string{dir, filepath.Join(dir, "credentials"), filepath.Join(dir, "config")} {
 			fi, _ := os.Stat(p)
-			if st := fi.Sys().(*syscall.Stat_t); st.Uid != 1234 || st.Gid != 1234 {
-				t.Errorf("%s owned by %d:%d, want 1234:1234", p, st.Uid, st.Gid)
+			if uid, gid := ownerUID(fi), ownerGID(fi); uid != 1234 || gid != 1234 {
+				t.Errorf("%s owned by %d:%d, want 1234:1234", p, uid, gid)
 			}
 		}
 	})
