@@ -78,7 +78,7 @@ func ReadChecked(path string, uid int) ([]byte, error) {
 	if err := checkFileInfo(path, fi, uid); err != nil {
 		return nil, err
 	}
-	if n := links(fi); n != 1 {
+	if n := links(f, fi); n != 1 {
 		// A second name elsewhere: someone could have linked a file of
 		// the user's here, or can change it through the other name.
 		return nil, fmt.Errorf("%s has %d hard links, not 1", path, n)
