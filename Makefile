@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test test-native stage-native check-reproducible check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings bench-latency
+.PHONY: all build test test-windows test-native stage-native check-reproducible check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings bench-latency
 
 all: build
 
@@ -160,3 +160,20 @@ lint-workflows:
 image-arm64:
 	BUILDER=$$(scripts/docker-up | tail -n 1) && \
 	docker build --network host --build-arg BUILDER_IMAGE=$$BUILDER --build-arg TARGETARCH=arm64 --build-arg VERSION=$(VERSION) -t $(IMAGE)-arm64 .
+
+## test-windows: every package's tests built for windows/amd64 and run under
+## Wine (scripts/wine-up: a Debian 13 root with Wine 10, made once per
+## machine; needs root) through scripts/wine-exec, no -race (it needs cgo),
+## through internal/testreport: every skip with its reason and a closing
+## count. Without Wine it skips, saying so, except under CI=true.
+test-windows:
+	@if ! root=$$(scripts/wine-up | tail -n 1); then \
+	  if [ "$$CI" = true ]; then echo "test-windows: no Wine (scripts/wine-up failed)"; exit 1; fi; \
+	  echo "test-windows: SKIPPED: scripts/wine-up could not make Wine here (it needs root and Debian's archive)"; exit 0; fi
+	@mkdir -p $(BIN)
+	@$(GO) build -o $(BIN)/testreport ./internal/testreport
+	@echo "test-windows: the action for windows/amd64, for internal/e2e"
+	@GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w -X github.com/org/aws-oidc-go/internal/version.Version=v0.0.0-e2e' -o $(BIN)/aws-oidc-go-e2e.exe .
+	@echo "test-windows: GOOS=windows go test -exec scripts/wine-exec ./... through internal/testreport"
+	@GOOS=windows GOARCH=amd64 CGO_ENABLED=0 AWS_OIDC_GO_E2E_BINARY=$(CURDIR)/$(BIN)/aws-oidc-go-e2e.exe \
+	  $(BIN)/testreport -count=1 -exec $(CURDIR)/scripts/wine-exec ./...

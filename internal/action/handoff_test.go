@@ -16,6 +16,7 @@ import (
 
 	"github.com/org/aws-oidc-go/internal/action"
 	"github.com/org/aws-oidc-go/internal/exchange"
+	"github.com/org/aws-oidc-go/internal/harness"
 	"github.com/org/aws-oidc-go/internal/hostpath"
 )
 
@@ -61,6 +62,7 @@ func readFile(t *testing.T, p string) string {
 
 func lchown(t *testing.T, p string, uid int) {
 	t.Helper()
+	harness.UnixOnly(t, "numeric owners")
 	if err := os.Lchown(p, uid, uid); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("chown %s: %v (the test needs root)", p, err)
@@ -210,6 +212,7 @@ func TestPathsSwappedBetweenMainAndPost(t *testing.T) {
 	})
 	t.Run("a planted link where the binary is copied", func(t *testing.T) {
 		t.Parallel()
+		harness.UnixOnly(t, "a container action: containers run Linux")
 		s, dir := setup(t)
 		s.env["INPUT_REFRESH"] = "true"
 		os.MkdirAll(filepath.Join(dir, "bin"), 0o700)
@@ -333,6 +336,7 @@ func TestHeldLockGivesWay(t *testing.T) {
 // could not lock them; the post step's rewrites were left root-owned.
 func TestFilesGoToTheRunnersUser(t *testing.T) {
 	t.Parallel()
+	harness.UnixOnly(t, "a root container handing files to the runner's uid")
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("needs root to chown")
@@ -489,6 +493,9 @@ func TestKilledAtAnyPointLeavesNothingThePostStepCannotRemove(t *testing.T) {
 	for name, setup := range scenarios {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
+			if strings.Contains(name, "container") {
+				harness.UnixOnly(t, "a container action: containers run Linux")
+			}
 			for kill := 0; ; kill++ {
 				s := newStep(t)
 				dir := filepath.Join(s.dir, "aws")
