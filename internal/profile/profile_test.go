@@ -282,6 +282,7 @@ func TestPrepareDirRefusesStickyOpenDirectories(t *testing.T) {
 // a root process go to the runner's user too, not only the last one.
 func TestPrepareDirHandsEveryCreatedDirectoryOver(t *testing.T) {
 	t.Parallel()
+	harness.UnixOnly(t, "a root process handing directories to the runner's uid")
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("needs root to chown")
