@@ -164,6 +164,7 @@ image-arm64:
 ## test-windows: every package's tests built for windows/amd64 and run under
 ## Wine (scripts/wine-up: a Debian 13 root with Wine 10, made once per
 ## machine; needs root) through scripts/wine-exec, no -race (it needs cgo),
+## moto_server reached through a stand-in (internal/harness/motorelay),
 ## through internal/testreport: every skip with its reason and a closing
 ## count. Without Wine it skips, saying so, except under CI=true.
 test-windows:
@@ -174,6 +175,13 @@ test-windows:
 	@$(GO) build -o $(BIN)/testreport ./internal/testreport
 	@echo "test-windows: the action for windows/amd64, for internal/e2e"
 	@GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w -X github.com/org/aws-oidc-go/internal/version.Version=v0.0.0-e2e' -o $(BIN)/aws-oidc-go-e2e.exe .
+	@echo "test-windows: moto_server for Windows: a stand-in on Wine's PATH relaying to the real one here"
+	@$(GO) build -o $(BIN)/motorelay ./internal/harness/motorelay
+	@mkdir -p $(BIN)/wine-path && GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o $(BIN)/wine-path/moto_server.exe ./internal/harness/motorelay
 	@echo "test-windows: GOOS=windows go test -exec scripts/wine-exec ./... through internal/testreport"
-	@GOOS=windows GOARCH=amd64 CGO_ENABLED=0 AWS_OIDC_GO_E2E_BINARY=$(CURDIR)/$(BIN)/aws-oidc-go-e2e.exe \
+	@out=$$(mktemp); $(BIN)/motorelay > $$out & relay=$$!; \
+	  trap 'kill $$relay 2>/dev/null; rm -f $$out' EXIT; \
+	  for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s $$out ] && break; sleep 0.5; done; \
+	  GOOS=windows GOARCH=amd64 CGO_ENABLED=0 AWS_OIDC_GO_E2E_BINARY="Z:$$(echo $(CURDIR)/$(BIN)/aws-oidc-go-e2e.exe | tr / '\\')" \
+	  AWS_OIDC_GO_MOTO_RELAY=$$(head -n 1 $$out) WINEPATH="Z:$$(echo $(CURDIR)/$(BIN)/wine-path | tr / '\\')" \
 	  $(BIN)/testreport -count=1 -exec $(CURDIR)/scripts/wine-exec ./...

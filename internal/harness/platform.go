@@ -40,3 +40,13 @@ func Symlink(t testing.TB, target, name string) {
 // linuxOnlyUnderWine: the Linux programs a Windows process under Wine
 // cannot start (Wine runs Windows programs only).
 func linuxOnlyUnderWine(err error) bool { return err != nil && UnderWine() }
+
+// NeedsTestCA skips t on Windows, where a TLS front with the test CA
+// cannot be trusted by this process alone: Go verifies against the
+// system's certificate store there and ignores SSL_CERT_FILE.
+func NeedsTestCA(t testing.TB) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("the test CA over TLS: Go ignores SSL_CERT_FILE on Windows (it verifies against the system store)")
+	}
+}
