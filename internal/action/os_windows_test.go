@@ -22,4 +22,4 @@ func ownerUID(os.FileInfo) int { return -1 }
 
 func ownerGID(os.FileInfo) int { return -1 }
 
-func mkfifo(string) error { return errors.New("Windows has no named pipes in the file system") }
+func mkfifo(string) error { return errors.New("no named pipes in the file system on Windows") }

@@ -60,7 +60,7 @@ func TestCleanupRemovesTheRunDirectoryItHadOpen(t *testing.T) {
 	}
 }
 
-var errSharingViolation = errors.New("The process cannot access the file because it is being used by another process.")
+var errSharingViolation = errors.New("the process cannot access the file because it is being used by another process (a sharing violation)")
 
 // openHere reports whether this process has dir open (Linux: /proc/self/fd).
 func openHere(t *testing.T, dir string) bool {
