@@ -25,8 +25,32 @@ func main() {
 		debug.SetGCPercent(gcPercent)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	exe, _ := os.Executable()
-	code := cli.Main(ctx, cli.Process{Name: os.Args[0], Executable: exe, Args: os.Args[1:], Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, Root: os.Geteuid() == 0, UID: os.Geteuid()})
+	code := cli.Main(ctx, process())
 	stop()
 	os.Exit(code)
+}
+
+// process is this process as the CLI takes it. The program's path is
+// unknown only where the system cannot say (on Linux, without /proc); it
+// is then empty and os.Executable's error goes along. Refresh copies the
+// running image from /proc/self/exe whatever the path, and needs the path
+// only where there is no /proc/self/exe: there it fails naming that error.
+// Elsewhere the path names the program in messages, and tells the
+// container image's binary (cli.ImageExecutable) from the native action's.
+func process() cli.Process {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = ""
+	}
+	return cli.Process{
+		Name:          os.Args[0],
+		Args:          os.Args[1:],
+		Executable:    exe,
+		ExecutableErr: err,
+		Getenv:        os.Getenv,
+		Stdout:        os.Stdout,
+		Stderr:        os.Stderr,
+		Root:          os.Geteuid() == 0,
+		UID:           os.Geteuid(),
+	}
 }

@@ -74,6 +74,8 @@ type Env struct {
 	Result io.Writer
 	// Executable is this program's path, for refresh's credential_process.
 	Executable string
+	// ExecutableErr is why Executable is empty: the system could not say.
+	ExecutableErr error
 	// Image, when set, opens the running program's image, which refresh
 	// copies for credential_process (tests). Nil: /proc/self/exe where
 	// there is one, else Executable once its path is checked.

@@ -121,16 +121,24 @@ const selfImage = "/proc/self/exe"
 
 // openImage opens the running program's image and names it for errors.
 func (r *run) openImage() (*os.File, string, error) {
-	exe := r.env.Executable
 	if r.env.Image != nil {
 		f, err := r.env.Image()
-		return f, exe, err
+		return f, r.env.Executable, err
 	}
-	if f, err := os.Open(selfImage); err == nil {
+	return r.openImageAt(selfImage)
+}
+
+// openImageAt is openImage with the running image at self.
+func (r *run) openImageAt(self string) (*os.File, string, error) {
+	exe := r.env.Executable
+	if f, err := os.Open(self); err == nil {
 		if exe == "" {
-			exe = selfImage
+			exe = self
 		}
-		return f, exe + " (the running image, " + selfImage + ")", nil
+		return f, exe + " (the running image, " + self + ")", nil
+	}
+	if exe == "" && r.env.ExecutableErr != nil {
+		return nil, "", fmt.Errorf("cannot find this program's own path: there is no %s, and %w", self, r.env.ExecutableErr)
 	}
 	if exe == "" {
 		return nil, "", errors.New("cannot find this program's own path")

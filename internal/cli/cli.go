@@ -29,13 +29,16 @@ const (
 // Process is what the command takes from the operating system.
 type Process struct {
 	Name       string   // argv[0]; "aws-oidc-go-post" runs the post step
-	Executable string   // this program's absolute path
+	Executable string   // this program's absolute path; empty when unknown (ExecutableErr)
 	Args       []string // without the program name
 	Root       bool     // running as root
 	UID        int      // the effective user id (-1 on Windows)
 	Getenv     func(string) string
 	Stdout     io.Writer
 	Stderr     io.Writer
+
+	// ExecutableErr is why Executable is empty: os.Executable's error.
+	ExecutableErr error
 }
 
 const usage = `aws-oidc-go — trade a GitHub Actions OIDC token for short-lived AWS credentials.
@@ -88,6 +91,7 @@ const usageLine = "usage: aws-oidc-go [--INPUT-NAME VALUE ...] [--format env|jso
 func Main(ctx context.Context, p Process) int {
 	env := action.Env{
 		Getenv: p.Getenv, Stdout: p.Stdout, Root: p.Root, Executable: p.Executable, UID: p.UID,
+		ExecutableErr:     p.ExecutableErr,
 		Workflow:          p.Getenv("GITHUB_ACTIONS") == "true",
 		CredentialProcess: credentialProcessCommand,
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/exchange"
@@ -82,7 +83,7 @@ func Diagnose(err error, c Context) Diagnosis {
 	case code == "RegionDisabledException":
 		return Diagnosis{Advice: []string{fmt.Sprintf("STS is not active in %s for this account. Activate the region (IAM → Account settings → Security Token Service) or use another aws-region.", c.Region)}}
 	case code == "ExpiredTokenException":
-		return Diagnosis{Advice: []string{"STS saw an expired ID token. Each attempt requests a fresh one; a persistent failure points at the runner's clock."}}
+		return Diagnosis{Advice: expiredAdvice(c)}
 	case code == "InvalidIdentityToken":
 		return Diagnosis{Advice: []string{"STS rejected the ID token. Check that the provider URL in IAM is exactly " + issuer + " (lower case, no trailing slash)."}}
 	case code == "MalformedPolicyDocument" || code == "PackedPolicyTooLarge":
@@ -94,6 +95,26 @@ func Diagnose(err error, c Context) Diagnosis {
 		return Diagnosis{Advice: []string{fmt.Sprintf("This is a transient failure and it persisted for %d attempts. Raise retry-max-attempts, or check the network path (proxy, firewall, DNS) to GitHub and STS.", ae.Attempts)}}
 	}
 	return Diagnosis{}
+}
+
+// expiredAdvice explains ExpiredTokenException: the token's issuer sets
+// its exp and STS checks it against its own clock, so this machine's clock
+// plays no part; what is left is a token held too long before the
+// exchange, or an issuer whose clock is off.
+func expiredAdvice(c Context) []string {
+	out := []string{"STS found the web identity token expired: its issuer sets exp, and STS checks it against its own clock; this runner's clock plays no part."}
+	switch c.Mode {
+	case config.ModeTokenFile:
+		out = append(out, "The web-identity-token-file is read again for each attempt, so the token in it had expired: it was written too long before this step (a slow step in between, a job that waited in a queue) or by an issuer whose clock is off. Write the file right before this step.")
+	default:
+		out = append(out, "After STS calls a token expired the action asks GitHub for a fresh one, so a persistent failure means fresh tokens were already expired when STS checked them: the token service's clock is off (on GitHub Enterprise Server, check the server's time), or the exchange ran long after the fetch (a proxy or network that holds requests).")
+	}
+	// The claims come from outside: a lifetime is shown only when it is
+	// one (positive, at most a day), so the arithmetic cannot overflow.
+	if cl := c.Claims; cl != nil && cl.IssuedAt > 0 && cl.ExpiresAt > cl.IssuedAt && cl.ExpiresAt-cl.IssuedAt <= 86400 {
+		out = append(out, fmt.Sprintf("The last token was issued for %s (exp - iat).", time.Duration(cl.ExpiresAt-cl.IssuedAt)*time.Second))
+	}
+	return out
 }
 
 // otherClaims are claims people write conditions on that STS does not

@@ -19,7 +19,10 @@ const ActionRef = "org/aws-oidc-go@v1"
 // runs it gains and loses.
 func WriteText(w io.Writer, p *Plan) {
 	fmt.Fprintf(w, "Account %s (as %s)\n", p.Account, p.Caller)
-	if p.IDs != "" {
+	switch {
+	case p.IDs != "" && len(p.opts.More) > 0:
+		fmt.Fprintf(w, "Repositories: %s\n", p.IDs) // each note names its repository
+	case p.IDs != "":
 		fmt.Fprintf(w, "Repository %s: %s\n", p.opts.Repository, p.IDs)
 	}
 	switch {
@@ -90,9 +93,17 @@ func WriteLegacyOnly(w io.Writer, p *Plan) {
 	if !p.LegacyOnly {
 		return
 	}
-	fmt.Fprintf(w, "\nThe repository's ids are not known, so the policy admits only the legacy sub (repo:%s:...).\n", p.opts.Repository)
+	if len(p.opts.More) > 0 {
+		fmt.Fprintf(w, "\nThe repositories' ids are not known, so the policy admits only the legacy sub (%s).\n", p.opts.legacySubs(800))
+	} else {
+		fmt.Fprintf(w, "\nThe repository's ids are not known, so the policy admits only the legacy sub (repo:%s:...).\n", p.opts.Repository)
+	}
 	fmt.Fprintf(w, "It refuses every run whose token carries the immutable subject (repo:OWNER@OWNER_ID/REPO@REPO_ID:...):\nrepositories created on github.com since July 2026, and older ones after a rename, a transfer or opting in.\n")
-	if !p.LegacyChosen {
+	switch {
+	case p.LegacyChosen:
+	case len(p.opts.More) > 0:
+		fmt.Fprintf(w, "Give each repository's ids as --repository OWNER@OWNER_ID/REPO@REPO_ID (gh api repos/OWNER/REPO --jq '.id, .owner.id'), or --sub-format legacy to accept that.\n")
+	default:
 		fmt.Fprintf(w, "Give --repository-id and --owner-id (gh api repos/%s --jq '.id, .owner.id'), or --sub-format legacy to accept that.\n", p.opts.Repository)
 	}
 }
@@ -114,7 +125,7 @@ func (p *Plan) legacyNote() string {
 	if !p.LegacyOnly {
 		return ""
 	}
-	return "The trust policy admits only the legacy sub (repo:" + p.opts.Repository + ":...): it refuses every run whose token carries the immutable subject (repo:OWNER@OWNER_ID/REPO@REPO_ID:...)."
+	return "The trust policy admits only the legacy sub (" + p.opts.legacySubs(400) + "): it refuses every run whose token carries the immutable subject (repo:OWNER@OWNER_ID/REPO@REPO_ID:...)."
 }
 
 // changeNote is the one-line note the code carries for an existing role's
@@ -320,11 +331,66 @@ func (p *Plan) roleDescription() string {
 	if p.RoleExists && p.RoleDescription != "" {
 		return p.RoleDescription
 	}
-	return newRoleDescription(p.opts.Repository)
+	return newRoleDescription(p.opts)
 }
 
-func newRoleDescription(repo string) string {
-	return runner.Clip("GitHub Actions OIDC for "+repo+" (aws-oidc-go setup)", 1000)
+// MaxRoleDescription is the most characters IAM takes in a role's
+// description (CreateRole's and AWS::IAM::Role's Description).
+const MaxRoleDescription = 1000
+
+// newRoleDescription is the description setup gives a new role: every
+// repository it admits runs of, as many as fit in IAM's limit, the rest
+// counted.
+func newRoleDescription(o Options) string {
+	const head, tail = "GitHub Actions OIDC for ", " (aws-oidc-go setup)"
+	return runner.Clip(head+o.repoNames(MaxRoleDescription-len(head)-len(tail))+tail, MaxRoleDescription)
+}
+
+// repoNames names the repositories of o in order — OWNER/* as "every
+// repository of OWNER" — in at most max bytes when it can: the first
+// ones that fit, then "and N more".
+func (o Options) repoNames(max int) string {
+	repos := o.repos()
+	names := make([]string, len(repos))
+	for i, r := range repos {
+		names[i] = r.Name
+		if r.OwnerWide() {
+			names[i] = "every repository of " + r.Owner()
+		}
+	}
+	return clipList(names, max)
+}
+
+// legacySubs are the legacy sub patterns of o's repositories, in at most
+// max bytes when it can.
+func (o Options) legacySubs(max int) string {
+	repos := o.repos()
+	subs := make([]string, len(repos))
+	for i, r := range repos {
+		subs[i] = "repo:" + r.Name + ":..."
+	}
+	return clipList(subs, max)
+}
+
+// clipList joins items as "a", "a and b" or "a, b and c"; when that is
+// longer than max bytes, it keeps the first items that fit with
+// ", and N more" (at least the first item, whatever its length).
+func clipList(items []string, max int) string {
+	join := func(v []string) string {
+		if len(v) < 2 {
+			return strings.Join(v, "")
+		}
+		return strings.Join(v[:len(v)-1], ", ") + " and " + v[len(v)-1]
+	}
+	if all := join(items); len(all) <= max || len(items) < 2 {
+		return all
+	}
+	for k := len(items) - 1; k > 1; k-- {
+		if s := fmt.Sprintf("%s and %d more", strings.Join(items[:k], ", "), len(items)-k); len(s) <= max {
+			return s
+		}
+	}
+	return fmt.Sprintf("%s and %d more", items[0], len(items)-1)
 }
 
 // clientIDs is the provider's client id list after the plan.
@@ -348,7 +414,7 @@ func (p *Plan) allPolicies() []string {
 // import whose code omits them plans to delete them). The text is as
 // terraform fmt writes it.
 func WriteTerraform(w io.Writer, p *Plan) {
-	fmt.Fprintf(w, "# aws-oidc-go setup for %s: the OIDC provider and the role as Terraform (AWS provider).\n", runner.Visible(p.opts.Repository))
+	fmt.Fprintf(w, "# aws-oidc-go setup for %s: the OIDC provider and the role as Terraform (AWS provider).\n", runner.Visible(p.opts.repoNames(400)))
 	fmt.Fprintf(w, "# Account %s. Generated; the trust policy is the one the plan prints.\n", p.Account)
 	for _, note := range []string{p.legacyNote(), p.changeNote()} {
 		if note != "" {
@@ -471,7 +537,7 @@ func WriteCloudFormation(w io.Writer, p *Plan) error {
 	if err := json.Unmarshal([]byte(p.NewTrust), &newTrust); err != nil {
 		return err
 	}
-	desc := "aws-oidc-go setup for " + p.opts.Repository + ": the GitHub OIDC provider and the role it may assume."
+	desc := "aws-oidc-go setup for " + p.opts.repoNames(300) + ": the GitHub OIDC provider and the role it may assume."
 	tpl := map[string]any{"AWSTemplateFormatVersion": "2010-09-09"}
 	resources := map[string]any{}
 	props := map[string]any{

@@ -684,7 +684,7 @@ func applyStep(ctx context.Context, svc IAM, p *Plan, s Step) error {
 			OpenIDConnectProviderArn: aws.String(p.ProviderARN), ClientID: aws.String(p.Audience)})
 	case CreateRole:
 		in := &iam.CreateRoleInput{RoleName: aws.String(p.RoleName), AssumeRolePolicyDocument: aws.String(compact(p.NewTrust)),
-			Description: aws.String(newRoleDescription(p.opts.Repository))}
+			Description: aws.String(newRoleDescription(p.opts))}
 		if p.MaxSession != 0 {
 			in.MaxSessionDuration = aws.Int32(p.MaxSession)
 		}

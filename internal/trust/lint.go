@@ -44,7 +44,7 @@ var LintIDs = map[string]Level{
 	"equals-with-wildcard": Error,
 	"no-sub":               Error,
 	"aud-only":             Error,
-	"cross-repo-wildcard":  Error,
+	"cross-repo-wildcard":  Error, // Warning for repo:OWNER@OWNER_ID/*:CONTEXT (see ownerWideByID)
 	"prefix-wildcard":      Error,
 	"legacy-sub-mismatch":  Error,
 	"name-only":            Warning,
@@ -187,7 +187,7 @@ func Lint(p *Policy, lc LintContext) []Finding {
 					}
 				}
 				for _, lv := range patterns {
-					lintSub(st, lv, repo, key("sub"), add)
+					lintSub(st, lv, repo, key("sub"), add, warn)
 				}
 			case "aud":
 				hasAud = true
@@ -366,7 +366,10 @@ func nameOnly(values []string) bool {
 }
 
 // lintSub flags sub patterns whose wildcards reach across repositories.
-func lintSub(st *Statement, lv lintValue, repo, subKey string, add func(*Statement, string, string, string)) {
+// An owner-wide pattern pinned by the owner's immutable id and a context
+// (what trust-policy generate --repository OWNER@OWNER_ID/* writes) is
+// a warning: the breadth is deliberate, and no other owner can match.
+func lintSub(st *Statement, lv lintValue, repo, subKey string, add, warn func(*Statement, string, string, string)) {
 	v := lv.pattern
 	if !lv.like || !strings.ContainsAny(v, "*?") {
 		return
@@ -377,11 +380,19 @@ func lintSub(st *Statement, lv lintValue, repo, subKey string, add func(*Stateme
 		add(st, "cross-repo-wildcard", fmt.Sprintf("sub pattern %q does not pin a repository: any repository on GitHub matches", lv.shown), fix)
 		return
 	}
-	segment, _, hasColon := strings.Cut(rest, ":")
+	segment, context, hasColon := strings.Cut(rest, ":")
 	owner, name, _ := strings.Cut(segment, "/")
 	switch {
 	case strings.ContainsAny(owner, "*?"):
 		add(st, "cross-repo-wildcard", fmt.Sprintf("sub pattern %q leaves the owner open: any organisation's repositories match", lv.shown), fix)
+	case ownerWideByID(owner, name, context, hasColon):
+		login, id, _ := strings.Cut(owner, "@")
+		msg := fmt.Sprintf("sub pattern %q admits every repository of %s (owner id %s), repositories created later included, for the runs it names; a renamed or re-registered %s has another id and does not match", lv.shown, login, id, login)
+		if len(conditionsOn(st, strings.TrimSuffix(subKey, "sub")+"environment")) == 0 {
+			msg += fmt.Sprintf(". The * also matches ':', so a run whose sub merely ends in %q (an environment named \"x:%s\") matches too: pin the environment claim (Null for none) as trust-policy generate does", ":"+context, context)
+		}
+		warn(st, "cross-repo-wildcard", msg,
+			"if the role is not meant for the whole owner, name its repositories: trust-policy generate --repository OWNER@OWNER_ID/REPO@REPO_ID (repeatable)")
 	case name == "" || name == "*" || strings.HasPrefix(name, "*"):
 		add(st, "cross-repo-wildcard", fmt.Sprintf("sub pattern %q matches every repository of %s", lv.shown, owner), fix)
 	case strings.ContainsAny(name, "*?") && !hasColon:
@@ -390,6 +401,18 @@ func lintSub(st *Statement, lv lintValue, repo, subKey string, add func(*Stateme
 	case strings.ContainsAny(name, "*?"):
 		add(st, "cross-repo-wildcard", fmt.Sprintf("sub pattern %q has a wildcard inside the repository name", lv.shown), fix)
 	}
+}
+
+// ownerWideByID reports the parts of repo:OWNER@OWNER_ID/*:CONTEXT: the
+// owner named with its numeric id (no wildcard), the repository a lone *,
+// and a context that starts with text (ref:…, environment:…,
+// pull_request), not with a wildcard.
+func ownerWideByID(owner, name, context string, hasColon bool) bool {
+	login, id, ok := strings.Cut(owner, "@")
+	if !ok || login == "" || id == "" || id[0] == '0' || len(id) > 20 || strings.Trim(id, "0123456789") != "" {
+		return false
+	}
+	return name == "*" && hasColon && context != "" && !strings.ContainsAny(context[:1], "*?")
 }
 
 // lintValue is a condition value as the pin and wildcard checks read it.
