@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/runner"
@@ -149,26 +148,16 @@ func trustPolicyGenerate(p Process, cmd string, args []string) int {
 	o := trust.Options{AccountID: f.str("account-id"), Audience: f.str("audience"), Issuer: f.str("issuer"), Partition: f.str("partition"),
 		RepositoryID: f.str("repository-id"), OwnerID: f.str("owner-id"), SubFormat: f.str("sub-format"),
 		Workflow: f.str("workflow"), Actor: f.str("actor"), ActorID: f.str("actor-id"), EnterpriseID: f.str("enterprise-id")}
-	runs := trust.RunsFor(f.list("branch"), f.list("tag"), f.list("environment"), f.on("pull-request"))
-	if f.on("any-ref") {
-		if len(runs) > 0 {
-			return usageError(p, cmd, errors.New("--any-ref admits every run of the repository already: give it alone, or name the runs with --branch, --tag, --environment, --pull-request"))
-		}
-		runs = append(runs, trust.Context{AnyRef: true})
+	if err := o.Admit(f.list("branch"), f.list("tag"), f.list("environment"), f.on("pull-request"), f.on("any-ref")); err != nil {
+		return usageError(p, cmd, err)
 	}
-	if len(runs) == 0 {
-		return usageError(p, cmd, errors.New("say which runs the policy admits: --branch, --tag, --environment (each repeatable), --pull-request, or --any-ref"))
-	}
-	o.Context, o.Also = runs[0], runs[1:]
 	o.Context.JobWorkflowRef = f.str("job-workflow-ref")
 	if v := f.str("trust-policy-quota"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < trust.DefaultQuota || n > trust.MaxQuota {
-			return usageError(p, cmd, fmt.Errorf("--trust-policy-quota %q: want a number of characters from %d (IAM's default) to %d (the largest increase)", v, trust.DefaultQuota, trust.MaxQuota))
+		if o.Quota, err = trust.ParseQuota(v); err != nil {
+			return usageError(p, cmd, err)
 		}
-		o.Quota = n
 	}
-	if err := setRepositories(&o, f.list("repository")); err != nil {
+	if err := o.SetRepositories(f.list("repository")); err != nil {
 		return usageError(p, cmd, err)
 	}
 	doc, err := trust.Generate(o)
@@ -334,29 +323,8 @@ func lookupIDs(ctx context.Context, p Process, f *trust.Facts) {
 	}
 }
 
-// setRepositories puts the --repository values into o: the first is the
-// policy's own repository (ids inline or from --repository-id and
-// --owner-id), the others More (ids inline only: the two flags name one
-// repository).
-func setRepositories(o *trust.Options, values []string) error {
-	if len(values) == 0 {
-		return errors.New("--repository OWNER/REPO is required")
-	}
-	first := trust.ParseRepo(values[0])
-	o.Context.Repository = first.Name
-	if first.ID != "" || first.OwnerID != "" {
-		if o.RepositoryID != "" || o.OwnerID != "" {
-			return fmt.Errorf("--repository %s carries its ids already: drop --repository-id and --owner-id", values[0])
-		}
-		o.RepositoryID, o.OwnerID = first.ID, first.OwnerID
-	} else if len(values) > 1 && (o.RepositoryID != "" || o.OwnerID != "") {
-		return errors.New("--repository-id and --owner-id name one repository; with several --repository give each one's ids inline: --repository OWNER@OWNER_ID/REPO@REPO_ID")
-	}
-	for _, v := range values[1:] {
-		o.More = append(o.More, trust.ParseRepo(v))
-	}
-	return nil
-}
+// setRepositories is trust.Options.SetRepositories, for setup.
+func setRepositories(o *trust.Options, values []string) error { return o.SetRepositories(values) }
 
 // checkExit maps a check's outcome to its exit code.
 func checkExit(o trust.Outcome) int { return checkCodes[o] }
