@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/runner"
@@ -149,26 +148,16 @@ func trustPolicyGenerate(p Process, cmd string, args []string) int {
 	o := trust.Options{AccountID: f.str("account-id"), Audience: f.str("audience"), Issuer: f.str("issuer"), Partition: f.str("partition"),
 		RepositoryID: f.str("repository-id"), OwnerID: f.str("owner-id"), SubFormat: f.str("sub-format"),
 		Workflow: f.str("workflow"), Actor: f.str("actor"), ActorID: f.str("actor-id"), EnterpriseID: f.str("enterprise-id")}
-	runs := trust.RunsFor(f.list("branch"), f.list("tag"), f.list("environment"), f.on("pull-request"))
-	if f.on("any-ref") {
-		if len(runs) > 0 {
-			return usageError(p, cmd, errors.New("--any-ref admits every run of the repository already: give it alone, or name the runs with --branch, --tag, --environment, --pull-request"))
-		}
-		runs = append(runs, trust.Context{AnyRef: true})
+	if err := o.Admit(f.list("branch"), f.list("tag"), f.list("environment"), f.on("pull-request"), f.on("any-ref")); err != nil {
+		return usageError(p, cmd, err)
 	}
-	if len(runs) == 0 {
-		return usageError(p, cmd, errors.New("say which runs the policy admits: --branch, --tag, --environment (each repeatable), --pull-request, or --any-ref"))
-	}
-	o.Context, o.Also = runs[0], runs[1:]
 	o.Context.JobWorkflowRef = f.str("job-workflow-ref")
 	if v := f.str("trust-policy-quota"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < trust.DefaultQuota || n > trust.MaxQuota {
-			return usageError(p, cmd, fmt.Errorf("--trust-policy-quota %q: want a number of characters from %d (IAM's default) to %d (the largest increase)", v, trust.DefaultQuota, trust.MaxQuota))
+		if o.Quota, err = trust.ParseQuota(v); err != nil {
+			return usageError(p, cmd, err)
 		}
-		o.Quota = n
 	}
-	if err := setRepositories(&o, f.list("repository")); err != nil {
+	if err := o.SetRepositories(f.list("repository")); err != nil {
 		return usageError(p, cmd, err)
 	}
 	doc, err := trust.Generate(o)
@@ -183,187 +172,129 @@ func trustPolicyGenerate(p Process, cmd string, args []string) int {
 	return ExitOK
 }
 
+// checkCommand is trust-policy check's command line, parsed.
+type checkCommand struct {
+	in            trust.CheckInput
+	policyPath    string // the policy file; "" with role
+	role, profile string
+}
+
+// trustPolicyCheck is aws-oidc-go trust-policy check: the command line
+// in, the policy read (file or role), trust.Check, each run's report out,
+// the worst run's exit code.
 func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 	const cmd = "check"
-	fl, pos, err := parseCmdFlags("trust-policy check", checkFlags, args)
+	c, err := parseCheck(args)
 	if err != nil {
 		return usageError(p, cmd, err)
 	}
-	claimsPath, account, role := fl.str("claims"), fl.str("account-id"), fl.str("role")
-	f := trust.Facts{Repository: fl.str("repository"), Ref: fl.str("ref"), Environment: fl.str("environment"), EventName: fl.str("event-name"),
-		RepositoryID: fl.str("repository-id"), OwnerID: fl.str("owner-id"), SubFormat: fl.str("sub-format"), Actor: fl.str("actor"),
-		ActorID: fl.str("actor-id"), Workflow: fl.str("workflow"), JobWorkflowRef: fl.str("job-workflow-ref"), EnterpriseID: fl.str("enterprise-id"),
-		Audience: fl.str("audience"), Issuer: fl.str("issuer")}
-	var policyPath string
+	policy, code := readCheckPolicy(ctx, p, &c)
+	if policy == nil {
+		return code
+	}
+	if err := c.in.Validate(); err != nil {
+		return usageError(p, cmd, err)
+	}
 	switch {
-	case len(pos) > 1 || (len(pos) == 1 && role != ""):
-		return usageError(p, cmd, fmt.Errorf("unexpected argument %q (check takes one POLICY.json or --role)", pos[len(pos)-1]))
-	case len(pos) == 1:
-		policyPath = pos[0]
-	case role == "":
-		return usageError(p, cmd, errors.New("name the policy: trust-policy check POLICY.json, or --role NAME_OR_ARN"))
-	}
-	if fl.given("profile") && role == "" {
-		return usageError(p, cmd, errors.New("--profile goes with --role"))
-	}
-	if f.Ref != "" && !strings.HasPrefix(f.Ref, "refs/") {
-		// Not reinterpreted: "main" could be a branch or a tag.
-		return usageError(p, cmd, fmt.Errorf("--ref %q: a token's ref is always in full: --ref refs/heads/%s for the branch, refs/tags/%s for a tag", f.Ref, f.Ref, f.Ref))
-	}
-	var raw []byte
-	if role != "" {
-		var arn string
-		raw, arn, err = readRolePolicy(ctx, p, role, fl.str("profile"))
-		if err != nil {
-			fmt.Fprintf(p.Stderr, "aws-oidc-go: role %s: %v\n", role, err)
-			return ExitUnreadable
-		}
-		policyPath = "role " + arn
-		if account == "" {
-			account = arnAccount(arn)
-		}
-	} else {
-		raw, err = readBounded(policyPath, "policy", trust.MaxPolicyBytes)
-		if err != nil {
+	case c.in.ClaimsName != "":
+		if c.in.Claims, err = readBounded(c.in.ClaimsName, "claims", trust.MaxClaimsBytes); err != nil {
 			fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
 			return ExitUnreadable
 		}
-	}
-	policy, err := trust.Parse(raw)
-	if err != nil {
-		fmt.Fprintf(p.Stderr, "aws-oidc-go: %s: %v\n", policyPath, err)
-		return ExitUnreadable
-	}
-
-	// Every fact flag is checked, whichever way the claims come: with
-	// --claims, --audience and --issuer still go into the request.
-	if err := f.Check(); err != nil {
-		return usageError(p, cmd, err)
-	}
-	// Several --repository: the same run in each repository, one verdict
-	// each (ids inline, OWNER@OWNER_ID/REPO@REPO_ID).
-	// (Whether the id flags were given is asked of the flags: f's ids may
-	// have been filled in otherwise.)
-	runs := []trust.Facts{f}
-	idFlags := fl.str("repository-id") != "" || fl.str("owner-id") != ""
-	if repos := fl.list("repository"); len(repos) > 0 {
-		runs = runs[:0]
-		for _, v := range repos {
-			r := trust.ParseRepo(v)
-			ff := f
-			ff.Repository = r.Name
-			switch {
-			case r.OwnerWide():
-				return usageError(p, cmd, fmt.Errorf("--repository %s: a run is of one repository; name one of the owner's (OWNER/REPO), or several", v))
-			case r.ID != "" && idFlags:
-				return usageError(p, cmd, fmt.Errorf("--repository %s carries its ids already: drop --repository-id and --owner-id", v))
-			case r.ID != "":
-				ff.RepositoryID, ff.OwnerID = r.ID, r.OwnerID
-			case len(repos) > 1 && idFlags:
-				return usageError(p, cmd, errors.New("--repository-id and --owner-id name one repository; with several --repository give each one's ids inline: --repository OWNER@OWNER_ID/REPO@REPO_ID"))
-			}
-			runs = append(runs, ff)
-		}
-	}
-	if role != "" && claimsPath == "" {
+	case c.role != "":
 		// A role's ids are looked up for each run's repository; a policy
 		// file is checked offline.
-		for i := range runs {
-			lookupIDs(ctx, p, &runs[i])
-		}
+		c.in.Lookup = func(f *trust.Facts) { lookupIDs(ctx, p, f) }
 	}
-	f = runs[0]
-	if len(runs) > 1 {
-		if claimsPath != "" {
-			return usageError(p, cmd, errors.New("give either --claims or --repository/--ref, not both"))
-		}
-		worst := ExitOK
-		for i, run := range runs {
+	res, err := trust.Check(policy, c.in)
+	var bad *trust.InputError
+	switch {
+	case errors.As(err, &bad):
+		return usageError(p, cmd, err)
+	case err != nil:
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
+		return ExitUnreadable
+	}
+	for i, run := range res.Runs {
+		if len(res.Runs) > 1 {
 			if i > 0 {
 				fmt.Fprintln(p.Stdout)
 			}
-			fmt.Fprintf(p.Stdout, "Run of %s:\n", runner.Visible(run.Repository)) // a fact: anything
-			code := checkOne(p, cmd, policy, run, "", account)
-			if rank(code) > rank(worst) {
-				worst = code
-			}
+			fmt.Fprintf(p.Stdout, "Run of %s:\n", runner.Visible(run.Facts.Repository)) // a fact: anything
 		}
-		return worst
+		if run.Err != nil {
+			usageError(p, cmd, run.Err)
+			continue
+		}
+		fmt.Fprint(p.Stdout, run.Report())
 	}
-	return checkOne(p, cmd, policy, f, claimsPath, account)
+	return checkExit(res.Worst().Outcome)
 }
 
-// rank orders check's exit codes from best to worst: with several
-// repositories the worst verdict is the command's.
-func rank(code int) int {
-	switch code {
-	case ExitOK:
-		return 0
-	case ExitFindings:
-		return 1
-	case ExitUndecided:
-		return 2
-	case ExitFailure:
-		return 3
+// parseCheck reads check's command line: which policy, and the input
+// trust.Check takes (the claims file named, not read).
+func parseCheck(args []string) (checkCommand, error) {
+	fl, pos, err := parseCmdFlags("trust-policy check", checkFlags, args)
+	if err != nil {
+		return checkCommand{}, err
 	}
-	return 4
-}
-
-// checkOne evaluates the policy for one run: f's facts, or the claims
-// file at claimsPath.
-func checkOne(p Process, cmd string, policy *trust.Policy, f trust.Facts, claimsPath, account string) int {
-	audience, issuer := f.Audience, f.Issuer
-	var claims map[string]any
-	var unknown map[string]string
+	c := checkCommand{role: fl.str("role"), profile: fl.str("profile")}
+	c.in = trust.CheckInput{
+		Facts: trust.Facts{Repository: fl.str("repository"), Ref: fl.str("ref"), Environment: fl.str("environment"), EventName: fl.str("event-name"),
+			RepositoryID: fl.str("repository-id"), OwnerID: fl.str("owner-id"), SubFormat: fl.str("sub-format"), Actor: fl.str("actor"),
+			ActorID: fl.str("actor-id"), Workflow: fl.str("workflow"), JobWorkflowRef: fl.str("job-workflow-ref"), EnterpriseID: fl.str("enterprise-id"),
+			Audience: fl.str("audience"), Issuer: fl.str("issuer")},
+		Repositories: fl.list("repository"),
+		// Asked of the flags: the facts' ids may be filled in otherwise.
+		IDsGiven:   fl.str("repository-id") != "" || fl.str("owner-id") != "",
+		ClaimsName: fl.str("claims"),
+		Account:    fl.str("account-id"),
+	}
 	switch {
-	case claimsPath != "" && (f.Repository != "" || f.Ref != ""):
-		return usageError(p, cmd, errors.New("give either --claims or --repository/--ref, not both"))
-	case claimsPath != "":
-		b, err := readBounded(claimsPath, "claims", trust.MaxClaimsBytes)
+	case len(pos) > 1 || (len(pos) == 1 && c.role != ""):
+		return c, fmt.Errorf("unexpected argument %q (check takes one POLICY.json or --role)", pos[len(pos)-1])
+	case len(pos) == 1:
+		c.policyPath = pos[0]
+	case c.role == "":
+		return c, errors.New("name the policy: trust-policy check POLICY.json, or --role NAME_OR_ARN")
+	}
+	if fl.given("profile") && c.role == "" {
+		return c, errors.New("--profile goes with --role")
+	}
+	if ref := c.in.Facts.Ref; ref != "" && !strings.HasPrefix(ref, "refs/") {
+		// Not reinterpreted: "main" could be a branch or a tag.
+		return c, fmt.Errorf("--ref %q: a token's ref is always in full: --ref refs/heads/%s for the branch, refs/tags/%s for a tag", ref, ref, ref)
+	}
+	return c, nil
+}
+
+// readCheckPolicy reads and parses the policy, from the role (whose
+// account becomes the default --account-id) or the file; nil and the exit
+// code when it cannot, the error printed.
+func readCheckPolicy(ctx context.Context, p Process, c *checkCommand) (*trust.Policy, int) {
+	var raw []byte
+	var err error
+	if c.role != "" {
+		var arn string
+		raw, arn, err = readRolePolicy(ctx, p, c.role, c.profile)
 		if err != nil {
-			fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
-			return ExitUnreadable
+			fmt.Fprintf(p.Stderr, "aws-oidc-go: role %s: %v\n", c.role, err)
+			return nil, ExitUnreadable
 		}
-		if claims, err = trust.ParseClaims(b); err != nil {
-			fmt.Fprintf(p.Stderr, "aws-oidc-go: %s: %v\n", claimsPath, err)
-			return ExitUnreadable
+		c.policyPath = "role " + arn
+		if c.in.Account == "" {
+			c.in.Account = arnAccount(arn)
 		}
-	case f.Repository != "" && f.Ref != "":
-		var err error
-		if claims, unknown, err = trust.ClaimsFor(f); err != nil {
-			return usageError(p, cmd, err)
-		}
-	default:
-		return usageError(p, cmd, errors.New("give --claims CLAIMS.json, or --repository and --ref"))
+	} else if raw, err = readBounded(c.policyPath, "policy", trust.MaxPolicyBytes); err != nil {
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
+		return nil, ExitUnreadable
 	}
-	if audience != "" {
-		claims["aud"] = audience
+	policy, err := trust.Parse(raw)
+	if err != nil {
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: %s: %v\n", c.policyPath, err)
+		return nil, ExitUnreadable
 	}
-	if issuer == "" {
-		if iss, ok := claims["iss"].(string); ok && iss != "" {
-			issuer = iss
-		} else {
-			issuer = trust.DefaultIssuer
-		}
-	}
-	req := trust.RequestFor(issuer, account, claims)
-	for k, v := range unknown {
-		req.Unknown[k] = v
-	}
-	d := trust.Evaluate(policy, req)
-	// The lint re-matches the subject with what the evaluation left of
-	// one comparison budget, and not at all once it is spent: the whole
-	// check takes at most trust.MaxMatchSteps steps.
-	lc := trust.LintContext{Issuer: issuer, Budget: trust.MaxMatchSteps - d.Steps}
-	lc.Repository, _ = claims["repository"].(string)
-	lc.Audience, _ = claims["aud"].(string)
-	lc.RepositoryID, _ = claims["repository_id"].(string)
-	if claimsPath != "" && !d.Exhausted && lc.Budget > 0 {
-		lc.Subject, _ = claims["sub"].(string) // a real token's subject form
-	}
-	findings := trust.Lint(policy, lc)
-	fmt.Fprint(p.Stdout, trust.Report(d, req, findings))
-	return checkExit(d, findings)
+	return policy, ExitOK
 }
 
 // lookupIDs fills in the repository's ids for check --role, as setup
@@ -392,47 +323,11 @@ func lookupIDs(ctx context.Context, p Process, f *trust.Facts) {
 	}
 }
 
-// setRepositories puts the --repository values into o: the first is the
-// policy's own repository (ids inline or from --repository-id and
-// --owner-id), the others More (ids inline only: the two flags name one
-// repository).
-func setRepositories(o *trust.Options, values []string) error {
-	if len(values) == 0 {
-		return errors.New("--repository OWNER/REPO is required")
-	}
-	first := trust.ParseRepo(values[0])
-	o.Context.Repository = first.Name
-	if first.ID != "" || first.OwnerID != "" {
-		if o.RepositoryID != "" || o.OwnerID != "" {
-			return fmt.Errorf("--repository %s carries its ids already: drop --repository-id and --owner-id", values[0])
-		}
-		o.RepositoryID, o.OwnerID = first.ID, first.OwnerID
-	} else if len(values) > 1 && (o.RepositoryID != "" || o.OwnerID != "") {
-		return errors.New("--repository-id and --owner-id name one repository; with several --repository give each one's ids inline: --repository OWNER@OWNER_ID/REPO@REPO_ID")
-	}
-	for _, v := range values[1:] {
-		o.More = append(o.More, trust.ParseRepo(v))
-	}
-	return nil
-}
+// setRepositories is trust.Options.SetRepositories, for setup.
+func setRepositories(o *trust.Options, values []string) error { return o.SetRepositories(values) }
 
 // checkExit maps a check's outcome to its exit code.
-func checkExit(d trust.Decision, findings []trust.Finding) int {
-	switch {
-	case len(d.Unhandled) > 0:
-		return ExitUnreadable
-	case d.Verdict == trust.Denied:
-		return ExitFailure
-	case d.Verdict == trust.Undecided:
-		return ExitUndecided
-	}
-	for _, f := range findings {
-		if f.Level == trust.Error {
-			return ExitFindings
-		}
-	}
-	return ExitOK
-}
+func checkExit(o trust.Outcome) int { return checkCodes[o] }
 
 // usageError reports a command line that cannot run: the error, the
 // command's usage lines, and where the flags are listed. -h/--help prints
