@@ -857,8 +857,8 @@ async function run(stage, { actionDir = __dirname, env = process.env, platform =
     return await exec(copy.file, stage === 'post' ? ['post'] : [], childEnv);
   } finally {
     if (stage === 'post') {
-      // The post step's copy, and the main step's (refresh's credential_process
-      // ran it until the binary's post step removed the profile).
+      // The post step's copy, and the main step's (credential_process runs
+      // the binary's own copy in its run directory, never this one).
       for (const d of [copy && copy.dir, mainDir]) {
         if (d) { try { removeDir(d, env); } catch { /* the runner empties RUNNER_TEMP anyway */ } }
       }

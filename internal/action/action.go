@@ -387,14 +387,8 @@ func (r *run) retrier(attempts int, op string) exchange.Retrier {
 	return rt
 }
 
-// SDKFactory returns an STSFactory backed by the AWS SDK, loading the SDK's
-// configuration once per run.
-func SDKFactory() STSFactory {
-	f, _ := sdkFactory()
-	return f
-}
-
-// sdkFactory is SDKFactory with a function that closes every connection
+// sdkFactory returns an STSFactory backed by the AWS SDK, loading the SDK's
+// configuration once per run, and a function that closes every connection
 // its clients opened.
 func sdkFactory() (STSFactory, func()) {
 	var mu sync.Mutex

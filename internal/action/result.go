@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -96,7 +97,7 @@ func (r *run) refreshExecutable(ho *handoff.Run) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("refresh: copying this program for credential_process: %w", err)
 	}
-	if err := checkImage(name, fi, r.env.UID); err != nil {
+	if err := checkImage(name, fi, handoff.TrustedOwners(r.env.UID, r.env.Getenv("GITHUB_WORKSPACE"))); err != nil {
 		return "", fmt.Errorf("refresh: refusing to copy this program for credential_process: %w; install it where only you or root can change it (a file of yours or root's, mode 755 or stricter)", err)
 	}
 	if fi.Size() > MaxImage {
@@ -109,7 +110,13 @@ func (r *run) refreshExecutable(ho *handoff.Run) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("refresh: copying this program for credential_process: %w", err)
 	}
-	_, later, err := ho.CreateFile("aws-oidc-go", b, 0o700)
+	// Windows' cmd.exe /C, which the SDKs run credential_process with,
+	// runs a program only by an executable extension.
+	copyName := "aws-oidc-go"
+	if runtime.GOOS == "windows" {
+		copyName += ".exe"
+	}
+	_, later, err := ho.CreateFile(copyName, b, 0o700)
 	if err != nil {
 		return "", fmt.Errorf("refresh: copying this program for credential_process: %w", err)
 	}
@@ -165,15 +172,20 @@ func (r *run) openImageAt(self string) (*os.File, string, error) {
 	return f, real, nil
 }
 
-// checkImage: the image copied must be a regular file of uid's or root's
-// that group and others cannot write (whoever can write it chooses what
-// credential_process runs).
-func checkImage(name string, fi fs.FileInfo, uid int) error {
+// checkImage: the image copied must be a regular file of a trusted owner's
+// (handoff.TrustedOwners: the user, root, and as root the workspace's
+// owner — as handoff.CheckExecutable trusts) that group and others cannot
+// write (whoever can write it chooses what credential_process runs).
+func checkImage(name string, fi fs.FileInfo, owners []int) error {
+	owned := false
+	for _, u := range owners {
+		owned = owned || profile.OwnedBy(fi, u)
+	}
 	switch {
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("%s is not a regular file", name)
-	case !profile.OwnedBy(fi, uid) && !profile.OwnedBy(fi, 0):
-		return fmt.Errorf("%s is owned by %s, not by uid %d or root", name, profile.OwnerName(fi), uid)
+	case !owned:
+		return fmt.Errorf("%s is owned by %s, not by a trusted user (uids %v)", name, profile.OwnerName(fi), owners)
 	case profile.Insecure(fi, 0o022):
 		return fmt.Errorf("%s is writable by group or others (mode %v)", name, fi.Mode().Perm())
 	}

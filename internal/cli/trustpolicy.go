@@ -188,12 +188,14 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 	if err != nil {
 		return usageError(p, cmd, err)
 	}
+	// The flags are checked before anything is read: a bad command line
+	// is a usage error (2) even where IAM would have refused the read.
+	if err := c.in.Validate(); err != nil {
+		return usageError(p, cmd, err)
+	}
 	policy, code := readCheckPolicy(ctx, p, &c)
 	if policy == nil {
 		return code
-	}
-	if err := c.in.Validate(); err != nil {
-		return usageError(p, cmd, err)
 	}
 	switch {
 	case c.in.ClaimsName != "":

@@ -93,9 +93,10 @@ func TrustedOwners(uid int, workspace string) []int {
 	return owners
 }
 
-// CheckExecutable decides whether the program at path may be what
-// credential_process runs for the rest of the job — refresh under the node
-// action names its private copy, from the CLI the running binary — and
+// CheckExecutable decides whether the program at path may be read back as
+// what credential_process will run for the rest of the job (refresh copies
+// the running image; only where there is no /proc/self/exe is it read by
+// its path, and only if this passes) — and
 // returns the path to name: path with its links resolved (what is checked
 // is what will run). Nobody but owners may be able to replace it: the file
 // is a regular file of one of the owners with a single link, not writable

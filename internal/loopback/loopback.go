@@ -7,14 +7,15 @@ import (
 	"strings"
 )
 
-// Host reports whether host names this machine: localhost in any case, or
-// a loopback address (127.0.0.0/8, ::1), bare or in the brackets a URL's
-// host carries them in. Only those: they are what HTTP_PROXY never applies
-// to (golang.org/x/net/http/httpproxy), so a request to them stays on this
-// machine; a *.localhost name, or localhost.evil.com, would go through the
-// proxy or the network, in clear.
+// Host reports whether host names this machine: "localhost" exactly, or a
+// loopback address (127.0.0.0/8, ::1), bare or in the brackets a URL's host
+// carries them in. Only those: they are what HTTP_PROXY never applies to
+// (golang.org/x/net/http/httpproxy compares the host with "localhost" as
+// it stands, before lowercasing anything), so a request to them stays on
+// this machine. "LocalHost", a *.localhost name or localhost.evil.com would
+// go through the proxy or the network, in clear.
 func Host(host string) bool {
-	if strings.EqualFold(host, "localhost") {
+	if host == "localhost" {
 		return true
 	}
 	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {

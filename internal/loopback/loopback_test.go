@@ -5,8 +5,8 @@ import "testing"
 func TestHost(t *testing.T) {
 	for host, want := range map[string]bool{
 		"localhost":          true,
-		"LocalHost":          true,
-		"LOCALHOST":          true,
+		"LocalHost":          false, // HTTP_PROXY's exemption is for "localhost" as written
+		"LOCALHOST":          false,
 		"127.0.0.1":          true,
 		"127.9.9.9":          true,
 		"127.255.255.254":    true,

@@ -26,9 +26,6 @@ type Log struct {
 // (GITHUB_ACTIONS=true).
 func NewLog(w io.Writer, workflow bool) *Log { return &Log{w: w, workflow: workflow} }
 
-// Workflow reports whether workflow commands are written.
-func (l *Log) Workflow() bool { return l.workflow }
-
 // Infof prints one plain line.
 func (l *Log) Infof(format string, args ...any) {
 	l.line(guard(sprintf(format, args...)))

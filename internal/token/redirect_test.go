@@ -269,7 +269,7 @@ func TestCheckRequestURL(t *testing.T) {
 	for raw, ok := range map[string]bool{
 		"https://pipelines.actions.githubusercontent.com/x": true,
 		"http://localhost:8080/x":                           true,
-		"http://LocalHost/x":                                true,
+		"http://LocalHost/x":                                false,
 		"http://127.0.0.1:8080/x":                           true,
 		"http://127.9.9.9/x":                                true,
 		"http://[::1]:8080/x":                               true,
