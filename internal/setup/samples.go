@@ -18,6 +18,11 @@ type Sample struct {
 	Facts    trust.Facts `json:"-"`
 	Old      string      `json:"old,omitempty"` // verdict under the old policy; "" for a new role
 	New      string      `json:"new"`
+	// OldWhen and NewWhen say when the verdict depends on a claim the run
+	// leaves open (see Decide): "admitted only when actor is …". The
+	// Name carries them too.
+	OldWhen string `json:"old_when,omitempty"`
+	NewWhen string `json:"new_when,omitempty"`
 }
 
 // Changed reports a sample whose verdict differs between the policies.
@@ -259,29 +264,38 @@ func otherRepositories(st trust.Statement, o Options) []string {
 }
 
 // Evaluate decides each sample under the old policy (when there is one)
-// and the new one, for a role in account.
+// and the new one, for a role in account. A verdict that depends on a claim
+// the run leaves open (Decide) is the most permissive one, with a note in
+// the sample's name: a near miss admitted for some actor is admitted.
 func Evaluate(samples []Sample, account, issuer string, old, new *trust.Policy) []Sample {
 	for i := range samples {
 		s := &samples[i]
 		if old != nil {
-			s.Old = Verdict(old, account, issuer, s.Facts).String()
+			v, when := Decide(old, account, issuer, s.Facts)
+			s.Old, s.OldWhen = v.String(), when
 		}
 		if new != nil {
-			s.New = Verdict(new, account, issuer, s.Facts).String()
+			v, when := Decide(new, account, issuer, s.Facts)
+			s.New, s.NewWhen = v.String(), when
+		}
+		switch {
+		case s.OldWhen == "" && s.NewWhen == "":
+		case old == nil || s.OldWhen == s.NewWhen:
+			s.Name += " (" + s.NewWhen + ")"
+		case s.NewWhen == "":
+			s.Name += " (current policy: " + s.OldWhen + ")"
+		case s.OldWhen == "":
+			s.Name += " (planned policy: " + s.NewWhen + ")"
+		default:
+			s.Name += " (current policy: " + s.OldWhen + "; planned: " + s.NewWhen + ")"
 		}
 	}
 	return samples
 }
 
-// Verdict is what the checker decides for the run f under p.
+// Verdict is what the checker decides for the run f under p (as Decide,
+// without the note).
 func Verdict(p *trust.Policy, account, issuer string, f trust.Facts) trust.Verdict {
-	claims, unknown, err := trust.ClaimsFor(f)
-	if err != nil {
-		return trust.Undecided
-	}
-	req := trust.RequestFor(issuer, account, claims)
-	for k, v := range unknown {
-		req.Unknown[k] = v
-	}
-	return trust.Evaluate(p, req).Verdict
+	v, _ := Decide(p, account, issuer, f)
+	return v
 }

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// The tests of setup's plan, merge, apply gate and closing check (issue
+// 22) against moto_server, the AWS CLI reading back.
+
+const ghProvider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+
+// addStatements appends statements (JSON objects) to the live role's trust
+// policy with the AWS CLI, as an administrator would by hand.
+func addStatements(t *testing.T, endpoint, role string, stmts ...string) {
+	t.Helper()
+	doc := liveTrust(t, endpoint, role).(map[string]any)
+	for _, s := range stmts {
+		doc["Statement"] = append(doc["Statement"].([]any), jsonOf(t, s))
+	}
+	b, _ := json.Marshal(doc)
+	mustAWSNoOutput(t, endpoint, "iam", "update-assume-role-policy", "--role-name", role, "--policy-document", string(b))
+}
+
+// setRole creates (or replaces) a role with a trust policy, by hand.
+func setRole(t *testing.T, endpoint, role, policy string) {
+	t.Helper()
+	if _, err := awsCLI(t, endpoint, "iam", "get-role", "--role-name", role); err == nil {
+		mustAWSNoOutput(t, endpoint, "iam", "update-assume-role-policy", "--role-name", role, "--policy-document", policy)
+		return
+	}
+	mustAWS(t, endpoint, "iam", "create-role", "--role-name", role, "--assume-role-policy-document", policy)
+}
+
+// TestSetupDenyOnUnnamedClaim (issue 22, item 11): a Deny on a claim the
+// sample runs do not carry (actor) used to leave every sample UNDECIDED,
+// so setup exited 1 on every run. Now each such claim is tried with a
+// value the policy names and one it does not: the runs are admitted,
+// denied when actor is the one the Deny names, and setup exits 0.
+func TestSetupDenyOnUnnamedClaim(t *testing.T) {
+	t.Parallel()
+	moto := startMoto(t)
+	gh := newFakeGitHubAPI(t)
+	env := setupEnv(moto.URL, moto.URL, gh.URL)
+	args := []string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "deny-actor"}
+	if code, stdout, stderr := run(append(args, "--apply"), env); code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	addStatements(t, moto.URL, "deny-actor", `{"Effect":"Deny","Principal":{"Federated":"`+ghProvider+`"},"Action":"sts:AssumeRoleWithWebIdentity",
+	  "Condition":{"StringEquals":{"token.actions.githubusercontent.com:actor":"evil-bot"}}}`)
+	code, stdout, stderr := run(args, env)
+	if code != ExitOK || strings.Contains(stdout, "UNDECIDED") || strings.Contains(stdout, "<-- expected") ||
+		!strings.Contains(stdout, `ALLOWED   branch main, immutable sub (denied when actor is "evil-bot")`) ||
+		!strings.Contains(stdout, "DENIED    branch near-miss, legacy sub\n") {
+		t.Errorf("re-run with a Deny on actor: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// An Allow that admits a near miss for one actor only is an admission.
+	addStatements(t, moto.URL, "deny-actor", `{"Effect":"Allow","Principal":{"Federated":"`+ghProvider+`"},"Action":"sts:AssumeRoleWithWebIdentity",
+	  "Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:actor":"octocat",
+	  "token.actions.githubusercontent.com:sub":"repo:octo-org/octo-repo:pull_request"}}}`)
+	code, stdout, stderr = run([]string{"trust-policy", "check", "--role", "deny-actor", "--repository", testRepo, "--ref", "refs/pull/1/merge", "--event-name", "pull_request", "--actor", "octocat"}, env)
+	if code != ExitOK {
+		t.Fatalf("the checker itself does not admit the pull request for octocat: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// The plan takes that statement out (it is an Allow for the provider)
+	// and says what that loses, and when.
+	code, stdout, stderr = run(args, env)
+	if code != ExitOK || !strings.Contains(stdout, "Runs it loses:\n  ALLOWED   -> DENIED    a pull request, legacy sub (current policy: admitted only when actor is \"octocat\")\n") {
+		t.Errorf("a pull request admitted for one actor: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

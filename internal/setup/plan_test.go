@@ -1,0 +1,40 @@
+package setup
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/org/aws-oidc-go/internal/trust"
+)
+
+// TestDecideUnnamedClaims (issue 22, item 11): claims the run leaves open
+// are tried with a value the policy names, one it does not and (for
+// enterprise_id) absent; the verdict is the most permissive and the note
+// says when.
+func TestDecideUnnamedClaims(t *testing.T) {
+	t.Parallel()
+	allow := `{"Effect":"Allow","Principal":{"Federated":"` + providerARN + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:octo-org/octo-repo:ref:refs/heads/main"%s}}}`
+	deny := `{"Effect":"Deny","Principal":{"Federated":"` + providerARN + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{%s}}`
+	run := trust.Facts{Repository: "octo-org/octo-repo", Ref: "refs/heads/main", RepositoryID: "1", OwnerID: "2"}
+	for _, tc := range []struct {
+		name, policy, verdict, when string
+	}{
+		{"a Deny on actor", fmt.Sprintf(allow, "") + "," + fmt.Sprintf(deny, `"StringEquals":{"token.actions.githubusercontent.com:actor":"evil-bot"}`),
+			"ALLOWED", `denied when actor is "evil-bot"`},
+		{"an Allow for one actor and one workflow", fmt.Sprintf(allow, `,"token.actions.githubusercontent.com:actor":"octocat","token.actions.githubusercontent.com:workflow":"deploy"`),
+			"ALLOWED", `admitted only when actor is "octocat" and workflow is "deploy"`},
+		{"a Deny unless in the enterprise", fmt.Sprintf(allow, "") + "," + fmt.Sprintf(deny, `"StringNotEquals":{"token.actions.githubusercontent.com:enterprise_id":"77"}`),
+			"ALLOWED", `admitted only when enterprise_id is "77" (a repository of that enterprise)`},
+		{"nothing on them", fmt.Sprintf(allow, ""), "ALLOWED", ""},
+		{"a Deny on every run", fmt.Sprintf(allow, "") + "," + fmt.Sprintf(deny, `"StringLike":{"token.actions.githubusercontent.com:actor":"*"}`), "DENIED", ""},
+	} {
+		p, err := trust.Parse([]byte(`{"Version":"2012-10-17","Statement":[` + tc.policy + `]}`))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		v, when := Decide(p, "123456789012", trust.DefaultIssuer, run)
+		if v.String() != tc.verdict || when != tc.when {
+			t.Errorf("%s: %s (%q), want %s (%q)", tc.name, v, when, tc.verdict, tc.when)
+		}
+	}
+}
