@@ -70,3 +70,37 @@ func TestSetupDenyOnUnnamedClaim(t *testing.T) {
 		t.Errorf("a pull request admitted for one actor: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestSetupApplyGate (issue 22, item 2): --apply used to carry out a plan
+// whose own checker decides sample runs otherwise than intended, and exit
+// 1 afterwards. Now it refuses before any IAM write, naming the runs; an
+// UNDECIDED sample refuses it too. Here a Deny kept from the current
+// policy depends on a policy variable the checker cannot resolve offline,
+// so every sample is UNDECIDED.
+func TestSetupApplyGate(t *testing.T) {
+	t.Parallel()
+	moto := startMoto(t)
+	gh := newFakeGitHubAPI(t)
+	env := setupEnv(moto.URL, moto.URL, gh.URL)
+	args := []string{"setup", "--repository", testRepo, "--role-name", "gated"}
+	if code, stdout, stderr := run(append(args, "--branch", "main", "--apply"), env); code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	addStatements(t, moto.URL, "gated", `{"Effect":"Deny","Principal":{"Federated":"`+ghProvider+`"},"Action":"sts:AssumeRoleWithWebIdentity",
+	  "Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":"${aws:PrincipalTag/blocked}"}}}`)
+	before := liveTrust(t, moto.URL, "gated")
+	code, stdout, stderr := run(append(args, "--branch", "release", "--apply", "--replace-trust-policy"), env)
+	if code != ExitFailure || !strings.Contains(stderr, "not applied, nothing was changed") ||
+		!strings.Contains(stderr, "sample run(s) otherwise than intended under the planned trust policy: branch release, legacy sub: UNDECIDED, expected ALLOWED") ||
+		strings.Contains(stdout, "Applied") {
+		t.Errorf("apply of a plan its checker rejects: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if got := liveTrust(t, moto.URL, "gated"); !jsonEqual(got, before) {
+		t.Errorf("a refused apply changed the trust policy:\n%v", got)
+	}
+	// Without --apply the plan says so and exits 1.
+	code, stdout, _ = run(append(args, "--branch", "release"), env)
+	if code != ExitFailure || !strings.Contains(stdout, "It cannot be applied as it is: the checker decides") {
+		t.Errorf("plan: exit %d\n%s", code, stdout)
+	}
+}

@@ -25,6 +25,17 @@ type Sample struct {
 	NewWhen string `json:"new_when,omitempty"`
 }
 
+// Wrong reports a sample the planned (or live) policy decides otherwise
+// than intended: a run asked for not ALLOWED, any other run not DENIED.
+// UNDECIDED is wrong either way: the checker cannot show the role admits
+// exactly the runs named.
+func (s Sample) Wrong() bool {
+	if s.Intended {
+		return s.New != trust.Allowed.String()
+	}
+	return s.New != trust.Denied.String()
+}
+
 // Changed reports a sample whose verdict differs between the policies.
 func (s Sample) Changed() bool { return s.Old != "" && s.Old != s.New }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/org/aws-oidc-go/internal/inputs"
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
 
@@ -560,10 +561,16 @@ type Refusal struct{ Reason string }
 func (r *Refusal) Error() string { return r.Reason }
 
 // CheckApply says whether Apply may carry out the plan: an existing role's
-// trust policy changes only with ReplaceTrustPolicy, and a policy that
-// refuses the immutable subject only when legacy was asked for.
+// trust policy changes only with ReplaceTrustPolicy, a policy that
+// refuses the immutable subject only when legacy was asked for, and never
+// when the checker decides a sample run otherwise than intended under the
+// planned trust policy (an UNDECIDED sample included: the checker could
+// not show it is decided as asked). It is checked before any write.
 func (p *Plan) CheckApply() error {
 	var why []string
+	if wrong := p.wrongSamples(); len(wrong) > 0 {
+		why = append(why, fmt.Sprintf("the checker decides %d sample run(s) otherwise than intended under the planned trust policy: %s", len(wrong), strings.Join(wrong, "; ")))
+	}
 	if p.Has(UpdateTrust) && !p.ReplaceTrustPolicy {
 		why = append(why, fmt.Sprintf("the role %s exists with a different trust policy; read the runs gained and lost above and, to replace it, run again with --apply --replace-trust-policy", p.RoleName))
 	}
@@ -574,6 +581,29 @@ func (p *Plan) CheckApply() error {
 		return &Refusal{Reason: "not applied, nothing was changed: " + strings.Join(why, "; and ")}
 	}
 	return nil
+}
+
+// wrongSamples names the samples the planned policy decides otherwise than
+// intended (at most ten, then how many more).
+func (p *Plan) wrongSamples() []string {
+	var out []string
+	n := 0
+	for _, s := range p.Samples {
+		if !s.Wrong() {
+			continue
+		}
+		if n++; n <= 10 {
+			want := trust.Denied
+			if s.Intended {
+				want = trust.Allowed
+			}
+			out = append(out, fmt.Sprintf("%s: %s, expected %s", runner.Visible(s.Name), s.New, want))
+		}
+	}
+	if n > 10 {
+		out = append(out, fmt.Sprintf("and %d more", n-10))
+	}
+	return out
 }
 
 // ApplyError is a step that failed: what was done before it, and what was
