@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -102,5 +103,56 @@ func TestSetupApplyGate(t *testing.T) {
 	code, stdout, _ = run(append(args, "--branch", "release"), env)
 	if code != ExitFailure || !strings.Contains(stdout, "It cannot be applied as it is: the checker decides") {
 		t.Errorf("plan: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestSetupPolicyChecksBeforeWriting (issue 22, item 8): a --policy-arn
+// that does not exist used to be found at AttachRolePolicy, after the
+// provider and the role were made; a trust policy over IAM's size quota
+// only warned. Both now refuse the apply before the first write. An
+// AWS-managed policy is found (moto serves them with
+// MOTO_IAM_LOAD_MANAGED_POLICIES=true, which the harness sets).
+func TestSetupPolicyChecksBeforeWriting(t *testing.T) {
+	t.Parallel()
+	moto := startMoto(t)
+	gh := newFakeGitHubAPI(t)
+	env := setupEnv(moto.URL, moto.URL, gh.URL)
+	missing := "arn:aws:iam::123456789012:policy/no-such-policy"
+	nothingWritten := func(t *testing.T, role string) {
+		t.Helper()
+		if out := mustAWS(t, moto.URL, "iam", "list-open-id-connect-providers"); len(out["OpenIDConnectProviderList"].([]any)) != 0 {
+			t.Errorf("a refused apply created the provider: %v", out)
+		}
+		if out, err := awsCLI(t, moto.URL, "iam", "get-role", "--role-name", role); err == nil {
+			t.Errorf("a refused apply created the role: %s", out)
+		}
+	}
+	code, stdout, stderr := run([]string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "missing-policy",
+		"--policy-arn", "arn:aws:iam::aws:policy/ReadOnlyAccess", "--policy-arn", missing, "--apply"}, env)
+	if code != ExitFailure || !strings.Contains(stderr, "not applied, nothing was changed") || !strings.Contains(stderr, "IAM has no policy "+missing+" (iam:GetPolicy: NoSuchEntity)") ||
+		strings.Contains(stderr, "ReadOnlyAccess") || !strings.Contains(stdout, "warning: --policy-arn "+missing+": IAM has no such policy") {
+		t.Errorf("a missing --policy-arn: exit %d\n%s%s", code, stdout, stderr)
+	}
+	nothingWritten(t, "missing-policy")
+
+	var branches []string
+	for i := range 40 {
+		branches = append(branches, "--branch", fmt.Sprintf("release/2026-%02d", i))
+	}
+	code, stdout, stderr = run(append([]string{"setup", "--repository", testRepo, "--role-name", "too-big", "--apply"}, branches...), env)
+	if code != ExitFailure || !strings.Contains(stderr, "not applied, nothing was changed") || !strings.Contains(stderr, "over IAM's default quota of 2048") {
+		t.Errorf("a trust policy over the quota: exit %d\n%s%s", code, stdout, stderr)
+	}
+	nothingWritten(t, "too-big")
+
+	// An AWS-managed policy exists: applied and read back.
+	code, stdout, stderr = run([]string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "managed",
+		"--policy-arn", "arn:aws:iam::aws:policy/ReadOnlyAccess", "--apply"}, env)
+	if code != ExitOK {
+		t.Fatalf("apply with ReadOnlyAccess: exit %d\n%s%s", code, stdout, stderr)
+	}
+	attached := mustAWS(t, moto.URL, "iam", "list-attached-role-policies", "--role-name", "managed")["AttachedPolicies"].([]any)
+	if len(attached) != 1 || attached[0].(map[string]any)["PolicyArn"] != "arn:aws:iam::aws:policy/ReadOnlyAccess" {
+		t.Errorf("attached = %v", attached)
 	}
 }

@@ -1,8 +1,14 @@
 package setup
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/org/aws-oidc-go/internal/trust"
 )
@@ -37,4 +43,25 @@ func TestDecideUnnamedClaims(t *testing.T) {
 			t.Errorf("%s: %s (%q), want %s (%q)", tc.name, v, when, tc.verdict, tc.when)
 		}
 	}
+}
+
+// GetPolicy answers for AWS-managed policies and for any policy whose name
+// does not start with "missing".
+func (f *fakeIAM) GetPolicy(_ context.Context, in *iam.GetPolicyInput, _ ...func(*iam.Options)) (*iam.GetPolicyOutput, error) {
+	if _, name, _ := strings.Cut(aws.ToString(in.PolicyArn), ":policy/"); strings.HasPrefix(name, "missing") {
+		return nil, noSuchEntity
+	}
+	return &iam.GetPolicyOutput{Policy: &types.Policy{Arn: in.PolicyArn}}, nil
+}
+
+// ListRolePolicies answers one inline policy for a role whose name starts
+// with "inline", none for the others.
+func (f *fakeIAM) ListRolePolicies(_ context.Context, in *iam.ListRolePoliciesInput, _ ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error) {
+	if _, ok := f.roles[aws.ToString(in.RoleName)]; !ok {
+		return nil, noSuchEntity
+	}
+	if strings.HasPrefix(aws.ToString(in.RoleName), "inline") {
+		return &iam.ListRolePoliciesOutput{PolicyNames: []string{"everything"}}, nil
+	}
+	return &iam.ListRolePoliciesOutput{}, nil
 }

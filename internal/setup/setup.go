@@ -39,6 +39,10 @@ type IAM interface {
 	UpdateRole(context.Context, *iam.UpdateRoleInput, ...func(*iam.Options)) (*iam.UpdateRoleOutput, error)
 	ListAttachedRolePolicies(context.Context, *iam.ListAttachedRolePoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error)
 	AttachRolePolicy(context.Context, *iam.AttachRolePolicyInput, ...func(*iam.Options)) (*iam.AttachRolePolicyOutput, error)
+	// Read while planning: each --policy-arn, and an existing role's
+	// inline policies.
+	GetPolicy(context.Context, *iam.GetPolicyInput, ...func(*iam.Options)) (*iam.GetPolicyOutput, error)
+	ListRolePolicies(context.Context, *iam.ListRolePoliciesInput, ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error)
 }
 
 // RoleReader reads one role; all trust-policy check --role needs.
@@ -235,10 +239,21 @@ type Plan struct {
 	LegacyOnly         bool     `json:"legacy_only"` // the policy admits the legacy sub only
 	LegacyChosen       bool     `json:"-"`           // and that was asked for (--sub-format legacy)
 
+	// MissingPolicies are the --policy-arn IAM does not know (GetPolicy:
+	// NoSuchEntity); TrustChars is the trust policy's size without white
+	// space, which IAM's quota counts. Both refuse the apply.
+	MissingPolicies []string `json:"missing_policies,omitempty"`
+	TrustChars      int      `json:"trust_policy_chars"`
+
 	trustOpts trust.Options
 	policies  []string // to attach
 	opts      Options
 }
+
+// TrustPolicyQuota is IAM's default quota for a role trust policy, in
+// characters without white space (it can be raised to 4096 in Service
+// Quotas; setup does not read the quota, so it keeps to the default).
+const TrustPolicyQuota = 2048
 
 // Empty reports a plan with nothing to do.
 func (p *Plan) Empty() bool { return len(p.Steps) == 0 }
@@ -369,8 +384,21 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		return nil, err
 	}
 	p.Samples = Evaluate(SampleRuns(o, oldPolicy, newPolicy), p.Account, o.Issuer, oldPolicy, newPolicy)
-	if n := compactLen(p.NewTrust); n > 2048 {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("the trust policy is %d characters without white space; IAM's default quota for a role trust policy is 2048 (ask for more in Service Quotas, or admit fewer runs)", n))
+	p.TrustChars = compactLen(p.NewTrust)
+	if p.TrustChars > TrustPolicyQuota && p.TrustDiffer {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("the trust policy is %d characters without white space; IAM's default quota for a role trust policy is %d: admit fewer runs", p.TrustChars, TrustPolicyQuota))
+	}
+	// Every policy named must exist before anything is written: found at
+	// AttachRolePolicy, the provider and the role would be made already.
+	for _, a := range slices.Compact(slices.Sorted(slices.Values(o.PolicyARNs))) {
+		_, err := svc.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(a)})
+		switch {
+		case isCode(err, "NoSuchEntity"):
+			p.MissingPolicies = append(p.MissingPolicies, a)
+			p.Warnings = append(p.Warnings, fmt.Sprintf("--policy-arn %s: IAM has no such policy in this account and partition (iam:GetPolicy: NoSuchEntity)", a))
+		case err != nil:
+			return nil, callError("iam", "GetPolicy", a, err)
+		}
 	}
 	return p, nil
 }
@@ -576,6 +604,12 @@ func (p *Plan) CheckApply() error {
 	}
 	if p.LegacyOnly && !p.LegacyChosen && p.TrustDiffer {
 		why = append(why, legacyReason)
+	}
+	if len(p.MissingPolicies) > 0 {
+		why = append(why, fmt.Sprintf("IAM has no policy %s (iam:GetPolicy: NoSuchEntity); check each --policy-arn (account, partition and path)", strings.Join(p.MissingPolicies, ", ")))
+	}
+	if p.TrustChars > TrustPolicyQuota && p.TrustDiffer {
+		why = append(why, fmt.Sprintf("the trust policy is %d characters without white space, over IAM's default quota of %d; admit fewer runs (or raise the quota in Service Quotas and apply the policy printed above by hand)", p.TrustChars, TrustPolicyQuota))
 	}
 	if len(why) > 0 {
 		return &Refusal{Reason: "not applied, nothing was changed: " + strings.Join(why, "; and ")}
