@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -154,5 +155,63 @@ func TestSetupPolicyChecksBeforeWriting(t *testing.T) {
 	attached := mustAWS(t, moto.URL, "iam", "list-attached-role-policies", "--role-name", "managed")["AttachedPolicies"].([]any)
 	if len(attached) != 1 || attached[0].(map[string]any)["PolicyArn"] != "arn:aws:iam::aws:policy/ReadOnlyAccess" {
 		t.Errorf("attached = %v", attached)
+	}
+}
+
+// TestSetupAdoptRole (issue 22, item 7): a role that trusts a service or
+// has inline policies used to be taken over with --replace-trust-policy
+// alone. The plan now shows the principals it trusts and its inline
+// policies, says it was not made for this repository, and --apply refuses
+// without --adopt-role.
+func TestSetupAdoptRole(t *testing.T) {
+	t.Parallel()
+	moto := startMoto(t)
+	gh := newFakeGitHubAPI(t)
+	env := setupEnv(moto.URL, moto.URL, gh.URL)
+	setRole(t, moto.URL, "batch", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"batch.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	mustAWSNoOutput(t, moto.URL, "iam", "put-role-policy", "--role-name", "batch", "--policy-name", "everything",
+		"--policy-document", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+	before := liveTrust(t, moto.URL, "batch")
+	args := []string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "batch", "--apply", "--replace-trust-policy"}
+	code, stdout, stderr := run(args, env)
+	for _, want := range []string{"warning: the role batch was not made for octo-org/octo-repo alone: statement 1 lets Service batch.amazonaws.com assume the role; it has inline policies (everything); it trusts Service batch.amazonaws.com"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("plan lacks %q:\n%s", want, stdout)
+		}
+	}
+	if code != ExitFailure || !strings.Contains(stderr, "not applied, nothing was changed") || !strings.Contains(stderr, "run again with --adopt-role") {
+		t.Errorf("apply to another's role without --adopt-role: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if got := liveTrust(t, moto.URL, "batch"); !jsonEqual(got, before) {
+		t.Errorf("a refused apply changed the trust policy:\n%v", got)
+	}
+	code, stdout, stderr = run(append(args, "--format", "json"), env)
+	if code != ExitUsage { // --format does not go with --apply
+		t.Errorf("--format json --apply: exit %d", code)
+	}
+	code, stdout, _ = run([]string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "batch", "--format", "json"}, env)
+	var plan struct {
+		Principals []string `json:"trusted_principals"`
+		Inline     []string `json:"inline_policies"`
+		NotMadeFor []string `json:"not_made_for_this_repository"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &plan); err != nil || code != ExitOK || !slices.Equal(plan.Principals, []string{"Service batch.amazonaws.com"}) ||
+		!slices.Equal(plan.Inline, []string{"everything"}) || len(plan.NotMadeFor) != 2 {
+		t.Errorf("JSON plan: exit %d, %v, %+v\n%s", code, err, plan, stdout)
+	}
+	// With --adopt-role it is written, the service's statement kept.
+	code, stdout, stderr = run(append(args, "--adopt-role"), env)
+	if code != ExitOK || !strings.Contains(stdout, "Applied 2 change(s).") { // the provider, the trust policy
+		t.Fatalf("apply with --adopt-role: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if live := fmt.Sprint(liveTrust(t, moto.URL, "batch")); !strings.Contains(live, "batch.amazonaws.com") || !strings.Contains(live, "refs/heads/main") {
+		t.Errorf("after adopting: %s", live)
+	}
+	// A role setup made for this repository needs no flag to change.
+	if code, stdout, stderr := run([]string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "own", "--apply"}, env); code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := run([]string{"setup", "--repository", testRepo, "--branch", "release", "--role-name", "own", "--apply", "--replace-trust-policy"}, env); code != ExitOK || strings.Contains(stdout, "not made for") {
+		t.Errorf("changing a role made for this repository: exit %d\n%s%s", code, stdout, stderr)
 	}
 }

@@ -244,6 +244,13 @@ type Plan struct {
 	// space, which IAM's quota counts. Both refuse the apply.
 	MissingPolicies []string `json:"missing_policies,omitempty"`
 	TrustChars      int      `json:"trust_policy_chars"`
+	// An existing role's principals (Allow statements), inline policies
+	// and why it is not one setup made for this repository alone (see
+	// adopt.go); AdoptRole (--adopt-role) lets Apply write to it anyway.
+	TrustedPrincipals []string `json:"trusted_principals,omitempty"`
+	InlinePolicies    []string `json:"inline_policies,omitempty"`
+	NotMadeFor        []string `json:"not_made_for_this_repository,omitempty"`
+	AdoptRole         bool     `json:"-"`
 
 	trustOpts trust.Options
 	policies  []string // to attach
@@ -363,6 +370,9 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 			return nil, err
 		}
 		p.Attached = attached
+		if err := p.readOwnership(ctx, svc, old, o); err != nil {
+			return nil, err
+		}
 		for _, a := range o.PolicyARNs {
 			if !slices.Contains(attached, a) {
 				p.policies = append(p.policies, a)
@@ -604,6 +614,9 @@ func (p *Plan) CheckApply() error {
 	}
 	if p.LegacyOnly && !p.LegacyChosen && p.TrustDiffer {
 		why = append(why, legacyReason)
+	}
+	if p.writesRole() && len(p.NotMadeFor) > 0 && !p.AdoptRole {
+		why = append(why, fmt.Sprintf("the role %s was not made for %s alone (%s): the runs named would get what its other principals and policies have, and they what setup adds; to write to it anyway, run again with --adopt-role (or name a new role with --role-name)", p.RoleName, p.opts.Repository, strings.Join(p.NotMadeFor, "; ")))
 	}
 	if len(p.MissingPolicies) > 0 {
 		why = append(why, fmt.Sprintf("IAM has no policy %s (iam:GetPolicy: NoSuchEntity); check each --policy-arn (account, partition and path)", strings.Join(p.MissingPolicies, ", ")))

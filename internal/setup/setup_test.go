@@ -224,6 +224,7 @@ func TestPlanTrustChangeGainedLost(t *testing.T) {
 	}
 	o.ReplaceTrustPolicy = true
 	p = mustPlan(t, f, o)
+	p.AdoptRole = true // it trusts the account's root too
 	if err := Apply(context.Background(), f, p); err != nil || !slices.Equal(f.calls, []string{"UpdateAssumeRolePolicy"}) {
 		t.Errorf("apply with ReplaceTrustPolicy: %v, calls %v", err, f.calls)
 	}
