@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// The tests of setup's plan, merge, apply gate and closing check (issue
-// 22) against moto_server, the AWS CLI reading back.
+// The tests of setup's plan, merge, apply gate and closing check against
+// moto_server, the AWS CLI reading back.
 
 const ghProvider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
 
@@ -35,7 +35,7 @@ func setRole(t *testing.T, endpoint, role, policy string) {
 	mustAWS(t, endpoint, "iam", "create-role", "--role-name", role, "--assume-role-policy-document", policy)
 }
 
-// TestSetupDenyOnUnnamedClaim (issue 22, item 11): a Deny on a claim the
+// TestSetupDenyOnUnnamedClaim: a Deny on a claim the
 // sample runs do not carry (actor) used to leave every sample UNDECIDED,
 // so setup exited 1 on every run. Now each such claim is tried with a
 // value the policy names and one it does not: the runs are admitted,
@@ -73,7 +73,7 @@ func TestSetupDenyOnUnnamedClaim(t *testing.T) {
 	}
 }
 
-// TestSetupApplyGate (issue 22, item 2): --apply used to carry out a plan
+// TestSetupApplyGate: --apply used to carry out a plan
 // whose own checker decides sample runs otherwise than intended, and exit
 // 1 afterwards. Now it refuses before any IAM write, naming the runs; an
 // UNDECIDED sample refuses it too. Here a Deny kept from the current
@@ -107,7 +107,7 @@ func TestSetupApplyGate(t *testing.T) {
 	}
 }
 
-// TestSetupPolicyChecksBeforeWriting (issue 22, item 8): a --policy-arn
+// TestSetupPolicyChecksBeforeWriting: a --policy-arn
 // that does not exist used to be found at AttachRolePolicy, after the
 // provider and the role were made; a trust policy over IAM's size quota
 // only warned. Both now refuse the apply before the first write. An
@@ -158,7 +158,7 @@ func TestSetupPolicyChecksBeforeWriting(t *testing.T) {
 	}
 }
 
-// TestSetupAdoptRole (issue 22, item 7): a role that trusts a service or
+// TestSetupAdoptRole: a role that trusts a service or
 // has inline policies used to be taken over with --replace-trust-policy
 // alone. The plan now shows the principals it trusts and its inline
 // policies, says it was not made for this repository, and --apply refuses

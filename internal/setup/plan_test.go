@@ -13,7 +13,7 @@ import (
 	"github.com/org/aws-oidc-go/internal/trust"
 )
 
-// TestDecideUnnamedClaims (issue 22, item 11): claims the run leaves open
+// TestDecideUnnamedClaims: claims the run leaves open
 // are tried with a value the policy names, one it does not and (for
 // enterprise_id) absent; the verdict is the most permissive and the note
 // says when.
