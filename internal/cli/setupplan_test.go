@@ -215,3 +215,61 @@ func TestSetupAdoptRole(t *testing.T) {
 		t.Errorf("changing a role made for this repository: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestSetupSplitsSharedStatements: a statement whose Principal names the
+// provider and an account, or whose Action allows more than
+// sts:AssumeRoleWithWebIdentity, used to be removed whole by
+// --replace-trust-policy: the account lost its access, exit 0, one diff
+// line. Now the other principal keeps its part, and the provider its
+// other actions, with the conditions copied verbatim; the plan says so
+// and lists them with the runs meant to be admitted.
+func TestSetupSplitsSharedStatements(t *testing.T) {
+	t.Parallel()
+	moto := startMoto(t)
+	gh := newFakeGitHubAPI(t)
+	env := setupEnv(moto.URL, moto.URL, gh.URL)
+	cond := `{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","aws:PrincipalTag/team":"ops"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:octo-org/octo-repo:*"}}`
+	setRole(t, moto.URL, "shared", `{"Version":"2012-10-17","Statement":[{"Sid":"Shared","Effect":"Allow",
+	  "Principal":{"Federated":"`+ghProvider+`","AWS":"arn:aws:iam::123456789012:root"},
+	  "Action":["sts:AssumeRoleWithWebIdentity","sts:AssumeRole","sts:TagSession"],"Condition":`+cond+`}]}`)
+	args := []string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "shared", "--adopt-role", "--apply", "--replace-trust-policy"}
+	code, stdout, stderr := run(args[:7], env) // the plan
+	for _, want := range []string{
+		"warning: statement 1 of the current trust policy also lets AWS arn:aws:iam::123456789012:root assume the role; that part is kept for them, with its conditions as they are",
+		"warning: statement 1 of the current trust policy also allows sts:AssumeRole, sts:TagSession to the provider's tokens; that part is kept",
+		"runs it is meant to admit:\n    ALLOWED   branch main, legacy sub\n    ALLOWED   branch main, immutable sub\n" +
+			"    ALLOWED   principal AWS arn:aws:iam::123456789012:root: sts:AssumeRoleWithWebIdentity, sts:AssumeRole, sts:TagSession (statement 1's part, its conditions as they were)\n" +
+			"    ALLOWED   the provider's tokens: sts:AssumeRole, sts:TagSession (statement 1's part, its conditions as they were)\n",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("plan lacks %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, stderr = run(args, env)
+	if code != ExitOK || !strings.Contains(stdout, "Applied") {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	stmts := liveTrust(t, moto.URL, "shared").(map[string]any)["Statement"].([]any)
+	var account, provider map[string]any
+	for _, s := range stmts {
+		st := s.(map[string]any)
+		switch st["Sid"] {
+		case "Shared":
+			account = st
+		case "SharedOtherActions":
+			provider = st
+		}
+	}
+	if account == nil || !jsonEqual(account["Principal"], map[string]any{"AWS": "arn:aws:iam::123456789012:root"}) ||
+		!jsonEqual(account["Action"], []string{"sts:AssumeRoleWithWebIdentity", "sts:AssumeRole", "sts:TagSession"}) || !jsonEqual(account["Condition"], jsonOf(t, cond)) {
+		t.Errorf("the account's part is not kept verbatim: %v\nwhole: %v", account, stmts)
+	}
+	if provider == nil || !jsonEqual(provider["Principal"], map[string]any{"Federated": ghProvider}) ||
+		!jsonEqual(provider["Action"], []string{"sts:AssumeRole", "sts:TagSession"}) || !jsonEqual(provider["Condition"], jsonOf(t, cond)) {
+		t.Errorf("the provider's other actions are not kept: %v\nwhole: %v", provider, stmts)
+	}
+	// A second plan is empty.
+	if code, stdout, _ := run(args[:7], env); code != ExitOK || !strings.Contains(stdout, "Plan: nothing to do") {
+		t.Errorf("second plan: exit %d\n%s", code, stdout)
+	}
+}

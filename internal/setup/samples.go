@@ -1,6 +1,8 @@
 package setup
 
 import (
+	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +25,53 @@ type Sample struct {
 	// Name carries them too.
 	OldWhen string `json:"old_when,omitempty"`
 	NewWhen string `json:"new_when,omitempty"`
+
+	kept *keptGrant // not a run: what a split statement keeps for others
+}
+
+// keptGrant is what an old statement that mergeTrust split gave a
+// principal other than the provider's tokens (or the provider other
+// actions): the sample is ALLOWED under a policy that still holds an
+// Allow for that principal and those actions with the same conditions
+// (which are not evaluated: they are the other principal's, as before).
+type keptGrant struct {
+	principal  string // "AWS arn:…", "Service …", "Federated …"
+	actions    []string
+	conditions []trust.Condition
+}
+
+// keptSamples are the samples for what mergeTrust kept of statement st:
+// each other principal with its actions, and the provider with its other
+// actions; intended, so a plan that loses one refuses to apply.
+func keptSamples(st trust.Statement, c stmtChange, provider string) []Sample {
+	var out []Sample
+	for _, pr := range c.Principals {
+		out = append(out, Sample{Name: fmt.Sprintf("principal %s: %s (statement %d's part, its conditions as they were)", pr, strings.Join(st.Action, ", "), st.Index+1),
+			Intended: true, kept: &keptGrant{principal: pr, actions: st.Action, conditions: st.Conditions}})
+	}
+	if len(c.Actions) > 0 {
+		pr := "Federated " + provider
+		out = append(out, Sample{Name: fmt.Sprintf("the provider's tokens: %s (statement %d's part, its conditions as they were)", strings.Join(c.Actions, ", "), st.Index+1),
+			Intended: true, kept: &keptGrant{principal: pr, actions: c.Actions, conditions: st.Conditions}})
+	}
+	return out
+}
+
+// verdict is ALLOWED when p holds an Allow for the grant's principal
+// covering its actions with the same conditions, DENIED otherwise.
+func (k *keptGrant) verdict(p *trust.Policy) trust.Verdict {
+	for _, st := range p.Statements {
+		if st.Effect != "Allow" || !slices.Contains(principals(st.Principal), k.principal) || !reflect.DeepEqual(st.Conditions, k.conditions) {
+			continue
+		}
+		covered := !slices.ContainsFunc(k.actions, func(a string) bool {
+			return !slices.ContainsFunc(st.Action, func(pat string) bool { return trust.Like(strings.ToLower(pat), strings.ToLower(a)) })
+		})
+		if covered {
+			return trust.Allowed
+		}
+	}
+	return trust.Denied
 }
 
 // Wrong reports a sample the planned (or live) policy decides otherwise
@@ -281,6 +330,15 @@ func otherRepositories(st trust.Statement, o Options) []string {
 func Evaluate(samples []Sample, account, issuer string, old, new *trust.Policy) []Sample {
 	for i := range samples {
 		s := &samples[i]
+		if s.kept != nil {
+			if old != nil {
+				s.Old = s.kept.verdict(old).String()
+			}
+			if new != nil {
+				s.New = s.kept.verdict(new).String()
+			}
+			continue
+		}
 		if old != nil {
 			v, when := Decide(old, account, issuer, s.Facts)
 			s.Old, s.OldWhen = v.String(), when

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -253,6 +254,7 @@ type Plan struct {
 	AdoptRole         bool     `json:"-"`
 
 	trustOpts trust.Options
+	kept      []Sample // what split statements keep for others (Apply's gate checks them too)
 	policies  []string // to attach
 	opts      Options
 }
@@ -338,20 +340,26 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		if err != nil {
 			return nil, fmt.Errorf("iam GetRole %s: the role's trust policy: %w", o.RoleName, err)
 		}
-		merged, removed, trimmed, err := mergeTrust(old, gen, p.ProviderARN)
+		merged, changes, err := mergeTrust(old, gen, p.ProviderARN)
 		if err != nil {
 			return nil, fmt.Errorf("the existing trust policy of role %s cannot be read: %w (fix or delete it by hand; setup will not guess)", o.RoleName, err)
 		}
 		if op, err := trust.Parse(old); err == nil {
-			for _, st := range op.Statements {
-				switch {
-				case slices.Contains(removed, st.Index):
+			for _, c := range changes {
+				st := op.Statements[c.Index]
+				if c.Removed {
 					for _, other := range otherRepositories(st, o) {
 						p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy also admits %s; it will be removed", st.Index+1, other))
 					}
-				case slices.Contains(trimmed, st.Index):
-					p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy names other identity providers besides %s; it is kept for them, with %s taken out of its Federated list", st.Index+1, p.ProviderARN, p.ProviderARN))
+					continue
 				}
+				if len(c.Principals) > 0 {
+					p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy also lets %s assume the role; that part is kept for them, with its conditions as they are, and %s taken out of it", st.Index+1, strings.Join(c.Principals, ", "), p.ProviderARN))
+				}
+				if len(c.Actions) > 0 {
+					p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy also allows %s to the provider's tokens; that part is kept, with its conditions as they are", st.Index+1, strings.Join(c.Actions, ", ")))
+				}
+				p.kept = append(p.kept, keptSamples(st, c, p.ProviderARN)...)
 			}
 		}
 		p.OldTrust, p.NewTrust = indent(old), string(merged)
@@ -393,7 +401,7 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 	if err != nil {
 		return nil, err
 	}
-	p.Samples = Evaluate(SampleRuns(o, oldPolicy, newPolicy), p.Account, o.Issuer, oldPolicy, newPolicy)
+	p.Samples = Evaluate(append(SampleRuns(o, oldPolicy, newPolicy), p.kept...), p.Account, o.Issuer, oldPolicy, newPolicy)
 	p.TrustChars = compactLen(p.NewTrust)
 	if p.TrustChars > TrustPolicyQuota && p.TrustDiffer {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("the trust policy is %d characters without white space; IAM's default quota for a role trust policy is %d: admit fewer runs", p.TrustChars, TrustPolicyQuota))
@@ -459,22 +467,25 @@ func DecodePolicy(doc string) ([]byte, error) {
 
 // mergeTrust builds the new trust policy: the generated statement first,
 // then every statement of old that is not an Allow naming provider (other
-// principals, and every Deny, stay exactly as they were). An Allow whose
-// Federated list names other providers besides this one stays, with this
-// provider taken out of the list. It returns the (0-based) indices of the
-// old statements removed and of those trimmed.
-func mergeTrust(old, gen []byte, provider string) (merged []byte, removed, trimmed []int, err error) {
+// principals, and every Deny, stay exactly as they were). An Allow naming
+// provider is the generated statement's to replace, but only for what it
+// gives the provider's tokens (sts:AssumeRoleWithWebIdentity): what it
+// gives other principals (other providers, AWS, Service) and other actions
+// (sts:TagSession, say) stays, in statements split off with its
+// conditions copied verbatim. It returns what became of each old
+// statement it changed.
+func mergeTrust(old, gen []byte, provider string) (merged []byte, changes []stmtChange, err error) {
 	var o struct {
 		Version   string          `json:"Version"`
 		Statement json.RawMessage `json:"Statement"`
 	}
 	if err := json.Unmarshal(old, &o); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	var stmts []json.RawMessage
 	if t := bytes.TrimSpace(o.Statement); len(t) > 0 && t[0] == '[' {
 		if err := json.Unmarshal(t, &stmts); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 	} else if len(t) > 0 {
 		stmts = []json.RawMessage{t}
@@ -484,42 +495,19 @@ func mergeTrust(old, gen []byte, provider string) (merged []byte, removed, trimm
 		Statement []json.RawMessage `json:"Statement"`
 	}
 	if err := json.Unmarshal(gen, &g); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	out := g.Statement
 	for i, s := range stmts {
-		var st struct {
-			Effect    string          `json:"Effect"`
-			Principal json.RawMessage `json:"Principal"`
+		kept, change, err := splitStatement(s, provider)
+		if err != nil {
+			return nil, nil, fmt.Errorf("statement %d: %w", i+1, err)
 		}
-		if err := json.Unmarshal(s, &st); err != nil {
-			return nil, nil, nil, err
+		if change != nil {
+			change.Index = i
+			changes = append(changes, *change)
 		}
-		var pr struct {
-			Federated json.RawMessage `json:"Federated"`
-		}
-		_ = json.Unmarshal(st.Principal, &pr)
-		var feds []string
-		if json.Unmarshal(pr.Federated, &feds) != nil {
-			var one string
-			if json.Unmarshal(pr.Federated, &one) == nil {
-				feds = []string{one}
-			}
-		}
-		if st.Effect == "Allow" && slices.Contains(feds, provider) {
-			if len(slices.DeleteFunc(slices.Clone(feds), func(f string) bool { return f == provider })) == 0 {
-				removed = append(removed, i)
-				continue
-			}
-			// Other providers too: keep the statement for them, without ours.
-			kept, err := withoutProvider(s, provider)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			trimmed = append(trimmed, i)
-			s = kept
-		}
-		out = append(out, s)
+		out = append(out, kept...)
 	}
 	doc := struct {
 		Version   string
@@ -527,34 +515,126 @@ func mergeTrust(old, gen []byte, provider string) (merged []byte, removed, trimm
 	}{"2012-10-17", out}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return append(b, '\n'), removed, trimmed, nil
+	return append(b, '\n'), changes, nil
 }
 
-// withoutProvider is the statement s with provider taken out of its
-// Principal's Federated list (the rest of it as it was, keys sorted).
-func withoutProvider(s json.RawMessage, provider string) (json.RawMessage, error) {
+// stmtChange is what mergeTrust did to one statement of the old policy:
+// removed it, or kept a part of it for Principals (the principals it named
+// besides the provider, with its actions) and for Actions (the actions
+// besides sts:AssumeRoleWithWebIdentity it allowed the provider).
+type stmtChange struct {
+	Index      int // 0-based
+	Principals []string
+	Actions    []string
+	Removed    bool
+}
+
+// trustActions are the actions a role trust policy can allow: a wildcard
+// action is expanded to those it covers (IAM evaluates a trust policy for
+// these only).
+var trustActions = []string{"sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity", "sts:SetContext", "sts:SetSourceIdentity", "sts:TagSession"}
+
+// splitStatement is what mergeTrust keeps of one old statement: itself,
+// untouched, unless it is an Allow naming provider; then the parts for
+// other principals and other actions, or nothing.
+func splitStatement(s json.RawMessage, provider string) ([]json.RawMessage, *stmtChange, error) {
 	d := json.NewDecoder(bytes.NewReader(s))
 	d.UseNumber()
 	var st map[string]any
 	if err := d.Decode(&st); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pr, _ := st["Principal"].(map[string]any)
-	feds, _ := pr["Federated"].([]any)
-	var keep []any
-	for _, f := range feds {
-		if f != provider {
-			keep = append(keep, f)
+	feds := anyStrings(pr["Federated"])
+	if st["Effect"] != "Allow" || !slices.Contains(feds, provider) {
+		return []json.RawMessage{s}, nil, nil
+	}
+	if _, ok := st["NotAction"]; ok {
+		return nil, nil, errors.New("an Allow for the provider with NotAction: setup will not guess which actions to keep")
+	}
+	change := &stmtChange{}
+	var out []json.RawMessage
+	// Other principals keep the statement, without the provider.
+	others := map[string]any{}
+	for k, v := range pr {
+		if k != "Federated" {
+			others[k] = v
+			for _, p := range anyStrings(v) {
+				change.Principals = append(change.Principals, k+" "+p)
+			}
 		}
 	}
-	if len(keep) == 1 {
-		pr["Federated"] = keep[0]
-	} else {
-		pr["Federated"] = keep
+	if rest := slices.DeleteFunc(slices.Clone(feds), func(f string) bool { return f == provider }); len(rest) > 0 {
+		others["Federated"] = oneOrList(rest)
+		for _, f := range rest {
+			change.Principals = append(change.Principals, "Federated "+f)
+		}
 	}
-	return json.Marshal(st)
+	slices.Sort(change.Principals)
+	if len(others) > 0 {
+		c := maps.Clone(st)
+		c["Principal"] = others
+		b, err := json.Marshal(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, b)
+	}
+	// Other actions stay the provider's, with the statement's conditions.
+	for _, a := range anyStrings(st["Action"]) {
+		switch {
+		case strings.EqualFold(a, trust.WebIdentityAction):
+		case strings.ContainsAny(a, "*?") && trust.Like(strings.ToLower(a), strings.ToLower(trust.WebIdentityAction)):
+			for _, t := range trustActions {
+				if t != trust.WebIdentityAction && trust.Like(strings.ToLower(a), strings.ToLower(t)) && !slices.Contains(change.Actions, t) {
+					change.Actions = append(change.Actions, t)
+				}
+			}
+		case !slices.Contains(change.Actions, a):
+			change.Actions = append(change.Actions, a)
+		}
+	}
+	if len(change.Actions) > 0 {
+		c := maps.Clone(st)
+		c["Principal"] = map[string]any{"Federated": provider}
+		c["Action"] = oneOrList(change.Actions)
+		if sid, ok := c["Sid"].(string); ok && len(others) > 0 {
+			c["Sid"] = sid + "OtherActions" // Sids are unique in a policy
+		}
+		b, err := json.Marshal(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, b)
+	}
+	change.Removed = len(out) == 0
+	return out, change, nil
+}
+
+// anyStrings is a JSON string or list of strings as a list.
+func anyStrings(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func oneOrList(v []string) any {
+	if len(v) == 1 {
+		return v[0]
+	}
+	return v
 }
 
 func indent(b []byte) string {
