@@ -273,3 +273,77 @@ func TestSetupSplitsSharedStatements(t *testing.T) {
 		t.Errorf("second plan: exit %d\n%s", code, stdout)
 	}
 }
+
+// TestSetupWildcardPrincipal: an Allow with Principal "*" and a GitHub sub
+// pattern was kept as another principal's, and the sample runs dropped
+// patterns without a :context part (repo:evil-org/*, repo:acme*), so the
+// plan said nothing of what they admit. Now such a statement is setup's to
+// judge: removed with a warning; the runs its patterns admit are sampled
+// (a witness: each wildcard filled with an unnamed owner, repository and
+// ref) and listed as lost.
+func TestSetupWildcardPrincipal(t *testing.T) {
+	t.Parallel()
+	moto := startMoto(t)
+	gh := newFakeGitHubAPI(t)
+	env := setupEnv(moto.URL, moto.URL, gh.URL)
+	args := []string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "wild"}
+	if code, stdout, stderr := run(append(args, "--apply"), env); code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	addStatements(t, moto.URL, "wild",
+		`{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:evil-org/*"}}}`,
+		`{"Effect":"Allow","Principal":{"Federated":"`+ghProvider+`"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme*"}}}`)
+	code, stdout, stderr := run(args, env)
+	for _, want := range []string{
+		"warning: statement 2 of the current trust policy lets every principal (*) assume the role with the provider's tokens; it is removed",
+		"  ALLOWED   -> DENIED    repository evil-org/x, branch x, legacy sub",
+		"  ALLOWED   -> DENIED    repository acmex/x, branch x, legacy sub",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("plan lacks %q:\n%s", want, stdout)
+		}
+	}
+	if code != ExitOK {
+		t.Errorf("plan: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr = run(append(args, "--apply", "--replace-trust-policy", "--adopt-role"), env)
+	if code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	live := liveTrust(t, moto.URL, "wild").(map[string]any)["Statement"].([]any)
+	if len(live) != 1 || strings.Contains(fmt.Sprint(live), "evil-org") || strings.Contains(fmt.Sprint(live), "acme") {
+		t.Errorf("after the apply the trust policy holds %v", live)
+	}
+}
+
+// TestSetupMovingARoleReportsLosses: other repositories' sample runs had
+// placeholder ids, so a role that pins repository_id (every role setup
+// writes) seemed to deny them, and moving a role to another repository
+// reported "Runs it loses: none". Now they carry the ids the policy pairs
+// with each name; where it pairs none, the run is UNDECIDED and says so.
+func TestSetupMovingARoleReportsLosses(t *testing.T) {
+	t.Parallel()
+	moto := startMoto(t)
+	gh := newFakeGitHubAPI(t)
+	env := setupEnv(moto.URL, moto.URL, gh.URL)
+	if code, stdout, stderr := run([]string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "moving", "--apply"}, env); code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	other := []string{"setup", "--repository", "octo-org/other-repo", "--repository-id", "555", "--owner-id", testOwnerID, "--branch", "main", "--role-name", "moving"}
+	_, stdout, stderr := run(other, env)
+	want := "Runs it loses:\n  ALLOWED   -> DENIED    repository octo-org/octo-repo, branch main, legacy sub\n  ALLOWED   -> DENIED    repository octo-org/octo-repo, branch main, immutable sub\n"
+	if !strings.Contains(stdout, want) {
+		t.Errorf("moving the role: plan lacks %q:\n%s%s", want, stdout, stderr)
+	}
+	// A legacy sub whose statement pins several repository ids: which one
+	// goes with the name is not known, and the plan says so.
+	setRole(t, moto.URL, "moving", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"`+ghProvider+`"},"Action":"sts:AssumeRoleWithWebIdentity",
+	  "Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":["repo:octo-org/octo-repo:ref:refs/heads/main","repo:octo-org/third:ref:refs/heads/main"],
+	  "token.actions.githubusercontent.com:repository_id":["123456789","777"]}}}]}`)
+	_, stdout, _ = run(other, env)
+	for _, want := range []string{"UNDECIDED -> DENIED    repository octo-org/third, branch main, legacy sub (its ids unknown: the policy does not pair them with the name)"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("plan lacks %q:\n%s", want, stdout)
+		}
+	}
+}

@@ -65,3 +65,28 @@ func (f *fakeIAM) ListRolePolicies(_ context.Context, in *iam.ListRolePoliciesIn
 	}
 	return &iam.ListRolePoliciesOutput{}, nil
 }
+
+// TestClosingCheckCatchesWitnesses: a live role with an Allow for any
+// principal whose sub pattern names an owner no fixed near miss tries
+// (repo:evil-org/*, repo:acme*) is caught: the pattern's witness is a
+// sample the role must refuse.
+func TestClosingCheckCatchesWitnesses(t *testing.T) {
+	t.Parallel()
+	o := opts("main")
+	for _, pattern := range []string{"repo:evil-org/*", "repo:acme*", "repo:*:environment:prod", "*"} {
+		gen, err := trust.Generate(o.TrustOptions("123456789012", "aws"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := strings.Replace(string(gen), `"Statement": [`, `"Statement": [{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRoleWithWebIdentity",
+		  "Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"`+pattern+`"}}},`, 1)
+		p, err := trust.Parse([]byte(live))
+		if err != nil || len(p.Statements) != 2 {
+			t.Fatalf("%s: %v\n%s", pattern, err, live)
+		}
+		var b strings.Builder
+		if bad := WriteVerdicts(&b, Evaluate(SampleRuns(o, p), "123456789012", o.Issuer, nil, p)); bad == 0 {
+			t.Errorf("%s: the live role admits its witness, and the check passes:\n%s", pattern, b.String())
+		}
+	}
+}

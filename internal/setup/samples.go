@@ -26,7 +26,8 @@ type Sample struct {
 	OldWhen string `json:"old_when,omitempty"`
 	NewWhen string `json:"new_when,omitempty"`
 
-	kept *keptGrant // not a run: what a split statement keeps for others
+	kept       *keptGrant // not a run: what a split statement keeps for others
+	idsUnknown bool       // another repository's run whose ids the policy does not pair with its name
 }
 
 // keptGrant is what an old statement that mergeTrust split gave a
@@ -98,6 +99,9 @@ const (
 type run struct {
 	kind, name string // branch main, tag v1, environment prod, pull request
 	repo       string // another repository (OWNER/REPO) an old policy names; "" ours
+	// The ids the policy pairs with repo (an immutable sub, a single
+	// repository_id in the same statement); "" when it does not say.
+	ownerID, repoID string
 }
 
 func (r run) String() string {
@@ -201,8 +205,19 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 		return f
 	}
 	for _, r := range runs {
-		if r.repo != "" { // another repository's run: its ids are not known
-			form(r.String(), false, facts(r.repo, "1000008", "1000009", r))
+		if r.repo != "" {
+			// Another repository's run, with the ids the policy pairs with
+			// its name. Without them there is no immutable sub to try, and
+			// a repository_id condition leaves the verdict UNDECIDED: said,
+			// never taken for a denial.
+			name := r.String()
+			if r.ownerID != "" && r.repoID != "" {
+				form(name, false, facts(r.repo, r.ownerID, r.repoID, r))
+				continue
+			}
+			f := facts(r.repo, "", r.repoID, r)
+			f.SubFormat = "legacy"
+			out = append(out, Sample{Name: name + ", legacy sub", Facts: f, idsUnknown: r.repoID == ""})
 			continue
 		}
 		form(r.String(), slices.Contains(intended, r), facts(o.Repository, ownerID, repoID, r))
@@ -267,35 +282,58 @@ func statementRuns(st trust.Statement, o Options) []run {
 			out = append(out, run{kind: "tag", name: strings.TrimPrefix(r, "refs/tags/"), repo: other})
 		}
 	}
+	// The ids this statement pairs with a repository name: from its
+	// immutable subs, and a single repository_id it requires.
+	ids := map[string][2]string{}
+	var repoIDs []string
 	for _, c := range st.Conditions {
 		claim, ok := strings.CutPrefix(strings.ToLower(c.Key), provider)
 		if !ok || strings.HasPrefix(c.Operator, "StringNot") {
 			continue
 		}
-		for _, v := range c.Values {
-			v = concrete(v)
+		switch claim {
+		case "repository_id":
+			repoIDs = append(repoIDs, c.Values...)
+		case "sub":
+			for _, v := range c.Values {
+				if w, ok := subWitness(v); ok && w.ownerID != "" {
+					ids[w.owner+"/"+w.repo] = [2]string{w.ownerID, w.repoID}
+				}
+			}
+		}
+	}
+	pair := func(repo string) (string, string) {
+		if id, ok := ids[repo]; ok {
+			return id[0], id[1]
+		}
+		if len(repoIDs) == 1 && !strings.ContainsAny(repoIDs[0], "*?$") {
+			return "", repoIDs[0]
+		}
+		return "", ""
+	}
+	for _, c := range st.Conditions {
+		claim, ok := strings.CutPrefix(strings.ToLower(c.Key), provider)
+		if !ok || strings.HasPrefix(c.Operator, "StringNot") {
+			continue
+		}
+		for _, raw := range c.Values {
+			v := concrete(raw)
 			switch claim {
 			case "environment":
 				out = append(out, run{kind: "environment", name: v})
 			case "ref":
 				ref(v, "")
 			case "sub":
-				rest, ok := strings.CutPrefix(v, "repo:")
+				w, ok := subWitness(raw)
 				if !ok {
 					continue
 				}
-				seg, ctx, _ := strings.Cut(rest, ":")
-				o2, r2, _ := strings.Cut(seg, "/")
-				o2, _, _ = strings.Cut(o2, "@")
-				r2, _, _ = strings.Cut(r2, "@")
 				other := ""
-				if o2 != owner || r2 != repo {
-					if o2 == "" || r2 == "" {
-						continue
-					}
-					other = o2 + "/" + r2
+				if w.owner != owner || w.repo != repo {
+					other = w.owner + "/" + w.repo
 				}
-				switch {
+				n := len(out)
+				switch ctx := w.context; {
 				case ctx == "pull_request":
 					out = append(out, run{kind: "pull request", repo: other})
 				case strings.HasPrefix(ctx, "environment:"):
@@ -305,10 +343,57 @@ func statementRuns(st trust.Statement, o Options) []run {
 				case ctx == "x": // the pattern "*": any run; a branch is one
 					out = append(out, run{kind: "branch", name: "x", repo: other})
 				}
+				if other != "" {
+					for i := n; i < len(out); i++ {
+						out[i].ownerID, out[i].repoID = pair(other)
+					}
+				}
 			}
 		}
 	}
 	return out
+}
+
+// subWitness is a sub a token could carry that the sub pattern p admits:
+// each wildcard an x, or, where that is no whole sub (repo:evil-org/*,
+// repo:acme*), the first wildcard filled with the rest of one.
+type witness struct {
+	owner, repo, ownerID, repoID, context string
+}
+
+var subFillers = []string{"x", "x/x:ref:refs/heads/x", "x:ref:refs/heads/x", "/x:ref:refs/heads/x", ":ref:refs/heads/x", "repo:x/x:ref:refs/heads/x"}
+
+func subWitness(p string) (witness, bool) {
+	for _, fill := range subFillers {
+		v := p
+		if i := strings.IndexAny(v, "*?"); i >= 0 {
+			v = v[:i] + fill + v[i+1:]
+		} else if fill != "x" {
+			break
+		}
+		v = concrete(v)
+		if !trust.Like(p, v) {
+			continue
+		}
+		rest, ok := strings.CutPrefix(v, "repo:")
+		if !ok {
+			continue
+		}
+		seg, ctx, _ := strings.Cut(rest, ":")
+		o, r, _ := strings.Cut(seg, "/")
+		var w witness
+		w.owner, w.ownerID, _ = strings.Cut(o, "@")
+		w.repo, w.repoID, _ = strings.Cut(r, "@")
+		w.context = ctx
+		if w.owner == "" || w.repo == "" || strings.Contains(w.repo, "/") || ctx == "" {
+			continue
+		}
+		if (w.ownerID == "") != (w.repoID == "") {
+			w.ownerID, w.repoID = "", ""
+		}
+		return w, true
+	}
+	return witness{}, false
 }
 
 // OtherRepositories are the repositories other than o's that a statement
@@ -346,6 +431,9 @@ func Evaluate(samples []Sample, account, issuer string, old, new *trust.Policy) 
 		if new != nil {
 			v, when := Decide(new, account, issuer, s.Facts)
 			s.New, s.NewWhen = v.String(), when
+		}
+		if s.idsUnknown && (s.Old == trust.Undecided.String() || s.New == trust.Undecided.String()) {
+			s.Name += " (its ids unknown: the policy does not pair them with the name)"
 		}
 		switch {
 		case s.OldWhen == "" && s.NewWhen == "":

@@ -347,6 +347,9 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		if op, err := trust.Parse(old); err == nil {
 			for _, c := range changes {
 				st := op.Statements[c.Index]
+				if c.Wildcard {
+					p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy lets every principal (%s) assume the role with the provider's tokens; it is removed: the planned statement admits the runs named", st.Index+1, runner.Visible(strings.Join(principals(st.Principal), ", "))))
+				}
 				if c.Removed {
 					for _, other := range otherRepositories(st, o) {
 						p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy also admits %s; it will be removed", st.Index+1, other))
@@ -529,6 +532,47 @@ type stmtChange struct {
 	Principals []string
 	Actions    []string
 	Removed    bool
+	Wildcard   bool // removed: an Allow for any principal with conditions on the provider's claims
+}
+
+// wildcardPrincipal reports a Principal that names every principal ("*",
+// {"AWS": "*"}) or a Federated pattern that covers provider.
+func wildcardPrincipal(p any, provider string) bool {
+	if s, ok := p.(string); ok {
+		return s == "*"
+	}
+	m, _ := p.(map[string]any)
+	if slices.Contains(anyStrings(m["AWS"]), "*") {
+		return true
+	}
+	for _, f := range anyStrings(m["Federated"]) {
+		if f != provider && strings.ContainsAny(f, "*?") && trust.Like(f, provider) {
+			return true
+		}
+	}
+	return false
+}
+
+// providerName is the provider's name (its ARN after oidc-provider/), the
+// prefix of its condition keys.
+func providerName(arn string) string {
+	_, name, _ := strings.Cut(arn, ":oidc-provider/")
+	return name
+}
+
+// conditionsOn reports whether a Condition block tests a key of provider
+// (provider:claim).
+func conditionsOn(cond any, provider string) bool {
+	ops, _ := cond.(map[string]any)
+	for _, keys := range ops {
+		m, _ := keys.(map[string]any)
+		for k := range m {
+			if strings.HasPrefix(strings.ToLower(k), strings.ToLower(provider)+":") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // trustActions are the actions a role trust policy can allow: a wildcard
@@ -548,7 +592,30 @@ func splitStatement(s json.RawMessage, provider string) ([]json.RawMessage, *stm
 	}
 	pr, _ := st["Principal"].(map[string]any)
 	feds := anyStrings(pr["Federated"])
-	if st["Effect"] != "Allow" || !slices.Contains(feds, provider) {
+	if st["Effect"] != "Allow" {
+		return []json.RawMessage{s}, nil, nil
+	}
+	if wildcardPrincipal(st["Principal"], provider) {
+		// Any principal, the provider's tokens among them: ours to judge.
+		// With a condition on the provider's claims it is a GitHub
+		// statement and goes; without one setup cannot tell what it is for.
+		covers := len(anyStrings(st["Action"])) == 0
+		for _, a := range anyStrings(st["Action"]) {
+			if trust.Like(strings.ToLower(a), strings.ToLower(trust.WebIdentityAction)) {
+				covers = true
+			} else if !strings.ContainsAny(a, "*?") {
+				return nil, nil, fmt.Errorf("an Allow for every principal (a wildcard Principal) with %s besides web identity: setup will not decide for the other principals", a)
+			}
+		}
+		if !covers {
+			return []json.RawMessage{s}, nil, nil
+		}
+		if !conditionsOn(st["Condition"], providerName(provider)) {
+			return nil, nil, errors.New("an Allow for every principal (a wildcard Principal) that can admit the provider's tokens without a condition on their claims: narrow its Principal or remove it by hand")
+		}
+		return nil, &stmtChange{Removed: true, Wildcard: true}, nil
+	}
+	if !slices.Contains(feds, provider) {
 		return []json.RawMessage{s}, nil, nil
 	}
 	if _, ok := st["NotAction"]; ok {
