@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test test-native stage-native check-reproducible check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings bench-latency
+.PHONY: all build test test-native stage-native check-reproducible check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings bench-latency bench-audit
 
 all: build
 
@@ -15,12 +15,23 @@ build:
 ## test: every check and test; needs moto_server and the aws CLI (fatal when CI=true).
 ## Prints each package as it finishes, then every skipped test with its reason.
 test: check test-native
-	@echo "test: go test -race ./... through internal/testreport"
-	@$(GO) run ./internal/testreport -race -shuffle=on -count=1 ./...
+	@echo "test: go test -race ./... through internal/dev/testreport"
+	@$(GO) run ./internal/dev/testreport -race -shuffle=on -count=1 ./...
 
-## test-native: the node action's shim (native/*.test.js) with node's own test runner
+## test-native: the node action's shim (native/*.test.js) with node's own test runner, under
+## the machine's node and under node 24 (NODE24, else scripts/node24-up installs it once)
+# The shell expands the glob: node 20 takes no pattern, node >= 22 takes no directory.
+NODE ?= node
 test-native:
-	node --test native/
+	$(NODE) --test native/*.test.js
+	@n24="$${NODE24:-}"; \
+	if [ -z "$$n24" ]; then n24=$$(scripts/node24-up | tail -n 1) || n24=; fi; \
+	if [ -z "$$n24" ]; then \
+	  if [ "$${CI:-}" = true ]; then echo "test-native: no node 24 (scripts/node24-up failed), and CI=true" >&2; exit 1; fi; \
+	  echo "test-native: SKIP node 24: scripts/node24-up could not install it (needs npm and the npm registry)"; exit 0; \
+	fi; \
+	echo "$$n24 --test native/*.test.js ($$($$n24 --version))"; \
+	"$$n24" --test native/*.test.js
 
 ## check: formatting, vet, static analysis, module tidiness
 check:
@@ -44,7 +55,7 @@ check:
 ## demo: run the action end to end locally against moto and a fake token service
 demo:
 	@echo "demo: building (the first run compiles the AWS SDK: a minute or two; later runs use the build cache)…"
-	@$(GO) run ./internal/demo
+	@$(GO) run ./internal/dev/demo
 
 ## bench: whole-process latency, RSS, time to fail, cold start, sizes and a
 ## 200-run load test as a table; COMPARE='node dist/index.js' runs another
@@ -52,7 +63,7 @@ demo:
 RUNS ?= 200
 COMPARE ?=
 bench:
-	$(GO) run ./internal/bench -runs $(RUNS) -load 200 -image "$${AWS_OIDC_GO_IMAGE:-}" -compare "$(COMPARE)"
+	$(GO) run ./internal/dev/bench -runs $(RUNS) -load 200 -image "$${AWS_OIDC_GO_IMAGE:-}" -compare "$(COMPARE)"
 	$(GO) test ./internal/config ./internal/token ./internal/runner ./internal/trust -run '^$$' -bench . -benchmem
 
 ## bench-latency: whole-process wall time under real round trips — the token
@@ -64,7 +75,7 @@ LATENCY_RUNS ?= 25
 RTT_TOKEN ?= 20ms
 RTT_STS ?= 40ms
 bench-latency:
-	$(GO) run ./internal/latency -runs $(LATENCY_RUNS) -rtt-token $(RTT_TOKEN) -rtt-sts $(RTT_STS)
+	$(GO) run ./internal/dev/latency -runs $(LATENCY_RUNS) -rtt-token $(RTT_TOKEN) -rtt-sts $(RTT_STS)
 
 ## act-timings: the step users wait for under act — ours (container and native), the incumbent's and an
 ## empty container action side by side (needs the image, act and the job image)
@@ -160,3 +171,7 @@ lint-workflows:
 image-arm64:
 	BUILDER=$$(scripts/docker-up | tail -n 1) && \
 	docker build --network host --build-arg BUILDER_IMAGE=$$BUILDER --build-arg TARGETARCH=arm64 --build-arg VERSION=$(VERSION) -t $(IMAGE)-arm64 .
+
+## bench-audit: aws-oidc-go audit over an account of 1,000 roles in moto: roles per second and peak heap (printed, never asserted)
+bench-audit:
+	$(GO) test ./internal/audit -run '^$$' -bench Audit1000Roles -benchtime 1x -count=1

@@ -6,8 +6,9 @@
 //  1. process.platform x process.arch -> GOOS/GOARCH (linux, darwin,
 //     windows x amd64, arm64);
 //  2. native/VERSION (the tag) and native/checksums.txt (sha256sum format,
-//     one line per binary aws-oidc-go_<GOOS>_<GOARCH>[.exe]) come with the
-//     release commit; a commit without them is not a release and fails;
+//     one line per binary aws-oidc-go_<GOOS>_<GOARCH>[.exe]; two different
+//     digests for one binary refuse the file) come with the release
+//     commit; a commit without them is not a release and fails;
 //  3. the binary comes from the runner's tool cache (@actions/tool-cache's
 //     layout: $RUNNER_TOOL_CACHE/aws-oidc-go/<version>/<x64|arm64>/ with
 //     <x64|arm64>.complete beside it) or else from the release asset
@@ -18,7 +19,11 @@
 //  4. before every exec, cached or fresh, the bytes are hashed and must
 //     match the committed digest; exactly those bytes are written into a
 //     new private directory (mkdtemp in RUNNER_TEMP, mode 0700) and that
-//     file is what runs, so nothing can swap it between check and exec;
+//     file is what runs. Nobody else can swap it between the check and the
+//     exec because RUNNER_TEMP must pass the temp-directory rule first
+//     (checkTempBase: it and every directory above it owned by a trusted
+//     user and not writable by anyone else unless sticky), else the step
+//     fails naming the directory;
 //  5. it runs with the step's environment plus AWS_OIDC_GO_RUNS_ON=host
 //     (the binary then never takes itself for a container action), the
 //     step's stdio, and the shim exits with its exit code.
@@ -95,6 +100,12 @@ function readRelease(dir) {
     if (line.trim() === '') continue;
     const m = CHECKSUM_RE.exec(line.replace(/\r$/, ''));
     if (!m) throw new ShimError(`aws-oidc-go/native: native/checksums.txt: not a sha256sum line: ${JSON.stringify(line.slice(0, 100))}`);
+    // A repeated name with the same digest is harmless (sha256sum -c
+    // accepts it); two digests for one binary leave no committed digest.
+    if (Object.hasOwn(digests, m[2]) && digests[m[2]] !== m[1]) {
+      throw new ShimError(`aws-oidc-go/native: native/checksums.txt names ${m[2]} twice with different digests, ` +
+        `sha256 ${digests[m[2]]} and sha256 ${m[1]}; refusing the file`);
+    }
     digests[m[2]] = m[1];
   }
   return { tag, digests };
@@ -204,15 +215,17 @@ function copyVerified(file, expected, binary, env, max) {
     dir = d.dir;
     const out = fs.openSync(path.join(dir, binary), 'wx', 0o700);
     let actual;
+    let written;
     try {
       actual = hashFile(fd, file, max, (chunk) => {
         for (let off = 0; off < chunk.length;) off += fs.writeSync(out, chunk, off);
       });
+      written = fs.fstatSync(out);
     } finally {
       fs.closeSync(out);
     }
     if (actual !== expected) throw mismatch(`the cached binary ${file}`, expected, actual);
-    return { dir, file: path.join(dir, binary) };
+    return { dir, file: path.join(dir, binary), ids: [d.id, identity(written)] };
   } catch (e) {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -557,19 +570,174 @@ async function verifiedBinary({ actionDir, env, platform, arch, ca, limits = LIM
  * file's path: the file that runs is the one written from the hashed bytes.
  */
 function privateCopy(bytes, binary, env) {
-  const { dir } = privateDir(env);
+  const { dir, id } = privateDir(env);
   const file = path.join(dir, binary);
-  fs.writeFileSync(file, bytes, { mode: 0o700, flag: 'wx' });
-  return { dir, file };
+  const out = fs.openSync(file, 'wx', 0o700);
+  let written;
+  try {
+    for (let off = 0; off < bytes.length;) off += fs.writeSync(out, bytes, off);
+    written = fs.fstatSync(out);
+  } finally {
+    fs.closeSync(out);
+  }
+  return { dir, file, ids: [id, identity(written)] };
 }
 
-/** privateDir makes a new directory only this user can enter (mkdtemp in RUNNER_TEMP, mode 0700). */
+/**
+ * privateDir makes a new directory only this user can enter (mkdtemp in
+ * RUNNER_TEMP, mode 0700), after checkTempBase has accepted RUNNER_TEMP;
+ * the directory is made under RUNNER_TEMP's real path (links resolved).
+ */
 function privateDir(env) {
-  const base = env.RUNNER_TEMP || os.tmpdir();
-  const dir = fs.mkdtempSync(path.join(base, 'aws-oidc-go-native-'));
+  const base = checkTempBase(env.RUNNER_TEMP || os.tmpdir(), env);
+  const dir = fs.mkdtempSync(path.join(base, PRIVATE_PREFIX));
   fs.chmodSync(dir, 0o700);
-  return { dir };
+  const st = fs.lstatSync(dir);
+  const problem = dirProblem(dir, st, PRESETS.private, trustedOwners(env));
+  if (problem) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new ShimError(`aws-oidc-go/native: the private directory ${dir} just made fails its check: ${problem}`);
+  }
+  return { dir, id: identity(st) };
 }
+
+const PRIVATE_PREFIX = 'aws-oidc-go-native-';
+
+/**
+ * The directory presets, named as the Go side names them (package profile:
+ * PrivateDir, ClosedDir, StickyParent; a Go test compares the two):
+ *  - private: a directory only its user can enter or change (0700 or
+ *    less), owned by the user itself: the private copy's directory;
+ *  - closed: a directory nobody but its trusted owner can write (no group
+ *    or other write bits): where a file with a fixed name is trusted;
+ *  - sticky-parent: closed, or with the sticky bit (like /tmp), which
+ *    keeps others from renaming or removing what they do not own, so it is
+ *    acceptable above a fresh child made by mkdtemp: RUNNER_TEMP and every
+ *    directory above it.
+ * open: permission bits that must be clear; sticky: the sticky bit excuses
+ * them; trusted: owners other than the user (root, and GITHUB_WORKSPACE's
+ * owner when the user is root) pass too.
+ */
+const PRESETS = Object.freeze({
+  private: Object.freeze({ name: 'private', open: 0o077, sticky: false, trusted: false }),
+  closed: Object.freeze({ name: 'closed', open: 0o022, sticky: false, trusted: true }),
+  stickyParent: Object.freeze({ name: 'sticky-parent', open: 0o022, sticky: true, trusted: true }),
+});
+
+const S_ISVTX = 0o1000;
+
+/**
+ * trustedOwners: the user ids a directory on the way to the binary may
+ * belong to — this user (the effective uid), root, and, when this user is
+ * root (container jobs, Kubernetes mode: the job's container runs as root
+ * on directories the runner's user owns), the owner of GITHUB_WORKSPACE.
+ * The first is the user itself. Null where there are no numeric owners
+ * (Windows).
+ */
+function trustedOwners(env, platform = process.platform) {
+  if (platform === 'win32' || typeof process.geteuid !== 'function') return null;
+  const uid = process.geteuid();
+  const owners = [uid];
+  if (uid !== 0) owners.push(0);
+  if (uid === 0 && env.GITHUB_WORKSPACE) {
+    try {
+      const ws = fs.statSync(env.GITHUB_WORKSPACE).uid;
+      if (!owners.includes(ws)) owners.push(ws);
+    } catch { /* no workspace: root alone */ }
+  }
+  return owners;
+}
+
+/**
+ * dirProblem says why dir (st: its lstat) fails preset for these owners,
+ * or returns null. owners null (Windows): only the link and directory
+ * checks apply — node can see neither owners nor ACLs there.
+ */
+function dirProblem(dir, st, preset, owners) {
+  if (st.isSymbolicLink()) return `${dir} is a symbolic link or junction`;
+  if (!st.isDirectory()) return `${dir} is not a directory`;
+  if (!owners) return null;
+  const allowed = preset.trusted ? owners : owners.slice(0, 1);
+  if (!allowed.includes(st.uid)) {
+    return `${dir} is owned by uid ${st.uid}, not by ${allowed.map((u) => `uid ${u}`).join(' or ')}`;
+  }
+  const open = st.mode & preset.open;
+  if (open && !(preset.sticky && (st.mode & S_ISVTX))) {
+    const mode = (st.mode & 0o7777).toString(8).padStart(3, '0');
+    if ((preset.open & 0o070) === 0o070) return `${dir} is open to group or others (mode ${mode})`;
+    return `${dir} is writable by group or others${preset.sticky ? ' without the sticky bit' : ''} (mode ${mode})`;
+  }
+  return null;
+}
+
+/**
+ * checkTempBase applies the temp-directory rule to base (RUNNER_TEMP) and
+ * returns its real path, where the private directory is made: base and
+ * every directory above it pass the sticky-parent preset — owned by this
+ * user, root, or (when this user is root) GITHUB_WORKSPACE's owner, and
+ * not writable by group or others unless sticky. Whoever else could write
+ * one of them, or owns one, could rename the fresh private directory away
+ * between the digest check and the exec and put their own program in its
+ * place, which would run with this step's environment (the ID token
+ * request token). On Windows node sees no owners or ACLs: only links and
+ * junctions along the path are refused (each component is lstat'ed, and
+ * libuv reports a junction as a link); what keeps others out is the ACL
+ * RUNNER_TEMP inherits from the runner's work directory. A ShimError
+ * names the directory that fails.
+ */
+function checkTempBase(base, env, { platform = process.platform, owners = trustedOwners(env, platform) } = {}) {
+  const given = path.resolve(base);
+  let real = given;
+  if (platform !== 'win32') {
+    try {
+      real = fs.realpathSync(given);
+    } catch (e) {
+      throw new ShimError(`aws-oidc-go/native: RUNNER_TEMP ${given}: ${e.message}`);
+    }
+  }
+  for (let d = real; ; d = path.dirname(d)) {
+    let st;
+    try {
+      st = fs.lstatSync(d);
+    } catch (e) {
+      throw new ShimError(`aws-oidc-go/native: RUNNER_TEMP ${given}: ${e.message}`);
+    }
+    const problem = dirProblem(d, st, PRESETS.stickyParent, owners);
+    if (problem) {
+      const who = owners ? `owned by ${owners.map((u) => `uid ${u}`).join(', ')} and not writable by group or others unless sticky (like /tmp)`
+        : 'real directories, no links or junctions';
+      throw new ShimError(`aws-oidc-go/native: refusing RUNNER_TEMP ${given}${real !== given ? ` (${real})` : ''}: ${problem}. ` +
+        'Another user could swap the private copy of the binary there between its check and its run. ' +
+        `RUNNER_TEMP and every directory above it must be ${who}`);
+    }
+    if (path.dirname(d) === d) break;
+  }
+  return real;
+}
+
+/** identity: what names one file (device and inode; Windows has them too). */
+function identity(st) { return `${st.dev}:${st.ino}`; }
+
+/**
+ * stillOurs checks, just before the exec, that the private directory and
+ * the binary in it are the ones written (same device and inode); with
+ * RUNNER_TEMP accepted by checkTempBase nobody else can change that, so
+ * this only turns a broken promise into a refusal.
+ */
+function stillOurs(copy) {
+  if (!copy.ids) return;
+  const [dirId, fileId] = copy.ids;
+  const now = [fs.lstatSync(copy.dir), fs.lstatSync(copy.file)];
+  if (!now[0].isDirectory() || identity(now[0]) !== dirId || !now[1].isFile() || identity(now[1]) !== fileId) {
+    throw new ShimError(`aws-oidc-go/native: the private copy ${copy.file} was replaced after it was checked; refusing to run it`);
+  }
+}
+
+/**
+ * hooks: test seams. afterCopy(copy) runs between the verified private
+ * copy's writing and its exec (the window a swap would use).
+ */
+const hooks = { afterCopy: null };
 
 /** escapeData escapes a workflow command's message (%, CR, LF). */
 function escapeData(s) {
@@ -592,11 +760,13 @@ function exec(file, args, env) {
   });
 }
 
-/** ownPrivateDir: whether dir is a directory this shim made (mkdtemp in RUNNER_TEMP with its prefix). */
+/** ownPrivateDir: whether dir is a directory this shim made (mkdtemp in RUNNER_TEMP, or its real path, with its prefix). */
 function ownPrivateDir(dir, env) {
   const base = path.resolve(env.RUNNER_TEMP || os.tmpdir());
+  let real = base;
+  try { real = fs.realpathSync(base); } catch { /* compared as given */ }
   const d = path.resolve(dir);
-  return path.dirname(d) === base && path.basename(d).startsWith('aws-oidc-go-native-');
+  return (path.dirname(d) === base || path.dirname(d) === real) && path.basename(d).startsWith(PRIVATE_PREFIX);
 }
 
 /** removeDir removes a private directory this shim made (state from the main step), if it is one. */
@@ -608,11 +778,12 @@ function removeDir(dir, env) {
 /**
  * mainStepCopy returns the main step's verified copy of the binary for the
  * post step to run, after checking it again: the directory the main step
- * left in its state is one this shim makes, a real directory (not a link),
- * and, where there are owners and modes (not Windows), this user's and
- * closed to others (no group or other bits); the binary in it is a regular
- * file whose sha256 is the committed digest. Anything else throws: the
- * post step then fetches the binary as the main step does.
+ * left in its state is one this shim makes, in a RUNNER_TEMP that passes
+ * checkTempBase, a real directory (not a link) passing the private preset
+ * (where there are owners and modes, not Windows: this user's, no group or
+ * other bits); the binary in it is a regular file whose sha256 is the
+ * committed digest. Anything else throws: the post step then fetches the
+ * binary as the main step does.
  */
 function mainStepCopy(dir, { actionDir, platform, arch, env, limits }) {
   const p = goPlatform(platform, arch);
@@ -620,22 +791,22 @@ function mainStepCopy(dir, { actionDir, platform, arch, env, limits }) {
   const expected = digests[p.binary];
   if (!expected) throw new ShimError(`native/checksums.txt has no line for ${p.binary}`);
   if (!ownPrivateDir(dir, env)) throw new ShimError(`${dir} is not a directory this action makes`);
+  checkTempBase(path.dirname(path.resolve(dir)), env);
   const st = fs.lstatSync(dir);
-  if (!st.isDirectory()) throw new ShimError(`${dir} is not a directory`);
-  if (platform !== 'win32' && typeof process.getuid === 'function') {
-    if (st.uid !== process.getuid()) throw new ShimError(`${dir} belongs to uid ${st.uid}, not this user`);
-    if (st.mode & 0o077) throw new ShimError(`${dir} has mode ${(st.mode & 0o777).toString(8)}, not 700`);
-  }
+  const problem = dirProblem(dir, st, PRESETS.private, trustedOwners(env));
+  if (problem) throw new ShimError(problem);
   const file = path.join(dir, p.binary);
   const fd = openRegular(file, limits.binaryBytes);
   let actual;
+  let fst;
   try {
     actual = hashFile(fd, file, limits.binaryBytes);
+    fst = fs.fstatSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   if (actual !== expected) throw new ShimError(`${file} has sha256 ${actual}, not the committed ${expected}`);
-  return { file, p, tag, digest: expected };
+  return { file, p, tag, digest: expected, copy: { dir, file, ids: [identity(st), identity(fst)] } };
 }
 
 /**
@@ -655,7 +826,7 @@ async function run(stage, { actionDir = __dirname, env = process.env, platform =
       if (mainDir) {
         try {
           const bin = mainStepCopy(mainDir, { actionDir, platform, arch, env, limits });
-          copy = { file: bin.file };
+          copy = bin.copy;
           log(`aws-oidc-go/native: ${bin.p.binary} ${bin.tag}, sha256 ${bin.digest} as committed, the main step's copy ${escapeData(bin.file)}`);
         } catch (e) {
           log(`::warning::aws-oidc-go/native: not running the main step's copy of the binary: ${escapeData(e.message)}; fetching it again`);
@@ -669,6 +840,14 @@ async function run(stage, { actionDir = __dirname, env = process.env, platform =
           fs.appendFileSync(env.GITHUB_STATE, `${STATE_DIR}=${copy.dir}\n`);
         }
       }
+    } catch (e) {
+      if (!(e instanceof ShimError)) e = new ShimError(`aws-oidc-go/native: ${e.message}`);
+      log(`::error::${escapeData(e.message)}`);
+      return 1;
+    }
+    try {
+      if (hooks.afterCopy) hooks.afterCopy(copy);
+      stillOurs(copy);
     } catch (e) {
       if (!(e instanceof ShimError)) e = new ShimError(`aws-oidc-go/native: ${e.message}`);
       log(`::error::${escapeData(e.message)}`);
@@ -690,4 +869,5 @@ async function run(stage, { actionDir = __dirname, env = process.env, platform =
 module.exports = {
   HOST_SIGNAL, LIMITS, ShimError, goPlatform, readRelease, cachePaths, proxyFor, download, gunzip,
   verifiedBinary, privateCopy, downloadBase, actionRepository, run, sha256,
+  PRESETS, trustedOwners, dirProblem, checkTempBase, hooks,
 };

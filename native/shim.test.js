@@ -1,5 +1,5 @@
 'use strict';
-// Tests of the node action's shim: node --test native/ (make test-native).
+// Tests of the node action's shim: node --test native/*.test.js (make test-native).
 // They need openssl (for a test CA) and sh (the stand-in binary is a
 // script); both are on these machines, and a missing one fails the test.
 

@@ -16,8 +16,8 @@ import (
 
 	"github.com/org/aws-oidc-go/internal/action"
 	"github.com/org/aws-oidc-go/internal/config"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 	"github.com/org/aws-oidc-go/internal/exchange"
-	"github.com/org/aws-oidc-go/internal/harness"
 	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/token"
 )

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/action"
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/trust"
 )

@@ -1,6 +1,6 @@
 package action_test
 
-// Regression tests for issue 16: what outlives the step is ours alone.
+// Regression tests: what outlives the step is ours alone.
 // Each plays an attacker against the post step, the profile writer or the
 // binary copy, using only action.Run, action.Post and the file system.
 
@@ -89,7 +89,7 @@ func plantManifests(t *testing.T, s *step, dir string, victims ...string) {
 	os.WriteFile(filepath.Join(run, "manifest.json"), []byte(planted), 0o600)
 }
 
-// TestPostStepIgnoresAPlantedManifest (issue 16, item 1): with no state
+// TestPostStepIgnoresAPlantedManifest: with no state
 // from the runner, the post step used to obey whatever manifest it found
 // beside the profile: delete any file it named, cut sections from the
 // user's files, blank PATH. On GitHub's runner it now acts on STATE_
@@ -149,7 +149,7 @@ func findStash(t *testing.T, dir, base, section string) string {
 	return ""
 }
 
-// TestPathsSwappedBetweenMainAndPost (issue 16, item 2): the post step
+// TestPathsSwappedBetweenMainAndPost: the post step
 // followed what it found at the recorded paths: a stash swapped for a link
 // had the link's target copied into the credentials file; an AWS
 // directory swapped for a link had another directory's files cut.
@@ -270,7 +270,7 @@ func within(t *testing.T, d time.Duration, what string, f func()) {
 	}
 }
 
-// TestHeldLockGivesWay (issue 16, item 4): with another process holding
+// TestHeldLockGivesWay: with another process holding
 // credentials.lock, the main step ignored action-timeout-s and SIGTERM,
 // and the post step hung at cleanup.
 func TestHeldLockGivesWay(t *testing.T) {
@@ -330,7 +330,7 @@ func TestHeldLockGivesWay(t *testing.T) {
 	})
 }
 
-// TestFilesGoToTheRunnersUser (issue 16, item 4): in the container (root)
+// TestFilesGoToTheRunnersUser: in the container (root)
 // the lock files were root's, 0600, so a later step as the runner's user
 // could not lock them; the post step's rewrites were left root-owned.
 func TestFilesGoToTheRunnersUser(t *testing.T) {
@@ -388,7 +388,7 @@ func blockedOnFIFO() bool {
 	return false
 }
 
-// TestKilledBeforeTheStateIsSavedLeavesNothing (issue 16, item 5): the
+// TestKilledBeforeTheStateIsSavedLeavesNothing: the
 // profile used to be written before anything recorded it, so a kill in
 // between left credentials no post step would remove. GITHUB_STATE is a
 // FIFO nobody reads: the main step blocks at its first record, which is
@@ -460,8 +460,7 @@ func (s *step) runWithSTS() action.STSFactory {
 	}
 }
 
-// TestKilledAtAnyPointLeavesNothingThePostStepCannotRemove (issue 16,
-// item 5): the main step is killed (its goroutine ends on the spot, no
+// TestKilledAtAnyPointLeavesNothingThePostStepCannotRemove: the main step is killed (its goroutine ends on the spot, no
 // undo runs) at each point where it writes something that outlives it;
 // the post step, given what the runner would give it (the last
 // GITHUB_STATE record, or under act the manifest), must leave no

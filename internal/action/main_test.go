@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // TestMain makes the SDK's process-wide configuration predictable: these

@@ -21,8 +21,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/org/aws-oidc-go/internal/action"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 	"github.com/org/aws-oidc-go/internal/exchange"
-	"github.com/org/aws-oidc-go/internal/harness"
 	"github.com/org/aws-oidc-go/internal/hostpath"
 )
 

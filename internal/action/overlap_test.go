@@ -1,7 +1,6 @@
 package action_test
 
-// The STS connection is opened while the token is fetched (issue 17 item
-// 1): a connection counter in front of STS watches it being accepted while
+// The STS connection is opened while the token is fetched: a connection counter in front of STS watches it being accepted while
 // the token service holds its answer.
 
 import (
@@ -10,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // counted puts a connection counter in front of w's STS (the fault proxy)

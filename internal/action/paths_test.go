@@ -14,8 +14,8 @@ import (
 
 	"github.com/org/aws-oidc-go/internal/action"
 	"github.com/org/aws-oidc-go/internal/config"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 	"github.com/org/aws-oidc-go/internal/handoff"
-	"github.com/org/aws-oidc-go/internal/harness"
 )
 
 const (

@@ -53,7 +53,7 @@ func TestTokenServiceRedirectRefused(t *testing.T) {
 // TestTokenServiceRedirectLoop: a token service redirecting within its
 // origin without end fails the step with the refusal (stopped after 10
 // redirects), asked once, not as "HTTP 302" quoting the Location and its
-// query (review of issue 16, finding 4).
+// query.
 func TestTokenServiceRedirectLoop(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)

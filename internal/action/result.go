@@ -80,7 +80,7 @@ func (r *run) refreshExecutable(ho *handoff.Run) (string, error) {
 		return "", fmt.Errorf("refresh: cannot find this program's own path for credential_process")
 	}
 	if r.files == r.later && !r.inContainer {
-		return exe, nil
+		return handoff.CheckExecutable(exe, handoff.TrustedOwners(r.env.UID, r.env.Getenv("GITHUB_WORKSPACE")))
 	}
 	b, err := os.ReadFile(exe)
 	if err != nil {

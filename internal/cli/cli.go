@@ -55,6 +55,9 @@ Usage:
   aws-oidc-go setup --repository OWNER/REPO --branch B [--apply]
                          once per account: create the OIDC provider and the role (plan
                          first; aws-oidc-go setup --help)
+  aws-oidc-go audit [--format text|json|sarif]
+                         which roles in the account a stranger's workflow can assume,
+                         read-only (aws-oidc-go audit --help)
   aws-oidc-go trust-policy generate ...  print a least-privilege trust policy for a repository
   aws-oidc-go trust-policy check ...     evaluate and lint a trust policy, from a file or a
                          live role (--role); aws-oidc-go trust-policy --help for both
@@ -79,7 +82,7 @@ As an action:
     - run: aws sts get-caller-identity
 `
 
-const usageLine = "usage: aws-oidc-go [--INPUT-NAME VALUE ...] [--format env|json] | credential-process | post | setup | trust-policy | --help"
+const usageLine = "usage: aws-oidc-go [--INPUT-NAME VALUE ...] [--format env|json] | credential-process | post | setup | audit | trust-policy | --help"
 
 // Main runs the command and returns the process exit code.
 func Main(ctx context.Context, p Process) int {
@@ -105,6 +108,8 @@ func Main(ctx context.Context, p Process) int {
 		return trustPolicy(ctx, p, p.Args[1:])
 	case "setup":
 		return runSetup(ctx, p, p.Args[1:])
+	case "audit":
+		return runAudit(ctx, p, p.Args[1:])
 	case "credential-process":
 		return credentialProcess(ctx, p, env, p.Args[1:])
 	case "--version", "-version", "version":

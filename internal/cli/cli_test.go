@@ -134,7 +134,7 @@ func TestHelpListsEveryInputWithItsHelp(t *testing.T) {
 
 // TestReadSettingsRefusesWhatOthersCanChange: credential-process used to
 // obey a settings file owned by another user, or a 0600 file in a
-// directory anyone can replace it in (issue 16, item 3): such a file names
+// directory anyone can replace it in: such a file names
 // the token file that is read and the endpoint it is sent to.
 func TestReadSettingsRefusesWhatOthersCanChange(t *testing.T) {
 	t.Parallel()

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/org/aws-oidc-go/internal/config"
 )
 
 // cmdFlag is one flag of a subcommand (trust-policy, setup). The tables of
@@ -53,14 +55,15 @@ func parseCmdFlags(cmd string, table []cmdFlag, args []string) (*cmdFlags, []str
 	for _, f := range table {
 		if f.Arg == "" {
 			fs.BoolFunc(f.Name, f.Help, func(s string) error {
-				switch s {
-				case "true", "":
+				if s == "" { // --flag alone
 					c.bools[f.Name] = true
-				case "false":
-					c.bools[f.Name] = false
-				default:
-					return fmt.Errorf("want true or false, not %q", s)
+					return nil
 				}
+				v, ok := config.ParseBool(s)
+				if !ok {
+					return fmt.Errorf("want %s, not %q", config.BoolGrammar, s)
+				}
+				c.bools[f.Name] = v
 				return nil
 			})
 			continue

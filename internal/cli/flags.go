@@ -94,11 +94,8 @@ func findExtra(extra []extraFlag, name string) *extraFlag {
 }
 
 func isBoolWord(s string) bool {
-	switch s {
-	case "true", "True", "TRUE", "false", "False", "FALSE":
-		return true
-	}
-	return false
+	_, ok := config.ParseBool(s)
+	return ok
 }
 
 // unknownFlag names the closest known flag, if one is close.

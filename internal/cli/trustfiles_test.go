@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
 
@@ -80,8 +80,7 @@ func TestTrustPolicyCheckComparisonBudget(t *testing.T) {
 	}
 }
 
-// Fact flags are checked whichever way the claims come (review of issue
-// 16, finding 8): with --claims, --audience and --issuer went into the
+// Fact flags are checked whichever way the claims come: with --claims, --audience and --issuer went into the
 // request unchecked. The length is checked before the UTF-8, so a huge
 // invalid argument is not quoted back whole.
 func TestTrustPolicyCheckFactFlagsAreChecked(t *testing.T) {

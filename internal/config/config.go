@@ -312,23 +312,39 @@ func (p *parser) str(name string) string {
 	return in.Default
 }
 
+// ParseBool reads a boolean in the one grammar the project accepts, the
+// Actions toolkit's getBooleanInput (YAML 1.2 core): true, True, TRUE,
+// false, False, FALSE. ok is false for anything else. Inputs and the CLI's
+// flags both use it.
+func ParseBool(s string) (v, ok bool) {
+	switch s {
+	case "true", "True", "TRUE":
+		return true, true
+	case "false", "False", "FALSE":
+		return false, true
+	}
+	return false, false
+}
+
+// BoolGrammar names the accepted forms, for messages.
+const BoolGrammar = "true, True, TRUE, false, False or FALSE"
+
 // boolean accepts only the YAML 1.2 core forms; empty takes the table's default.
 func (p *parser) boolean(name string) bool { return p.booleanOr(name, false) }
 
 // booleanOr is boolean for an input whose default depends on other inputs
 // (the table declares none): def when empty.
 func (p *parser) booleanOr(name string, def bool) bool {
-	switch v := p.str(name); v {
-	case "":
-		return def
-	case "true", "True", "TRUE":
-		return true
-	case "false", "False", "FALSE":
-		return false
-	default:
-		p.fail(name, fmt.Sprintf("%q is not a boolean", v), "true, True, TRUE, false, False or FALSE (empty for the default)")
+	v := p.str(name)
+	if v == "" {
 		return def
 	}
+	b, ok := ParseBool(v)
+	if !ok {
+		p.fail(name, fmt.Sprintf("%q is not a boolean", v), BoolGrammar+" (empty for the default)")
+		return def
+	}
+	return b
 }
 
 func (p *parser) role(c *Config) {

@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // actRun is one `act` run of one workflow file.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // BenchmarkActionProcess measures the whole action from exec to exit, as the

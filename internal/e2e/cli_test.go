@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // cliEnv is a run: step's environment on a runner without Docker.

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/org/aws-oidc-go/internal/cli"
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // nextStep runs the real AWS CLI with the environment a later workflow step

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // TestLoad starts 200 runs of the binary at once against the local token

@@ -21,10 +21,17 @@ const NoUID = profile.NoUID
 
 // CheckDir reports why dir cannot be trusted to hold what we read back, or
 // nil: it must be a real directory (not a link), owned by uid or root, and
-// not writable by group or others — else someone other than uid could put
-// or swap a file in it. It is the check profile.PrepareDir makes before
-// writing there, so what is written can be removed.
-func CheckDir(dir string, uid int) error { return profile.CheckDir(dir, uid, true, 0o022) }
+// not writable by group or others, sticky or not (profile.ClosedDir) —
+// else someone other than uid could put or swap a file in it. It is the
+// check profile.PrepareDir makes before writing there, so what is written
+// can be removed.
+func CheckDir(dir string, uid int) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	return profile.ClosedDir.Check(dir, fi, uid, 0)
+}
 
 // CheckFile reports why path cannot be trusted, or nil: it must be a
 // regular file (not a link), owned by uid, not writable by group or others,
@@ -55,8 +62,91 @@ func checkFileInfo(path string, fi fs.FileInfo, uid int) error {
 }
 
 // checkRunDir is CheckDir for a run's own directory: owned by uid exactly
-// and private (0700).
-func checkRunDir(dir string, uid int) error { return profile.CheckDir(dir, uid, false, 0o077) }
+// and private (0700: profile.PrivateDir).
+func checkRunDir(dir string, uid int) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	return profile.PrivateDir.Check(dir, fi, uid)
+}
+
+// TrustedOwners are the users whose directories and files may lie on the
+// way to a program we run later: uid, root, and, when uid is root (a
+// container job, Kubernetes mode: the job runs as root on directories the
+// runner's user owns), the owner of the workspace (GITHUB_WORKSPACE). The
+// node action's shim trusts the same (native/shim.js trustedOwners).
+// NoUID: ownership is not checked.
+func TrustedOwners(uid int, workspace string) []int {
+	if uid == NoUID {
+		return []int{NoUID}
+	}
+	owners := []int{uid}
+	if uid != 0 {
+		return append(owners, 0)
+	}
+	if workspace != "" {
+		if ws, _, ok := FileOwner(workspace); ok && ws != 0 {
+			owners = append(owners, ws)
+		}
+	}
+	return owners
+}
+
+// CheckExecutable decides whether the program at path may be what
+// credential_process runs for the rest of the job — refresh under the node
+// action names its private copy, from the CLI the running binary — and
+// returns the path to name: path with its links resolved (what is checked
+// is what will run). Nobody but owners may be able to replace it: the file
+// is a regular file of one of the owners with a single link, not writable
+// by group or others; its directory passes profile.ClosedDir and every
+// directory above it profile.StickyParent (a sticky /tmp above is fine, as
+// nobody else can rename what it holds). On Windows, where there are no
+// numeric owners and Go's modes say nothing, the link checks alone apply.
+func CheckExecutable(path string, owners []int) (string, error) {
+	refuse := func(err error) (string, error) {
+		return "", fmt.Errorf("refresh: credential_process would run %s, which another user could replace for the rest of the job: %w", path, err)
+	}
+	if !filepath.IsAbs(path) {
+		return refuse(fmt.Errorf("%q is not an absolute path", path))
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return refuse(err)
+	}
+	fi, err := os.Lstat(real)
+	if err != nil {
+		return refuse(err)
+	}
+	owned := false
+	for _, u := range owners {
+		owned = owned || profile.OwnedBy(fi, u)
+	}
+	switch {
+	case !fi.Mode().IsRegular():
+		return refuse(fmt.Errorf("%s is not a regular file", real))
+	case !owned:
+		return refuse(fmt.Errorf("%s is owned by %s, not by a trusted user", real, profile.OwnerName(fi)))
+	case profile.Insecure(fi, 0o022):
+		return refuse(fmt.Errorf("%s is writable by group or others (mode %v)", real, fi.Mode().Perm()))
+	case links(fi) != 1:
+		return refuse(fmt.Errorf("%s has %d hard links, not 1 (another name for it may be in a directory others can write)", real, links(fi)))
+	}
+	preset := profile.ClosedDir
+	for d := filepath.Dir(real); ; d = filepath.Dir(d) {
+		di, err := os.Lstat(d)
+		if err != nil {
+			return refuse(err)
+		}
+		if err := preset.Check(d, di, owners...); err != nil {
+			return refuse(err)
+		}
+		if filepath.Dir(d) == d {
+			return real, nil
+		}
+		preset = profile.StickyParent
+	}
+}
 
 // ReadChecked reads path after CheckFile, through a descriptor opened
 // without following links and checked again (still regular, the user's,

@@ -1,5 +1,6 @@
-// Package export hands results to the rest of the workflow: masks on the
-// log, variables in GITHUB_ENV, outputs in GITHUB_OUTPUT.
+// Package runner speaks the runner's workflow-command protocol: masks and
+// messages on the log, variables in GITHUB_ENV, outputs in GITHUB_OUTPUT,
+// state in GITHUB_STATE.
 //
 // File commands are written with one append per file, so a step either sets
 // all its variables or none; values with line breaks are refused, which also

@@ -215,7 +215,7 @@ func TestSameOrigin(t *testing.T) {
 
 // The redirect past the limit is the *RedirectError saying so, not "HTTP 302"
 // quoting the raw Location and its query; the token source returns it as
-// it is, not temporary, and asks once (review of issue 16, finding 4).
+// it is, not temporary, and asks once.
 func TestTooManyRedirects(t *testing.T) {
 	t.Parallel()
 	a := newOrigin(t, false)
@@ -241,7 +241,7 @@ func TestTooManyRedirects(t *testing.T) {
 
 // Fetch applies the redirect policy whatever client it is given, nil
 // (http.DefaultClient) included: the policy lived only in NewClient
-// (review of issue 16, finding 5).
+// .
 func TestFetchKeepsTheOriginWithAnyClient(t *testing.T) {
 	t.Parallel()
 	for name, c := range map[string]*http.Client{"nil": nil, "a plain client": {}, "a client following every redirect": {CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}} {
@@ -263,7 +263,7 @@ func TestFetchKeepsTheOriginWithAnyClient(t *testing.T) {
 // http:// is allowed to localhost and loopback addresses only: a
 // *.localhost name is not exempt from HTTP_PROXY (net/http's proxy rules
 // exempt only localhost itself and loopback IPs), so the request token
-// would go in clear through the proxy (review of issue 16, finding 2).
+// would go in clear through the proxy.
 func TestCheckRequestURL(t *testing.T) {
 	t.Parallel()
 	for raw, ok := range map[string]bool{

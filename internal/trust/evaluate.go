@@ -200,6 +200,14 @@ func Evaluate(p *Policy, req Request) Decision {
 	default:
 		d.Verdict, d.Decider, d.Allowed = Allowed, allow, true
 	}
+	if d.Verdict != Undecided {
+		// A statement that surely applies decided: the operators this
+		// evaluator does not implement did not matter.
+		d.Unhandled = nil
+	} else {
+		slices.Sort(d.Unhandled)
+		d.Unhandled = slices.Compact(d.Unhandled)
+	}
 	return d
 }
 
@@ -242,16 +250,24 @@ func applies(p *Policy, st *Statement, req Request, d *Decision, budget *int) (t
 	case st.NotAction != nil && actionMatches(st.NotAction, req.Action):
 		return no, "NotAction excludes " + req.Action, nil, nil
 	}
-	res, why := yes, ""
-	var deciding, reasons []string
+	res, whyOut := yes, ""
+	var deciding, reasons, ops []string
 	for _, c := range st.Conditions {
-		if how, ok := req.Unknown[strings.ToLower(c.Key)]; ok {
-			if _, _, supported := matcherFor(c.Operator); !supported {
-				d.Unhandled = append(d.Unhandled, c.Operator)
-				return no, fmt.Sprintf("operator %s is not supported by this checker", c.Operator), nil, nil
-			}
+		if _, _, supported := matcherFor(c.Operator); !supported {
+			// An operator this evaluator does not implement decides
+			// nothing: the statement may apply, unless another of its
+			// conditions is surely false.
+			why := unhandledWhy(c)
 			if res == yes {
-				res, why = unknown, fmt.Sprintf("%s %s: unknown (%s)", c.Operator, c.Key, how)
+				res, whyOut = unknown, why
+			}
+			reasons = append(reasons, why)
+			ops = append(ops, c.Operator)
+			continue
+		}
+		if how, ok := req.Unknown[strings.ToLower(c.Key)]; ok {
+			if res == yes {
+				res, whyOut = unknown, fmt.Sprintf("%s %s: unknown (%s)", c.Operator, c.Key, how)
 			}
 			deciding = append(deciding, how)
 			continue
@@ -260,14 +276,11 @@ func applies(p *Policy, st *Statement, req Request, d *Decision, budget *int) (t
 		switch {
 		case *budget < 0:
 			return no, "", nil, nil
-		case r.why == unhandled:
-			d.Unhandled = append(d.Unhandled, c.Operator)
-			return no, fmt.Sprintf("operator %s is not supported by this checker", c.Operator), nil, nil
 		case r.res == no:
 			return no, fmt.Sprintf("%s %s: %s", c.Operator, c.Key, r.why), nil, nil
 		case r.res == unknown:
 			if res == yes {
-				res, why = unknown, fmt.Sprintf("%s %s: unknown (%s)", c.Operator, c.Key, r.why)
+				res, whyOut = unknown, fmt.Sprintf("%s %s: unknown (%s)", c.Operator, c.Key, r.why)
 			}
 			if r.deciding != "" {
 				deciding = append(deciding, r.deciding)
@@ -276,7 +289,16 @@ func applies(p *Policy, st *Statement, req Request, d *Decision, budget *int) (t
 			}
 		}
 	}
-	return res, why, deciding, reasons
+	d.Unhandled = append(d.Unhandled, ops...)
+	return res, whyOut, deciding, reasons
+}
+
+// unhandledWhy says that a condition's operator is one this evaluator
+// does not implement (IpAddress, Numeric*, Date*, Arn*, Binary*, ...),
+// so that the verdict it takes part in is left undecided, never decided
+// by leaving the condition out.
+func unhandledWhy(c Condition) string {
+	return fmt.Sprintf("operator %s (on %s) is not implemented by this checker, so whether its statement applies is not decided", c.Operator, c.Key)
 }
 
 // matcherFor reports whether an operator (with its qualifiers) is one the
@@ -290,8 +312,6 @@ func matcherFor(op string) (string, bool, bool) {
 	m, negated := comparisonOf(op)
 	return op, negated, m != 0
 }
-
-const unhandled = "\x00unhandled"
 
 // conditionEvaluations counts evalCondition calls, for a test that the
 // work of an evaluation or a lint grows with the policy, not its square.
@@ -335,7 +355,7 @@ func evalCondition(c Condition, version string, req Request, budget *int) result
 	}
 	cmp, negated := comparisonOf(op)
 	if cmp == 0 {
-		return result{res: no, why: unhandled}
+		return result{res: unknown, why: unhandledWhy(c)}
 	}
 	if !present {
 		switch {

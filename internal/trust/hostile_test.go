@@ -12,7 +12,7 @@ import (
 
 // The tests in this file are about a hostile policy, claims file or
 // flags: size, time, what gets printed, and strings that must not compare
-// equal (issue 16, item 7).
+// equal.
 
 const provider = "token.actions.githubusercontent.com"
 

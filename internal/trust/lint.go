@@ -2,6 +2,7 @@ package trust
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/inputs"
@@ -95,6 +96,9 @@ func Lint(p *Policy, lc LintContext) []Finding {
 		out = append(out, Finding{ID: id, Level: Warning, Statement: st.Index, Message: msg, Fix: fix})
 	}
 	pinFix := fmt.Sprintf(`"StringEquals": {"%s": "%s", "%s": "refs/heads/main"}`, key("repository_id"), repoID, key("ref"))
+	// A Deny that refuses every run of other repositories closes the
+	// Allows: their missing pins are then no hole.
+	denyPins := slices.ContainsFunc(p.Statements, func(st Statement) bool { return closesOthers(&st, provider) })
 	for i := range p.Statements {
 		st := &p.Statements[i]
 		if st.Action != nil && !actionMatches(st.Action, WebIdentityAction) {
@@ -106,9 +110,17 @@ func Lint(p *Policy, lc LintContext) []Finding {
 				add(st, "wrong-principal", "Principal \"*\" trusts every identity provider",
 					fmt.Sprintf(`"Principal": {"Federated": "arn:aws:iam::<ACCOUNT_ID>:oidc-provider/%s"}`, provider))
 			}
+			// Another provider beside this one in a Federated list is
+			// legitimate (one statement for several issuers); an entry is
+			// wrong only when none names this provider and it looks meant
+			// for it.
+			ours := slices.ContainsFunc(st.Principal.Federated, func(f string) bool {
+				m := providerARN().FindStringSubmatch(f)
+				return m != nil && m[3] == provider
+			})
 			for _, f := range st.Principal.Federated {
 				m := providerARN().FindStringSubmatch(f)
-				if m == nil || m[3] != provider {
+				if !ours && (m == nil || m[3] != provider) && meantFor(f, provider, st) {
 					add(st, "wrong-principal", fmt.Sprintf("Federated principal %q is not the provider ARN for %s (the provider name is lower case, without https:// or a trailing slash)", f, lc.Issuer),
 						fmt.Sprintf(`"Federated": "arn:aws:iam::<ACCOUNT_ID>:oidc-provider/%s"`, provider))
 				}
@@ -211,7 +223,7 @@ func Lint(p *Policy, lc LintContext) []Finding {
 		if !allow {
 			continue
 		}
-		pinsRepo := pinsSub || pinsRepoName || pinsRepoID
+		pinsRepo := pinsSub || pinsRepoName || pinsRepoID || denyPins
 		switch {
 		case !pinsRepo && hasAud && onlyAud:
 			add(st, "aud-only", "the conditions pin nothing but "+key("aud")+": any repository on GitHub can assume this role", pinFix)
@@ -236,6 +248,58 @@ func Lint(p *Policy, lc LintContext) []Finding {
 		}
 	}
 	return out
+}
+
+// meantFor reports whether a Federated entry that does not name provider
+// looks meant for it: it names a GitHub Actions issuer (in any case, with
+// a scheme or a slash), or the statement's conditions test provider's keys.
+func meantFor(f, provider string, st *Statement) bool {
+	lf := strings.ToLower(f)
+	if strings.Contains(lf, "token.actions") || strings.Contains(lf, strings.ToLower(provider)) {
+		return true
+	}
+	for _, c := range st.Conditions {
+		if strings.HasPrefix(strings.ToLower(c.Key), strings.ToLower(provider)+":") {
+			return true
+		}
+	}
+	return false
+}
+
+// closesOthers reports a Deny for web identity tokens of provider whose
+// every condition is a negated string test (StringNotEquals, StringNotLike
+// and their IgnoreCase forms, without IfExists or a set qualifier) of
+// sub, repository or repository_id naming owners: it denies every run of
+// an owner it does not name, whatever the Allows admit.
+func closesOthers(st *Statement, provider string) bool {
+	if st.Effect != "Deny" || len(st.Conditions) == 0 || (st.Action != nil && !actionMatches(st.Action, WebIdentityAction)) ||
+		st.NotPrincipal != nil || st.Principal == nil || !principalMatches(st.Principal, Request{Provider: provider}) {
+		return false
+	}
+	for _, c := range st.Conditions {
+		claim, ok := strings.CutPrefix(strings.ToLower(c.Key), strings.ToLower(provider)+":")
+		if !ok || !strings.HasPrefix(c.Operator, "StringNot") || strings.HasSuffix(c.Operator, "IfExists") ||
+			(claim != "sub" && claim != "repository" && claim != "repository_id") {
+			return false
+		}
+		for _, v := range c.Values {
+			if claim == "sub" && strings.Contains(c.Operator, "Like") && !pinsOwner(v) {
+				return false
+			}
+			if claim == "repository" && strings.Contains(c.Operator, "Like") && strings.ContainsAny(v, "*?") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// pinsOwner reports whether a sub pattern names its owner: no wildcard
+// (or policy variable) before the / that ends it.
+func pinsOwner(v string) bool {
+	rest, ok := strings.CutPrefix(v, "repo:")
+	owner, _, hasRepo := strings.Cut(rest, "/")
+	return ok && hasRepo && owner != "" && !strings.ContainsAny(owner, "*?$:")
 }
 
 // lintUnexposed explains a condition on a claim STS does not put in the

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// Regression tests for the review of issue 16 item 7 (findings 1, 3, 7, 9).
+// Regression tests: the lint's budget, the steps Evaluate reports, policy variables
+// read as wildcards, several values with a default.
 
 // manyStatements is a policy of MaxPolicyBytes at most whose n Allow
 // statements each take about len(pattern) × len(sub) steps to re-match sub

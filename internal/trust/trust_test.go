@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")

@@ -68,7 +68,7 @@ func zombie(pid int) bool {
 
 // A moto_server that does not come up in time is reported with all of its
 // output: StartMoto read it right after the SIGKILL, before Wait had copied
-// what was still in the pipe (review of issue 16, finding 10). The fake
+// what was still in the pipe. The fake
 // server's last line comes from a process outside its group, 200 ms after
 // the kill. Not parallel: it sets PATH and motoStartLimit.
 func TestMotoStartTimeoutKeepsItsOutput(t *testing.T) {

@@ -10,7 +10,7 @@
 // wall time per command, the TCP connections, TLS handshakes and requests
 // each made per endpoint, and the ratios.
 //
-//	go run ./internal/latency [-runs 25] [-rtt-token 20ms] [-rtt-sts 40ms] [-incumbent none] [-baseline path/to/aws-oidc-go]
+//	go run ./internal/dev/latency [-runs 25] [-rtt-token 20ms] [-rtt-sts 40ms] [-incumbent none] [-baseline path/to/aws-oidc-go]
 //
 // Linux, as root: the round trips come from a delay line in user space
 // between two network namespaces the benchmark creates (this kernel has no
@@ -42,7 +42,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 	"github.com/org/aws-oidc-go/internal/inputs"
 )
 
@@ -180,7 +180,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 
 	// What runs: ours from the checkout, the floor, the incumbent.
 	ours, floor := filepath.Join(dir, "aws-oidc-go"), filepath.Join(dir, "floor")
-	for _, b := range [][2]string{{ours, "."}, {floor, "./internal/latency/floor"}} {
+	for _, b := range [][2]string{{ours, "."}, {floor, "./internal/dev/latency/floor"}} {
 		build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w -X github.com/org/aws-oidc-go/internal/version.Version=bench", "-o", b[0], b[1])
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {

@@ -12,7 +12,7 @@
 // -sts-after-token opens the STS connection only once the token has
 // arrived (what a lazily dialling SDK does); -get-caller-identity then
 // confirms the credentials with a signed GetCallerIdentity on the same
-// connection. It is built and run by internal/latency only.
+// connection. It is built and run by internal/dev/latency only.
 package main
 
 import (

@@ -6,7 +6,7 @@
 // it runs that command in the same loop against the same servers,
 // interleaved with ours, and prints the ratios.
 //
-//	go run ./internal/bench [-runs 100] [-load 200] [-compare 'node dist/index.js'] [-image aws-oidc-go:test]
+//	go run ./internal/dev/bench [-runs 100] [-load 200] [-compare 'node dist/index.js'] [-image aws-oidc-go:test]
 package main
 
 import (
@@ -25,7 +25,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 	"github.com/org/aws-oidc-go/internal/inputs"
 )
 

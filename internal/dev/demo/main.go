@@ -4,7 +4,7 @@
 // (masked values as ***), what it exported, and then runs the AWS CLI as the
 // next step would.
 //
-//	go run ./internal/demo [-- extra INPUT_NAME=value ...]
+//	go run ./internal/dev/demo [-- extra INPUT_NAME=value ...]
 package main
 
 import (
@@ -21,7 +21,7 @@ import (
 	"syscall"
 
 	"github.com/org/aws-oidc-go/internal/cli"
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 	"github.com/org/aws-oidc-go/internal/inputs"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/aws-oidc-go/internal/harness"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // TestNetworkDelaysRealConnections builds the benchmark's network and

@@ -9,7 +9,7 @@
 // non-zero when go test did or anything failed. Test support; never linked
 // into the action.
 //
-//	go run ./internal/testreport [go test flags and packages]
+//	go run ./internal/dev/testreport [go test flags and packages]
 package main
 
 import (

@@ -12,7 +12,7 @@ import (
 // Testdata returns a path under the repository's testdata directory.
 func Testdata(parts ...string) string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(append([]string{filepath.Dir(file), "..", "..", "testdata"}, parts...)...)
+	return filepath.Join(append([]string{filepath.Dir(file), "..", "..", "..", "testdata"}, parts...)...)
 }
 
 // Golden compares got with testdata/golden/name, or rewrites the file when

@@ -1,0 +1,139 @@
+//go:build unix
+
+package action_test
+
+// Issue 23 item 2: refresh under the node action points credential_process
+// at the shim's private copy of the binary for the rest of the job; that
+// copy must be one nobody else can replace while the profile names it.
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/org/aws-oidc-go/internal/action"
+)
+
+func TestRefreshOnTheHostNamesOnlyABinaryNobodyElseCanReplace(t *testing.T) {
+	t.Parallel()
+	root := os.Geteuid() == 0
+	if !root && os.Getenv("CI") != "true" {
+		t.Skip("needs root to give RUNNER_TEMP to another user (chown)")
+	}
+	if !root {
+		t.Fatal("CI=true: this test needs root (chown)")
+	}
+	const nobody = 65534
+	mkdir := func(t *testing.T, d string, mode os.FileMode, uid int) string {
+		t.Helper()
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(d, mode)
+		os.Chown(d, uid, uid)
+		return d
+	}
+	// Each case lays out RUNNER_TEMP under dir and the shim's private copy
+	// in it (mkdtemp, 0700), and says what the refusal must name ("": none).
+	cases := map[string]func(t *testing.T, s *step, dir string) (exe, refused string){
+		"runner temp 0755, this user's": func(t *testing.T, s *step, dir string) (string, string) {
+			temp := mkdir(t, filepath.Join(dir, "_temp"), 0o755, 0)
+			return copyIn(t, temp), ""
+		},
+		"runner temp 1777 (act's /tmp)": func(t *testing.T, s *step, dir string) (string, string) {
+			temp := mkdir(t, filepath.Join(dir, "_temp"), 0o777|os.ModeSticky, 0)
+			return copyIn(t, temp), ""
+		},
+		"runner temp 0777, not sticky": func(t *testing.T, s *step, dir string) (string, string) {
+			temp := mkdir(t, filepath.Join(dir, "_temp"), 0o777, 0)
+			return copyIn(t, temp), temp + " is writable by group or others without the sticky bit"
+		},
+		"runner temp another user's": func(t *testing.T, s *step, dir string) (string, string) {
+			temp := mkdir(t, filepath.Join(dir, "_temp"), 0o755, nobody)
+			return copyIn(t, temp), temp + " is owned by uid 65534"
+		},
+		"runner temp the workspace owner's, as root (a container job)": func(t *testing.T, s *step, dir string) (string, string) {
+			os.Chown(s.env["GITHUB_WORKSPACE"], nobody, nobody)
+			temp := mkdir(t, filepath.Join(dir, "_temp"), 0o755, nobody)
+			return copyIn(t, temp), ""
+		},
+		"the private directory sticky and open": func(t *testing.T, s *step, dir string) (string, string) {
+			temp := mkdir(t, filepath.Join(dir, "_temp"), 0o755, 0)
+			exe := copyIn(t, temp)
+			os.Chmod(filepath.Dir(exe), 0o777|os.ModeSticky)
+			return exe, filepath.Dir(exe) + " is writable by group or others"
+		},
+		"the copy writable by others": func(t *testing.T, s *step, dir string) (string, string) {
+			exe := copyIn(t, mkdir(t, filepath.Join(dir, "_temp"), 0o755, 0))
+			os.Chmod(exe, 0o777)
+			return exe, exe + " is writable by group or others"
+		},
+		"the copy hard-linked": func(t *testing.T, s *step, dir string) (string, string) {
+			exe := copyIn(t, mkdir(t, filepath.Join(dir, "_temp"), 0o755, 0))
+			if err := os.Link(exe, filepath.Join(dir, "other-name")); err != nil {
+				t.Fatal(err)
+			}
+			return exe, exe + " has 2 hard links"
+		},
+		"named through a link in an open directory: the real path is checked and named": func(t *testing.T, s *step, dir string) (string, string) {
+			exe := copyIn(t, mkdir(t, filepath.Join(dir, "_temp"), 0o755, 0))
+			open := mkdir(t, filepath.Join(dir, "open"), 0o777, 0)
+			link := filepath.Join(open, "aws-oidc-go")
+			os.Symlink(exe, link)
+			return link, ""
+		},
+	}
+	for name, layout := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newStep(t)
+			dir := filepath.Join(s.dir, "runner")
+			mkdir(t, dir, 0o755, 0)
+			aws := filepath.Join(s.dir, "home", ".aws")
+			s.env["AWS_SHARED_CREDENTIALS_FILE"] = filepath.Join(aws, "credentials")
+			s.env["AWS_CONFIG_FILE"] = filepath.Join(aws, "config")
+			s.env["INPUT_AWS-PROFILE"] = "ci"
+			s.env["INPUT_REFRESH"] = "true"
+			exe, refused := layout(t, s, dir)
+			var ran string
+			err := s.runWith(func(e *action.Env) {
+				e.UID = os.Geteuid()
+				e.Executable = exe
+				e.CredentialProcess = func(exe, settings string) string { ran = exe; return exe + " credential-process --config " + settings }
+			})
+			if refused == "" {
+				if err != nil {
+					t.Fatalf("Run: %v\n%s", err, s.stdout.String())
+				}
+				real, _ := filepath.EvalSymlinks(exe)
+				if ran != real {
+					t.Errorf("credential_process runs %q, want the checked real path %q", ran, real)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "credential_process would run "+exe) || !strings.Contains(err.Error(), refused) {
+				t.Fatalf("Run: err = %v, want a refusal naming %q and %q", err, exe, refused)
+			}
+			if cfg, _ := os.ReadFile(s.env["AWS_CONFIG_FILE"]); strings.Contains(string(cfg), "credential_process") {
+				t.Errorf("the refused binary was written into the config:\n%s", cfg)
+			}
+			s.assertNothingExported()
+		})
+	}
+}
+
+// copyIn makes the shim's private directory in temp (0700) with the copy
+// of the binary in it (0700), as native/shim.js does.
+func copyIn(t *testing.T, temp string) string {
+	t.Helper()
+	d, err := os.MkdirTemp(temp, "aws-oidc-go-native-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(d, "aws-oidc-go_linux_amd64")
+	if err := os.WriteFile(exe, []byte("#!the binary\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
