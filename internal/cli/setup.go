@@ -237,6 +237,11 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 	samples := setup.Evaluate(setup.SampleRuns(o, live), plan.Account, o.Issuer, nil, live)
 	fmt.Fprintf(w, "\nThe checker on the live role %s:\n", arn)
 	bad := setup.WriteVerdicts(w, samples)
+	// Each Allow's witness: a stranger's run made from its own patterns.
+	for _, wit := range setup.OutsideWitnesses(live, plan.Account, o) {
+		fmt.Fprintf(w, "    ALLOWED   a run nobody named (a witness of the role's patterns): %s   <-- expected DENIED\n", wit)
+		bad++
+	}
 	fmt.Fprintln(w, "\nIn the workflow:")
 	setup.WriteSnippet(w, arn, region)
 	if bad > 0 {

@@ -88,5 +88,39 @@ func TestClosingCheckCatchesWitnesses(t *testing.T) {
 		if bad := WriteVerdicts(&b, Evaluate(SampleRuns(o, p), "123456789012", o.Issuer, nil, p)); bad == 0 {
 			t.Errorf("%s: the live role admits its witness, and the check passes:\n%s", pattern, b.String())
 		}
+		if w := OutsideWitnesses(p, "123456789012", o); len(w) == 0 {
+			t.Errorf("%s: no witness outside the plan is admitted", pattern)
+		}
+		own, _ := trust.Parse(gen)
+		if w := OutsideWitnesses(own, "123456789012", o); len(w) != 0 {
+			t.Errorf("the generated policy admits witnesses outside the plan: %q", w)
+		}
+	}
+}
+
+// TestGeneratedPolicyHasNoOutsideWitness: the policy setup writes admits
+// no witness beyond the runs named, whatever the runs and sub format.
+func TestGeneratedPolicyHasNoOutsideWitness(t *testing.T) {
+	t.Parallel()
+	for _, o := range []Options{
+		{Repository: "octo-org/octo-repo", RoleName: "r", Branches: []string{"main", "refs/heads/release/1"}, Tags: []string{"v1"}, Environments: []string{"prod"}, PullRequest: true, RepositoryID: "1", OwnerID: "2"},
+		{Repository: "octo-org/octo-repo", RoleName: "r", Environments: []string{"prod"}, SubFormat: "legacy"},
+		{Repository: "octo-org/octo-repo", RoleName: "r", Tags: []string{"v1"}, RepositoryID: "1", OwnerID: "2", SubFormat: "immutable"},
+	} {
+		if err := o.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		to := o.TrustOptions("123456789012", "aws")
+		if err := to.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		gen, err := trust.Generate(to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := trust.Parse(gen)
+		if w := OutsideWitnesses(p, "123456789012", o); len(w) != 0 {
+			t.Errorf("%+v: the generated policy admits witnesses outside the plan: %q\n%s", o, w, gen)
+		}
 	}
 }

@@ -252,6 +252,9 @@ type Plan struct {
 	InlinePolicies    []string `json:"inline_policies,omitempty"`
 	NotMadeFor        []string `json:"not_made_for_this_repository,omitempty"`
 	AdoptRole         bool     `json:"-"`
+	// Witnesses the planned policy admits that are no run asked for
+	// (OutsideWitnesses); they refuse the apply.
+	Witnesses []string `json:"witnesses_admitted,omitempty"`
 
 	trustOpts trust.Options
 	kept      []Sample // what split statements keep for others (Apply's gate checks them too)
@@ -405,6 +408,10 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		return nil, err
 	}
 	p.Samples = Evaluate(append(SampleRuns(o, oldPolicy, newPolicy), p.kept...), p.Account, o.Issuer, oldPolicy, newPolicy)
+	p.Witnesses = OutsideWitnesses(newPolicy, p.Account, o)
+	for _, w := range p.Witnesses {
+		p.Warnings = append(p.Warnings, "the planned trust policy admits a run nobody named: "+w)
+	}
 	p.TrustChars = compactLen(p.NewTrust)
 	if p.TrustChars > TrustPolicyQuota && p.TrustDiffer {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("the trust policy is %d characters without white space; IAM's default quota for a role trust policy is %d: admit fewer runs", p.TrustChars, TrustPolicyQuota))
@@ -753,6 +760,9 @@ func (r *Refusal) Error() string { return r.Reason }
 // not show it is decided as asked). It is checked before any write.
 func (p *Plan) CheckApply() error {
 	var why []string
+	if len(p.Witnesses) > 0 {
+		why = append(why, "the planned trust policy admits runs nobody named: "+strings.Join(p.Witnesses, "; "))
+	}
 	if wrong := p.wrongSamples(); len(wrong) > 0 {
 		why = append(why, fmt.Sprintf("the checker decides %d sample run(s) otherwise than intended under the planned trust policy: %s", len(wrong), strings.Join(wrong, "; ")))
 	}
