@@ -25,6 +25,7 @@ var setupFlags = concat([]cmdFlag{
 }, idFlags, []cmdFlag{
 	{Name: "apply", Help: "Carry out the plan. Without it setup only reads IAM and prints what it would do."},
 	{Name: "replace-trust-policy", Help: "With --apply: allow replacing an existing role's trust policy (the plan lists the runs gained and lost). Statements for other principals are kept."},
+	{Name: "confirm-spelling", Help: "Confirm that --repository is spelled as GitHub spells it (case included), when GitHub's API was not asked (ids given, or the lookup failed) and the role names it otherwise in case."},
 	{Name: "adopt-role", Help: "With --apply: allow writing to an existing role setup did not make for this repository alone (one that trusts other principals or repositories, or has inline policies or attached policies not asked for); the plan lists them."},
 	{Name: "format", Arg: "text|json|terraform|cloudformation", Help: "Print the plan as text (default), as JSON, or as infrastructure code: Terraform (aws_iam_openid_connect_provider, aws_iam_role) or a CloudFormation template (AWS::IAM::OIDCProvider, AWS::IAM::Role). Code is printed, never applied."},
 })
@@ -157,6 +158,7 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 	}
 	plan.IDs = idsNote
 	plan.AdoptRole = f.on("adopt-role")
+	plan.SpellingConfirmed = f.on("confirm-spelling") || strings.HasPrefix(idsNote, "ids from GitHub's API")
 	if format != "" && format != "text" {
 		// Code and JSON are for a machine: what a person must know goes to
 		// stderr (the runs an existing role gains and loses, a legacy-only

@@ -347,3 +347,37 @@ func TestSetupMovingARoleReportsLosses(t *testing.T) {
 		}
 	}
 }
+
+// TestSetupCaseOnlyChange: without GitHub's answer the name was written as
+// typed, so a re-run that changed only its case made the role deny every
+// run of its repository while the plan said "loses: none". Now the runs of
+// the spelling the role holds are sampled with its ids, reported lost, and
+// the change is refused unless --confirm-spelling (or GitHub) confirms it.
+func TestSetupCaseOnlyChange(t *testing.T) {
+	t.Parallel()
+	moto := startMoto(t)
+	gh := newFakeGitHubAPI(t)
+	env := setupEnv(moto.URL, moto.URL, gh.URL)
+	mustAWS(t, moto.URL, "iam", "create-open-id-connect-provider", "--url", "https://token.actions.githubusercontent.com", "--client-id-list", "sts.amazonaws.com")
+	setRole(t, moto.URL, "cased", `{"Version":"2012-10-17","Statement":[{"Sid":"GitHubActionsOIDC","Effect":"Allow","Principal":{"Federated":"`+ghProvider+`"},"Action":"sts:AssumeRoleWithWebIdentity",
+	  "Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:repository_id":"`+testRepoID+`",
+	  "token.actions.githubusercontent.com:sub":["repo:Octo-Org/Octo-Repo:ref:refs/heads/main","repo:Octo-Org@`+testOwnerID+`/Octo-Repo@`+testRepoID+`:ref:refs/heads/main"]}}}]}`)
+	before := liveTrust(t, moto.URL, "cased")
+	args := []string{"setup", "--repository", testRepo, "--repository-id", testRepoID, "--owner-id", testOwnerID, "--branch", "main", "--role-name", "cased"}
+	code, stdout, stderr := run(args, env)
+	want := "Runs it loses:\n  ALLOWED   -> DENIED    repository Octo-Org/Octo-Repo, branch main, legacy sub\n  ALLOWED   -> DENIED    repository Octo-Org/Octo-Repo, branch main, immutable sub\n"
+	if !strings.Contains(stdout, want) || !strings.Contains(stdout, "--confirm-spelling") {
+		t.Errorf("plan: exit %d, lacks %q:\n%s%s", code, want, stdout, stderr)
+	}
+	code, stdout, stderr = run(append(args, "--apply", "--replace-trust-policy"), env)
+	if code != ExitFailure || !strings.Contains(stderr, "the role admits Octo-Org/Octo-Repo, which --repository octo-org/octo-repo spells otherwise only in case") {
+		t.Errorf("apply of a case-only change: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if got := liveTrust(t, moto.URL, "cased"); !jsonEqual(got, before) {
+		t.Errorf("a refused apply changed the trust policy:\n%v", got)
+	}
+	code, stdout, stderr = run(append(args, "--apply", "--replace-trust-policy", "--confirm-spelling"), env)
+	if code != ExitOK || !strings.Contains(fmt.Sprint(liveTrust(t, moto.URL, "cased")), "repo:octo-org/octo-repo:ref:refs/heads/main") {
+		t.Errorf("apply with --confirm-spelling: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

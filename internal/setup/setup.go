@@ -252,6 +252,13 @@ type Plan struct {
 	InlinePolicies    []string `json:"inline_policies,omitempty"`
 	NotMadeFor        []string `json:"not_made_for_this_repository,omitempty"`
 	AdoptRole         bool     `json:"-"`
+	// CaseVariants are spellings of the repository's name the current
+	// trust policy admits that differ from --repository only in case;
+	// SpellingConfirmed (GitHub's answer, or --confirm-spelling) says the
+	// name as given is GitHub's. sub is compared case-sensitively and
+	// tokens carry GitHub's spelling, so without it a change is refused.
+	CaseVariants      []string `json:"case_variants,omitempty"`
+	SpellingConfirmed bool     `json:"-"`
 	// Witnesses the planned policy admits that are no run asked for
 	// (OutsideWitnesses); they refuse the apply.
 	Witnesses []string `json:"witnesses_admitted,omitempty"`
@@ -366,6 +373,13 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 					p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy also allows %s to the provider's tokens; that part is kept, with its conditions as they are", st.Index+1, strings.Join(c.Actions, ", ")))
 				}
 				p.kept = append(p.kept, keptSamples(st, c, p.ProviderARN)...)
+			}
+			for _, st := range op.Statements {
+				for _, r := range statementRuns(st, o) {
+					if r.repo != o.Repository && strings.EqualFold(r.repo, o.Repository) && !slices.Contains(p.CaseVariants, r.repo) {
+						p.CaseVariants = append(p.CaseVariants, r.repo)
+					}
+				}
 			}
 		}
 		p.OldTrust, p.NewTrust = indent(old), string(merged)
@@ -760,6 +774,10 @@ func (r *Refusal) Error() string { return r.Reason }
 // not show it is decided as asked). It is checked before any write.
 func (p *Plan) CheckApply() error {
 	var why []string
+	if p.Has(UpdateTrust) && len(p.CaseVariants) > 0 && !p.SpellingConfirmed {
+		why = append(why, fmt.Sprintf("the role admits %s, which --repository %s spells otherwise only in case; sub is compared case-sensitively and tokens carry GitHub's spelling, which setup could not look up: if %s is how GitHub spells it, run again with --confirm-spelling (or with GITHUB_TOKEN for the lookup); otherwise give --repository as the role spells it",
+			runner.Visible(strings.Join(p.CaseVariants, ", ")), p.opts.Repository, p.opts.Repository))
+	}
 	if len(p.Witnesses) > 0 {
 		why = append(why, "the planned trust policy admits runs nobody named: "+strings.Join(p.Witnesses, "; "))
 	}
