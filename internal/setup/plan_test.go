@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/org/aws-oidc-go/internal/trust"
 )
@@ -122,5 +123,25 @@ func TestGeneratedPolicyHasNoOutsideWitness(t *testing.T) {
 		if w := OutsideWitnesses(p, "123456789012", o); len(w) != 0 {
 			t.Errorf("%+v: the generated policy admits witnesses outside the plan: %q\n%s", o, w, gen)
 		}
+	}
+}
+
+// deniedInline is an IAM whose ListRolePolicies is refused.
+type deniedInline struct{ *fakeIAM }
+
+func (deniedInline) ListRolePolicies(context.Context, *iam.ListRolePoliciesInput, ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "not authorized to perform: iam:ListRolePolicies"}
+}
+
+// TestPlanAccessDeniedNamesNewReads: the advice for a refused read while
+// planning lists every call planning makes, the new ones included.
+func TestPlanAccessDeniedNamesNewReads(t *testing.T) {
+	t.Parallel()
+	f := newFakeIAM()
+	f.roles["deploy"] = &types.Role{RoleName: aws.String("deploy"), Arn: aws.String("arn:aws:iam::123456789012:role/deploy"), MaxSessionDuration: aws.Int32(3600),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}
+	_, err := MakePlan(context.Background(), deniedInline{f}, f, opts("main"))
+	if err == nil || !strings.Contains(err.Error(), "iam:ListRolePolicies (deploy) failed: AccessDenied") || !strings.Contains(err.Error(), PlanPermissions) {
+		t.Errorf("MakePlan with ListRolePolicies refused: %v", err)
 	}
 }

@@ -285,6 +285,23 @@ func (p *Plan) Has(k Kind) bool {
 // MakePlan reads the account, the provider and the role, and plans what
 // setup would change. It changes nothing. o must have been validated.
 func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, error) {
+	p, err := makePlan(ctx, svc, caller, o)
+	var ce *CallError
+	if errors.As(err, &ce) {
+		// The advice for a refused read names every call planning makes.
+		ce.Advice = strings.Replace(ce.Advice, oldPlanPermissions, PlanPermissions, 1)
+	}
+	return p, err
+}
+
+// PlanPermissions are the calls planning makes: all setup needs without
+// --apply.
+const PlanPermissions = "read-only planning needs sts:GetCallerIdentity, iam:GetOpenIDConnectProvider, iam:GetRole, iam:ListAttachedRolePolicies, iam:ListRolePolicies and iam:GetPolicy"
+
+// oldPlanPermissions is how the AccessDenied advice (errors.go) lists them.
+const oldPlanPermissions = "read-only planning needs iam:GetOpenIDConnectProvider, iam:GetRole, iam:ListAttachedRolePolicies and sts:GetCallerIdentity"
+
+func makePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, error) {
 	id, err := caller.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, callError("sts", "GetCallerIdentity", "", err)
