@@ -175,3 +175,16 @@ image-arm64:
 ## bench-audit: aws-oidc-go audit over an account of 1,000 roles in moto: roles per second and peak heap (printed, never asserted)
 bench-audit:
 	$(GO) test ./internal/audit -run '^$$' -bench Audit1000Roles -benchtime 1x -count=1
+
+## bench-fanout: a matrix of jobs against a busy STS — FANOUT_POINTS (N:RATE,...)
+## steps at once, whole processes, against moto behind a token bucket
+## (FANOUT_BURST) answering STS's Throttling error; ours, the incumbent
+## (N ≤ 100) and ours and the incumbent unthrottled, with steps succeeded,
+## time to the last against (N − burst)/rate and requests per step
+## (FANOUT_BASELINE: another build of ours in the same run)
+FANOUT_POINTS ?= 40:10,150:10
+FANOUT_BURST ?= 10
+FANOUT_BASELINE ?=
+.PHONY: bench-fanout
+bench-fanout:
+	$(GO) run ./internal/dev/fanout -points $(FANOUT_POINTS) -burst $(FANOUT_BURST) $(if $(FANOUT_BASELINE),-baseline $(FANOUT_BASELINE))

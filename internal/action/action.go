@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -72,6 +73,10 @@ type Env struct {
 	Result io.Writer
 	// Executable is this program's path, for refresh's credential_process.
 	Executable string
+	// Image, when set, opens the running program's image, which refresh
+	// copies for credential_process (tests). Nil: /proc/self/exe where
+	// there is one, else Executable once its path is checked.
+	Image func() (*os.File, error)
 	// CredentialProcess is the command line that renews credentials from a
 	// renewal settings file (the CLI's grammar, which the CLI supplies).
 	CredentialProcess func(exe, settingsFile string) string
@@ -372,13 +377,9 @@ func (r *run) retrier(attempts int, op string) exchange.Retrier {
 	if rt.MaxDelay == 0 {
 		rt.MaxDelay = DefaultMaxDelay
 	}
-	how := ""
-	if op == "AssumeRoleWithWebIdentity" {
-		how = " with a fresh token"
-	}
 	rt.OnRetry = func(attempt int, err error, wait time.Duration) {
-		r.logf("%s attempt %d/%d failed: %s; retrying in %s%s",
-			op, attempt, attempts, err, wait.Round(time.Millisecond), how)
+		r.logf("%s attempt %d/%d failed: %s; retrying in %s",
+			op, attempt, attempts, err, wait.Round(time.Millisecond))
 	}
 	return rt
 }

@@ -7,6 +7,7 @@ package action_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -469,11 +470,31 @@ func (s *step) runWithSTS() action.STSFactory {
 func TestKilledAtAnyPointLeavesNothingThePostStepCannotRemove(t *testing.T) {
 	t.Parallel()
 	const mine = "# mine\n[ci]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n\n[other]\nx = 1\n"
+	const theirs = "[other]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
 	scenarios := map[string]func(s *step, dir string) func(*action.Env){
 		"overwrite a section": func(s *step, dir string) func(*action.Env) {
 			s.env["INPUT_OVERWRITE-AWS-PROFILE"] = "true"
 			os.WriteFile(filepath.Join(dir, "credentials"), []byte(mine), 0o600)
 			return func(*action.Env) {}
+		},
+		// No overwrite, no refresh, not under act: the run makes no
+		// directory, and its token must still tie the temporary file to it
+		// (issue 23, item 6).
+		"a new section, no run directory": func(s *step, dir string) func(*action.Env) {
+			os.WriteFile(filepath.Join(dir, "credentials"), []byte(theirs), 0o600)
+			return func(*action.Env) {}
+		},
+		// refresh from the CLI copies the running image into the run's
+		// directory too (issue 23, item 3).
+		"refresh on the host": func(s *step, dir string) func(*action.Env) {
+			s.env["INPUT_REFRESH"] = "true"
+			image := filepath.Join(s.dir, "image")
+			os.WriteFile(image, []byte("#!the running image\n"), 0o755)
+			return func(e *action.Env) {
+				e.Executable = filepath.Join(s.dir, "started-from")
+				e.Image = func() (*os.File, error) { return os.Open(image) }
+				e.CredentialProcess = func(exe, settings string) string { return exe + " credential-process --config " + settings }
+			}
 		},
 		"refresh in a container under act": func(s *step, dir string) func(*action.Env) {
 			s.env["INPUT_REFRESH"] = "true"
@@ -516,6 +537,18 @@ func TestKilledAtAnyPointLeavesNothingThePostStepCannotRemove(t *testing.T) {
 					})
 				}()
 				<-done
+				// What is there for the post step to remove: our sections
+				// installed, and temporary files a kill left.
+				sections, temps := 0, 0
+				for _, f := range []string{"credentials", "config"} {
+					b, _ := os.ReadFile(filepath.Join(dir, f))
+					if bytes.Contains(b, []byte("[ci]")) && !bytes.Contains(b, []byte("# mine")) || bytes.Contains(b, []byte("[profile ci]")) {
+						sections++
+					}
+				}
+				if entries, _ := filepath.Glob(filepath.Join(dir, ".aws-oidc-go-tmp-*")); len(entries) > 0 {
+					temps = len(entries)
+				}
 				extra := map[string]string{"STATE_cleanup": lastState(s)}
 				mounts := hostpath.Mounts{}
 				if s.env["ACT"] == "true" {
@@ -545,6 +578,19 @@ func TestKilledAtAnyPointLeavesNothingThePostStepCannotRemove(t *testing.T) {
 				if name == "overwrite a section" {
 					if got := readFile(t, filepath.Join(dir, "credentials")); got != mine {
 						t.Errorf("%s: the user's credentials file is %q, want it as it was", where, got)
+					}
+				}
+				if name == "a new section, no run directory" {
+					if got := readFile(t, filepath.Join(dir, "credentials")); got != theirs {
+						t.Errorf("%s: the user's credentials file is %q, want it as it was", where, got)
+					}
+					// The report says what was done, not what was recorded.
+					want := fmt.Sprintf("removed %d profile file(s) and section(s)", sections)
+					if temps > 0 {
+						want += fmt.Sprintf("; removed %d temporary file(s) an interrupted write left beside the profile files", temps)
+					}
+					if !strings.Contains(log, want+"\n") {
+						t.Errorf("%s: the post step does not say %q:\n%s", where, want, log)
 					}
 				}
 				if strings.Contains(log, "::warning::") {

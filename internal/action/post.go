@@ -2,6 +2,7 @@ package action
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -65,7 +66,7 @@ func Post(ctx context.Context, env Env) error {
 	defer cancel()
 	var blank []runner.Var
 	var names []string
-	removed := 0
+	removed, temps := 0, 0
 	for _, s := range states {
 		rep := handoff.Cleanup(ctx, s, checks)
 		for _, w := range rep.Warnings {
@@ -76,13 +77,18 @@ func Post(ctx context.Context, env Env) error {
 			names = append(names, n)
 		}
 		removed += rep.Removed
+		temps += rep.Temps
 	}
 	if env.Getenv("GITHUB_ENV") != "" && len(blank) > 0 {
 		if err := wf.Append("GITHUB_ENV", blank); err != nil {
 			log.Warningf("Cleanup could not blank the variables: %s", err)
 		}
 	}
-	log.Infof("Cleaned up from %s: blanked %s; removed %d profile file(s) and section(s)", from, joinOr(names, "no variables"), removed)
+	leftovers := ""
+	if temps > 0 {
+		leftovers = fmt.Sprintf("; removed %d temporary file(s) an interrupted write left beside the profile files", temps)
+	}
+	log.Infof("Cleaned up from %s: blanked %s; removed %d profile file(s) and section(s)%s", from, joinOr(names, "no variables"), removed, leftovers)
 	return nil
 }
 

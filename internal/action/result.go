@@ -2,8 +2,10 @@ package action
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/org/aws-oidc-go/internal/exchange"
 	"github.com/org/aws-oidc-go/internal/handoff"
 	"github.com/org/aws-oidc-go/internal/lazyre"
+	"github.com/org/aws-oidc-go/internal/profile"
 )
 
 // printResult writes the credentials to Env.Result in Env.Format.
@@ -69,26 +72,102 @@ func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// refreshExecutable returns the path later steps run for credential_process.
-// Inside the action's container the binary is copied into the run's private
-// directory, where the job's later steps can run it (container actions run
-// on Linux runners only, on the image's architecture): created there
-// exclusively, 0700, never through a link.
+// MaxImage bounds the program refresh copies: ours is a few tens of MB.
+const MaxImage = 256 << 20
+
+// refreshExecutable returns the program later steps run for
+// credential_process: a copy of the running image in the run's private
+// directory (created there exclusively, 0700, never through a link; the
+// container path's copy for the host is the same), never the path this
+// process was started from. That path may be in a directory others can
+// write, or be replaced after the start; the image read through
+// /proc/self/exe is the file that runs now, whatever the path names by
+// then. Where there is no /proc/self/exe the path is copied only when
+// nobody else could have replaced it (see checkImagePath). The image
+// itself must be a regular file of this user's or root's that group and
+// others cannot write, else it is refused, named.
 func (r *run) refreshExecutable(ho *handoff.Run) (string, error) {
-	exe := r.env.Executable
-	if exe == "" {
-		return "", fmt.Errorf("refresh: cannot find this program's own path for credential_process")
-	}
-	if r.files == r.later && !r.inContainer {
-		return handoff.CheckExecutable(exe, handoff.TrustedOwners(r.env.UID, r.env.Getenv("GITHUB_WORKSPACE")))
-	}
-	b, err := os.ReadFile(exe)
+	f, name, err := r.openImage()
 	if err != nil {
-		return "", fmt.Errorf("refresh: copying the binary for the host: %w", err)
+		return "", fmt.Errorf("refresh: copying this program for credential_process: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("refresh: copying this program for credential_process: %w", err)
+	}
+	if err := checkImage(name, fi, r.env.UID); err != nil {
+		return "", fmt.Errorf("refresh: refusing to copy this program for credential_process: %w; install it where only you or root can change it (a file of yours or root's, mode 755 or stricter)", err)
+	}
+	if fi.Size() > MaxImage {
+		return "", fmt.Errorf("refresh: %s is larger than %d bytes; refusing to copy it", name, MaxImage)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxImage+1))
+	if err == nil && len(b) > MaxImage {
+		err = fmt.Errorf("%s is larger than %d bytes", name, MaxImage)
+	}
+	if err != nil {
+		return "", fmt.Errorf("refresh: copying this program for credential_process: %w", err)
 	}
 	_, later, err := ho.CreateFile("aws-oidc-go", b, 0o700)
 	if err != nil {
-		return "", fmt.Errorf("refresh: copying the binary for the host: %w", err)
+		return "", fmt.Errorf("refresh: copying this program for credential_process: %w", err)
 	}
 	return later, nil
+}
+
+// selfImage is the running program's image on Linux.
+const selfImage = "/proc/self/exe"
+
+// openImage opens the running program's image and names it for errors.
+func (r *run) openImage() (*os.File, string, error) {
+	exe := r.env.Executable
+	if r.env.Image != nil {
+		f, err := r.env.Image()
+		return f, exe, err
+	}
+	if f, err := os.Open(selfImage); err == nil {
+		if exe == "" {
+			exe = selfImage
+		}
+		return f, exe + " (the running image, " + selfImage + ")", nil
+	}
+	if exe == "" {
+		return nil, "", errors.New("cannot find this program's own path")
+	}
+	// Read back by its path: only a program nobody but a trusted user
+	// could have replaced since the start (handoff.CheckExecutable: links
+	// resolved, the file and every directory above checked; on Windows the
+	// link checks alone, the directory's ACL protecting the rest).
+	real, err := handoff.CheckExecutable(exe, handoff.TrustedOwners(r.env.UID, r.env.Getenv("GITHUB_WORKSPACE")))
+	if err != nil {
+		return nil, "", err
+	}
+	f, err := os.Open(real)
+	if err != nil {
+		return nil, "", err
+	}
+	if a, err1 := os.Lstat(real); err1 != nil {
+		f.Close()
+		return nil, "", err1
+	} else if b, err2 := f.Stat(); err2 != nil || !os.SameFile(a, b) {
+		f.Close()
+		return nil, "", fmt.Errorf("%s was replaced while it was opened", real)
+	}
+	return f, real, nil
+}
+
+// checkImage: the image copied must be a regular file of uid's or root's
+// that group and others cannot write (whoever can write it chooses what
+// credential_process runs).
+func checkImage(name string, fi fs.FileInfo, uid int) error {
+	switch {
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%s is not a regular file", name)
+	case !profile.OwnedBy(fi, uid) && !profile.OwnedBy(fi, 0):
+		return fmt.Errorf("%s is owned by %s, not by uid %d or root", name, profile.OwnerName(fi), uid)
+	case profile.Insecure(fi, 0o022):
+		return fmt.Errorf("%s is writable by group or others (mode %v)", name, fi.Mode().Perm())
+	}
+	return nil
 }

@@ -89,6 +89,10 @@ func statement(effect, principal, action, conditions string) string {
 	return s + "}"
 }
 
+// selfRefSub compares sub with the token's own repository: a policy
+// variable in a 2012-10-17 policy, literal text otherwise.
+const selfRefSub = `{"StringLike": {"` + k + `sub": "repo:${` + k + `repository}:*"}, "StringEquals": {` + aud + `}}`
+
 // auditCase is one role of the account and what the audit must say of
 // it: its severity ("" none; "unlisted": trusts only other principals)
 // and a kind among its findings.
@@ -145,6 +149,14 @@ var accountRoles = []auditCase{
 	{"reusable-workflow-only", doc(allow(ghARN, `{"StringEquals": {"`+k+`job_workflow_ref": "org/wf/.github/workflows/deploy.yml@refs/heads/main", `+aud+`}}`)), Undecided, KindReusableOnly},
 	{"deny-not-ip-address", doc(allow(ghARN, `{"StringEquals": {`+aud+`, `+repoID+`, `+release+`}}`), statement("Deny", `"*"`, "sts:AssumeRoleWithWebIdentity", `{"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}`)), Undecided, KindUndecided},
 	{"variable-of-another-key", doc(allow(ghARN, `{"StringLike": {"`+k+`sub": "repo:org/app:ref:refs/heads/${aws:username}"}, "StringEquals": {`+aud+`}}`)), Undecided, KindUndecided},
+	// forms the issue reports moto's validator refusing (the moto here
+	// takes them; TestAuditFormsMotoRefuses has them without moto too)
+	{"no-version-variable-literal", `{"Statement": [` + allow(ghARN, selfRefSub) + `]}`, "", ""},
+	{"version-2008-variable-literal", strings.Replace(doc(allow(ghARN, selfRefSub)), "2012-10-17", "2008-10-17", 1), "", ""},
+	{"version-2012-variable-substituted", doc(allow(ghARN, selfRefSub)), Critical, KindAnyone},
+	{"numeric-repository-id", doc(allow(ghARN, `{"StringEquals": {`+aud+`, "`+k+`repository_id": 42, `+release+`}}`)), "", ""},
+	{"notaction", `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "` + ghARN + `"}, "NotAction": "sts:AssumeRole", "Condition": {"StringEquals": {` + aud + `}}}]}`, Critical, KindAnyone},
+	{"action-star", doc(statement("Allow", ghARN, "*", `{"StringEquals": {`+aud+`}}`)), Critical, KindAnyone},
 	// trusting only other principals: counted, not listed
 	{"service-only", doc(statement("Allow", `{"Service": "ec2.amazonaws.com"}`, "sts:AssumeRole", "")), "unlisted", ""},
 	{"eks-only", doc(allow(eksARN, `{"StringEquals": {"oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud": "sts.amazonaws.com"}}`)), "unlisted", ""},

@@ -202,6 +202,10 @@ func classify(p *trust.Policy, prov Provider, account string, ws []trust.Witness
 				Fix:     KindUndecided.Info().Help})
 			break
 		}
+		if a, _ := w.Claims["aud"].(string); w.IsFilled("aud") && len(prov.Audiences) > 0 && !slices.Contains(prov.Audiences, a) {
+			// STS takes only the provider's client ids as audiences.
+			w.Claims["aud"] = prov.Audiences[0]
+		}
 		d := trust.Evaluate(p, w.Request(account))
 		steps += d.Steps
 		switch d.Verdict {
@@ -209,6 +213,9 @@ func classify(p *trust.Policy, prov Provider, account string, ws []trust.Witness
 			out = append(out, allowedFindings(p, prov, account, w, o)...)
 		case trust.Undecided:
 			var why []string
+			if d.Exhausted {
+				why = append(why, d.Unhandled...)
+			}
 			why = append(why, d.Reasons...)
 			if len(d.Deciding) > 0 {
 				why = append(why, "keys STS may not evaluate for this issuer: "+strings.Join(d.Deciding, "; "))

@@ -15,11 +15,13 @@ var testProviders = []Provider{
 	{ARN: ghesARN, Issuer: "https://ghes.example.com/_services/token", Kind: "ghes", Audiences: []string{"sts.amazonaws.com"}},
 }
 
-// TestAuditFormsMotoRefuses: evaluator unit tests (no moto) for trust
-// policies moto's policy validator refuses but IAM stores, or that
-// arrive from elsewhere: no Version and 2008-10-17 (policy variables are
-// literal text there), numeric condition values, action wildcards and
-// NotAction, and hostile documents, which are reported, never crash.
+// TestAuditFormsMotoRefuses: evaluator unit tests (no moto) for the trust
+// policies the issue reports moto's policy validator refusing — no
+// Version and 2008-10-17 (policy variables are literal text there),
+// numeric condition values, action wildcards and NotAction (the moto on
+// these machines, 2026-12, takes them, so the moto table has them too) —
+// and for what no IAM stores: a GHES issuer's keys, hostile documents
+// (reported, never a crash), a percent-encoded answer.
 func TestAuditFormsMotoRefuses(t *testing.T) {
 	t.Parallel()
 	selfRef := `{"StringLike": {"` + k + `sub": "repo:${` + k + `repository}:*"}, "StringEquals": {` + aud + `}}`
@@ -129,5 +131,32 @@ func TestReportIsOneLinePerValue(t *testing.T) {
 				t.Errorf("%s: line %q", format, line)
 			}
 		}
+	}
+}
+
+// TestWitnessAudienceIsTheProviders: a statement that does not pin aud is
+// tried with an audience the provider accepts (its client id), the one a
+// stranger's token would carry.
+func TestWitnessAudienceIsTheProviders(t *testing.T) {
+	t.Parallel()
+	provs := []Provider{{ARN: ghARN, Issuer: "https://token.actions.githubusercontent.com", Kind: "github.com", Audiences: []string{"my-audience"}}}
+	rr, _ := auditRole("r", "arn:aws:iam::123456789012:role/r", doc(allow(ghARN, `{"StringLike": {"`+k+`sub": "repo:*"}}`)), account, provs, Options{})
+	if len(rr.Findings) == 0 || rr.Findings[0].Witness == nil || rr.Findings[0].Witness.Claims["aud"] != "my-audience" {
+		t.Fatalf("findings %+v", rr.Findings)
+	}
+}
+
+// TestHostilePolicyIsBounded: a document built to make matching expensive
+// (the matcher's worst case: the Allow's witness is a long run of one
+// character, the Deny's pattern a star and a long run of it that fails at
+// its last character) ends with an undecided finding naming the spent
+// comparison budget, not a hang. (Bounded by steps, not timed.)
+func TestHostilePolicyIsBounded(t *testing.T) {
+	t.Parallel()
+	policy := doc(allow(ghARN, `{"StringLike": {"`+k+`sub": "repo:`+strings.Repeat("a", 12000)+`*"}}`),
+		statement("Deny", `"*"`, "sts:AssumeRoleWithWebIdentity", `{"StringLike": {"`+k+`sub": "*`+strings.Repeat("a", 4000)+`b"}}`))
+	rr, listed := auditRole("r", "arn:aws:iam::123456789012:role/r", policy, account, testProviders, Options{})
+	if !listed || rr.Severity != Undecided || !strings.Contains(fmt.Sprint(rr.Findings), "comparison steps") {
+		t.Fatalf("listed %v, %q: %v", listed, rr.Severity, rr.Findings)
 	}
 }

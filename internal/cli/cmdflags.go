@@ -79,6 +79,15 @@ func parseCmdFlags(cmd string, table []cmdFlag, args []string) (*cmdFlags, []str
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			// The flag package's own words ("flag provided but not
+			// defined: -x") name neither the flag as typed nor the one meant.
+			if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+				var names []string
+				for _, f := range table {
+					names = append(names, f.Name)
+				}
+				return nil, nil, errors.New(unknownFlagOf(strings.TrimLeft(name, "-"), names))
+			}
 			return nil, nil, err
 		}
 		if fs.NArg() == 0 {

@@ -7,6 +7,7 @@ import (
 	"github.com/org/aws-oidc-go/internal/config"
 	"github.com/org/aws-oidc-go/internal/handoff"
 	"github.com/org/aws-oidc-go/internal/inputs"
+	"github.com/org/aws-oidc-go/internal/suggest"
 )
 
 // UsageError is a command line that cannot be run. Its message is one
@@ -100,47 +101,24 @@ func isBoolWord(s string) bool {
 
 // unknownFlag names the closest known flag, if one is close.
 func unknownFlag(name string, extra []extraFlag) string {
-	best, bestD := "", 1<<30
-	consider := func(c string) {
-		d := distance(name, c)
-		if strings.HasPrefix(c, name) && len(name) >= 3 {
-			d = min(d, 1)
-		}
-		if d < bestD || (d == bestD && c < best) {
-			best, bestD = c, d
-		}
-	}
+	var names []string
 	for _, in := range inputs.All {
-		consider(in.Name)
+		names = append(names, in.Name)
 	}
 	for _, x := range extra {
-		consider(x.name)
+		names = append(names, x.name)
 	}
-	if best != "" && bestD <= max(2, len(name)/3) {
+	return unknownFlagOf(name, names)
+}
+
+// unknownFlagOf is the message for an unknown flag of a command whose
+// flags are names: the closest one, if one is close. The main command and
+// the subcommands (setup, trust-policy) answer a typo alike.
+func unknownFlagOf(name string, names []string) string {
+	if best, ok := suggest.Closest(name, names); ok {
 		return fmt.Sprintf("unknown flag --%s (did you mean --%s?)", name, best)
 	}
 	return fmt.Sprintf("unknown flag --%s", name)
-}
-
-// distance is the Levenshtein distance of a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // readSettings reads a renewal settings file (written by refresh) back

@@ -15,7 +15,7 @@ import (
 
 // setupFlags are setup's flags.
 var setupFlags = concat([]cmdFlag{
-	{Name: "repository", Arg: "OWNER/REPO", Help: "The repository whose workflows may assume the role (required)."},
+	{Name: "repository", Arg: "OWNER/REPO", Repeat: true, Help: "The repository whose workflows may assume the role (required). Repeat it for several (a statement each, each sub paired with its own repository_id; --role-name then required); OWNER/* is every repository of the owner, those created later too (immutable sub with the owner's id). Ids are looked up, or given inline: OWNER@OWNER_ID/REPO@REPO_ID, OWNER@OWNER_ID/*."},
 }, runFlags, []cmdFlag{
 	{Name: "role-name", Arg: "NAME", Help: "The role to create or bring in line. Default github-actions-OWNER-REPO."},
 	{Name: "policy-arn", Arg: "ARN", Repeat: true, Help: "A managed permission policy to attach to the role (policies attached already stay)."},
@@ -80,11 +80,14 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 	if len(pos) > 0 {
 		return setupUsageError(p, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
-	o := setup.Options{Repository: f.str("repository"), Branches: f.list("branch"), Tags: f.list("tag"), Environments: f.list("environment"),
+	o := setup.Options{Branches: f.list("branch"), Tags: f.list("tag"), Environments: f.list("environment"),
 		PullRequest: f.on("pull-request"), RoleName: f.str("role-name"), PolicyARNs: f.list("policy-arn"),
 		RepositoryID: f.str("repository-id"), OwnerID: f.str("owner-id"), SubFormat: f.str("sub-format"),
 		Audience: f.str("audience"), Issuer: f.str("issuer"), ReplaceTrustPolicy: f.on("replace-trust-policy")}
 	var errs []error
+	if err := setupRepositories(&o, f.list("repository")); err != nil {
+		errs = append(errs, err)
+	}
 	if v := f.str("max-session-duration"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 32)
 		if err != nil {
@@ -113,6 +116,13 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 	if err := o.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	var regionWarning string
+	if r := f.str("region"); r != "" {
+		var err error
+		if regionWarning, err = setup.CheckRegion("--region", r); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if o.Issuer != trust.DefaultIssuer && o.RepositoryID == "" && o.SubFormat == "" {
 		o.SubFormat = "legacy" // GHES and enterprise issuers: no immutable subject
 	}
@@ -120,24 +130,10 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 		return setupUsageError(p, err)
 	}
 
-	idsNote := "ids given (--repository-id " + o.RepositoryID + ", --owner-id " + o.OwnerID + ")"
-	if o.RepositoryID == "" && o.Issuer == trust.DefaultIssuer {
-		token := p.Getenv("GITHUB_TOKEN")
-		repo, err := setup.LookupRepo(ctx, &http.Client{}, p.Getenv("GITHUB_API_URL"), token, o.Repository)
-		switch {
-		case err != nil:
-			idsNote = "ids NOT known: the lookup failed: " + err.Error()
-		case repo.FullName != o.Repository && strings.EqualFold(repo.FullName, o.Repository):
-			// sub and repository are compared case-sensitively: use GitHub's spelling.
-			idsNote = fmt.Sprintf("ids from GitHub's API (repository %s, owner %s); GitHub spells it %s, which the policy uses (StringEquals is case-sensitive)", repo.RepositoryID, repo.OwnerID, repo.FullName)
-			o.Repository, o.RepositoryID, o.OwnerID = repo.FullName, repo.RepositoryID, repo.OwnerID
-		case repo.FullName != o.Repository:
-			fmt.Fprintf(p.Stderr, "aws-oidc-go: --repository %s: GitHub answers for %s (renamed or transferred); tokens carry the current name: run setup with --repository %s\n", o.Repository, repo.FullName, repo.FullName)
-			return ExitFailure
-		default:
-			idsNote = fmt.Sprintf("ids from GitHub's API (repository %s, owner %s)", repo.RepositoryID, repo.OwnerID)
-			o.RepositoryID, o.OwnerID = repo.RepositoryID, repo.OwnerID
-		}
+	idsNote, err := lookupRepositoryIDs(ctx, p, &o)
+	if err != nil {
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: %v\n", err)
+		return ExitFailure
 	}
 	if o.RepositoryID == "" && o.Issuer != trust.DefaultIssuer {
 		idsNote = "ids not used: the immutable subject and repository_id are github.com's"
@@ -150,6 +146,16 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 	}
 	if r := f.str("region"); r != "" {
 		region = r
+	} else if region != "" {
+		// The AWS configuration's region (AWS_REGION, the profile's) goes
+		// into the STS call and the snippet just the same.
+		if regionWarning, err = setup.CheckRegion("the AWS configuration's region (AWS_REGION or the profile's region)", region); err != nil {
+			fmt.Fprintf(p.Stderr, "aws-oidc-go: %v; give --region, or fix the configuration\n", err)
+			return ExitFailure
+		}
+	}
+	if regionWarning != "" {
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: warning: %s\n", regionWarning)
 	}
 	plan, err := setup.MakePlan(ctx, iamc, stsc, o)
 	if err != nil {
@@ -158,7 +164,11 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 	}
 	plan.IDs = idsNote
 	plan.AdoptRole = f.on("adopt-role")
-	plan.SpellingConfirmed = f.on("confirm-spelling") || strings.HasPrefix(idsNote, "ids from GitHub's API")
+	plan.SpellingConfirmed = f.on("confirm-spelling") || strings.HasPrefix(idsNote, "ids from GitHub's API") || strings.Contains(idsNote, ": ids from GitHub's API")
+	if part := setup.RegionPartition(region); region != "" && part != "" && part != plan.Partition {
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: warning: the region %s is in the partition %s, the account %s in %s: a workflow with aws-region %s reaches another partition's STS, which does not know this role; give --region with a region of %s\n",
+			region, part, plan.Account, plan.Partition, region, plan.Partition)
+	}
 	if format != "" && format != "text" {
 		// Code and JSON are for a machine: what a person must know goes to
 		// stderr (the runs an existing role gains and loses, a legacy-only
@@ -236,7 +246,7 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 		fmt.Fprintf(p.Stderr, "aws-oidc-go: the live role's trust policy: %v\n", err)
 		return ExitFailure
 	}
-	samples := setup.Evaluate(setup.SampleRuns(o, live), plan.Account, o.Issuer, nil, live)
+	samples := setup.Evaluate(setup.Samples(o, live), plan.Account, o.Issuer, nil, live)
 	fmt.Fprintf(w, "\nThe checker on the live role %s:\n", arn)
 	bad := setup.WriteVerdicts(w, samples)
 	// Each Allow's witness: a stranger's run made from its own patterns.
@@ -251,6 +261,78 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 		return ExitFailure
 	}
 	return ExitOK
+}
+
+// setupRepositories puts the --repository values into o: the first with
+// its ids (inline, or --repository-id and --owner-id), the others in More
+// (ids inline only: the two flags name one repository).
+func setupRepositories(o *setup.Options, values []string) error {
+	if len(values) == 0 {
+		return errors.New("--repository OWNER/REPO is required")
+	}
+	t := trust.Options{RepositoryID: o.RepositoryID, OwnerID: o.OwnerID}
+	if err := setRepositories(&t, values); err != nil {
+		return err
+	}
+	o.Repository, o.RepositoryID, o.OwnerID, o.More = t.Context.Repository, t.RepositoryID, t.OwnerID, t.More
+	return nil
+}
+
+// lookupRepositoryIDs fills in, from GitHub's API, the ids of every repository
+// given without them (and the owner's id of OWNER/*), with GitHub's
+// spelling of each name; it says where the ids came from. A repository
+// GitHub knows under another name is an error (tokens carry the current
+// name); a failed lookup leaves the ids unknown, and says so.
+func lookupRepositoryIDs(ctx context.Context, p Process, o *setup.Options) (string, error) {
+	repos := append([]trust.Repo{{Name: o.Repository, ID: o.RepositoryID, OwnerID: o.OwnerID}}, o.More...)
+	var notes []string
+	for i := range repos {
+		r := &repos[i]
+		name := r.Name
+		switch {
+		case r.OwnerWide() && r.OwnerID != "":
+			notes = append(notes, fmt.Sprintf("%s: owner id given (%s)", name, r.OwnerID))
+		case r.ID != "":
+			notes = append(notes, fmt.Sprintf("%s: ids given (repository %s, owner %s)", name, r.ID, r.OwnerID))
+		case o.Issuer != trust.DefaultIssuer:
+			notes = append(notes, name+": ids not used: the immutable subject and repository_id are github.com's")
+		case r.OwnerWide():
+			login, id, err := setup.LookupOwner(ctx, &http.Client{}, p.Getenv("GITHUB_API_URL"), p.Getenv("GITHUB_TOKEN"), r.Owner())
+			switch {
+			case err != nil:
+				notes = append(notes, name+": owner id NOT known: the lookup failed: "+err.Error())
+			default:
+				r.Name, r.OwnerID = login+"/*", id
+				notes = append(notes, fmt.Sprintf("%s: owner id from GitHub's API (%s)", r.Name, id))
+			}
+		default:
+			repo, err := setup.LookupRepo(ctx, &http.Client{}, p.Getenv("GITHUB_API_URL"), p.Getenv("GITHUB_TOKEN"), r.Name)
+			var notFound *setup.RepoNotFound
+			switch {
+			case errors.As(err, &notFound) && o.SubFormat != "legacy":
+				// Not "accept legacy": a role for a name GitHub does not
+				// know may be a role for a typo.
+				return "", fmt.Errorf("--repository %s: %w", r.Name, err)
+			case err != nil:
+				notes = append(notes, name+": ids NOT known: the lookup failed: "+err.Error())
+			case repo.FullName != r.Name && strings.EqualFold(repo.FullName, r.Name):
+				// sub and repository are compared case-sensitively: use GitHub's spelling.
+				notes = append(notes, fmt.Sprintf("%s: ids from GitHub's API (repository %s, owner %s); GitHub spells it %s, which the policy uses (StringEquals is case-sensitive)", name, repo.RepositoryID, repo.OwnerID, repo.FullName))
+				r.Name, r.ID, r.OwnerID = repo.FullName, repo.RepositoryID, repo.OwnerID
+			case repo.FullName != r.Name:
+				return "", fmt.Errorf("--repository %s: GitHub answers for %s (renamed or transferred); tokens carry the current name: run setup with --repository %s", r.Name, repo.FullName, repo.FullName)
+			default:
+				notes = append(notes, fmt.Sprintf("%s: ids from GitHub's API (repository %s, owner %s)", name, repo.RepositoryID, repo.OwnerID))
+				r.ID, r.OwnerID = repo.RepositoryID, repo.OwnerID
+			}
+		}
+	}
+	o.Repository, o.RepositoryID, o.OwnerID, o.More = repos[0].Name, repos[0].ID, repos[0].OwnerID, repos[1:]
+	if len(repos) == 1 {
+		_, note, _ := strings.Cut(notes[0], ": ")
+		return note, nil
+	}
+	return strings.Join(notes, "; "), nil
 }
 
 // readRolePolicy reads a role's trust policy from IAM for check --role.

@@ -136,15 +136,24 @@ func TestSetupPolicyChecksBeforeWriting(t *testing.T) {
 	}
 	nothingWritten(t, "missing-policy")
 
-	var branches []string
-	for i := range 40 {
-		branches = append(branches, "--branch", fmt.Sprintf("release/2026-%02d", i))
+	// The generated statement alone fits; with the current policy's
+	// statement for another principal, kept, the whole does not.
+	var accounts []string
+	for i := range 80 {
+		accounts = append(accounts, fmt.Sprintf(`"arn:aws:iam::%012d:root"`, 100000000000+i))
 	}
-	code, stdout, stderr = run(append([]string{"setup", "--repository", testRepo, "--role-name", "too-big", "--apply"}, branches...), env)
-	if code != ExitFailure || !strings.Contains(stderr, "not applied, nothing was changed") || !strings.Contains(stderr, "over IAM's default quota of 2048") {
-		t.Errorf("a trust policy over the quota: exit %d\n%s%s", code, stdout, stderr)
+	setRole(t, moto.URL, "too-big", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":[`+strings.Join(accounts, ",")+`]},"Action":"sts:AssumeRole"}]}`)
+	before := liveTrust(t, moto.URL, "too-big")
+	code, stdout, stderr = run([]string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "too-big", "--apply", "--replace-trust-policy", "--adopt-role"}, env)
+	if code != ExitFailure || !strings.Contains(stderr, "not applied, nothing was changed") || !strings.Contains(stderr, "over the quota of 2048") {
+		t.Errorf("a merged trust policy over the quota: exit %d\n%s%s", code, stdout, stderr)
 	}
-	nothingWritten(t, "too-big")
+	if got := liveTrust(t, moto.URL, "too-big"); !jsonEqual(got, before) {
+		t.Errorf("a refused apply changed the trust policy")
+	}
+	if out := mustAWS(t, moto.URL, "iam", "list-open-id-connect-providers"); len(out["OpenIDConnectProviderList"].([]any)) != 0 {
+		t.Errorf("a refused apply created the provider: %v", out)
+	}
 
 	// An AWS-managed policy exists: applied and read back.
 	code, stdout, stderr = run([]string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "managed",

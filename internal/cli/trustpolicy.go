@@ -5,8 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 
+	"github.com/org/aws-oidc-go/internal/runner"
+	"github.com/org/aws-oidc-go/internal/setup"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
 
@@ -31,7 +35,7 @@ var idFlags = []cmdFlag{
 // generateFlags are trust-policy generate's flags.
 var generateFlags = concat([]cmdFlag{
 	{Name: "account-id", Arg: "ID", Help: "The 12-digit AWS account the OIDC provider is in (required)."},
-	{Name: "repository", Arg: "OWNER/REPO", Help: "The repository whose workflows may assume the role (required)."},
+	{Name: "repository", Arg: "OWNER/REPO", Repeat: true, Help: "The repository whose workflows may assume the role (required). Repeat it for several (a statement each, each sub paired with its own repository_id); OWNER/* is every repository of the owner, those created later too (immutable sub only: needs the owner's id). Ids inline: OWNER@OWNER_ID/REPO@REPO_ID, OWNER@OWNER_ID/*."},
 }, runFlags, []cmdFlag{
 	{Name: "any-ref", Help: "Admit every ref, environment and event of the repository (StringLike repo:OWNER/REPO:*). Alone only."},
 }, idFlags, []cmdFlag{
@@ -41,16 +45,17 @@ var generateFlags = concat([]cmdFlag{
 	{Name: "actor-id", Arg: "ID", Help: "Pin the user who triggered the run, by numeric id (rename-proof)."},
 	{Name: "enterprise-id", Arg: "ID", Help: "Pin the enterprise (the enterprise_id claim)."},
 	{Name: "partition", Arg: "P", Help: "The AWS partition: aws (default), aws-cn or aws-us-gov."},
+	{Name: "trust-policy-quota", Arg: "CHARS", Help: "The account's quota for a role trust policy's length, in characters without white space: 2048 (IAM's default, assumed) up to 4096 (the largest increase). A longer policy is refused, saying how many repositories fit."},
 	{Name: "create-provider-command", Help: "Also print, on stderr first, the AWS CLI command that creates the OIDC provider."},
 })
 
 // checkFlags are trust-policy check's flags.
 var checkFlags = []cmdFlag{
-	{Name: "role", Arg: "NAME_OR_ARN", Help: "Read the trust policy of this IAM role (iam:GetRole) instead of a file. The SDK's default credential chain; AWS_ENDPOINT_URL_IAM or AWS_ENDPOINT_URL are honoured."},
+	{Name: "role", Arg: "NAME_OR_ARN", Help: "Read the trust policy of this IAM role (iam:GetRole) instead of a file. The SDK's default credential chain; AWS_ENDPOINT_URL_IAM or AWS_ENDPOINT_URL are honoured. Without --repository-id and --owner-id the repository's ids are looked up as setup does (GitHub's API: GITHUB_API_URL, GITHUB_TOKEN); a policy file is never looked up."},
 	{Name: "profile", Arg: "NAME", Help: "With --role: the AWS profile to read IAM as."},
 	{Name: "claims", Arg: "CLAIMS.json", Help: "Evaluate for a real token's claims (its decoded payload) instead of the flags below."},
-	{Name: "repository", Arg: "OWNER/REPO", Help: "The run's repository."},
-	{Name: "ref", Arg: "REF", Help: "The run's ref, e.g. refs/heads/main."},
+	{Name: "repository", Arg: "OWNER/REPO", Repeat: true, Help: "The run's repository. Repeat it to check the same run in each repository (each verdict printed; exit the worst); ids inline as OWNER@OWNER_ID/REPO@REPO_ID."},
+	{Name: "ref", Arg: "REF", Help: "The run's ref, in full: refs/heads/main, refs/tags/v1, refs/pull/7/merge."},
 	{Name: "environment", Arg: "NAME", Help: "The job's environment (none when not given)."},
 	{Name: "event-name", Arg: "EVENT", Help: "The run's event; pull_request makes the sub ...:pull_request."},
 	{Name: "repository-id", Arg: "ID", Help: "The repository's numeric id (decides repository_id conditions)."},
@@ -155,7 +160,17 @@ func trustPolicyGenerate(p Process, cmd string, args []string) int {
 		return usageError(p, cmd, errors.New("say which runs the policy admits: --branch, --tag, --environment (each repeatable), --pull-request, or --any-ref"))
 	}
 	o.Context, o.Also = runs[0], runs[1:]
-	o.Context.Repository, o.Context.JobWorkflowRef = f.str("repository"), f.str("job-workflow-ref")
+	o.Context.JobWorkflowRef = f.str("job-workflow-ref")
+	if v := f.str("trust-policy-quota"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < trust.DefaultQuota || n > trust.MaxQuota {
+			return usageError(p, cmd, fmt.Errorf("--trust-policy-quota %q: want a number of characters from %d (IAM's default) to %d (the largest increase)", v, trust.DefaultQuota, trust.MaxQuota))
+		}
+		o.Quota = n
+	}
+	if err := setRepositories(&o, f.list("repository")); err != nil {
+		return usageError(p, cmd, err)
+	}
 	doc, err := trust.Generate(o)
 	if err != nil {
 		return usageError(p, cmd, err)
@@ -191,6 +206,10 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 	if fl.given("profile") && role == "" {
 		return usageError(p, cmd, errors.New("--profile goes with --role"))
 	}
+	if f.Ref != "" && !strings.HasPrefix(f.Ref, "refs/") {
+		// Not reinterpreted: "main" could be a branch or a tag.
+		return usageError(p, cmd, fmt.Errorf("--ref %q: a token's ref is always in full: --ref refs/heads/%s for the branch, refs/tags/%s for a tag", f.Ref, f.Ref, f.Ref))
+	}
 	var raw []byte
 	if role != "" {
 		var arn string
@@ -221,6 +240,78 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 	if err := f.Check(); err != nil {
 		return usageError(p, cmd, err)
 	}
+	// Several --repository: the same run in each repository, one verdict
+	// each (ids inline, OWNER@OWNER_ID/REPO@REPO_ID).
+	// (Whether the id flags were given is asked of the flags: f's ids may
+	// have been filled in otherwise.)
+	runs := []trust.Facts{f}
+	idFlags := fl.str("repository-id") != "" || fl.str("owner-id") != ""
+	if repos := fl.list("repository"); len(repos) > 0 {
+		runs = runs[:0]
+		for _, v := range repos {
+			r := trust.ParseRepo(v)
+			ff := f
+			ff.Repository = r.Name
+			switch {
+			case r.OwnerWide():
+				return usageError(p, cmd, fmt.Errorf("--repository %s: a run is of one repository; name one of the owner's (OWNER/REPO), or several", v))
+			case r.ID != "" && idFlags:
+				return usageError(p, cmd, fmt.Errorf("--repository %s carries its ids already: drop --repository-id and --owner-id", v))
+			case r.ID != "":
+				ff.RepositoryID, ff.OwnerID = r.ID, r.OwnerID
+			case len(repos) > 1 && idFlags:
+				return usageError(p, cmd, errors.New("--repository-id and --owner-id name one repository; with several --repository give each one's ids inline: --repository OWNER@OWNER_ID/REPO@REPO_ID"))
+			}
+			runs = append(runs, ff)
+		}
+	}
+	if role != "" && claimsPath == "" {
+		// A role's ids are looked up for each run's repository; a policy
+		// file is checked offline.
+		for i := range runs {
+			lookupIDs(ctx, p, &runs[i])
+		}
+	}
+	f = runs[0]
+	if len(runs) > 1 {
+		if claimsPath != "" {
+			return usageError(p, cmd, errors.New("give either --claims or --repository/--ref, not both"))
+		}
+		worst := ExitOK
+		for i, run := range runs {
+			if i > 0 {
+				fmt.Fprintln(p.Stdout)
+			}
+			fmt.Fprintf(p.Stdout, "Run of %s:\n", runner.Visible(run.Repository)) // a fact: anything
+			code := checkOne(p, cmd, policy, run, "", account)
+			if rank(code) > rank(worst) {
+				worst = code
+			}
+		}
+		return worst
+	}
+	return checkOne(p, cmd, policy, f, claimsPath, account)
+}
+
+// rank orders check's exit codes from best to worst: with several
+// repositories the worst verdict is the command's.
+func rank(code int) int {
+	switch code {
+	case ExitOK:
+		return 0
+	case ExitFindings:
+		return 1
+	case ExitUndecided:
+		return 2
+	case ExitFailure:
+		return 3
+	}
+	return 4
+}
+
+// checkOne evaluates the policy for one run: f's facts, or the claims
+// file at claimsPath.
+func checkOne(p Process, cmd string, policy *trust.Policy, f trust.Facts, claimsPath, account string) int {
 	audience, issuer := f.Audience, f.Issuer
 	var claims map[string]any
 	var unknown map[string]string
@@ -273,6 +364,56 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 	findings := trust.Lint(policy, lc)
 	fmt.Fprint(p.Stdout, trust.Report(d, req, findings))
 	return checkExit(d, findings)
+}
+
+// lookupIDs fills in the repository's ids for check --role, as setup
+// finds them (GitHub's API, GITHUB_API_URL and GITHUB_TOKEN), when no id
+// is given: every role setup writes pins repository_id, so without them
+// the verdict is UNDECIDED. A policy file is checked offline and never
+// looked up. What was found, or why nothing was, goes to stderr; the
+// report on stdout is the one check FILE gives with the same ids.
+func lookupIDs(ctx context.Context, p Process, f *trust.Facts) {
+	if f.RepositoryID != "" || f.OwnerID != "" || f.Repository == "" || (f.Issuer != "" && f.Issuer != trust.DefaultIssuer) || f.Check() != nil {
+		return
+	}
+	repo, err := setup.LookupRepo(ctx, &http.Client{}, p.Getenv("GITHUB_API_URL"), p.Getenv("GITHUB_TOKEN"), f.Repository)
+	switch {
+	case err != nil:
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: --repository %s: the ids were not looked up, so a repository_id condition stays undecided: %v\n  (give --repository-id and --owner-id to decide it)\n", runner.Visible(f.Repository), err)
+	case !strings.EqualFold(repo.FullName, f.Repository):
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: --repository %s: GitHub answers for %s (renamed or transferred); tokens carry the current name, so the ids are not used: check --repository %s\n", runner.Visible(f.Repository), repo.FullName, repo.FullName)
+	default:
+		fmt.Fprintf(p.Stderr, "aws-oidc-go: ids of %s from GitHub's API: --repository-id %s --owner-id %s\n", repo.FullName, repo.RepositoryID, repo.OwnerID)
+		if repo.FullName != f.Repository {
+			fmt.Fprintf(p.Stderr, "aws-oidc-go: GitHub spells the repository %s; tokens carry that spelling, and the check uses it\n", repo.FullName)
+			f.Repository = repo.FullName
+		}
+		f.RepositoryID, f.OwnerID = repo.RepositoryID, repo.OwnerID
+	}
+}
+
+// setRepositories puts the --repository values into o: the first is the
+// policy's own repository (ids inline or from --repository-id and
+// --owner-id), the others More (ids inline only: the two flags name one
+// repository).
+func setRepositories(o *trust.Options, values []string) error {
+	if len(values) == 0 {
+		return errors.New("--repository OWNER/REPO is required")
+	}
+	first := trust.ParseRepo(values[0])
+	o.Context.Repository = first.Name
+	if first.ID != "" || first.OwnerID != "" {
+		if o.RepositoryID != "" || o.OwnerID != "" {
+			return fmt.Errorf("--repository %s carries its ids already: drop --repository-id and --owner-id", values[0])
+		}
+		o.RepositoryID, o.OwnerID = first.ID, first.OwnerID
+	} else if len(values) > 1 && (o.RepositoryID != "" || o.OwnerID != "") {
+		return errors.New("--repository-id and --owner-id name one repository; with several --repository give each one's ids inline: --repository OWNER@OWNER_ID/REPO@REPO_ID")
+	}
+	for _, v := range values[1:] {
+		o.More = append(o.More, trust.ParseRepo(v))
+	}
+	return nil
 }
 
 // checkExit maps a check's outcome to its exit code.

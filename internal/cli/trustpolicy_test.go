@@ -139,3 +139,55 @@ func TestTrustPolicyCheck2026(t *testing.T) {
 		}
 	}
 }
+
+// TestTrustPolicySeveralRepositories: --repository repeats on generate
+// (ids inline) and on check (one verdict per repository, the worst
+// decides the exit); --repository-id with several is refused.
+func TestTrustPolicySeveralRepositories(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, out, errOut := runCLI("trust-policy", "generate", "--account-id", "123456789012", "--repository", "octo@1/app@11",
+		"--repository", "octo@1/web@12", "--repository", "acme@5/*", "--branch", "main")
+	if code != ExitOK {
+		t.Fatalf("generate: exit %d\n%s", code, errOut)
+	}
+	if !strings.Contains(errOut, "repository octo/web: repository_id 12") || !strings.Contains(errOut, "every repository of acme, those created later too") {
+		t.Errorf("summary: %s", errOut)
+	}
+	policy := filepath.Join(dir, "p.json")
+	if err := os.WriteFile(policy, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI("trust-policy", "check", policy, "--repository", "octo@1/app@11", "--repository", "octo@1/web@12", "--repository", "acme@5/anything@99",
+		"--ref", "refs/heads/main", "--sub-format", "immutable")
+	// The lint's cross-repo-wildcard finding (an error) marks the
+	// owner-wide statement: exit 5, every run ALLOWED.
+	if code != ExitFindings || strings.Count(out, "\nALLOWED") != 3 {
+		t.Errorf("check of the three runs: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI("trust-policy", "check", policy, "--repository", "octo@1/app@11", "--repository", "octo@1/api@13",
+		"--ref", "refs/heads/main", "--sub-format", "immutable")
+	if code != ExitFailure || !strings.Contains(out, "Run of octo/api:\nDENIED") {
+		t.Errorf("check with a repository the policy does not name: exit %d\n%s", code, out)
+	}
+	for _, args := range [][]string{
+		{"generate", "--account-id", "123456789012", "--repository", "octo/app", "--repository", "octo/web", "--repository-id", "1", "--owner-id", "2", "--branch", "main"},
+		{"check", policy, "--repository", "octo/app", "--repository", "octo/web", "--repository-id", "1", "--owner-id", "2", "--ref", "refs/heads/main"},
+		{"check", policy, "--repository", "octo/*", "--ref", "refs/heads/main"},
+		{"generate", "--account-id", "123456789012", "--repository", "acme/*", "--branch", "main"},
+	} {
+		if code, _, errOut := runCLI(append([]string{"trust-policy"}, args...)...); code != ExitUsage || !strings.Contains(errOut, "--repository") {
+			t.Errorf("%v: exit %d, want %d naming --repository\n%s", args, code, ExitUsage, errOut)
+		}
+	}
+	_, out, _ = runCLI("trust-policy", "check", policy, "--repository", "octo/app\n::warning::x", "--repository", "octo/web", "--ref", "refs/heads/main")
+	if strings.Contains(out, "\n::warning") || !strings.Contains(out, `Run of octo/app\n::warning::x:`) {
+		t.Errorf("a repository name breaks its line:\n%s", out)
+	}
+	for _, q := range []string{"100", "5000", "x"} {
+		args := []string{"generate", "--account-id", "123456789012", "--repository", "octo/app", "--branch", "main", "--trust-policy-quota", q}
+		if code, _, errOut := runCLI(append([]string{"trust-policy"}, args...)...); code != ExitUsage || !strings.Contains(errOut, "--trust-policy-quota") {
+			t.Errorf("%v: exit %d, want %d naming --trust-policy-quota\n%s", args, code, ExitUsage, errOut)
+		}
+	}
+}

@@ -274,15 +274,17 @@ func TestRefreshProfileWithAWSCLI(t *testing.T) {
 }
 
 // settingsFile returns the renewal settings file the config's
-// credential_process line names, checking that it is this binary reading a
-// file in a run's private directory beside the profile.
+// credential_process line names, checking that it is this binary's copy
+// (checkedCopy) reading a file in the same run's private directory beside
+// the profile.
 func settingsFile(t *testing.T, cfg, dir string) string {
 	t.Helper()
-	prefix := "credential_process = " + binary + " credential-process --config "
 	for _, l := range strings.Split(cfg, "\n") {
-		if p, ok := strings.CutPrefix(l, prefix); ok {
-			if m, _ := filepath.Match(filepath.Join(dir, "aws-oidc-go-run-*", "renewal.json"), p); !m {
-				t.Errorf("settings file %s is not in a run directory under %s", p, dir)
+		if rest, ok := strings.CutPrefix(l, "credential_process = "); ok {
+			exe, p, _ := strings.Cut(rest, " credential-process --config ")
+			checkedCopy(t, exe, dir)
+			if m, _ := filepath.Match(filepath.Join(dir, "aws-oidc-go-run-*", "renewal.json"), p); !m || filepath.Dir(p) != filepath.Dir(exe) {
+				t.Errorf("settings file %s is not in the run directory of %s under %s", p, exe, dir)
 			}
 			return p
 		}
@@ -343,7 +345,7 @@ func TestRefreshSettingsSurviveAnyValue(t *testing.T) {
 			line = v
 		}
 	}
-	if line != binary+" credential-process --config "+settingsFile {
+	if line != filepath.Join(filepath.Dir(settingsFile), "aws-oidc-go")+" credential-process --config "+settingsFile {
 		t.Errorf("credential_process = %q", line)
 	}
 	// And it works: the AWS CLI renews through it with the policy intact.

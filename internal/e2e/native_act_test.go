@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -190,13 +191,16 @@ func TestActNative(t *testing.T) {
 		if strings.Contains(r.Output, "/var/run/act/aws-oidc-go") {
 			t.Errorf("the binary took itself for a container action (act's volume):\n%s", r.Output)
 		}
-		// act's RUNNER_TEMP is /tmp; the copy is the shim's, never the tool cache's.
+		// The binary runs the shim's verified copy and copies its running
+		// image into the run's private directory beside the profile, which
+		// the profile names for as long as it exists (issue 23, item 3);
+		// never the tool cache's file or the shim's copy in RUNNER_TEMP.
 		line := stepLines(r.Output, "Main echo \"config=")
-		if !strings.Contains(line, "| config=credential_process = /tmp/aws-oidc-go-native-") || strings.Contains(line, "hostedtoolcache") {
-			t.Errorf("credential_process does not run the shim's verified copy:\n%s", line)
+		if !nativeRefreshCopy.MatchString(line) || strings.Contains(line, "hostedtoolcache") || strings.Contains(line, "aws-oidc-go-native-") {
+			t.Errorf("credential_process does not run the copy in the run's directory:\n%s", line)
 		}
 		post := stepLines(r.Output, "Post "+action)
-		if !strings.Contains(post, "Cleaned up from the main step's state") || !strings.Contains(post, "removed 2 profile file(s) and section(s)") {
+		if !strings.Contains(post, "Cleaned up from the main step's state") || !strings.Contains(post, "removed 3 profile file(s) and section(s)") {
 			t.Errorf("the post step did not remove the profile and settings:\n%s", post)
 		}
 		w.assertNoSecrets(r)
@@ -239,3 +243,7 @@ func TestActNative(t *testing.T) {
 		}
 	})
 }
+
+// nativeRefreshCopy is the config line of native-refresh.yml when the
+// profile runs the copy in the run's directory under HOME's .aws.
+var nativeRefreshCopy = regexp.MustCompile(`\| config=credential_process = /\S*/\.aws/aws-oidc-go-run-[0-9a-f]{32}/aws-oidc-go credential-process --config /\S*/\.aws/aws-oidc-go-run-[0-9a-f]{32}/renewal\.json`)

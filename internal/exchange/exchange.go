@@ -79,14 +79,31 @@ type WebIdentityRequest struct {
 	Duration    time.Duration
 	Policy      string   // inline session policy JSON, optional
 	PolicyARNs  []string // managed session policies, optional
+	// ReuseToken lets a token fetch returned be sent again by the next
+	// attempts while it is safely inside its own lifetime (see
+	// AssumeRoleWithWebIdentity): right for GitHub's token service, whose
+	// tokens live minutes and cost a request each. Without it every attempt
+	// calls fetch (a token file is re-read each attempt: projected tokens
+	// are rotated in place).
+	ReuseToken bool
 }
 
-// TokenFunc returns a fresh web identity token. It is called once per attempt.
+// TokenFunc returns a web identity token, freshly fetched or read. It is
+// called before the first attempt and, with ReuseToken, again only when the
+// token in hand can no longer be used; without ReuseToken, once per attempt.
 type TokenFunc func(ctx context.Context) (string, error)
 
 // AssumeRoleWithWebIdentity trades a web identity token for role credentials.
-// Every attempt asks fetch for a fresh token first (GitHub's live minutes,
-// and a retried call must not send an expired one).
+// The first attempt asks fetch for a token. With req.ReuseToken a retry sends
+// the same token again while less than half of its lifetime — its own exp −
+// iat, timed on r's monotonic clock from when fetch was asked, never its exp
+// against this machine's clock — has passed, and asks fetch for a new one
+// once it has, when the token's claims give no sane lifetime, and after STS
+// called the token expired (ExpiredTokenException) or invalid
+// (InvalidIdentityToken, unless STS could not retrieve the issuer's keys,
+// which is not the token's fault). An invalid answer about a token sent again
+// is retried once with a fresh one, as a fresh token would have been sent
+// before. The token is only ever held in memory.
 func AssumeRoleWithWebIdentity(ctx context.Context, api WebIdentityAPI, fetch TokenFunc, req WebIdentityRequest, r Retrier) (*Credentials, error) {
 	in := &sts.AssumeRoleWithWebIdentityInput{
 		RoleArn:         aws.String(req.RoleARN),
@@ -94,13 +111,36 @@ func AssumeRoleWithWebIdentity(ctx context.Context, api WebIdentityAPI, fetch To
 		DurationSeconds: aws.Int32(int32(req.Duration / time.Second)),
 	}
 	in.Policy, in.PolicyArns = sessionPolicies(req.Policy, req.PolicyARNs)
+	held := heldToken{now: r.now}
+	sentAgain := false
+	transient := r.Transient
+	if transient == nil {
+		transient = Transient
+	}
+	r.Transient = func(err error) bool {
+		// A token sent again that STS refuses gets one more try with a
+		// fresh one: without reuse, that attempt would have had one.
+		return transient(err) || sentAgain && rejectsToken(err)
+	}
 	out, err := call(ctx, r, "AssumeRoleWithWebIdentity", func(ctx context.Context) (*sts.AssumeRoleWithWebIdentityOutput, error) {
-		tok, err := fetch(ctx)
-		if err != nil {
-			return nil, &CallError{Op: "GetIDToken", Err: err}
+		tok, again := held.get()
+		if !again {
+			start := held.now()
+			var err error
+			if tok, err = fetch(ctx); err != nil {
+				return nil, &CallError{Op: "GetIDToken", Err: err}
+			}
+			if req.ReuseToken {
+				held.keep(tok, start)
+			}
 		}
+		sentAgain = again
 		in.WebIdentityToken = aws.String(tok)
-		return api.AssumeRoleWithWebIdentity(ctx, in)
+		out, err := api.AssumeRoleWithWebIdentity(ctx, in)
+		if err != nil && rejectsToken(err) {
+			held.drop()
+		}
+		return out, err
 	})
 	if err != nil {
 		return nil, err

@@ -106,7 +106,7 @@ func TestRetrierBacksOffWithFullJitterAndNoSleepAfterLast(t *testing.T) {
 		Jitter: func() float64 { return 0.5 }}
 	err := r.Do(context.Background(), func(context.Context) error {
 		calls++
-		return apiErr(400, "Throttling", "Rate exceeded")
+		return apiErr(503, "ServiceUnavailable", "")
 	})
 	var ae *AttemptsError
 	if !errors.As(err, &ae) || ae.Attempts != 6 || !ae.Retryable {
@@ -179,5 +179,61 @@ func TestRetrierStopsWhenTheRunIsOver(t *testing.T) {
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("took %s", time.Since(start))
+	}
+}
+
+// After throttling the waits are decorrelated jitter: drawn from
+// [ThrottleMinDelay, 3 × the previous wait), capped at ThrottleMaxDelay —
+// and they do not stay at the cap: a low draw brings the next wait down.
+func TestRetrierThrottledBacksOffWithDecorrelatedJitter(t *testing.T) {
+	t.Parallel()
+	var s sleeps
+	draws := []float64{0, 0.5, 0.99, 0.99, 0, 0.5}
+	i := 0
+	r := Retrier{MaxAttempts: 7, BaseDelay: 200 * time.Millisecond, MaxDelay: 10 * time.Second, Sleep: s.sleep,
+		Jitter: func() float64 { d := draws[i]; i++; return d }}
+	err := r.Do(context.Background(), func(context.Context) error {
+		return apiErr(400, "Throttling", "Rate exceeded")
+	})
+	var ae *AttemptsError
+	if !errors.As(err, &ae) || ae.Attempts != 7 {
+		t.Fatalf("err = %v, want 7 attempts", err)
+	}
+	// 1 s + j·(3·max(prev, 1 s) − 1 s), at most 5 s.
+	want := []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 5 * time.Second, time.Second, 2 * time.Second}
+	if diff := cmp.Diff(want, s.waits); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+}
+
+// A MaxDelay below the throttling bounds caps them too (tests and callers
+// that want short waits get them).
+func TestRetrierThrottledRespectsMaxDelay(t *testing.T) {
+	t.Parallel()
+	var s sleeps
+	r := Retrier{MaxAttempts: 3, MaxDelay: 5 * time.Millisecond, Sleep: s.sleep, Jitter: func() float64 { return 0.9 }}
+	r.Do(context.Background(), func(context.Context) error { return &HTTPError{StatusCode: 429} })
+	if diff := cmp.Diff([]time.Duration{5 * time.Millisecond, 5 * time.Millisecond}, s.waits); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+}
+
+func TestThrottled(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{apiErr(400, "Throttling", "Rate exceeded"), true},
+		{apiErr(400, "RequestLimitExceeded", ""), true},
+		{&HTTPError{StatusCode: 429}, true},
+		{apiErr(503, "ServiceUnavailable", ""), false},
+		{apiErr(400, "IDPCommunicationError", ""), false},
+		{&HTTPError{StatusCode: 502}, false},
+		{errors.New("Throttling"), false},
+	} {
+		if got := Throttled(&CallError{Op: "X", Err: tc.err}); got != tc.want {
+			t.Errorf("Throttled(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }

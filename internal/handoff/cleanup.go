@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/org/aws-oidc-go/internal/lazyre"
 	"github.com/org/aws-oidc-go/internal/profile"
 )
 
@@ -24,6 +25,7 @@ type Checks struct {
 type Report struct {
 	Blank    []string // variables to blank (exportable ones only)
 	Removed  int      // sections and files removed
+	Temps    int      // temporary files a killed write left beside a profile file, removed
 	Warnings []string // each names what was left alone and why
 }
 
@@ -49,19 +51,20 @@ func Cleanup(ctx context.Context, s State, c Checks) Report {
 		}
 	}
 	dirOK := false
-	token := ""
+	dirToken := ""
 	if s.Dir != "" {
 		switch err := checkRunDir(s.Dir, c.UID); {
 		case !strings.HasPrefix(filepath.Base(s.Dir), RunDirPrefix) || !filepath.IsAbs(s.Dir):
 			rep.warn("left %s alone: not a run directory of this action", s.Dir)
 		case err == nil:
-			dirOK, token = true, strings.TrimPrefix(filepath.Base(s.Dir), RunDirPrefix)
+			dirOK, dirToken = true, strings.TrimPrefix(filepath.Base(s.Dir), RunDirPrefix)
 		case isNotExist(err):
-			token = strings.TrimPrefix(filepath.Base(s.Dir), RunDirPrefix)
+			dirToken = strings.TrimPrefix(filepath.Base(s.Dir), RunDirPrefix)
 		default:
 			rep.warn("left the run directory %s alone: %v", s.Dir, err)
 		}
 	}
+	token := runToken(s, dirToken, &rep)
 	keep := map[string]bool{}
 	for i := len(s.Profiles) - 1; i >= 0; i-- {
 		w := s.Profiles[i]
@@ -69,7 +72,7 @@ func Cleanup(ctx context.Context, s State, c Checks) Report {
 			rep.warn("left [%s] in %s alone: its stash %s is not in a verified run directory", w.Section, w.Path, w.Stash)
 			continue
 		}
-		if w.Temp != "" && (token == "" || !strings.HasPrefix(filepath.Base(w.Temp), ".aws-oidc-go-tmp-"+token+"-") || filepath.Dir(w.Temp) != filepath.Dir(w.Path)) {
+		if w.Temp != "" && (token == "" || !strings.HasPrefix(filepath.Base(w.Temp), profile.TempPrefix+token+"-") || filepath.Dir(w.Temp) != filepath.Dir(w.Path)) {
 			w.Temp = "" // not a name this run could have chosen
 		}
 		if err := checkUserFile(w.Path, c.UID); err != nil {
@@ -77,7 +80,14 @@ func Cleanup(ctx context.Context, s State, c Checks) Report {
 			keepStash(keep, w)
 			continue
 		}
-		err := profile.Remove(ctx, []profile.Written{w}, func(p string) ([]byte, error) { return ReadChecked(p, c.UID) })
+		if err := checkTemp(w.Temp, c.UID); err != nil {
+			rep.warn("left %s alone: %v", w.Temp, err)
+			w.Temp = ""
+		}
+		did, err := profile.RemoveOne(ctx, w, func(p string) ([]byte, error) { return ReadChecked(p, c.UID) })
+		if did.Temp {
+			rep.Temps++
+		}
 		var notOurs *profile.NotOursError
 		switch {
 		case errors.As(err, &notOurs):
@@ -86,7 +96,7 @@ func Cleanup(ctx context.Context, s State, c Checks) Report {
 		case err != nil:
 			rep.warn("could not remove [%s] from %s: %v", w.Section, w.Path, err)
 			keepStash(keep, w)
-		default:
+		case did.Section:
 			rep.Removed++
 		}
 	}
@@ -94,6 +104,44 @@ func Cleanup(ctx context.Context, s State, c Checks) Report {
 		removeRunDir(s, c.UID, keep, &rep)
 	}
 	return rep
+}
+
+// runToken is the token that names this run's temporary files: the one
+// the state records, which must agree with its run directory's name; a
+// state from before tokens were recorded has only the directory's. ""
+// when there is none that can be trusted (no temporary file is removed).
+func runToken(s State, dirToken string, rep *Report) string {
+	switch {
+	case s.Token == "":
+		return dirToken
+	case !tokenRe().MatchString(s.Token):
+		rep.warn("ignored the state's token %q: not a token this action makes", s.Token)
+		return ""
+	case dirToken != "" && dirToken != s.Token:
+		rep.warn("ignored the state's token: its run directory %s bears another", s.Dir)
+		return ""
+	}
+	return s.Token
+}
+
+// tokenRe is what Start makes: 128 random bits in hex.
+var tokenRe = lazyre.New(`^[0-9a-f]{32}$`)
+
+// checkTemp: a recorded temporary file is removed only when it is a
+// regular file of uid's (its directory is the profile file's, which
+// checkUserFile has checked); one that is not there is nothing to do.
+func checkTemp(path string, uid int) error {
+	if path == "" {
+		return nil
+	}
+	fi, err := os.Lstat(path)
+	if isNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return checkFileInfo(path, fi, uid)
 }
 
 // afterCheck is called between the run directory's check and its opening;

@@ -70,7 +70,7 @@ func Start(o Options) (*Run, error) {
 		o.Base = abs
 	}
 	r := &Run{o: o, token: hex.EncodeToString(b[:])}
-	r.state = State{Version: stateVersion, Key: o.Key}
+	r.state = State{Version: stateVersion, Key: o.Key, Token: r.token}
 	return r, nil
 }
 

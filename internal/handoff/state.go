@@ -30,6 +30,11 @@ type State struct {
 	Env []string `json:"env,omitempty"`
 	// Dir is the run's private directory as the main step saw it.
 	Dir string `json:"dir,omitempty"`
+	// Token is the run's random token (hex), which names its directory
+	// and every temporary file it makes: recorded from the start, so a
+	// temporary file beside a profile file can be tied to this run even
+	// when the run never made a directory.
+	Token string `json:"token,omitempty"`
 	// Files are the base names of our files in Dir.
 	Files []string `json:"files,omitempty"`
 	// Profiles are the sections written into the user's AWS files.

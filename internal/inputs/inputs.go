@@ -152,7 +152,7 @@ var All = []Input{
 	{Name: STSEndpoint, Kind: String, EnvFallback: "STS_ENDPOINT", Group: GroupNetwork,
 		Help: "STS endpoint URL. Default is AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL, then the regional endpoint of aws-region."},
 	{Name: RetryMaxAttempts, Default: "12", Kind: Int, EnvFallback: "RETRY_MAX_ATTEMPTS", Group: GroupRetry,
-		Help: "Total attempts per call, at least 1. Only failures a retry can fix are retried, each with a fresh ID token."},
+		Help: "Total attempts per call, at least 1. Only failures a retry can fix are retried; a retry sends the ID token again while it is within half its lifetime (a token file is re-read)."},
 	{Name: DisableRetry, Default: "false", Kind: Bool, EnvFallback: "DISABLE_RETRY", Group: GroupRetry,
 		Help: "Make a single attempt per call (same as retry-max-attempts 1)."},
 	{Name: ActionTimeoutS, Default: "0", Kind: Int, EnvFallback: "ACTION_TIMEOUT_S", Group: GroupRetry,

@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/org/aws-oidc-go/internal/lazyre"
 )
@@ -112,6 +113,9 @@ func Digest(b []byte) string {
 // done or not at all. What was written is returned even on a later
 // failure, so the caller can undo it with Remove.
 func Write(ctx context.Context, f Files, e Entry, o Options) ([]Written, error) {
+	if err := CheckEntry(e); err != nil {
+		return nil, err
+	}
 	credSection, cfgSection := e.Name, "profile "+e.Name
 	if e.Name == "default" {
 		cfgSection = "default"
@@ -212,6 +216,73 @@ func Write(ctx context.Context, f Files, e Entry, o Options) ([]Written, error) 
 	return written, nil
 }
 
+// UnsafeValueError is a value or section name Write refuses: written
+// into an AWS file it would not stay one line of one section for every
+// reader of that file. The value itself is never in the message (it may be
+// a secret key).
+type UnsafeValueError struct {
+	Field  string // "the profile name", "credential_process", ...
+	Offset int    // byte offset of the first offending character
+	What   string // what that character is
+}
+
+func (e *UnsafeValueError) Error() string {
+	return fmt.Sprintf("refusing to write the profile: %s has %s at byte %d; what goes into the AWS files must be one line of printable text (no line breaks, no control characters, no U+2028/U+2029, and no [ or ] in a profile name)", e.Field, e.What, e.Offset)
+}
+
+// CheckEntry reports the first value or section name of e that cannot be
+// written into an AWS file as one line of its own section, or nil. The
+// readers of these files split lines on more than LF: Python's (the AWS
+// CLI's) on a lone CR, and its str.splitlines on other C0 and C1 controls
+// and U+2028/U+2029; a value carrying any of them could end its line and
+// start a section of someone else's choosing (whose credential_process
+// the CLI would run). So every C0 and C1 control (tab included), DEL,
+// U+2028, U+2029 and bytes that are not UTF-8 are refused in every value
+// and in the profile name, and [ and ] in the profile name too (they would
+// end or open a header). Write calls it before anything is written.
+func CheckEntry(e Entry) error {
+	if e.Name == "" {
+		return &UnsafeValueError{Field: "the profile name", What: "nothing (it is empty)"}
+	}
+	fields := []struct {
+		name, value string
+		section     bool
+	}{
+		{"the profile name", e.Name, true},
+		{"region", e.Region, false},
+		{"aws_access_key_id", e.AccessKeyID, false},
+		{"aws_secret_access_key", e.SecretAccessKey, false},
+		{"aws_session_token", e.SessionToken, false},
+		{"credential_process", e.CredentialProcess, false},
+	}
+	for _, f := range fields {
+		if i, what := unsafeRune(f.value, f.section); i >= 0 {
+			return &UnsafeValueError{Field: f.name, Offset: i, What: what}
+		}
+	}
+	return nil
+}
+
+// unsafeRune finds the first character of s that CheckEntry refuses and
+// names it, or returns -1.
+func unsafeRune(s string, section bool) (int, string) {
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			if _, n := utf8.DecodeRuneInString(s[i:]); n <= 1 {
+				return i, fmt.Sprintf("a byte that is not UTF-8 (0x%02X)", s[i])
+			}
+		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' || r == '\u0085':
+			return i, fmt.Sprintf("a line break (U+%04X)", r)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
+			return i, fmt.Sprintf("a control character (U+%04X)", r)
+		case section && (r == '[' || r == ']'):
+			return i, fmt.Sprintf("%q", r)
+		}
+	}
+	return -1, ""
+}
+
 // NotOursError is a section Remove left alone because the file no longer
 // holds the bytes we wrote (someone changed or removed it since).
 type NotOursError struct{ Path, Section, Why string }
@@ -230,28 +301,44 @@ func (e *NotOursError) Error() string {
 func Remove(ctx context.Context, ws []Written, readStash func(path string) ([]byte, error)) error {
 	var errs []error
 	for i := len(ws) - 1; i >= 0; i-- {
-		if err := remove(ctx, ws[i], readStash); err != nil {
+		if _, err := RemoveOne(ctx, ws[i], readStash); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func remove(ctx context.Context, w Written, readStash func(string) ([]byte, error)) error {
+// Removal is what RemoveOne did, so that a report says what was done,
+// not what was recorded: a kill before the rename leaves no section to
+// remove, only (perhaps) the temporary file.
+type Removal struct {
+	Section bool // our section was removed or the original put back (File: with its file)
+	File    bool // the file we created was deleted, nothing else being in it
+	Temp    bool // the temporary file a killed write left was deleted
+}
+
+// RemoveOne is Remove for one record, reporting what it did.
+func RemoveOne(ctx context.Context, w Written, readStash func(path string) ([]byte, error)) (Removal, error) {
+	var did Removal
 	if w.Section == "" || w.Digest == "" {
-		return &NotOursError{Path: w.Path, Section: w.Section, Why: "the record names no section and digest"}
+		return did, &NotOursError{Path: w.Path, Section: w.Section, Why: "the record names no section and digest"}
 	}
 	if readStash == nil {
 		readStash = os.ReadFile
 	}
 	unlock, err := lock(ctx, w.Path, nil)
 	if err != nil {
-		return err
+		return did, err
 	}
 	defer unlock()
 	if w.Temp != "" {
-		removeTemp(w.Temp)
+		did.Temp = removeTemp(w.Temp)
 	}
+	err = remove(w, readStash, &did)
+	return did, err
+}
+
+func remove(w Written, readStash func(string) ([]byte, error), did *Removal) error {
 	doc, missing, err := load(w.Path)
 	if err != nil || missing {
 		return err
@@ -303,6 +390,7 @@ func remove(ctx context.Context, w Written, readStash func(string) ([]byte, erro
 		if err := os.Remove(w.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
+		did.Section, did.File = true, true
 		return nil
 	}
 	// The file keeps its owner (a root post step must not leave it root's).
@@ -316,19 +404,25 @@ func remove(ctx context.Context, w Written, readStash func(string) ([]byte, erro
 	if err := writeAtomic(w.Path, tmp, doc.data, nil, removeHook); err != nil {
 		return fmt.Errorf("writing %s: %w", w.Path, err)
 	}
+	did.Section = true
 	return nil
 }
 
 // removeTemp deletes a temporary file a killed write left, when it is a
-// regular file (never what a link points to).
-func removeTemp(p string) {
+// regular file (never what a link points to), and reports whether it did.
+func removeTemp(p string) bool {
 	if !strings.HasPrefix(filepath.Base(p), tempPrefix) {
-		return
+		return false
 	}
 	if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
-		os.Remove(p)
+		return os.Remove(p) == nil
 	}
+	return false
 }
+
+// TempPrefix begins the name of every temporary file Write leaves beside
+// a target until its rename (followed by Options.TempName's part).
+const TempPrefix = tempPrefix
 
 const tempPrefix = ".aws-oidc-go-tmp-"
 

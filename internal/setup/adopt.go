@@ -119,40 +119,61 @@ func (p *Plan) notOurs(st trust.Statement, o Options) string {
 			return "" // this condition alone admits only this repository
 		}
 	}
-	if others := otherRepositories(st, o); len(others) > 0 {
+	if others := slices.DeleteFunc(otherRepositories(st, o), o.asked); len(others) > 0 {
 		return "admits runs of " + strings.Join(others, ", ")
 	}
 	return "does not pin this repository (no sub, repository or repository_id condition naming only it)"
 }
 
-// pinsRepository reports whether a condition value on claim admits this
-// repository only: a sub whose repository part has no wildcard and is this
-// repository (by name, and by its ids when it carries them), this
-// repository's name, or its id.
+// pinsRepository reports whether a condition value on claim admits only
+// repositories the options name: a sub whose repository part is one of
+// them (by name, and by its ids when it carries them; OWNER@ID/* for an
+// OWNER/* given with its id, OWNER/* with --sub-format legacy), one's
+// name, or one's id.
 func pinsRepository(claim, v string, o Options) bool {
-	switch claim {
-	case "sub":
-		rest, ok := strings.CutPrefix(v, "repo:")
-		if !ok {
-			return false
+	for _, r := range o.repos() {
+		switch claim {
+		case "sub":
+			rest, ok := strings.CutPrefix(v, "repo:")
+			if !ok {
+				return false
+			}
+			seg, _, _ := strings.Cut(rest, ":")
+			if r.OwnerWide() {
+				if seg == r.Owner()+"@"+r.OwnerID+"/*" && r.OwnerID != "" || seg == r.Owner()+"/*" && o.SubFormat == "legacy" {
+					return true
+				}
+				continue
+			}
+			if strings.ContainsAny(seg, "*?$") {
+				return false
+			}
+			owner, repo, _ := strings.Cut(seg, "/")
+			owner, oid, hasOID := strings.Cut(owner, "@")
+			repo, rid, hasRID := strings.Cut(repo, "@")
+			if (!hasOID || oid == r.OwnerID) && (!hasRID || rid == r.ID) && strings.EqualFold(owner+"/"+repo, r.Name) {
+				return true
+			}
+		case "repository":
+			if !r.OwnerWide() && !strings.ContainsAny(v, "*?$") && strings.EqualFold(v, r.Name) {
+				return true
+			}
+		case "repository_id":
+			if r.ID != "" && v == r.ID {
+				return true
+			}
 		}
-		seg, _, _ := strings.Cut(rest, ":")
-		if strings.ContainsAny(seg, "*?$") {
-			return false
-		}
-		owner, repo, _ := strings.Cut(seg, "/")
-		owner, oid, hasOID := strings.Cut(owner, "@")
-		repo, rid, hasRID := strings.Cut(repo, "@")
-		if hasOID && oid != o.OwnerID || hasRID && rid != o.RepositoryID {
-			return false
-		}
-		return strings.EqualFold(owner+"/"+repo, o.Repository)
-	case "repository":
-		return !strings.ContainsAny(v, "*?$") && strings.EqualFold(v, o.Repository)
-	case "repository_id":
-		return o.RepositoryID != "" && v == o.RepositoryID
 	}
 	return false
+}
+
+// asked reports whether repo (OWNER/REPO as a policy names it) is one the
+// options name: a repository given, or one of an OWNER/* given.
+func (o Options) asked(repo string) bool {
+	owner, _, _ := strings.Cut(repo, "/")
+	return slices.ContainsFunc(o.repos(), func(r trust.Repo) bool {
+		return strings.EqualFold(r.Name, repo) || r.OwnerWide() && r.Owner() == owner
+	})
 }
 
 // writesRole reports whether the plan changes the existing role.

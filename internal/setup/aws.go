@@ -10,8 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 )
 
 // AWS is how setup reaches AWS: the SDK's default credential chain (or a
@@ -21,9 +23,9 @@ type AWS struct {
 	Region  string // for STS; IAM is global
 	// Getenv answers the endpoint variables AWS_ENDPOINT_URL_IAM,
 	// AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL, and the static keys
-	// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (the
-	// SDK reads them too, from the process; these win, so the caller
-	// decides). The rest of the chain (profiles, SSO, containers, instance
+	// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, and
+	// AWS_PROFILE (the SDK reads them too, from the process; these win, so
+	// the caller decides). The rest of the chain (profiles, SSO, containers, instance
 	// roles) is the SDK's own.
 	Getenv func(string) string
 }
@@ -42,13 +44,31 @@ func (a AWS) Clients(ctx context.Context) (*iam.Client, *sts.Client, string, err
 	case id != "" && secret != "":
 		// The chain's first link, answered from Getenv like the endpoints.
 		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))))
+	case getenv("AWS_PROFILE") != "":
+		// What the SDK would read from the process, answered from Getenv.
+		opts = append(opts, config.WithSharedConfigProfile(getenv("AWS_PROFILE")))
 	}
 	if a.Region != "" {
 		opts = append(opts, config.WithRegion(a.Region))
 	}
+	// The SDK logs to the process's stderr by default (its "falling back
+	// to IMDSv1" warning, on a machine whose instance metadata refuses the
+	// token request): what setup prints is its own.
+	opts = append(opts, config.WithLogger(logging.Nop{}))
+	profile, flag := a.Profile, "--profile"
+	if profile == "" {
+		profile, flag = getenv("AWS_PROFILE"), "AWS_PROFILE"
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
+	var missing config.SharedConfigProfileNotExistError
+	switch {
+	case errors.As(err, &missing):
+		return nil, nil, "", &CredentialsError{Profile: missing.Profile, Flag: flag, Missing: true, Err: err}
+	case err != nil:
 		return nil, nil, "", fmt.Errorf("loading the AWS configuration: %w", err)
+	}
+	if err := checkCredentials(ctx, cfg, profile, flag); err != nil {
+		return nil, nil, "", err
 	}
 	region := cfg.Region
 	if cfg.Region == "" {
@@ -59,7 +79,7 @@ func (a AWS) Clients(ctx context.Context) (*iam.Client, *sts.Client, string, err
 		for _, k := range []string{"AWS_ENDPOINT_URL_" + service, "AWS_ENDPOINT_URL"} {
 			if v := getenv(k); v != "" {
 				if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-					return "", fmt.Errorf("%s %q: want an http(s) URL", k, v)
+					return "", fmt.Errorf("%s %q: want an http(s) URL", k, RedactURL(v))
 				}
 				return v, nil
 			}
@@ -85,6 +105,29 @@ func (a AWS) Clients(ctx context.Context) (*iam.Client, *sts.Client, string, err
 		}
 	})
 	return ic, sc, region, nil
+}
+
+// checkCredentials asks the chain for credentials once, before any call,
+// so that a machine without any gets a message naming the problem and the
+// fix rather than the first call's "failed to sign request". The chain's
+// last link is the instance role: its failure means nothing was found.
+func checkCredentials(ctx context.Context, cfg aws.Config, profile, flag string) error {
+	if cfg.Credentials == nil {
+		return &CredentialsError{None: true, Err: errors.New("the SDK configured no credential provider")}
+	}
+	_, err := cfg.Credentials.Retrieve(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return err
+	case aws.IsCredentialsProvider(cfg.Credentials, &ec2rolecreds.Provider{}):
+		return &CredentialsError{None: true, Err: err}
+	case profile != "":
+		return &CredentialsError{Profile: profile, Flag: flag, Err: err}
+	default:
+		return &CredentialsError{Err: err}
+	}
 }
 
 // RoleName returns the role name of a name or a role ARN

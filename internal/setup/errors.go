@@ -3,6 +3,7 @@ package setup
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -93,6 +94,73 @@ func oneLine(s string) string {
 	}, s)
 	if len(s) > 500 {
 		s = s[:500] + "..."
+	}
+	return s
+}
+
+// CredentialsError is an AWS configuration that gave setup no usable
+// credentials: none anywhere in the SDK's chain, a --profile (or
+// AWS_PROFILE) the shared files do not have, or a source that failed.
+// Its message names what is missing and how to give it.
+type CredentialsError struct {
+	// Profile is the profile asked for ("" for the default chain), Flag
+	// how it was asked for ("--profile" or "AWS_PROFILE").
+	Profile, Flag string
+	// Missing: the profile does not exist; None: the whole chain, down to
+	// the instance role, found nothing.
+	Missing, None bool
+	Err           error
+}
+
+const credentialsAdvice = "give credentials for the account (setup needs an administrator's): --profile NAME (aws configure list-profiles lists the profiles; aws configure sso or aws configure makes one), aws sso login for an SSO profile whose session ended, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN) in the environment"
+
+func (e *CredentialsError) Error() string {
+	switch {
+	case e.Missing:
+		return fmt.Sprintf("%s %q: no such profile in the AWS configuration files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE; default ~/.aws/config and ~/.aws/credentials)\n  what to do: aws configure list-profiles lists the profiles there; give one of them, or make this one (aws configure sso --profile %s, or aws configure --profile %s)",
+			e.Flag, e.Profile, e.Profile, e.Profile)
+	case e.None:
+		return "no AWS credentials: nothing in the environment (AWS_ACCESS_KEY_ID), no profile in the AWS configuration files, and no instance or container role on this machine\n  what to do: " + credentialsAdvice
+	case e.Profile != "":
+		return fmt.Sprintf("the credentials of profile %s (%s) could not be loaded: %s\n  what to do: aws sso login --profile %s if it is an SSO profile whose session ended; otherwise check the profile (aws configure list --profile %s)",
+			e.Profile, e.Flag, oneLine(e.Err.Error()), e.Profile, e.Profile)
+	default:
+		return "the AWS credentials could not be loaded: " + oneLine(e.Err.Error()) + "\n  what to do: " + credentialsAdvice
+	}
+}
+
+func (e *CredentialsError) Unwrap() error { return e.Err }
+
+// RepoNotFound is GitHub answering 404 for a repository: it does not
+// exist under that name, or it is private and the token (if any) cannot
+// read it. GitHub answers both the same way, so the advice covers both.
+type RepoNotFound struct {
+	Repository string
+	URL        string // the API URL asked, redacted
+	Token      bool   // GITHUB_TOKEN was sent
+}
+
+func (e *RepoNotFound) Error() string {
+	if e.Token {
+		return fmt.Sprintf("GitHub does not know the repository %s, or GITHUB_TOKEN cannot read it (GET %s: 404)\n  what to do: check the name (OWNER/REPO as github.com shows it); for a private repository use a token that can read it (a fine-grained token needs Metadata: read on it), or give --repository-id and --owner-id (gh api repos/OWNER/REPO --jq '.id, .owner.id')",
+			e.Repository, e.URL)
+	}
+	return fmt.Sprintf("GitHub does not know the repository %s (GET %s: 404, asked without a token)\n  what to do: check the name (OWNER/REPO as github.com shows it); a private repository is found only with GITHUB_TOKEN set to a token that can read it (GITHUB_TOKEN=$(gh auth token)), or give --repository-id and --owner-id (gh api repos/OWNER/REPO --jq '.id, .owner.id')",
+		e.Repository, e.URL)
+}
+
+// RedactURL is s for an error message: a URL with its password replaced
+// (url.Redacted); text that does not parse as a URL loses whatever stands
+// between "//" and an "@" after it, where a password would be.
+func RedactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	if i := strings.Index(s, "//"); i >= 0 {
+		rest := s[i+2:]
+		if j := strings.LastIndex(rest, "@"); j >= 0 {
+			return s[:i+2] + "***@" + rest[j+1:]
+		}
 	}
 	return s
 }

@@ -2,6 +2,8 @@ package setup
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,7 +61,107 @@ func iacStates() map[string]*fakeIAM {
 		PermissionsBoundary:      &types.AttachedPermissionsBoundary{PermissionsBoundaryArn: aws.String(boundaryARN), PermissionsBoundaryType: types.PermissionsBoundaryAttachmentTypePolicy},
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`)}
 	existing.attached["deploy"] = []string{"arn:aws:iam::123456789012:policy/existing"}
+	existing.roles["deploy"].Tags = iamTags(existingRoleTags)
+	existing.providerTags = map[string][]types.Tag{providerARN: iamTags(existingProviderTags)}
 	return map[string]*fakeIAM{"empty account": empty, "provider and role exist": existing}
+}
+
+// The existing role's and provider's tags: the code must keep them (with
+// every character IAM allows in a tag), all but those AWS sets itself
+// (aws:...), which no code may set.
+var (
+	existingRoleTags     = map[string]string{"team": "platform", "cost-center": "42", "ci/owner@org:x": "a b=c+d_e.f-g", "aws:cloudformation:stack-name": "old"}
+	existingProviderTags = map[string]string{"owner": "security"}
+	keptRoleTags         = map[string]string{"team": "platform", "cost-center": "42", "ci/owner@org:x": "a b=c+d_e.f-g"}
+)
+
+func iamTags(m map[string]string) []types.Tag {
+	var out []types.Tag
+	for k, v := range m {
+		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	return out
+}
+
+// hclStringMap evaluates an attribute that is an object of strings.
+func hclStringMap(t *testing.T, a *hclsyntax.Attribute) map[string]string {
+	t.Helper()
+	if a == nil {
+		return nil
+	}
+	v, diags := a.Expr.Value(&hcl.EvalContext{})
+	if diags.HasErrors() {
+		t.Fatalf("%s: %v", a.Name, diags)
+	}
+	out := map[string]string{}
+	for k, e := range v.AsValueMap() {
+		out[k] = e.AsString()
+	}
+	return out
+}
+
+// TestTerraformFormattedAndKeepsTags: the Terraform output is as
+// terraform fmt writes it (-check passes), and, parsed as HCL, an existing
+// role and provider keep their tags (an import whose code omits them plans
+// to delete them); a new one gets none.
+func TestTerraformFormattedAndKeepsTags(t *testing.T) {
+	t.Parallel()
+	tf := harness.RequireTool(t, "terraform")
+	for name, f := range iacStates() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p := mustPlan(t, f, iacOptions())
+			var b strings.Builder
+			WriteTerraform(&b, p)
+			dir := t.TempDir()
+			path := filepath.Join(dir, "setup.tf")
+			if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(tf, "fmt", "-check", "-diff", "-no-color", path)
+			cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+filepath.Join(dir, "none.tfrc"), "CHECKPOINT_DISABLE=1")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("terraform fmt -check: %v\n%s", err, out)
+			}
+			file, diags := hclparse.NewParser().ParseHCL([]byte(b.String()), "setup.tf")
+			if diags.HasErrors() {
+				t.Fatalf("HCL does not parse: %v", diags)
+			}
+			var roleTags, provTags map[string]string
+			for _, blk := range file.Body.(*hclsyntax.Body).Blocks {
+				if blk.Type != "resource" {
+					continue
+				}
+				switch blk.Labels[0] {
+				case "aws_iam_role":
+					roleTags = hclStringMap(t, blk.Body.Attributes["tags"])
+				case "aws_iam_openid_connect_provider":
+					provTags = hclStringMap(t, blk.Body.Attributes["tags"])
+				}
+			}
+			wantRole, wantProv := map[string]string(nil), map[string]string(nil)
+			if name == "provider and role exist" {
+				wantRole, wantProv = keptRoleTags, existingProviderTags
+			}
+			if !maps.Equal(roleTags, wantRole) || !maps.Equal(provTags, wantProv) {
+				t.Errorf("tags: role %v (want %v), provider %v (want %v)\n%s", roleTags, wantRole, provTags, wantProv, b.String())
+			}
+		})
+	}
+}
+
+// TestTerraformFmtCheckCatchesMisalignment keeps the fmt test honest.
+func TestTerraformFmtCheckCatchesMisalignment(t *testing.T) {
+	t.Parallel()
+	tf := harness.RequireTool(t, "terraform")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bad.tf")
+	os.WriteFile(path, []byte("resource \"aws_iam_role\" \"r\" {\n  name = \"x\"\n  max_session_duration = 3600\n}\n"), 0o644)
+	cmd := exec.Command(tf, "fmt", "-check", "-no-color", path)
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+filepath.Join(dir, "none.tfrc"), "CHECKPOINT_DISABLE=1")
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Errorf("terraform fmt -check passed misaligned attributes:\n%s", out)
+	}
 }
 
 func iacOptions() Options {
@@ -128,7 +230,9 @@ func TestTerraformParsesAndNamesRealSchema(t *testing.T) {
 					if !sameJSON([]byte(v.AsString()), []byte(p.NewTrust)) {
 						t.Errorf("assume_role_policy is not the plan's trust policy:\n%s\nplan:\n%s", v.AsString(), p.NewTrust)
 					}
-					if !strings.Contains(v.AsString(), "environment:prod ${x} %{y}") {
+					// The policy holds the name escaped for IAM (${$} is a
+					// literal $), and HCL must keep that text literal too.
+					if !strings.Contains(v.AsString(), "environment:prod ${$}{x} %{y}") {
 						t.Errorf("template sequences were not kept literal: %s", v.AsString())
 					}
 					path, boundary, desc := existingRoleKept(name)
@@ -197,16 +301,75 @@ func TestCloudFormationPassesCfnLint(t *testing.T) {
 				t.Errorf("cfn-lint: %v\n%s\n%s", err, out, b.String())
 			}
 			var tpl struct {
-				Resources map[string]struct {
-					Type       string
-					Properties map[string]any
+				Description string
+				Parameters  map[string]struct {
+					Default       string
+					AllowedValues []string
 				}
+				Conditions map[string]any
+				Resources  map[string]struct {
+					Type                                string
+					DeletionPolicy, UpdateReplacePolicy string
+					Properties                          map[string]any
+				}
+				Outputs map[string]any
 			}
 			if err := json.Unmarshal([]byte(b.String()), &tpl); err != nil {
 				t.Fatal(err)
 			}
 			role := tpl.Resources["GitHubActionsRole"]
-			doc, _ := json.Marshal(role.Properties["AssumeRolePolicyDocument"])
+			// A new role: the planned trust policy, and the role's ARN as
+			// an output.
+			trustDoc, planned := role.Properties["AssumeRolePolicyDocument"], role.Properties["AssumeRolePolicyDocument"]
+			if name == "provider and role exist" {
+				// An import: the role as it is (the default Stage), with
+				// what the plan changes only under Stage=planned; Retain (an
+				// automatic import requires it); no Outputs (an import may
+				// not add them); the role's tags kept.
+				if role.DeletionPolicy != "Retain" || role.UpdateReplacePolicy != "Retain" {
+					t.Errorf("imported role: DeletionPolicy %q, UpdateReplacePolicy %q, want Retain", role.DeletionPolicy, role.UpdateReplacePolicy)
+				}
+				if tpl.Outputs != nil {
+					t.Errorf("an import template with Outputs: %v", tpl.Outputs)
+				}
+				if st := tpl.Parameters["Stage"]; st.Default != "import" || !slices.Equal(st.AllowedValues, []string{"import", "planned"}) {
+					t.Errorf("Stage parameter %+v", st)
+				}
+				if !strings.Contains(tpl.Description, "need a second stack update after the import: update the stack with this template and Stage=planned") {
+					t.Errorf("the Description does not say the second update is needed: %s", tpl.Description)
+				}
+				choose := func(prop string) (planned, current any) {
+					f, _ := role.Properties[prop].(map[string]any)["Fn::If"].([]any)
+					if len(f) != 3 || f[0] != "Planned" {
+						t.Fatalf("%s is not chosen by Stage: %v", prop, role.Properties[prop])
+					}
+					return f[1], f[2]
+				}
+				planned, trustDoc = choose("AssumeRolePolicyDocument")
+				if cur, _ := json.Marshal(trustDoc); !sameJSON(cur, []byte(p.OldTrust)) {
+					t.Errorf("the import's trust policy is not the role's current one: %s", cur)
+				}
+				pol, curPol := choose("ManagedPolicyArns")
+				if fmt.Sprint(curPol) != "[arn:aws:iam::123456789012:policy/existing]" || fmt.Sprint(pol) != "[arn:aws:iam::123456789012:policy/existing arn:aws:iam::aws:policy/ReadOnlyAccess]" {
+					t.Errorf("ManagedPolicyArns planned %v, current %v", pol, curPol)
+				}
+				if ms, curMS := choose("MaxSessionDuration"); ms != float64(7200) || curMS != float64(3600) {
+					t.Errorf("MaxSessionDuration planned %v, current %v", ms, curMS)
+				}
+				var tags []map[string]string
+				raw, _ := json.Marshal(role.Properties["Tags"])
+				json.Unmarshal(raw, &tags)
+				got := map[string]string{}
+				for _, tag := range tags {
+					got[tag["Key"]] = tag["Value"]
+				}
+				if !maps.Equal(got, keptRoleTags) {
+					t.Errorf("role Tags %v, want %v", got, keptRoleTags)
+				}
+			} else if tpl.Outputs["RoleArn"] == nil || role.DeletionPolicy != "" {
+				t.Errorf("new role: Outputs %v, DeletionPolicy %q", tpl.Outputs, role.DeletionPolicy)
+			}
+			doc, _ := json.Marshal(planned)
 			if role.Type != "AWS::IAM::Role" || !sameJSON(doc, []byte(p.NewTrust)) {
 				t.Errorf("role resource %+v", role)
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // ActionRef is what the workflow snippet uses.
@@ -342,9 +343,11 @@ func (p *Plan) allPolicies() []string {
 // provider: aws_iam_openid_connect_provider, aws_iam_role with its
 // assume_role_policy, one aws_iam_role_policy_attachment per policy, and
 // import blocks for what exists already (so Terraform adopts it instead
-// of failing on a name that is taken).
+// of failing on a name that is taken). What exists keeps its tags (an
+// import whose code omits them plans to delete them). The text is as
+// terraform fmt writes it.
 func WriteTerraform(w io.Writer, p *Plan) {
-	fmt.Fprintf(w, "# aws-oidc-go setup for %s: the OIDC provider and the role as Terraform (AWS provider).\n", p.opts.Repository)
+	fmt.Fprintf(w, "# aws-oidc-go setup for %s: the OIDC provider and the role as Terraform (AWS provider).\n", hclComment(p.opts.Repository))
 	fmt.Fprintf(w, "# Account %s. Generated; the trust policy is the one the plan prints.\n", p.Account)
 	for _, note := range []string{p.legacyNote(), p.changeNote()} {
 		if note != "" {
@@ -353,29 +356,92 @@ func WriteTerraform(w io.Writer, p *Plan) {
 	}
 	fmt.Fprintln(w)
 	if !p.Has(CreateProvider) {
-		fmt.Fprintf(w, "import {\n  to = aws_iam_openid_connect_provider.github\n  id = %s\n}\n\n", hclString(p.ProviderARN))
+		hclBlock(w, "import", []hclAttr{{"to", "aws_iam_openid_connect_provider.github"}, {"id", hclString(p.ProviderARN)}})
 	}
-	fmt.Fprintf(w, "resource \"aws_iam_openid_connect_provider\" \"github\" {\n  url            = %s\n  client_id_list = [%s]\n}\n\n",
-		hclString(p.ProviderURL), hclList(p.clientIDs()))
+	prov := []hclAttr{{"url", hclString(p.ProviderURL)}, {"client_id_list", "[" + hclList(p.clientIDs()) + "]"}}
+	if tags := settableTags(p.ProviderTags); len(tags) > 0 {
+		prov = append(prov, hclAttr{"tags", hclMap(tags)})
+	}
+	hclBlock(w, `resource "aws_iam_openid_connect_provider" "github"`, prov)
 	if p.RoleExists {
-		fmt.Fprintf(w, "import {\n  to = aws_iam_role.github_actions\n  id = %s\n}\n\n", hclString(p.RoleName))
+		hclBlock(w, "import", []hclAttr{{"to", "aws_iam_role.github_actions"}, {"id", hclString(p.RoleName)}})
 	}
-	fmt.Fprintf(w, "resource \"aws_iam_role\" \"github_actions\" {\n  name        = %s\n  description = %s\n",
-		hclString(p.RoleName), hclString(p.roleDescription()))
+	role := []hclAttr{{"name", hclString(p.RoleName)}, {"description", hclString(p.roleDescription())}}
 	if p.RolePath != "" {
-		fmt.Fprintf(w, "  path        = %s\n", hclString(p.RolePath))
+		role = append(role, hclAttr{"path", hclString(p.RolePath)})
 	}
 	if p.PermissionsBoundary != "" {
-		fmt.Fprintf(w, "  permissions_boundary = %s\n", hclString(p.PermissionsBoundary))
+		role = append(role, hclAttr{"permissions_boundary", hclString(p.PermissionsBoundary)})
 	}
 	if p.MaxSession != 0 {
-		fmt.Fprintf(w, "  max_session_duration = %d\n", p.MaxSession)
+		role = append(role, hclAttr{"max_session_duration", fmt.Sprint(p.MaxSession)})
 	}
-	fmt.Fprintf(w, "  assume_role_policy = <<-EOT\n%s  EOT\n  depends_on = [aws_iam_openid_connect_provider.github]\n}\n", indentLines(hclTemplateEscape(p.NewTrust), "    "))
+	if tags := settableTags(p.RoleTags); len(tags) > 0 {
+		role = append(role, hclAttr{"tags", hclMap(tags)})
+	}
+	role = append(role,
+		hclAttr{"assume_role_policy", "<<-EOT\n" + indentLines(hclTemplateEscape(p.NewTrust), "    ") + "  EOT"},
+		hclAttr{"depends_on", "[aws_iam_openid_connect_provider.github]"})
+	hclBlock(w, `resource "aws_iam_role" "github_actions"`, role)
 	for i, a := range p.allPolicies() {
-		fmt.Fprintf(w, "\nresource \"aws_iam_role_policy_attachment\" \"github_actions_%d\" {\n  role       = aws_iam_role.github_actions.name\n  policy_arn = %s\n}\n", i+1, hclString(a))
+		hclBlock(w, fmt.Sprintf(`resource "aws_iam_role_policy_attachment" "github_actions_%d"`, i+1),
+			[]hclAttr{{"role", "aws_iam_role.github_actions.name"}, {"policy_arn", hclString(a)}})
 	}
-	fmt.Fprintf(w, "\noutput \"role_arn\" {\n  value = aws_iam_role.github_actions.arn\n}\n")
+	fmt.Fprintf(w, "output \"role_arn\" {\n  value = aws_iam_role.github_actions.arn\n}\n")
+}
+
+// hclAttr is one attribute of a block: its name and its expression as
+// written (a multi-line one indented for the block already).
+type hclAttr struct{ name, expr string }
+
+// opensBlock reports an expression that opens a bracket it closes on a
+// later line (an object over several lines); a heredoc is one token.
+func (a hclAttr) opensBlock() bool {
+	return strings.Contains(a.expr, "\n") && !strings.HasPrefix(a.expr, "<<")
+}
+
+// hclBlock writes a block and a blank line after it, the equals signs
+// aligned as terraform fmt aligns them: one column for each run of
+// attributes, a run ending at an attribute that opens a bracket over
+// several lines (that one's sign is not aligned).
+func hclBlock(w io.Writer, header string, attrs []hclAttr) {
+	fmt.Fprintf(w, "%s {\n", header)
+	for i := 0; i < len(attrs); {
+		if attrs[i].opensBlock() {
+			fmt.Fprintf(w, "  %s = %s\n", attrs[i].name, attrs[i].expr)
+			i++
+			continue
+		}
+		j, width := i, 0
+		for ; j < len(attrs) && !attrs[j].opensBlock(); j++ {
+			width = max(width, len(attrs[j].name))
+		}
+		for _, a := range attrs[i:j] {
+			fmt.Fprintf(w, "  %-*s = %s\n", width, a.name, a.expr)
+		}
+		i = j
+	}
+	fmt.Fprint(w, "}\n\n")
+}
+
+// hclMap is a map of strings as an HCL object, one key a line, keys sorted
+// and quoted, equals signs aligned (for an attribute of a block).
+func hclMap(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	width := 0
+	for k := range m {
+		keys = append(keys, k)
+		width = max(width, utf8.RuneCountInString(hclString(k)))
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.WriteString("{\n")
+	for _, k := range keys {
+		q := hclString(k)
+		fmt.Fprintf(&b, "    %s%s = %s\n", q, strings.Repeat(" ", width-utf8.RuneCountInString(q)), hclString(m[k]))
+	}
+	b.WriteString("  }")
+	return b.String()
 }
 
 func hclList(v []string) string {
@@ -388,25 +454,31 @@ func hclList(v []string) string {
 
 // WriteCloudFormation prints the plan's end state as a CloudFormation
 // template (JSON): AWS::IAM::OIDCProvider when the plan creates it, and
-// AWS::IAM::Role with the trust policy and the managed policies. What
-// exists already cannot be created by a stack; the template's
-// Description says what to import instead.
+// AWS::IAM::Role with the trust policy, the managed policies and the
+// role's tags. What exists already cannot be created by a stack: an
+// existing provider stays out of it (the Description says so), and an
+// existing role is imported. An import takes the role as it is and may
+// not add Outputs, so for an existing role the template has none, keeps
+// the role with DeletionPolicy and UpdateReplacePolicy Retain (automatic
+// import requires Retain; deleting the stack then leaves the role), and,
+// when the plan changes the role (its trust policy, policies, session
+// duration), holds both: the parameter Stage chooses the role as it is
+// (the default, for the import) or as planned, for the second stack
+// update that makes the change.
 func WriteCloudFormation(w io.Writer, p *Plan) error {
-	var trust any
-	if err := json.Unmarshal([]byte(p.NewTrust), &trust); err != nil {
+	var newTrust any
+	if err := json.Unmarshal([]byte(p.NewTrust), &newTrust); err != nil {
 		return err
 	}
 	desc := "aws-oidc-go setup for " + p.opts.Repository + ": the GitHub OIDC provider and the role it may assume."
+	tpl := map[string]any{"AWSTemplateFormatVersion": "2010-09-09"}
 	resources := map[string]any{}
-	role := map[string]any{
-		"Type": "AWS::IAM::Role",
-		"Properties": map[string]any{
-			"RoleName":                 p.RoleName,
-			"Description":              p.roleDescription(),
-			"AssumeRolePolicyDocument": trust,
-		},
+	props := map[string]any{
+		"RoleName":                 p.RoleName,
+		"Description":              p.roleDescription(),
+		"AssumeRolePolicyDocument": newTrust,
 	}
-	props := role["Properties"].(map[string]any)
+	role := map[string]any{"Type": "AWS::IAM::Role", "Properties": props}
 	if p.RolePath != "" {
 		props["Path"] = p.RolePath
 	}
@@ -419,21 +491,60 @@ func WriteCloudFormation(w io.Writer, p *Plan) error {
 	if pol := p.allPolicies(); len(pol) > 0 {
 		props["ManagedPolicyArns"] = pol
 	}
-	if p.Has(CreateProvider) {
-		resources["GitHubOIDCProvider"] = map[string]any{
-			"Type":       "AWS::IAM::OIDCProvider",
-			"Properties": map[string]any{"Url": p.ProviderURL, "ClientIdList": p.clientIDs()},
+	if tags := settableTags(p.RoleTags); len(tags) > 0 {
+		props["Tags"] = cfnTags(tags)
+	}
+	if p.RoleExists {
+		role["DeletionPolicy"], role["UpdateReplacePolicy"] = "Retain", "Retain"
+		desc += " The role " + p.RoleName + " exists already: create the stack with a change set that imports it (aws cloudformation create-change-set --change-set-type IMPORT with --resources-to-import, or --import-existing-resources); the import takes the role as it is."
+		// What the plan changes on the role, as it is now: the import
+		// template must describe the role as it is, and an update that
+		// leaves the template as it was changes nothing.
+		var oldTrust any
+		if err := json.Unmarshal([]byte(p.OldTrust), &oldTrust); err != nil {
+			return err
 		}
+		noValue := map[string]any{"Ref": "AWS::NoValue"}
+		current := map[string]any{"AssumeRolePolicyDocument": oldTrust, "ManagedPolicyArns": noValue}
+		if len(p.Attached) > 0 {
+			current["ManagedPolicyArns"] = p.Attached
+		}
+		if p.OldMaxSession != 0 {
+			current["MaxSessionDuration"] = p.OldMaxSession
+		}
+		var changed []string
+		for _, k := range []string{"AssumeRolePolicyDocument", "ManagedPolicyArns", "MaxSessionDuration"} {
+			planned, ok := props[k]
+			if !ok {
+				planned = noValue
+			}
+			if cur, ok := current[k]; ok && !sameValue(cur, planned) {
+				changed = append(changed, k)
+				props[k] = map[string]any{"Fn::If": []any{"Planned", planned, cur}}
+			}
+		}
+		if len(changed) > 0 {
+			tpl["Parameters"] = map[string]any{"Stage": map[string]any{
+				"Type": "String", "Default": "import", "AllowedValues": []string{"import", "planned"},
+				"Description": "import: the role as it is (" + strings.Join(changed, ", ") + " as now), for the import; planned: what setup planned, for the stack update after the import",
+			}}
+			tpl["Conditions"] = map[string]any{"Planned": map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "Stage"}, "planned"}}}
+			desc += " The new " + strings.Join(changed, ", ") + " need a second stack update after the import: update the stack with this template and Stage=planned."
+		}
+	}
+	if p.Has(CreateProvider) {
+		prov := map[string]any{"Url": p.ProviderURL, "ClientIdList": p.clientIDs()}
+		resources["GitHubOIDCProvider"] = map[string]any{"Type": "AWS::IAM::OIDCProvider", "Properties": prov}
 		role["DependsOn"] = "GitHubOIDCProvider"
+		if p.RoleExists {
+			desc += " The provider is created in the same change set: use --import-existing-resources (a change set of type IMPORT creates nothing)."
+		}
 	} else {
 		desc += " The provider " + p.ProviderARN + " exists already and is not part of the stack"
 		if p.Has(AddClientID) {
 			desc += "; add the client id " + p.Audience + " to it (aws iam add-client-id-to-open-id-connect-provider)"
 		}
 		desc += "."
-	}
-	if p.RoleExists {
-		desc += " The role " + p.RoleName + " exists already: import it into the stack (change set of type IMPORT) rather than creating it."
 	}
 	if n := p.legacyNote(); n != "" {
 		desc += " " + n
@@ -442,13 +553,12 @@ func WriteCloudFormation(w io.Writer, p *Plan) error {
 		desc += " " + n
 	}
 	resources["GitHubActionsRole"] = role
-	tpl := map[string]any{
-		"AWSTemplateFormatVersion": "2010-09-09",
-		"Description":              truncate(desc, 1024),
-		"Resources":                resources,
-		"Outputs": map[string]any{
+	tpl["Description"] = truncate(desc, 1024)
+	tpl["Resources"] = resources
+	if !p.RoleExists {
+		tpl["Outputs"] = map[string]any{
 			"RoleArn": map[string]any{"Description": "role-to-assume for the workflow", "Value": map[string]any{"Fn::GetAtt": []string{"GitHubActionsRole", "Arn"}}},
-		},
+		}
 	}
 	b, err := json.MarshalIndent(tpl, "", "  ")
 	if err != nil {
@@ -456,4 +566,34 @@ func WriteCloudFormation(w io.Writer, p *Plan) error {
 	}
 	_, err = w.Write(append(b, '\n'))
 	return err
+}
+
+// sameValue reports whether a and b marshal to the same JSON.
+func sameValue(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(x) == string(y)
+}
+
+// settableTags are the tags code can set: without the aws: ones, which
+// AWS sets itself (aws:cloudformation:stack-name, ...) and refuses from
+// anyone else.
+func settableTags(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if !strings.HasPrefix(strings.ToLower(k), "aws:") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// cfnTags is a tag map as CloudFormation's list of Key and Value, sorted.
+func cfnTags(m map[string]string) []map[string]string {
+	out := make([]map[string]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, map[string]string{"Key": k, "Value": v})
+	}
+	slices.SortFunc(out, func(a, b map[string]string) int { return strings.Compare(a["Key"], b["Key"]) })
+	return out
 }

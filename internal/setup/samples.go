@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
 
@@ -104,6 +105,8 @@ type run struct {
 	ownerID, repoID string
 }
 
+// String names the run for a person, on one line (runner.Visible): a
+// name read back from a policy may hold anything.
 func (r run) String() string {
 	s := r.kind + " " + r.name
 	if r.kind == "pull request" {
@@ -112,11 +115,8 @@ func (r run) String() string {
 	if r.repo != "" {
 		s = "repository " + r.repo + ", " + s
 	}
-	return s
+	return runner.Visible(s)
 }
-
-// concrete is one instance of an IAM wildcard pattern: each * and ? an x.
-func concrete(v string) string { return strings.NewReplacer("*", "x", "?", "x").Replace(v) }
 
 // SampleRuns lists the runs to evaluate: every branch, tag, environment
 // and pull request the options or either policy names, then near misses
@@ -288,7 +288,9 @@ func statementRuns(st trust.Statement, o Options) []run {
 	var repoIDs []string
 	for _, c := range st.Conditions {
 		claim, ok := strings.CutPrefix(strings.ToLower(c.Key), provider)
-		if !ok || strings.HasPrefix(c.Operator, "StringNot") {
+		// Only the String operators name runs (a Null condition's "true"
+		// is no environment).
+		if !ok || strings.HasPrefix(c.Operator, "StringNot") || !strings.Contains(c.Operator, "String") {
 			continue
 		}
 		switch claim {
@@ -313,18 +315,28 @@ func statementRuns(st trust.Statement, o Options) []run {
 	}
 	for _, c := range st.Conditions {
 		claim, ok := strings.CutPrefix(strings.ToLower(c.Key), provider)
-		if !ok || strings.HasPrefix(c.Operator, "StringNot") {
+		if !ok || strings.HasPrefix(c.Operator, "StringNot") || !strings.Contains(c.Operator, "String") {
 			continue
 		}
+		like := strings.Contains(c.Operator, "Like")
 		for _, raw := range c.Values {
-			v := concrete(raw)
+			// The name the value means (${$} ${*} ${?} un-escaped), one
+			// instance of it when it is a pattern.
+			v := trust.Unescape(raw)
+			if like {
+				v = trust.Instance(raw)
+			}
 			switch claim {
 			case "environment":
 				out = append(out, run{kind: "environment", name: v})
 			case "ref":
 				ref(v, "")
 			case "sub":
-				w, ok := subWitness(raw)
+				sv := raw
+				if !like {
+					sv = v
+				}
+				w, ok := subWitness(sv)
 				if !ok {
 					continue
 				}
@@ -371,7 +383,7 @@ func subWitness(p string) (witness, bool) {
 		} else if fill != "x" {
 			break
 		}
-		v = concrete(v)
+		v = trust.Instance(v)
 		if !trust.Like(p, v) {
 			continue
 		}

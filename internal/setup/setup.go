@@ -22,6 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/org/aws-oidc-go/internal/inputs"
@@ -58,7 +59,11 @@ type Caller interface {
 
 // Options are what setup is asked to do.
 type Options struct {
-	Repository string // OWNER/REPO
+	Repository string // OWNER/REPO, or OWNER/* for every repository of the owner
+	// More are further repositories the role admits the same runs of,
+	// each in a statement of its own (trust.Options.More); Repository with
+	// RepositoryID and OwnerID is the first.
+	More []trust.Repo
 	// What the role admits (a union): branches, tags, environments, pull
 	// requests. At least one.
 	Branches, Tags, Environments []string
@@ -78,6 +83,9 @@ type Options struct {
 	// ReplaceTrustPolicy allows Apply to change an existing role's trust
 	// policy.
 	ReplaceTrustPolicy bool
+	// Quota is the account's role trust policy length quota (characters
+	// without white space); 0 means IAM's default, trust.DefaultQuota.
+	Quota int
 }
 
 // The patterns are compiled on first use, not at process start: this
@@ -107,31 +115,50 @@ func DefaultRoleName(repo string) string {
 // Validate checks the options (every problem at once) and fills defaults.
 func (o *Options) Validate() error {
 	var errs []error
-	if !nameRe().MatchString(o.Repository) || strings.Count(o.Repository, "/") != 1 {
-		errs = append(errs, fmt.Errorf("--repository %q: want OWNER/REPO", o.Repository))
+	seen := map[string]bool{}
+	for _, r := range o.repos() {
+		owner, _, _ := strings.Cut(r.Name, "/")
+		switch {
+		case r.OwnerWide() && (owner == "" || !nameRe().MatchString(owner) || strings.Contains(owner, "/")),
+			!r.OwnerWide() && (!nameRe().MatchString(r.Name) || strings.Count(r.Name, "/") != 1):
+			errs = append(errs, fmt.Errorf("--repository %q: want OWNER/REPO, OWNER/* (every repository of the owner), or either with its ids: OWNER@OWNER_ID/REPO@REPO_ID, OWNER@OWNER_ID/*", r.Name))
+		case seen[strings.ToLower(r.Name)]:
+			errs = append(errs, fmt.Errorf("--repository %s: given twice", r.Name))
+		case r.OwnerWide() && r.ID != "":
+			errs = append(errs, fmt.Errorf("--repository %s: every repository of the owner has no one repository id; give the owner's id only", r.Name))
+		}
+		seen[strings.ToLower(r.Name)] = true
 	}
 	if len(o.Branches)+len(o.Tags)+len(o.Environments) == 0 && !o.PullRequest {
 		errs = append(errs, errors.New("say which runs the role admits: --branch, --tag, --environment (each repeatable) and/or --pull-request"))
 	}
+	// The names go into the policy escaped (trust.Escape); what cannot be
+	// matched exactly is refused, naming the flag.
 	for _, b := range o.Branches {
 		if !trust.ValidRefName(strings.TrimPrefix(b, "refs/heads/")) {
-			errs = append(errs, fmt.Errorf("--branch %q: not a branch name (no spaces, wildcards or ~^:?*[\\)", b))
+			errs = append(errs, trust.RefNameError("--branch", b))
 		}
 	}
 	for _, t := range o.Tags {
 		if !trust.ValidRefName(strings.TrimPrefix(t, "refs/tags/")) {
-			errs = append(errs, fmt.Errorf("--tag %q: not a tag name (no spaces, wildcards or ~^:?*[\\)", t))
+			errs = append(errs, trust.RefNameError("--tag", t))
 		}
 	}
 	for _, e := range o.Environments {
 		if !trust.ValidEnvironment(e) {
-			errs = append(errs, fmt.Errorf("--environment %q: not an environment name (printable, no wildcards, at most 255 characters)", e))
+			errs = append(errs, trust.EnvironmentError(e))
 		}
 	}
-	if o.RoleName == "" && o.Repository != "" {
+	switch {
+	case o.RoleName != "" || o.Repository == "":
+	case len(o.More) > 0:
+		errs = append(errs, errors.New("--role-name is required with several repositories (the default name is one repository's, and its role may exist for that repository alone)"))
+	case strings.HasSuffix(o.Repository, "/*"):
+		o.RoleName = DefaultRoleName(strings.TrimSuffix(o.Repository, "/*") + "/all-repositories")
+	default:
 		o.RoleName = DefaultRoleName(o.Repository)
 	}
-	if !roleNameRe().MatchString(o.RoleName) {
+	if !roleNameRe().MatchString(o.RoleName) && (o.RoleName != "" || len(o.More) == 0) {
 		errs = append(errs, fmt.Errorf("--role-name %q: IAM allows 1-64 of letters, digits and +=,.@_-", o.RoleName))
 	}
 	for _, a := range o.PolicyARNs {
@@ -165,6 +192,11 @@ func (o *Options) Validate() error {
 	if err := trust.CheckAudience(o.Audience); err != nil {
 		errs = append(errs, err)
 	}
+	for _, r := range o.repos() {
+		if r.OwnerWide() && o.Issuer != trust.DefaultIssuer && o.SubFormat != "legacy" {
+			errs = append(errs, fmt.Errorf("--repository %s with --issuer %s: this issuer has no immutable subject, so every repository of the owner can only be matched by name (repo:%s/*:…), which admits whoever registers that name again; give --sub-format legacy to accept that", r.Name, o.Issuer, r.Owner()))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -172,12 +204,13 @@ func (o *Options) Validate() error {
 // account and partition.
 func (o Options) TrustOptions(account, partition string) trust.Options {
 	t := trust.Options{AccountID: account, Partition: partition, Issuer: o.Issuer, Audience: o.Audience,
-		RepositoryID: o.RepositoryID, OwnerID: o.OwnerID, SubFormat: o.SubFormat}
+		RepositoryID: o.RepositoryID, OwnerID: o.OwnerID, SubFormat: o.SubFormat, Quota: o.Quota}
 	runs := trust.RunsFor(o.Branches, o.Tags, o.Environments, o.PullRequest)
 	if len(runs) > 0 {
 		t.Context, t.Also = runs[0], runs[1:]
 	}
 	t.Context.Repository = o.Repository
+	t.More = slices.Clone(o.More)
 	return t
 }
 
@@ -222,6 +255,10 @@ type Plan struct {
 	RolePath            string `json:"role_path,omitempty"`
 	PermissionsBoundary string `json:"permissions_boundary,omitempty"`
 	RoleDescription     string `json:"role_description,omitempty"`
+	// RoleTags and ProviderTags are what exists, kept by the
+	// infrastructure code (an import that omits them plans to delete them).
+	RoleTags     map[string]string `json:"role_tags,omitempty"`
+	ProviderTags map[string]string `json:"provider_tags,omitempty"`
 	// OldTrust is the existing role's trust policy (indented); NewTrust the
 	// one setup writes: its own statement plus every statement of the old
 	// one that is not an Allow for this provider, kept as it was.
@@ -245,6 +282,7 @@ type Plan struct {
 	// space, which IAM's quota counts. Both refuse the apply.
 	MissingPolicies []string `json:"missing_policies,omitempty"`
 	TrustChars      int      `json:"trust_policy_chars"`
+	TrustQuota      int      `json:"trust_policy_quota"`
 	// An existing role's principals (Allow statements), inline policies
 	// and why it is not one setup made for this repository alone (see
 	// adopt.go); AdoptRole (--adopt-role) lets Apply write to it anyway.
@@ -268,11 +306,6 @@ type Plan struct {
 	policies  []string // to attach
 	opts      Options
 }
-
-// TrustPolicyQuota is IAM's default quota for a role trust policy, in
-// characters without white space (it can be raised to 4096 in Service
-// Quotas; setup does not read the quota, so it keeps to the default).
-const TrustPolicyQuota = 2048
 
 // Empty reports a plan with nothing to do.
 func (p *Plan) Empty() bool { return len(p.Steps) == 0 }
@@ -336,6 +369,7 @@ func makePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		return nil, callError("iam", "GetOpenIDConnectProvider", p.ProviderARN, err)
 	default:
 		p.ClientIDs = prov.ClientIDList
+		p.ProviderTags = tagMap(prov.Tags)
 		if !slices.Contains(prov.ClientIDList, o.Audience) {
 			p.Steps = append(p.Steps, Step{Kind: AddClientID, Call: callAddClientID,
 				Summary: fmt.Sprintf("add the client id %s to the existing provider %s (it has %s)", o.Audience, p.ProviderARN, listOrNone(prov.ClientIDList))})
@@ -360,6 +394,7 @@ func makePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		p.RoleARN = aws.ToString(role.Role.Arn)
 		p.RolePath = aws.ToString(role.Role.Path)
 		p.RoleDescription = aws.ToString(role.Role.Description)
+		p.RoleTags = tagMap(role.Role.Tags)
 		if b := role.Role.PermissionsBoundary; b != nil {
 			p.PermissionsBoundary = aws.ToString(b.PermissionsBoundaryArn)
 		}
@@ -378,7 +413,7 @@ func makePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 					p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy lets every principal (%s) assume the role with the provider's tokens; it is removed: the planned statement admits the runs named", st.Index+1, runner.Visible(strings.Join(principals(st.Principal), ", "))))
 				}
 				if c.Removed {
-					for _, other := range otherRepositories(st, o) {
+					for _, other := range slices.DeleteFunc(otherRepositories(st, o), o.asked) {
 						p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy also admits %s; it will be removed", st.Index+1, other))
 					}
 					continue
@@ -438,14 +473,18 @@ func makePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 	if err != nil {
 		return nil, err
 	}
-	p.Samples = Evaluate(append(SampleRuns(o, oldPolicy, newPolicy), p.kept...), p.Account, o.Issuer, oldPolicy, newPolicy)
+	p.Samples = Evaluate(append(Samples(o, oldPolicy, newPolicy), p.kept...), p.Account, o.Issuer, oldPolicy, newPolicy)
 	p.Witnesses = OutsideWitnesses(newPolicy, p.Account, o)
 	for _, w := range p.Witnesses {
 		p.Warnings = append(p.Warnings, "the planned trust policy admits a run nobody named: "+w)
 	}
-	p.TrustChars = compactLen(p.NewTrust)
-	if p.TrustChars > TrustPolicyQuota && p.TrustDiffer {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("the trust policy is %d characters without white space; IAM's default quota for a role trust policy is %d: admit fewer runs", p.TrustChars, TrustPolicyQuota))
+	p.Warnings = append(p.Warnings, ScopeWarnings(p.opts)...)
+	p.TrustChars, p.TrustQuota = compactLen(p.NewTrust), o.Quota
+	if p.TrustQuota == 0 {
+		p.TrustQuota = trust.DefaultQuota
+	}
+	if p.TrustChars > p.TrustQuota && p.TrustDiffer {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("the trust policy is %d characters without white space; the role trust policy quota is %d: admit fewer runs (or give --trust-policy-quota if the account's quota was raised)", p.TrustChars, p.TrustQuota))
 	}
 	// Every policy named must exist before anything is written: found at
 	// AttachRolePolicy, the provider and the role would be made already.
@@ -460,6 +499,18 @@ func makePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		}
 	}
 	return p, nil
+}
+
+// tagMap is IAM's tag list as a map (nil when empty).
+func tagMap(tags []types.Tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m
 }
 
 func listOrNone(v []string) string {
@@ -813,8 +864,8 @@ func (p *Plan) CheckApply() error {
 	if len(p.MissingPolicies) > 0 {
 		why = append(why, fmt.Sprintf("IAM has no policy %s (iam:GetPolicy: NoSuchEntity); check each --policy-arn (account, partition and path)", strings.Join(p.MissingPolicies, ", ")))
 	}
-	if p.TrustChars > TrustPolicyQuota && p.TrustDiffer {
-		why = append(why, fmt.Sprintf("the trust policy is %d characters without white space, over IAM's default quota of %d; admit fewer runs (or raise the quota in Service Quotas and apply the policy printed above by hand)", p.TrustChars, TrustPolicyQuota))
+	if p.TrustChars > p.TrustQuota && p.TrustDiffer {
+		why = append(why, fmt.Sprintf("the trust policy is %d characters without white space, over the quota of %d (IAM's default is %d); admit fewer runs, or give --trust-policy-quota with the account's raised quota", p.TrustChars, p.TrustQuota, trust.DefaultQuota))
 	}
 	if len(why) > 0 {
 		return &Refusal{Reason: "not applied, nothing was changed: " + strings.Join(why, "; and ")}

@@ -27,6 +27,8 @@ type fakeIAM struct {
 	roles     map[string]*types.Role
 	attached  map[string][]string
 	calls     []string
+
+	providerTags map[string][]types.Tag // ARN → tags
 }
 
 func newFakeIAM() *fakeIAM {
@@ -44,7 +46,7 @@ func (f *fakeIAM) GetOpenIDConnectProvider(_ context.Context, in *iam.GetOpenIDC
 	if !ok {
 		return nil, noSuchEntity
 	}
-	return &iam.GetOpenIDConnectProviderOutput{ClientIDList: ids}, nil
+	return &iam.GetOpenIDConnectProviderOutput{ClientIDList: ids, Tags: f.providerTags[aws.ToString(in.OpenIDConnectProviderArn)]}, nil
 }
 
 func (f *fakeIAM) CreateOpenIDConnectProvider(_ context.Context, in *iam.CreateOpenIDConnectProviderInput, _ ...func(*iam.Options)) (*iam.CreateOpenIDConnectProviderOutput, error) {
@@ -285,8 +287,8 @@ func TestLookupRepo(t *testing.T) {
 		t.Errorf("lookup = %+v, %v", r, err)
 	}
 	for _, tc := range []struct{ repo, token, apiURL, want string }{
-		{"o/missing", "", api.URL, "no such public repository (a private one needs GITHUB_TOKEN"},
-		{"o/missing", "ghs_x", api.URL, "no such repository, or GITHUB_TOKEN cannot read it"},
+		{"o/missing", "", api.URL, "GitHub does not know the repository o/missing (GET " + api.URL + "/repos/o/missing: 404, asked without a token)"},
+		{"o/missing", "ghs_x", api.URL, "GitHub does not know the repository o/missing, or GITHUB_TOKEN cannot read it"},
 		{"o/strings", "", api.URL, "the answer is not a repository"},
 		{"o/away", "ghs_secret", api.URL, "redirected off"},
 		{"o/r", "", "http://example.com", "want an https URL"},

@@ -246,7 +246,7 @@ func policyValues(p *trust.Policy, key string) []string {
 				continue
 			}
 			for _, v := range c.Values {
-				if v = concrete(v); v != "" && !slices.Contains(out, v) && len(out) < maxNamedValues {
+				if v = trust.Instance(v); v != "" && !slices.Contains(out, v) && len(out) < maxNamedValues {
 					out = append(out, v)
 				}
 			}

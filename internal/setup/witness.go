@@ -1,7 +1,6 @@
 package setup
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/runner"
@@ -27,43 +26,19 @@ func OutsideWitnesses(p *trust.Policy, account string, o Options) []string {
 	return out
 }
 
-// namedRun reports whether a witness is one of the runs o names: this
-// repository (and its id, when known), and a branch, tag, environment or
-// pull request asked for.
+// namedRun reports whether a witness is one of the runs o asks the role to
+// admit (Options.Admits: an OWNER/* role admits its owner's repositories
+// by design). A witness whose sub is not in the default template's shape
+// is no run o names.
 func namedRun(w trust.Witness, o Options) bool {
-	if repo, _ := w.Claims["repository"].(string); repo != o.Repository {
+	if w.Form != "legacy" && w.Form != "immutable" {
 		return false
 	}
-	if id, _ := w.Claims["repository_id"].(string); o.RepositoryID != "" && id != o.RepositoryID {
-		return false
+	claim := func(k string) string { v, _ := w.Claims[k].(string); return v }
+	f := trust.Facts{Repository: claim("repository"), Ref: claim("ref"), Environment: claim("environment"),
+		RepositoryID: claim("repository_id"), OwnerID: claim("repository_owner_id"), SubFormat: w.Form}
+	if strings.HasSuffix(w.Sub(), ":pull_request") {
+		f.EventName = "pull_request"
 	}
-	rest, ok := strings.CutPrefix(w.Sub(), "repo:")
-	if !ok {
-		return false
-	}
-	seg, ctx, _ := strings.Cut(rest, ":")
-	owner, repo, _ := strings.Cut(seg, "/")
-	owner, oid, hasOID := strings.Cut(owner, "@")
-	repo, rid, hasRID := strings.Cut(repo, "@")
-	if owner+"/"+repo != o.Repository || hasOID && oid != o.OwnerID || hasRID && rid != o.RepositoryID {
-		return false
-	}
-	trim := func(prefix string, names []string) []string {
-		out := make([]string, len(names))
-		for i, n := range names {
-			out[i] = strings.TrimPrefix(n, prefix)
-		}
-		return out
-	}
-	switch {
-	case ctx == "pull_request":
-		return o.PullRequest
-	case strings.HasPrefix(ctx, "environment:"):
-		return slices.Contains(o.Environments, strings.TrimPrefix(ctx, "environment:"))
-	case strings.HasPrefix(ctx, "ref:refs/heads/"):
-		return slices.Contains(trim("refs/heads/", o.Branches), strings.TrimPrefix(ctx, "ref:refs/heads/"))
-	case strings.HasPrefix(ctx, "ref:refs/tags/"):
-		return slices.Contains(trim("refs/tags/", o.Tags), strings.TrimPrefix(ctx, "ref:refs/tags/"))
-	}
-	return false
+	return o.Admits(f)
 }

@@ -59,6 +59,8 @@ func For(cfg *config.Config, d Deps) (Source, error) {
 				Duration:    cfg.Duration,
 				Policy:      cfg.InlinePolicy,
 				PolicyARNs:  cfg.ManagedPolicies,
+				// GitHub's tokens are reused across retries; a file is re-read.
+				ReuseToken: cfg.Mode == config.ModeOIDC,
 			},
 			Retry:  d.Retrier(cfg.MaxAttempts, "AssumeRoleWithWebIdentity"),
 			Region: cfg.Region,

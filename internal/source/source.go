@@ -67,8 +67,8 @@ func (r *Recorder) record(tok string) string {
 // Claims are the last token's claims, or nil.
 func (r *Recorder) Claims() *token.Claims { return r.claims }
 
-// WebIdentity trades web identity tokens for role credentials, a fresh
-// token per attempt.
+// WebIdentity trades web identity tokens for role credentials (a token
+// reused across attempts as Request.ReuseToken allows).
 type WebIdentity struct {
 	Tokens  Tokens
 	Client  exchange.ClientFunc
@@ -85,7 +85,7 @@ type WebIdentity struct {
 // Credentials assumes the role. The first token is asked for at once, and
 // while it is in flight the STS client is built (the SDK's configuration
 // loaded) and, when the client can, its connection to STS opened; retries
-// ask for a fresh token each.
+// ask for another as exchange.AssumeRoleWithWebIdentity decides.
 func (w *WebIdentity) Credentials(ctx context.Context) (*exchange.Credentials, error) {
 	// The first token is fetched on its own goroutine; what the Recorder
 	// does with it (mask it: a log write) happens here, in order.

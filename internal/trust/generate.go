@@ -1,16 +1,17 @@
 package trust
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/org/aws-oidc-go/internal/inputs"
 	"github.com/org/aws-oidc-go/internal/lazyre"
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // Context is the run a policy is written for, or checked against.
@@ -92,35 +93,80 @@ func CheckAudience(aud string) error {
 }
 
 // ValidRefName reports whether a branch or tag name can be matched
-// exactly: no control characters, spaces, wildcards or ~^:?*[\ (git
-// refuses most of them in a ref name; * and ? would be literal in
-// StringEquals and admit nothing).
+// exactly: valid UTF-8, no control characters (C0, DEL, C1), spaces,
+// wildcards or ~^:?*[\ (git refuses most of them in a ref name; * and ?
+// would be wildcards where a name meets StringLike). $ { } are allowed:
+// the generator escapes them (Escape).
 func ValidRefName(name string) bool {
-	return name != "" && !strings.ContainsFunc(name, func(r rune) bool {
-		return r <= 0x20 || r == 0x7f || strings.ContainsRune("~^:?*[\\", r)
+	return name != "" && len(name) <= MaxFactBytes && utf8.ValidString(name) && !strings.ContainsFunc(name, func(r rune) bool {
+		return r == ' ' || unicode.IsControl(r) || strings.ContainsRune("~^:?*[\\", r)
 	})
 }
 
 // ValidEnvironment reports whether an environment name can be matched
-// exactly: no control characters or wildcards, at most 255 characters.
+// exactly: valid UTF-8, no control characters (C0, DEL, C1) or
+// wildcards, at most 255 characters.
 func ValidEnvironment(name string) bool {
-	return name != "" && len(name) <= 255 && !strings.ContainsFunc(name, func(r rune) bool {
-		return r < 0x20 || r == 0x7f || r == '*' || r == '?'
+	return name != "" && len(name) <= 255 && utf8.ValidString(name) && !strings.ContainsFunc(name, func(r rune) bool {
+		return unicode.IsControl(r) || r == '*' || r == '?'
 	})
 }
+
+// CheckName refuses a value given with flag that is to go into a
+// condition as it is (a workflow name, an actor, a job workflow ref): it
+// must be 1 to MaxFactBytes bytes of valid UTF-8 without control
+// characters (C0, DEL, C1). What it may hold beyond that ($ { } * ?) is
+// escaped by the generator, so it means itself to IAM. The value is
+// quoted with runner.Visible: it may be anything.
+func CheckName(flag, v string) error {
+	switch {
+	case v == "":
+		return fmt.Errorf("%s is empty", flag)
+	case len(v) > MaxFactBytes:
+		return fmt.Errorf("%s is %d bytes long; at most %d are allowed", flag, len(v), MaxFactBytes)
+	case !utf8.ValidString(v):
+		return fmt.Errorf("%s %s is not valid UTF-8: a name is text (UTF-8 without control characters)", flag, quote(v))
+	case strings.ContainsFunc(v, unicode.IsControl):
+		return fmt.Errorf("%s %s holds a control character (U+0000-U+001F, U+007F-U+009F): a name is printable text", flag, quote(v))
+	}
+	return nil
+}
+
+// quote is v quoted for a message, on one line whatever it holds.
+func quote(v string) string { return runner.Visible(strconv.Quote(v)) }
 
 // nameError refuses a branch, tag or environment of c that cannot be
 // matched exactly.
 func (c Context) nameError() error {
 	switch {
 	case strings.HasPrefix(c.Ref, "refs/heads/") && !ValidRefName(strings.TrimPrefix(c.Ref, "refs/heads/")):
-		return fmt.Errorf("--branch %q: not a branch name (no spaces, wildcards or ~^:?*[\\); to admit every branch use --any-ref", strings.TrimPrefix(c.Ref, "refs/heads/"))
+		return RefNameError("--branch", strings.TrimPrefix(c.Ref, "refs/heads/"))
 	case strings.HasPrefix(c.Ref, "refs/tags/") && !ValidRefName(strings.TrimPrefix(c.Ref, "refs/tags/")):
-		return fmt.Errorf("--tag %q: not a tag name (no spaces, wildcards or ~^:?*[\\)", strings.TrimPrefix(c.Ref, "refs/tags/"))
+		return RefNameError("--tag", strings.TrimPrefix(c.Ref, "refs/tags/"))
 	case c.Environment != "" && !ValidEnvironment(c.Environment):
-		return fmt.Errorf("--environment %q: not an environment name (printable, no wildcards, at most 255 characters)", c.Environment)
+		return EnvironmentError(c.Environment)
 	}
 	return nil
+}
+
+// RefNameError is the refusal of a branch or tag name (flag --branch or
+// --tag) that ValidRefName refuses.
+func RefNameError(flag, name string) error {
+	what := "a branch"
+	if flag == "--tag" {
+		what = "a tag"
+	}
+	var hint string
+	if flag == "--branch" {
+		hint = "; to admit every branch use --any-ref"
+	}
+	return fmt.Errorf("%s %s: not %s name: want valid UTF-8 without control characters, spaces, wildcards or ~^:?*[\\ ($ { } are fine: they are escaped)%s", flag, quote(name), what, hint)
+}
+
+// EnvironmentError is the refusal of an environment name ValidEnvironment
+// refuses.
+func EnvironmentError(name string) error {
+	return fmt.Errorf("--environment %s: not an environment name: want 1-255 bytes of valid UTF-8 without control characters or the wildcards * ? ($ { } are fine: they are escaped)", quote(name))
 }
 
 // Options are the inputs of the trust-policy generator.
@@ -141,6 +187,15 @@ type Options struct {
 	// are given, else legacy.
 	SubFormat                              string
 	Workflow, Actor, ActorID, EnterpriseID string
+	// More are further repositories (OWNER/REPO, or OWNER/* for every
+	// repository of an owner), each admitted for the same runs in a
+	// statement of its own that pairs its sub with its own id.
+	// Context.Repository with RepositoryID and OwnerID is the first.
+	More []Repo
+	// Quota is the role trust policy length IAM allows the account, in
+	// characters without white space; 0 means DefaultQuota. A longer
+	// policy is refused.
+	Quota int
 }
 
 // Validate checks Options and fills defaults.
@@ -148,9 +203,6 @@ func (o *Options) Validate() error {
 	var errs []error
 	if !accountRe().MatchString(o.AccountID) {
 		errs = append(errs, fmt.Errorf("--account-id %q: want a 12-digit AWS account id", o.AccountID))
-	}
-	if !repoRe().MatchString(o.Context.Repository) {
-		errs = append(errs, fmt.Errorf("--repository %q: want OWNER/REPO", o.Context.Repository))
 	}
 	if o.Context.Ref == "" && o.Context.Environment == "" && !o.Context.PullRequest && !o.Context.AnyRef {
 		errs = append(errs, errUsageRef)
@@ -168,28 +220,19 @@ func (o *Options) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	for flag, v := range map[string]string{"--repository-id": o.RepositoryID, "--owner-id": o.OwnerID, "--actor-id": o.ActorID, "--enterprise-id": o.EnterpriseID} {
+	for _, v := range [...]struct{ flag, v string }{{"--workflow", o.Workflow}, {"--actor", o.Actor}, {"--job-workflow-ref", o.Context.JobWorkflowRef}} {
+		if v.v != "" {
+			if err := CheckName(v.flag, v.v); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	for flag, v := range map[string]string{"--actor-id": o.ActorID, "--enterprise-id": o.EnterpriseID} {
 		if v != "" && !idRe().MatchString(v) {
 			errs = append(errs, fmt.Errorf("%s %q: want a numeric GitHub id", flag, v))
 		}
 	}
-	if (o.RepositoryID == "") != (o.OwnerID == "") {
-		errs = append(errs, errors.New("--repository-id and --owner-id go together (the immutable subject carries both; gh api repos/OWNER/REPO --jq '.id, .owner.id' prints them)"))
-	}
-	switch o.SubFormat {
-	case "":
-		o.SubFormat = "legacy"
-		if o.RepositoryID != "" {
-			o.SubFormat = "both"
-		}
-	case "legacy":
-	case "immutable", "both":
-		if o.RepositoryID == "" {
-			errs = append(errs, fmt.Errorf("--sub-format %s needs --repository-id and --owner-id", o.SubFormat))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("--sub-format %q: want legacy, immutable or both", o.SubFormat))
-	}
+	errs = append(errs, o.validateRepos()...)
 	if o.Issuer == "" {
 		o.Issuer = DefaultIssuer
 	}
@@ -206,7 +249,11 @@ func (o *Options) Validate() error {
 	if o.Partition == "" {
 		o.Partition = "aws"
 	}
-	if ProviderOf(o.Issuer) != GitHubProvider && (o.Workflow != "" || o.Actor != "" || o.ActorID != "" || o.EnterpriseID != "" || o.Context.JobWorkflowRef != "" || o.RepositoryID != "") {
+	anyID := false
+	for _, r := range o.repos() {
+		anyID = anyID || r.ID != "" || r.OwnerID != ""
+	}
+	if ProviderOf(o.Issuer) != GitHubProvider && (o.Workflow != "" || o.Actor != "" || o.ActorID != "" || o.EnterpriseID != "" || o.Context.JobWorkflowRef != "" || anyID) {
 		errs = append(errs, fmt.Errorf("--issuer %s: AWS documents the claim keys beyond aud and sub for %s only; for this issuer the policy can test sub and aud (drop --repository-id, --workflow, --actor, --actor-id, --enterprise-id, --job-workflow-ref)", o.Issuer, GitHubProvider))
 	}
 	return errors.Join(errs...)
@@ -230,27 +277,43 @@ func (o Options) Runs() []Context {
 	return out
 }
 
+// A pattern is a condition value made of names: its parts are literal
+// text, and between two parts (in a StringLike value) stands a wildcard
+// *. Its value in the policy escapes each part (Escape); its String is
+// what it admits in words, for a person.
+type pattern []string
+
+func (p pattern) value(like bool) string {
+	parts := make([]string, len(p))
+	for i, s := range p {
+		parts[i] = Escape(s, like)
+	}
+	return strings.Join(parts, "*")
+}
+
+func (p pattern) String() string { return runner.Visible(strings.Join(p, "*")) }
+
 // subjects are the sub values the policy accepts, and whether they are
 // patterns (StringLike).
-func (o Options) subjects() ([]string, bool) {
+func (o Options) subjects() ([]pattern, bool) {
 	c := o.Context
 	if c.AnyRef {
 		owner, repo, _ := strings.Cut(c.Repository, "/")
-		legacy := "repo:" + c.Repository + ":*"
-		immutable := "repo:" + owner + "@" + o.OwnerID + "/" + repo + "@" + o.RepositoryID + ":*"
+		legacy := pattern{"repo:" + c.Repository + ":", ""}
+		immutable := pattern{"repo:" + owner + "@" + o.OwnerID + "/" + repo + "@" + o.RepositoryID + ":", ""}
 		switch o.SubFormat {
 		case "immutable":
-			return []string{immutable}, true
+			return []pattern{immutable}, true
 		case "both":
-			return []string{legacy, immutable}, true
+			return []pattern{legacy, immutable}, true
 		}
-		return []string{legacy}, true
+		return []pattern{legacy}, true
 	}
-	var legacy, immutable []string
+	var legacy, immutable []pattern
 	for _, r := range o.Runs() {
-		legacy = append(legacy, Subject(r))
+		legacy = append(legacy, pattern{Subject(r)})
 		if o.RepositoryID != "" {
-			immutable = append(immutable, ImmutableSubject(r, o.OwnerID, o.RepositoryID))
+			immutable = append(immutable, pattern{ImmutableSubject(r, o.OwnerID, o.RepositoryID)})
 		}
 	}
 	switch o.SubFormat {
@@ -283,56 +346,24 @@ func Generate(o Options) ([]byte, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	provider := ProviderOf(o.Issuer)
-	equals := map[string]any{provider + ":aud": o.Audience}
-	cond := map[string]map[string]any{"StringEquals": equals}
-	subs, like := o.subjects()
-	var sub any = subs
-	if len(subs) == 1 {
-		sub = subs[0]
-	}
-	if like {
-		cond["StringLike"] = map[string]any{provider + ":sub": sub}
-	} else {
-		equals[provider+":sub"] = sub
-	}
-	switch envs := o.environments(); len(envs) {
-	case 0:
-	case 1:
-		equals[provider+":environment"] = envs[0]
-	default:
-		equals[provider+":environment"] = envs
-	}
-	for claim, v := range map[string]string{
-		"repository_id": o.RepositoryID, "job_workflow_ref": o.Context.JobWorkflowRef,
-		"workflow": o.Workflow, "actor": o.Actor, "actor_id": o.ActorID, "enterprise_id": o.EnterpriseID,
-	} {
-		if v != "" {
-			equals[provider+":"+claim] = v
-		}
-	}
-	type statement struct {
-		Sid       string
-		Effect    string
-		Principal map[string]string
-		Action    string
-		Condition map[string]map[string]any
-	}
-	doc := struct {
-		Version   string
-		Statement []statement
-	}{"2012-10-17", []statement{{
-		Sid:       "GitHubActionsOIDC",
-		Effect:    "Allow",
-		Principal: map[string]string{"Federated": o.ProviderARN()},
-		Action:    WebIdentityAction,
-		Condition: cond,
-	}}}
-	b, err := json.MarshalIndent(doc, "", "  ")
+	// Every value is escaped (Escape): a name means itself to IAM, never
+	// a policy variable or (in StringLike) a wildcard.
+	b, err := o.marshal()
 	if err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	if n := policyChars(b); n > o.quota() {
+		return nil, quotaError(o, n)
+	}
+	return b, nil
+}
+
+// oneOrList is a condition value: one string alone, several as a list.
+func oneOrList(v []string) any {
+	if len(v) == 1 {
+		return v[0]
+	}
+	return v
 }
 
 // Summary says in one line what the generated policy pins and what it
@@ -340,9 +371,74 @@ func Generate(o Options) ([]byte, error) {
 func (o Options) Summary() string {
 	_ = o.Validate() // defaults; Generate reports the errors
 	var pins, open []string
-	pins = append(pins, "aud "+o.Audience)
+	pins = append(pins, "aud "+runner.Visible(o.Audience))
+	repos := o.repos()
+	for _, r := range repos {
+		one := o
+		one.Context.Repository, one.RepositoryID, one.OwnerID, one.More = r.Name, r.ID, r.OwnerID, nil
+		p, op := one.repoSummary(len(repos) > 1)
+		pins, open = append(pins, p...), appendNew(open, op...)
+	}
+	for _, kv := range [][2]string{{"job_workflow_ref", o.Context.JobWorkflowRef}, {"workflow", o.Workflow}, {"actor", o.Actor}, {"actor_id", o.ActorID}, {"enterprise_id", o.EnterpriseID}} {
+		if kv[1] != "" {
+			pins = append(pins, kv[0]+" "+runner.Visible(kv[1]))
+		} else if ProviderOf(o.Issuer) == GitHubProvider && kv[0] != "enterprise_id" {
+			open = append(open, kv[0])
+		}
+	}
+	line := "# pins: " + strings.Join(pins, "; ")
+	if len(open) > 0 {
+		line += "; leaves open: " + strings.Join(open, ", ")
+	}
+	return line
+}
+
+func appendNew(list []string, v ...string) []string {
+	for _, s := range v {
+		if !slices.Contains(list, s) {
+			list = append(list, s)
+		}
+	}
+	return list
+}
+
+// repoSummary is what the statements of one repository pin and leave
+// open; named says the repository's name goes in front (several).
+func (o Options) repoSummary(named bool) (pins, open []string) {
+	if strings.HasSuffix(o.Context.Repository, "/*") {
+		owner := strings.TrimSuffix(o.Context.Repository, "/*")
+		refs, pulls, envs, _, names := o.ownerSubjects()
+		plain := append(refs, pulls...)
+		var subs []string
+		for _, p := range append(plain, envs...) {
+			subs = append(subs, p.String())
+		}
+		what := fmt.Sprintf("every repository of %s, those created later too: sub in the immutable form only (owner id %s)", owner, o.OwnerID)
+		if o.SubFormat == "legacy" {
+			what = fmt.Sprintf("every repository of %s, those created later too: sub in the legacy form only (WARNING: no owner id: whoever registers the name %s after a rename or deletion is admitted too)", owner, owner)
+		}
+		pins = append(pins, what+" "+strings.Join(subs, " | "))
+		if len(plain) > 0 && len(envs) > 0 {
+			pins = append(pins, "no environment for the runs without one")
+		}
+		if len(refs) > 0 {
+			pins = append(pins, "the ref of each branch and tag run")
+		}
+		if len(pulls) > 0 {
+			pins = append(pins, "a pull request's ref (refs/pull/…) for pull requests")
+		}
+		if len(envs) > 0 {
+			pins = append(pins, "environment "+runner.Visible(strings.Join(names, " | ")))
+		}
+		return pins, nil
+	}
+	prefix := ""
+	if named {
+		prefix = "repository " + o.Context.Repository + ": "
+	}
 	if o.RepositoryID != "" {
-		pins = append(pins, "repository_id "+o.RepositoryID)
+		pins = append(pins, prefix+"repository_id "+o.RepositoryID)
+		prefix = ""
 	} else {
 		open = append(open, "the repository's id (a rename or a recycled name could match: add --repository-id and --owner-id)")
 	}
@@ -362,22 +458,15 @@ func (o Options) Summary() string {
 			open = append(open, "the immutable subject (repositories created since July 2026 emit it)")
 		}
 	}
-	pins = append(pins, fmt.Sprintf("%s %s", what, strings.Join(subs, " | ")))
+	names := make([]string, len(subs))
+	for i, p := range subs {
+		names[i] = p.String()
+	}
+	pins = append(pins, fmt.Sprintf("%s%s %s", prefix, what, strings.Join(names, " | ")))
 	if envs := o.environments(); len(envs) > 0 {
-		pins = append(pins, "environment "+strings.Join(envs, " | "))
+		pins = append(pins, "environment "+runner.Visible(strings.Join(envs, " | ")))
 	}
-	for _, kv := range [][2]string{{"job_workflow_ref", o.Context.JobWorkflowRef}, {"workflow", o.Workflow}, {"actor", o.Actor}, {"actor_id", o.ActorID}, {"enterprise_id", o.EnterpriseID}} {
-		if kv[1] != "" {
-			pins = append(pins, kv[0]+" "+kv[1])
-		} else if ProviderOf(o.Issuer) == GitHubProvider && kv[0] != "enterprise_id" {
-			open = append(open, kv[0])
-		}
-	}
-	line := "# pins: " + strings.Join(pins, "; ")
-	if len(open) > 0 {
-		line += "; leaves open: " + strings.Join(open, ", ")
-	}
-	return line
+	return pins, open
 }
 
 // ProviderCommand is the AWS CLI command that creates the OIDC provider.

@@ -160,3 +160,66 @@ func hasVariable(value, provider string) (string, bool) {
 		rest = rest[i+2+j+1:]
 	}
 }
+
+// escapes are the policy variables IAM documents for characters that are
+// otherwise special ("Special characters" in the IAM User Guide's
+// "Variables and tags" page): ${$} is a literal $, ${*} and ${?} a
+// literal * and ? (also in StringLike, where a bare * or ? is a
+// wildcard).
+var escapes = map[byte]string{'$': "${$}", '*': "${*}", '?': "${?}"}
+
+// Escape writes a name as a condition value of a VariablesVersion policy
+// that means exactly the name: every $ becomes ${$}, so that no part of
+// it is read as a policy variable, and in a StringLike value (like) every
+// * and ? becomes ${*} and ${?}, so that they are not wildcards. Unescape
+// is its inverse.
+func Escape(name string, like bool) string {
+	if !strings.ContainsAny(name, "$*?") {
+		return name
+	}
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if e, ok := escapes[c]; ok && (c == '$' || like) {
+			b.WriteString(e)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// Unescape reads back a condition value written by Escape (or by anyone
+// using IAM's documented ${$} ${*} ${?}): each of those becomes its
+// character. Any other ${...} is left as it is (a policy variable, which
+// no name can be); bare * and ? stay as they are. The result is a name,
+// not policy text: print it with runner.Visible.
+func Unescape(value string) string { return unescape(value, nil) }
+
+// Instance is one string a StringLike value matches: its escaped
+// characters literal and each bare * and ? (a wildcard) the letter x.
+func Instance(pattern string) string {
+	return unescape(pattern, func(byte) string { return "x" })
+}
+
+// unescape turns ${$} ${*} ${?} into their characters, and a bare * or ?
+// into wild(c) when wild is not nil.
+func unescape(v string, wild func(byte) string) string {
+	if !strings.Contains(v, "${") && (wild == nil || !strings.ContainsAny(v, "*?")) {
+		return v
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '$' && i+3 < len(v) && v[i+1] == '{' && v[i+3] == '}' && strings.IndexByte("$*?", v[i+2]) >= 0:
+			b.WriteByte(v[i+2])
+			i += 3
+		case wild != nil && (c == '*' || c == '?'):
+			b.WriteString(wild(c))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
