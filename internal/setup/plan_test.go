@@ -3,6 +3,7 @@ package setup
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -143,5 +144,27 @@ func TestPlanAccessDeniedNamesNewReads(t *testing.T) {
 	_, err := MakePlan(context.Background(), deniedInline{f}, f, opts("main"))
 	if err == nil || !strings.Contains(err.Error(), "iam:ListRolePolicies (deploy) failed: AccessDenied") || !strings.Contains(err.Error(), PlanPermissions) {
 		t.Errorf("MakePlan with ListRolePolicies refused: %v", err)
+	}
+}
+
+// TestMultiRepositoryRoleIsItsOwn: a role made for several repositories is
+// no other's when its runs change: no statement is "removed" for a
+// repository named, and no --adopt-role is needed.
+func TestMultiRepositoryRoleIsItsOwn(t *testing.T) {
+	t.Parallel()
+	f := newFakeIAM()
+	o := opts("main")
+	o.More = []trust.Repo{{Name: "other-org/infra", ID: "777", OwnerID: "888"}}
+	p := mustPlan(t, f, o)
+	if err := Apply(context.Background(), f, p); err != nil {
+		t.Fatal(err)
+	}
+	o.Branches, o.ReplaceTrustPolicy = []string{"release"}, true
+	p = mustPlan(t, f, o)
+	if len(p.NotMadeFor) != 0 || slices.ContainsFunc(p.Warnings, func(w string) bool { return strings.Contains(w, "will be removed") }) {
+		t.Errorf("the role's own statements taken for another's: %q %q", p.NotMadeFor, p.Warnings)
+	}
+	if err := Apply(context.Background(), f, p); err != nil {
+		t.Errorf("apply: %v", err)
 	}
 }
