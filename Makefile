@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/org/aws-oidc-go/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test test-native stage-native check-reproducible check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings bench-latency bench-audit
+.PHONY: all build test test-windows test-native stage-native check-reproducible check lint demo bench fuzz clean image image-test image-arm64 cross lint-workflows fault-matrix act-timings bench-latency bench-audit
 
 all: build
 
@@ -188,3 +188,28 @@ FANOUT_BASELINE ?=
 .PHONY: bench-fanout
 bench-fanout:
 	$(GO) run ./internal/dev/fanout -points $(FANOUT_POINTS) -burst $(FANOUT_BURST) $(if $(FANOUT_BASELINE),-baseline $(FANOUT_BASELINE))
+
+## test-windows: every package's tests built for windows/amd64 and run under
+## Wine (scripts/wine-up: a Debian 13 root with Wine 10, made once per
+## machine; needs root) through scripts/wine-exec, no -race (it needs cgo),
+## moto_server reached through a stand-in (internal/dev/harness/motorelay),
+## through internal/dev/testreport: every skip with its reason and a closing
+## count. Without Wine it skips, saying so, except under CI=true.
+test-windows:
+	@if ! root=$$(scripts/wine-up | tail -n 1); then \
+	  if [ "$$CI" = true ]; then echo "test-windows: no Wine (scripts/wine-up failed)"; exit 1; fi; \
+	  echo "test-windows: SKIPPED: scripts/wine-up could not make Wine here (it needs root and Debian's archive)"; exit 0; fi
+	@mkdir -p $(BIN)
+	@$(GO) build -o $(BIN)/testreport ./internal/dev/testreport
+	@echo "test-windows: the action for windows/amd64, for internal/e2e"
+	@GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w -X github.com/org/aws-oidc-go/internal/version.Version=v0.0.0-e2e' -o $(BIN)/aws-oidc-go-e2e.exe .
+	@echo "test-windows: moto_server for Windows: a stand-in on Wine's PATH relaying to the real one here"
+	@$(GO) build -o $(BIN)/motorelay ./internal/dev/harness/motorelay
+	@mkdir -p $(BIN)/wine-path && GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o $(BIN)/wine-path/moto_server.exe ./internal/dev/harness/motorelay
+	@echo "test-windows: GOOS=windows go test -exec scripts/wine-exec ./... through internal/dev/testreport"
+	@out=$$(mktemp); $(BIN)/motorelay > $$out & relay=$$!; \
+	  trap 'kill $$relay 2>/dev/null; rm -f $$out' EXIT; \
+	  for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s $$out ] && break; sleep 0.5; done; \
+	  GOOS=windows GOARCH=amd64 CGO_ENABLED=0 AWS_OIDC_GO_E2E_BINARY="Z:$$(echo $(CURDIR)/$(BIN)/aws-oidc-go-e2e.exe | tr / '\\')" \
+	  AWS_OIDC_GO_MOTO_RELAY=$$(head -n 1 $$out) WINEPATH="Z:$$(echo $(CURDIR)/$(BIN)/wine-path | tr / '\\')" \
+	  $(BIN)/testreport -count=1 -exec $(CURDIR)/scripts/wine-exec ./...

@@ -27,6 +27,7 @@ import (
 	"github.com/org/aws-oidc-go/internal/exchange"
 	"github.com/org/aws-oidc-go/internal/hostpath"
 	"github.com/org/aws-oidc-go/internal/inputs"
+	"github.com/org/aws-oidc-go/internal/loopback"
 	"github.com/org/aws-oidc-go/internal/profile"
 	"github.com/org/aws-oidc-go/internal/proxy"
 	"github.com/org/aws-oidc-go/internal/runner"
@@ -348,7 +349,7 @@ func (r *run) warnCleartext() {
 		}
 	}
 	u, err := url.Parse(endpoint)
-	if endpoint == "" || err != nil || u.Scheme != "http" || token.LoopbackHost(u.Hostname()) {
+	if endpoint == "" || err != nil || u.Scheme != "http" || loopback.Host(u.Hostname()) {
 		return
 	}
 	r.wf.Log().Warningf("The STS endpoint %s (from %s) is plain http://: the web identity token and the credentials cross the network unencrypted. Use https:// unless this is a local STS-compatible server.", u.Host, from)

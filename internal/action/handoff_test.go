@@ -12,11 +12,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/action"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 	"github.com/org/aws-oidc-go/internal/exchange"
 	"github.com/org/aws-oidc-go/internal/hostpath"
 )
@@ -63,6 +63,7 @@ func readFile(t *testing.T, p string) string {
 
 func lchown(t *testing.T, p string, uid int) {
 	t.Helper()
+	harness.UnixOnly(t, "numeric owners")
 	if err := os.Lchown(p, uid, uid); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("chown %s: %v (the test needs root)", p, err)
@@ -212,6 +213,7 @@ func TestPathsSwappedBetweenMainAndPost(t *testing.T) {
 	})
 	t.Run("a planted link where the binary is copied", func(t *testing.T) {
 		t.Parallel()
+		harness.UnixOnly(t, "a container action: containers run Linux")
 		s, dir := setup(t)
 		s.env["INPUT_REFRESH"] = "true"
 		os.MkdirAll(filepath.Join(dir, "bin"), 0o700)
@@ -252,8 +254,7 @@ func holdLock(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A separate open file description: flock conflicts with our own.
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := lockAsAnother(f); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
@@ -336,6 +337,7 @@ func TestHeldLockGivesWay(t *testing.T) {
 // could not lock them; the post step's rewrites were left root-owned.
 func TestFilesGoToTheRunnersUser(t *testing.T) {
 	t.Parallel()
+	harness.UnixOnly(t, "a root container handing files to the runner's uid")
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("needs root to chown")
@@ -361,7 +363,7 @@ func TestFilesGoToTheRunnersUser(t *testing.T) {
 		if err != nil {
 			return -1
 		}
-		return int(fi.Sys().(*syscall.Stat_t).Uid)
+		return ownerUID(fi)
 	}
 	for _, p := range []string{"credentials.lock", "config.lock", "credentials", "config"} {
 		if uid := owner(filepath.Join(dir, p)); uid != 1234 {
@@ -406,7 +408,7 @@ func TestKilledBeforeTheStateIsSavedLeavesNothing(t *testing.T) {
 	s.env["AWS_CONFIG_FILE"] = filepath.Join(dir, "config")
 	s.env["INPUT_AWS-PROFILE"] = "ci"
 	fifo := filepath.Join(s.dir, "state.fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+	if err := mkfifo(fifo); err != nil {
 		t.Fatal(err)
 	}
 	s.env["GITHUB_STATE"] = fifo
@@ -511,6 +513,9 @@ func TestKilledAtAnyPointLeavesNothingThePostStepCannotRemove(t *testing.T) {
 	for name, setup := range scenarios {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
+			if strings.Contains(name, "container") {
+				harness.UnixOnly(t, "a container action: containers run Linux")
+			}
 			for kill := 0; ; kill++ {
 				s := newStep(t)
 				dir := filepath.Join(s.dir, "aws")

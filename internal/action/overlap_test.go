@@ -88,6 +88,7 @@ func TestSTSConnectionOpensWhileTheTokenIsFetched(t *testing.T) {
 // handshake through the tunnel are made while the token is held.
 func TestSTSTunnelOpensWhileTheTokenIsFetched(t *testing.T) {
 	t.Parallel()
+	harness.NeedsTestCA(t)
 	w := newWorld(t)
 	fp := harness.NewForwardProxy()
 	defer fp.Close()

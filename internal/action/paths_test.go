@@ -5,9 +5,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -269,7 +269,7 @@ func TestWebIdentityTokenFile(t *testing.T) {
 		{"missing file", func(ws string) string { return "nope.jwt" }, "does not exist (relative paths are under GITHUB_WORKSPACE)"},
 		{"symlink refused", func(ws string) string {
 			os.WriteFile(filepath.Join(ws, "real"), []byte("a.b.c"), 0o600)
-			os.Symlink(filepath.Join(ws, "real"), filepath.Join(ws, "link"))
+			os.Symlink(filepath.Join(ws, "real"), filepath.Join(ws, "link")) // probed with harness.Symlink below
 			return "link"
 		}, "is a symbolic link; refusing it"},
 		{"empty file", func(ws string) string { os.WriteFile(filepath.Join(ws, "empty"), nil, 0o600); return "empty" }, "is empty"},
@@ -281,6 +281,9 @@ func TestWebIdentityTokenFile(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			if tc.name == "symlink refused" {
+				harness.Symlink(t, t.TempDir(), filepath.Join(t.TempDir(), "probe")) // can links be made here?
+			}
 			w := newWorld(t)
 			ws := t.TempDir()
 			w.env["GITHUB_WORKSPACE"] = ws
@@ -366,6 +369,7 @@ func TestProxies(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			harness.NeedsTestCA(t)
 			w := newWorld(t)
 			fp := harness.NewForwardProxy()
 			defer fp.Close()
@@ -422,11 +426,11 @@ func TestProfiles(t *testing.T) {
 		}
 		for _, f := range []string{"credentials", "config"} {
 			fi, err := os.Stat(filepath.Join(dir, f))
-			if err != nil || fi.Mode().Perm() != 0o600 {
+			if err != nil || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600) { // modes say nothing on Windows
 				t.Errorf("%s: %v, mode %v; want 0600", f, err, fi.Mode())
 			}
 		}
-		if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 {
+		if fi, _ := os.Stat(dir); runtime.GOOS != "windows" && fi.Mode().Perm() != 0o700 {
 			t.Errorf("directory mode %v, want 0700", fi.Mode().Perm())
 		}
 		creds, _ := os.ReadFile(filepath.Join(dir, "credentials"))
@@ -530,7 +534,7 @@ func TestProfiles(t *testing.T) {
 		w, dir := setup(t)
 		os.MkdirAll(dir, 0o700)
 		os.WriteFile(filepath.Join(dir, "elsewhere"), nil, 0o600)
-		os.Symlink(filepath.Join(dir, "elsewhere"), filepath.Join(dir, "credentials"))
+		harness.Symlink(t, filepath.Join(dir, "elsewhere"), filepath.Join(dir, "credentials"))
 		err := w.run()
 		if err == nil || !strings.Contains(err.Error(), "is a symbolic link") {
 			t.Fatalf("err = %v", err)
@@ -549,8 +553,8 @@ func TestProfiles(t *testing.T) {
 		}
 		for _, p := range []string{dir, filepath.Join(dir, "credentials"), filepath.Join(dir, "config")} {
 			fi, _ := os.Stat(p)
-			if st := fi.Sys().(*syscall.Stat_t); st.Uid != 1234 || st.Gid != 1234 {
-				t.Errorf("%s owned by %d:%d, want 1234:1234", p, st.Uid, st.Gid)
+			if uid, gid := ownerUID(fi), ownerGID(fi); uid != 1234 || gid != 1234 {
+				t.Errorf("%s owned by %d:%d, want 1234:1234", p, uid, gid)
 			}
 		}
 	})

@@ -117,7 +117,7 @@ func manifestBases(env Env, mounts hostpath.Mounts) []string {
 			dirs = append(dirs, filepath.Dir(f))
 		}
 	}
-	if home := env.Getenv("HOME"); home != "" {
+	if home, _ := hostpath.Home(env.Getenv); home != "" {
 		dirs = append(dirs, filepath.Join(home, ".aws"))
 	}
 	return dirs

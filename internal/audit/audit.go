@@ -23,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 
+	"github.com/org/aws-oidc-go/internal/arn"
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/setup"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
@@ -114,7 +116,8 @@ func Run(ctx context.Context, c IAM, o Options) (*Report, error) {
 				return nil, fmt.Errorf("iam:ListRoles returned more than %d roles, the most this audit reads (IAM allows at most 10,000 per account)", maxRoles)
 			}
 			if rep.Account == "" {
-				rep.Account = arnAccount(aws.ToString(role.Arn))
+				a, _ := arn.Parse(aws.ToString(role.Arn))
+				rep.Account = a.Account
 			}
 			rr, listed := auditRole(aws.ToString(role.RoleName), aws.ToString(role.Arn), aws.ToString(role.AssumeRolePolicyDocument), rep.Account, providers, o)
 			if !listed {
@@ -144,8 +147,9 @@ func githubProviders(ctx context.Context, c IAM) ([]Provider, string, error) {
 	var ps []Provider
 	account := ""
 	for _, e := range out.OpenIDConnectProviderList {
-		arn := aws.ToString(e.Arn)
-		_, name, ok := strings.Cut(arn, ":oidc-provider/")
+		providerARN := aws.ToString(e.Arn)
+		a, _ := arn.Parse(providerARN)
+		name, ok := strings.CutPrefix(a.Resource, "oidc-provider/")
 		if !ok {
 			continue
 		}
@@ -154,10 +158,10 @@ func githubProviders(ctx context.Context, c IAM) ([]Provider, string, error) {
 			continue
 		}
 		if account == "" {
-			account = arnAccount(arn)
+			account = a.Account
 		}
-		p := Provider{ARN: arn, Issuer: "https://" + name, Kind: kind}
-		got, err := c.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn)})
+		p := Provider{ARN: providerARN, Issuer: "https://" + name, Kind: kind}
+		got, err := c.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(providerARN)})
 		if err != nil {
 			return nil, "", callError("GetOpenIDConnectProvider", err)
 		}
@@ -187,14 +191,6 @@ func IssuerKind(name string) string {
 	return ""
 }
 
-func arnAccount(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) == 6 {
-		return parts[4]
-	}
-	return ""
-}
-
 // CallError is an IAM call the audit could not make: the call, the
 // permission it needs, and the service's answer.
 type CallError struct {
@@ -207,9 +203,9 @@ func (e *CallError) Error() string {
 	s := fmt.Sprintf("iam:%s failed: ", e.Call)
 	var api smithy.APIError
 	if errors.As(e.Err, &api) {
-		s += api.ErrorCode() + ": " + oneLine(api.ErrorMessage())
+		s += api.ErrorCode() + ": " + runner.Excerpt(api.ErrorMessage(), 500)
 	} else {
-		s += oneLine(e.Err.Error())
+		s += runner.Excerpt(e.Err.Error(), 500)
 	}
 	switch e.Code {
 	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation":
@@ -231,19 +227,6 @@ func callError(call string, err error) error {
 		e.Code = api.ErrorCode()
 	}
 	return e
-}
-
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > 500 {
-		s = s[:500] + "..."
-	}
-	return s
 }
 
 // maxEncodedPolicy bounds the percent-encoded document before decoding:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
 
 	"github.com/org/aws-oidc-go/internal/dev/harness"
 	"github.com/org/aws-oidc-go/internal/setup"
@@ -331,3 +332,12 @@ func TestAuditAccessDenied(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// TestCallErrorShowsHostileMessage: IAM's message and the SDK's error are
+// shown clipped between runes and on one visible line (runner.Excerpt): no
+// C1 control, byte that is not UTF-8 or line that starts a workflow command.
+func TestCallErrorShowsHostileMessage(t *testing.T) {
+	t.Parallel()
+	harness.CheckShown(t, callError("ListRoles", &smithy.GenericAPIError{Code: "AccessDenied", Message: harness.HostileLine}).Error(), true)
+	harness.CheckShown(t, callError("ListRoles", errors.New(harness.HostileLine)).Error(), true)
+}

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/org/aws-oidc-go/internal/arn"
 	"github.com/org/aws-oidc-go/internal/inputs"
 	"github.com/org/aws-oidc-go/internal/lazyre"
 )
@@ -129,11 +130,7 @@ func (e *InputError) Error() string {
 
 var (
 	regionRe     = lazyre.New(`^[a-z0-9-]+$`)
-	roleARNRe    = lazyre.New(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/(?:[\x21-\x7e]+/)*([\w+=,.@-]+)$`)
-	anyARNRe     = lazyre.New(`^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$`)
 	nameCharsRe  = lazyre.New(`^[\w+=,.@-]+$`) // role and session names; lengths checked apart
-	policyARNRe  = lazyre.New(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}|aws):policy/[\x21-\x7e]{1,}$`)
-	accountIDRe  = lazyre.New(`^\d{12}$`)
 	accessKeyRe  = lazyre.New(`^[A-Z0-9]+$`)
 	profileRe    = lazyre.New(`^[A-Za-z0-9_.-]+$`)
 	externalIDRe = lazyre.New(`^[\w+=,.@:/-]+$`)
@@ -226,7 +223,7 @@ func Load(in inputs.Lookup) (*Config, error) {
 			if id == "" {
 				continue
 			}
-			if !accountIDRe().MatchString(id) {
+			if !arn.IsAccountID(id) {
 				p.fail(inputs.AllowedAccountIDs, fmt.Sprintf("%q is not an account id", id), "a comma-separated list of 12-digit AWS account ids")
 				continue
 			}
@@ -355,8 +352,9 @@ func (p *parser) role(c *Config) {
 		}
 		return
 	}
-	if m := roleARNRe().FindStringSubmatch(v); m != nil && len(m[3]) <= 64 {
-		c.Partition, c.AccountID = m[1], m[2]
+	a, isARN := arn.Parse(v)
+	if _, _, ok := a.Role(); ok && arn.KnownPartition(a.Partition) {
+		c.Partition, c.AccountID = a.Partition, a.Account
 		if c.Region != "" && regionRe().MatchString(c.Region) {
 			if want := PartitionOf(c.Region); want != c.Partition {
 				p.fail(inputs.RoleToAssume, fmt.Sprintf("the role is in partition %s but aws-region %s is in partition %s", c.Partition, c.Region, want),
@@ -365,18 +363,18 @@ func (p *parser) role(c *Config) {
 		}
 		return
 	}
-	switch m := anyARNRe().FindStringSubmatch(v); {
+	switch {
 	case isBareRoleName(v) && c.Mode.AssumesRole():
 		// Completed with the source credentials' account once known.
 		c.RoleName, c.RoleARN = v, ""
 	case isBareRoleName(v):
 		p.fail(inputs.RoleToAssume, fmt.Sprintf("%q is a bare role name, which cannot be used with %s (STS needs the role's account)", v, c.Mode),
 			fmt.Sprintf("the full role ARN: arn:aws:iam::<ACCOUNT_ID>:role/%s", v))
-	case m == nil:
+	case !isARN:
 		p.fail(inputs.RoleToAssume, fmt.Sprintf("%q is not an ARN", v), "a role ARN such as arn:aws:iam::123456789012:role/deploy")
-	case m[1] != "aws" && m[1] != "aws-cn" && m[1] != "aws-us-gov":
-		p.fail(inputs.RoleToAssume, fmt.Sprintf("%q has unknown partition %q", v, m[1]), "partition aws, aws-cn or aws-us-gov")
-	case m[2] != "iam" || !strings.HasPrefix(m[5], "role/"):
+	case !arn.KnownPartition(a.Partition):
+		p.fail(inputs.RoleToAssume, fmt.Sprintf("%q has unknown partition %q", v, a.Partition), "partition aws, aws-cn or aws-us-gov")
+	case a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/"):
 		p.fail(inputs.RoleToAssume, fmt.Sprintf("%q is not an IAM role ARN", v), "arn:<partition>:iam::<12-digit account>:role/<name>")
 	default:
 		p.fail(inputs.RoleToAssume, fmt.Sprintf("%q is not a valid role ARN", v), "arn:<partition>:iam::<12-digit account>:role/[path/]<name of letters, digits and _+=,.@->")
@@ -411,7 +409,7 @@ func (p *parser) managedPolicies(name string) []string {
 		if a == "" {
 			continue
 		}
-		if !policyARNRe().MatchString(a) {
+		if pa, ok := arn.Parse(a); !ok || !pa.IsManagedPolicy() {
 			p.fail(name, fmt.Sprintf("%q is not a managed policy ARN", a), "one policy ARN per line, such as arn:aws:iam::aws:policy/ReadOnlyAccess")
 			continue
 		}
@@ -557,14 +555,17 @@ func validTag(s string, minLen, maxLen int) bool {
 func isBareRoleName(v string) bool { return len(v) <= 64 && nameCharsRe().MatchString(v) }
 
 // ARNPartition returns the partition field of an ARN ("aws" when absent).
-func ARNPartition(arn string) string { return arnField(arn, 1, "aws") }
+func ARNPartition(s string) string {
+	if a, ok := arn.Parse(s); ok && a.Partition != "" {
+		return a.Partition
+	}
+	return "aws"
+}
 
 // ARNAccount returns the account field of an ARN, or def when absent.
-func ARNAccount(arn, def string) string { return arnField(arn, 4, def) }
-
-func arnField(arn string, i int, def string) string {
-	if parts := strings.SplitN(arn, ":", 6); len(parts) > i && parts[i] != "" && parts[0] == "arn" {
-		return parts[i]
+func ARNAccount(s, def string) string {
+	if a, ok := arn.Parse(s); ok && a.Account != "" {
+		return a.Account
 	}
 	return def
 }

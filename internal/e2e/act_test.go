@@ -438,6 +438,7 @@ func actVersion(act string) string {
 // one run later).
 func TestActPrerequisites(t *testing.T) {
 	t.Parallel()
+	harness.UnixOnly(t, "Unix paths of the act suite, which needs Docker on Linux")
 	noAct := func(string) (string, error) { return "", exec.ErrNotFound }
 	hasAct := func(string) (string, error) { return "/usr/local/bin/act", nil }
 	never := func(string) bool { return false }

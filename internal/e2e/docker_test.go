@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -220,8 +219,8 @@ func TestImage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st := fi.Sys().(*syscall.Stat_t); int(st.Uid) != uid {
-				t.Errorf("%s owned by uid %d, want the runner's %d", p, st.Uid, uid)
+			if got := ownerUID(fi); got != uid {
+				t.Errorf("%s owned by uid %d, want the runner's %d", p, got, uid)
 			}
 		}
 		if got := callerARN(t, s, exported); got != "arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions" {

@@ -24,7 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 
-	"github.com/org/aws-oidc-go/internal/lazyre"
+	"github.com/org/aws-oidc-go/internal/arn"
 )
 
 // WebIdentityAPI is the one STS method the OIDC exchange calls.
@@ -215,7 +215,7 @@ func CallerIdentity(ctx context.Context, api CallerIdentityAPI, r Retrier) (*Ide
 	}
 	id := &Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn)}
 	arnAccount, ok := accountOfARN(id.ARN)
-	if !accountRe().MatchString(id.Account) || !ok {
+	if !arn.IsAccountID(id.Account) || !ok {
 		// Never echo it: a garbled answer is not to be printed or exported.
 		return nil, &CallError{Op: "GetCallerIdentity", Err: errors.New("the answer holds no valid account id and ARN")}
 	}
@@ -239,27 +239,15 @@ func (e *IdentityError) Error() string {
 	return fmt.Sprintf("%s: STS's answer names %s: %s; nothing was exported", e.Op, e.Identity.ARN, e.Problem)
 }
 
-// arnRe is an ARN whose account field is an account id; the resource is
-// visible ASCII without spaces (printableToken).
-var arnRe = lazyre.New(`^arn:[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+$`)
-
-// accountOfARN returns the account of a well-formed ARN.
-func accountOfARN(arn string) (string, bool) {
-	m := arnRe().FindStringSubmatch(arn)
-	if m == nil || !printableToken(arn) {
+// accountOfARN returns the account of a well-formed ARN (arn.WellFormed)
+// whose whole text is visible ASCII without spaces (printableToken).
+func accountOfARN(s string) (string, bool) {
+	a, ok := arn.Parse(s)
+	if !ok || !a.WellFormed() || !printableToken(s) {
 		return "", false
 	}
-	return m[1], true
+	return a.Account, true
 }
-
-// assumedRoleRe is an AssumedRoleUser ARN: the STS assumed-role ARN of a
-// role session, arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION
-// (ROLE is the role's name, without its path).
-var assumedRoleRe = lazyre.New(`^arn:([a-z][a-z0-9-]*):sts::\d{12}:assumed-role/([^/]+)/[^/]+$`)
-
-// roleARNRe is an IAM role ARN, arn:PARTITION:iam::ACCOUNT:role/PATH/NAME:
-// its partition and its path and name.
-var roleARNRe = lazyre.New(`^arn:([a-z][a-z0-9-]*):iam::\d{12}:role/(.+)$`)
 
 // sessionOf checks an assumed role's answer: complete credentials, an
 // AssumedRoleUser of the role roleARN names — in its account and
@@ -273,30 +261,31 @@ func sessionOf(op, roleARN string, c *types.Credentials, user *types.AssumedRole
 	if c.Expiration == nil {
 		return nil, &CallError{Op: op, Err: errors.New("the answer holds credentials without an Expiration")}
 	}
-	arn := ""
+	userARN := ""
 	if user != nil {
-		arn = aws.ToString(user.Arn)
+		userARN = aws.ToString(user.Arn)
 	}
-	account, ok := accountOfARN(arn)
-	m := assumedRoleRe().FindStringSubmatch(arn)
-	if !ok || m == nil {
+	account, ok := accountOfARN(userARN)
+	session, _ := arn.Parse(userARN)
+	sessionRole, isSession := session.AssumedRole()
+	if !ok || !isSession {
 		// Never echo it: a garbled answer is not to be printed or exported.
 		return nil, &CallError{Op: op, Err: errors.New("the answer holds no valid AssumedRoleUser ARN (arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION)")}
 	}
-	id := Identity{Account: account, ARN: arn}
+	id := Identity{Account: account, ARN: userARN}
 	if want, _ := accountOfARN(roleARN); want != "" && want != account {
 		return nil, &IdentityError{Op: op, Identity: id,
 			Problem: fmt.Sprintf("the session is in account %s, but the role %s is in account %s", account, roleARN, want)}
 	}
-	if r := roleARNRe().FindStringSubmatch(roleARN); r != nil {
-		name := r[2][strings.LastIndexByte(r[2], '/')+1:]
+	role, _ := arn.Parse(roleARN)
+	if _, name, ok := role.Role(); ok {
 		switch {
-		case m[1] != r[1]:
+		case session.Partition != role.Partition:
 			return nil, &IdentityError{Op: op, Identity: id,
-				Problem: fmt.Sprintf("the session is in partition %s, but the role %s is in partition %s", m[1], roleARN, r[1])}
-		case !strings.EqualFold(m[2], name):
+				Problem: fmt.Sprintf("the session is in partition %s, but the role %s is in partition %s", session.Partition, roleARN, role.Partition)}
+		case !strings.EqualFold(sessionRole, name):
 			return nil, &IdentityError{Op: op, Identity: id,
-				Problem: fmt.Sprintf("the session is of role %s, but the role %s is named %s", m[2], roleARN, name)}
+				Problem: fmt.Sprintf("the session is of role %s, but the role %s is named %s", sessionRole, roleARN, name)}
 		}
 	}
 	creds.Identity = &id
@@ -354,8 +343,6 @@ func call[T any](ctx context.Context, r Retrier, op string, f func(context.Conte
 	})
 	return out, err
 }
-
-var accountRe = lazyre.New(`^\d{12}$`)
 
 // printableToken reports whether s is non-empty visible ASCII without
 // spaces: what key ids, secrets, session tokens and ARNs are made of. A

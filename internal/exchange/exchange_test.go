@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // fakeWebIdentity is a function-type fake of the one STS method called.
@@ -307,5 +311,32 @@ func TestCheckExpiration(t *testing.T) {
 		if (tc.wantWarn == "") != (warn == "") || !strings.Contains(warn, tc.wantWarn) {
 			t.Errorf("%s: warning = %q, want %q", tc.name, warn, tc.wantWarn)
 		}
+	}
+}
+
+// answerWith is an http client that answers every request with status and
+// body.
+type answerWith struct {
+	status int
+	body   string
+}
+
+func (a answerWith) Do(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: a.status, Body: io.NopCloser(strings.NewReader(a.body)), Header: http.Header{}, Request: r}, nil
+}
+
+// TestHTTPErrorShowsHostileFirstLine: a proxy's page is quoted by its first
+// line, clipped between runes and on one visible line (runner.Excerpt).
+func TestHTTPErrorShowsHostileFirstLine(t *testing.T) {
+	t.Parallel()
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1/", nil)
+	_, err := guardedClient{next: answerWith{502, "\n  " + harness.HostileLine + "\n::error::second line\n"}}.Do(req)
+	var he *HTTPError
+	if !errors.As(err, &he) {
+		t.Fatalf("err = %v", err)
+	}
+	harness.CheckShown(t, err.Error(), true)
+	if strings.Contains(err.Error(), "second line") {
+		t.Errorf("more than the first line: %q", err)
 	}
 }

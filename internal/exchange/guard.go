@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // MaxResponseBody bounds what is read of an STS answer; real ones are a
@@ -67,19 +69,12 @@ func looksLikeSTSError(b []byte) bool {
 	return bytes.Contains(b, []byte("<ErrorResponse")) || bytes.Contains(b, []byte("<Error>"))
 }
 
+// firstLine is the answer's first non-blank line as it is shown
+// (runner.Excerpt): it is the server's text.
 func firstLine(b []byte) string {
 	for _, line := range strings.Split(string(b), "\n") {
 		if line = strings.TrimSpace(line); line != "" {
-			line = strings.Map(func(r rune) rune {
-				if r < 0x20 || r == 0x7f {
-					return ' '
-				}
-				return r
-			}, line)
-			if len(line) > 200 {
-				line = line[:200] + "…"
-			}
-			return line
+			return runner.Excerpt(line, 200)
 		}
 	}
 	return ""

@@ -122,15 +122,23 @@ func CheckExecutable(path string, owners []int) (string, error) {
 	for _, u := range owners {
 		owned = owned || profile.OwnedBy(fi, u)
 	}
-	switch {
-	case !fi.Mode().IsRegular():
+	if !fi.Mode().IsRegular() {
 		return refuse(fmt.Errorf("%s is not a regular file", real))
+	}
+	// The link count: Windows tells it of an open file only.
+	f, err := os.Open(real)
+	if err != nil {
+		return refuse(err)
+	}
+	nlink := links(f, fi)
+	f.Close()
+	switch {
 	case !owned:
 		return refuse(fmt.Errorf("%s is owned by %s, not by a trusted user", real, profile.OwnerName(fi)))
 	case profile.Insecure(fi, 0o022):
 		return refuse(fmt.Errorf("%s is writable by group or others (mode %v)", real, fi.Mode().Perm()))
-	case links(fi) != 1:
-		return refuse(fmt.Errorf("%s has %d hard links, not 1 (another name for it may be in a directory others can write)", real, links(fi)))
+	case nlink != 1:
+		return refuse(fmt.Errorf("%s has %d hard links, not 1 (another name for it may be in a directory others can write)", real, nlink))
 	}
 	preset := profile.ClosedDir
 	for d := filepath.Dir(real); ; d = filepath.Dir(d) {
@@ -168,7 +176,7 @@ func ReadChecked(path string, uid int) ([]byte, error) {
 	if err := checkFileInfo(path, fi, uid); err != nil {
 		return nil, err
 	}
-	if n := links(fi); n != 1 {
+	if n := links(f, fi); n != 1 {
 		// A second name elsewhere: someone could have linked a file of
 		// the user's here, or can change it through the other name.
 		return nil, fmt.Errorf("%s has %d hard links, not 1", path, n)

@@ -27,8 +27,8 @@ func FileOwner(path string) (uid, gid int, ok bool) {
 	return int(st.Uid), int(st.Gid), true
 }
 
-// links is fi's count of hard links.
-func links(fi fs.FileInfo) uint64 {
+// links is the count of hard links of the open file f (fi is its Stat).
+func links(_ *os.File, fi fs.FileInfo) uint64 {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		return uint64(st.Nlink)
 	}

@@ -199,17 +199,21 @@ func checkUserFile(path string, uid int) error {
 	return nil
 }
 
+// removeDir removes the emptied run directory; tests make it fail.
+var removeDir = os.Remove
+
 // removeRunDir removes our files from the verified run directory (by name,
 // through an os.Root of the directory checked: a link there is removed,
 // never followed, and a directory swapped in after the check is never
-// entered), then the directory once empty.
+// entered), then the directory once empty. The Root is closed first:
+// Windows opens it without FILE_SHARE_DELETE, so the directory cannot be
+// removed while it is open (a sharing violation).
 func removeRunDir(s State, uid int, keep map[string]bool, rep *Report) {
 	root, err := openRunDir(s.Dir, uid)
 	if err != nil {
 		rep.warn("left the run directory %s alone: %v", s.Dir, err)
 		return
 	}
-	defer root.Close()
 	names := append([]string{ManifestName}, s.Files...)
 	for _, p := range s.Profiles {
 		if p.Stash != "" {
@@ -229,13 +233,18 @@ func removeRunDir(s State, uid int, keep map[string]bool, rep *Report) {
 		}
 	}
 	sweepTemps(root, s.Dir)
-	if err := os.Remove(s.Dir); err != nil && !isNotExist(err) {
-		var left []string
-		for _, e := range readRoot(root) {
-			left = append(left, e.Name())
-		}
+	var left []string
+	for _, e := range readRoot(root) {
+		left = append(left, e.Name())
+	}
+	root.Close()
+	switch err := removeDir(s.Dir); {
+	case err == nil || isNotExist(err):
+	case len(left) > 0:
 		slices.Sort(left)
 		rep.warn("left the run directory %s in place: it holds %s, which this run did not record or could not verify", s.Dir, strings.Join(left, ", "))
+	default:
+		rep.warn("could not remove the emptied run directory %s: %v", s.Dir, err)
 	}
 }
 

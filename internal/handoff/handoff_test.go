@@ -6,32 +6,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/org/aws-oidc-go/internal/profile"
 )
 
 var ctx = context.Background()
-
-func uidOf(t *testing.T, p string) int {
-	t.Helper()
-	fi, err := os.Lstat(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return int(fi.Sys().(*syscall.Stat_t).Uid)
-}
-
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root to chown")
-		}
-		t.Skip("needs root to chown")
-	}
-}
 
 // TestRunDirIsCreatedNotFound: the run's directory is a fresh, private,
 // unguessable directory handed to the runner's user, recorded before it

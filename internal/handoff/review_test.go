@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 	"github.com/org/aws-oidc-go/internal/profile"
 )
 
@@ -15,6 +16,7 @@ import (
 // key is written, since Cleanup's checks refuse it.
 func TestNoCredentialsWhereThePostStepCannotRemoveThem(t *testing.T) {
 	t.Parallel()
+	harness.UnixOnly(t, "a sticky world-writable directory")
 	dir := filepath.Join(t.TempDir(), "tmp")
 	os.Mkdir(dir, 0o700)
 	os.Chmod(dir, os.ModeSticky|0o777)
@@ -49,6 +51,7 @@ func TestCleanupNeverFollowsASwappedRunDirectory(t *testing.T) {
 	base := t.TempDir()
 	victim := filepath.Join(t.TempDir(), "victim")
 	os.Mkdir(victim, 0o700)
+	harness.Symlink(t, victim, filepath.Join(t.TempDir(), "probe"))
 	r, _ := Start(Options{Base: base, Manifest: true})
 	here, _, err := r.CreateFile("renewal.json", []byte("{}"), 0o600)
 	if err != nil {

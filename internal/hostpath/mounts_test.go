@@ -71,8 +71,8 @@ func TestProfileFilesRefusesWhatLaterStepsCannotRead(t *testing.T) {
 		}
 	}
 	// Outside a container ~/.aws is where later steps look.
-	files, later, err := ProfileFiles(env(map[string]string{"HOME": "/home/me"}), Mounts{}, false)
-	if err != nil || files.Config != "/home/me/.aws/config" || later != files {
+	files, later, err := ProfileFiles(env(map[string]string{"HOME": "/home/me", "USERPROFILE": "/home/me"}), Mounts{}, false)
+	if err != nil || files.Config != filepath.FromSlash("/home/me/.aws/config") || later != files {
 		t.Errorf("host: %v %v %v", files, later, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/org/aws-oidc-go/internal/profile"
 )
@@ -16,15 +17,34 @@ var ErrNoSharedDir = errors.New("aws-profile: this container action has no direc
 	"so a profile written here would vanish with the container. Export the credentials instead (leave aws-profile and refresh unset: " +
 	"output-env-credentials is the default), or run aws-oidc-go as a CLI in a run: step")
 
+// goos is the platform whose rules Home follows; tests set it.
+var goos = runtime.GOOS
+
+// Home is the directory the AWS SDKs and CLI take ~ to be for ~/.aws, and
+// the variable it comes from (for messages): on Windows %USERPROFILE%,
+// which is what aws-sdk-go-v2 (os.UserHomeDir) and botocore (expanduser)
+// read there (stock Windows sets no HOME, and a HOME set by Git Bash is
+// not what the SDKs read); elsewhere $HOME. dir is "" when it is not set.
+func Home(getenv func(string) string) (dir, name string) {
+	name = "HOME"
+	if goos == "windows" {
+		name = "USERPROFILE"
+	}
+	return getenv(name), name
+}
+
 // ProfileFiles picks where a profile goes, as the action sees the files
 // (files) and as the job's later steps will (later): the files
 // AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE name; inside a container
 // action, a directory shared with later steps (see ContainerAWSDir), or
-// ErrNoSharedDir; else ~/.aws.
+// ErrNoSharedDir; else ~/.aws (~ as Home finds it).
 func ProfileFiles(getenv func(string) string, mounts Mounts, inContainer bool) (files, later profile.Files, err error) {
 	if cf, cfg := getenv("AWS_SHARED_CREDENTIALS_FILE"), getenv("AWS_CONFIG_FILE"); cf != "" || cfg != "" {
 		files = profile.Files{Credentials: cf, Config: cfg}
-		home := getenv("HOME")
+		home, name := Home(getenv)
+		if home == "" && (cf == "" || cfg == "") {
+			return files, files, fmt.Errorf("aws-profile: %s is not set, and only one of AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE is: set both", name)
+		}
 		if files.Credentials == "" {
 			files.Credentials = filepath.Join(home, ".aws", "credentials")
 		}
@@ -41,12 +61,12 @@ func ProfileFiles(getenv func(string) string, mounts Mounts, inContainer bool) (
 		later = profile.Files{Credentials: filepath.Join(laterDir, "credentials"), Config: filepath.Join(laterDir, "config")}
 		return files, later, nil
 	}
-	home := getenv("HOME")
+	home, name := Home(getenv)
 	switch {
 	case inContainer && (home == "" || home == "/" || !underMount(mounts, home)):
 		return files, later, ErrNoSharedDir
 	case home == "":
-		return files, later, errors.New("aws-profile: HOME is not set, and neither is AWS_SHARED_CREDENTIALS_FILE")
+		return files, later, fmt.Errorf("aws-profile: %s is not set, and neither is AWS_SHARED_CREDENTIALS_FILE", name)
 	}
 	files = profile.Files{Credentials: filepath.Join(home, ".aws", "credentials"), Config: filepath.Join(home, ".aws", "config")}
 	return files, files, nil

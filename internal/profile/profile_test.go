@@ -3,8 +3,10 @@ package profile
 import (
 	"context"
 	"fmt"
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -113,7 +115,7 @@ func TestReplacedSectionComesBack(t *testing.T) {
 		t.Errorf("config = %q", got)
 	}
 	for _, x := range w {
-		if fi, err := os.Stat(x.Stash); err != nil || fi.Mode().Perm() != 0o600 {
+		if fi, err := os.Stat(x.Stash); err != nil || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600) {
 			t.Errorf("stash %s: %v", x.Stash, err)
 		}
 	}
@@ -194,6 +196,7 @@ func TestConcurrentWritersLoseNothing(t *testing.T) {
 
 func TestRefusals(t *testing.T) {
 	t.Parallel()
+	harness.UnixOnly(t, "a world-writable directory; the links are tested on Windows too, in TestRefusesLinks")
 	root := t.TempDir()
 	real := filepath.Join(root, "real")
 	os.Mkdir(real, 0o700)
@@ -207,6 +210,30 @@ func TestRefusals(t *testing.T) {
 		"symlinked directory":      {Credentials: filepath.Join(root, "linked", "c"), Config: filepath.Join(root, "linked", "k")},
 		"world-writable directory": {Credentials: filepath.Join(open, "c"), Config: filepath.Join(open, "k")},
 		"symlinked file":           {Credentials: filepath.Join(real, "credentials"), Config: filepath.Join(real, "config")},
+	} {
+		if _, err := Write(ctx, f, entry, Options{Overwrite: true, StashDir: t.TempDir()}); err == nil {
+			t.Errorf("%s: written", name)
+		}
+	}
+	if got := read(t, filepath.Join(real, "target")); got != "[x]\n" {
+		t.Errorf("a refused write changed the link's target: %q", got)
+	}
+}
+
+// TestRefusesLinks: a profile file or directory that is a symbolic link
+// is refused on every platform (Windows included, where the link needs
+// developer mode), and the link's target is left as it was.
+func TestRefusesLinks(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	real := filepath.Join(root, "real")
+	os.Mkdir(real, 0o700)
+	harness.Symlink(t, real, filepath.Join(root, "linked"))
+	os.WriteFile(filepath.Join(real, "target"), []byte("[x]\n"), 0o600)
+	harness.Symlink(t, filepath.Join(real, "target"), filepath.Join(real, "credentials"))
+	for name, f := range map[string]Files{
+		"symlinked directory": {Credentials: filepath.Join(root, "linked", "c"), Config: filepath.Join(root, "linked", "k")},
+		"symlinked file":      {Credentials: filepath.Join(real, "credentials"), Config: filepath.Join(real, "config")},
 	} {
 		if _, err := Write(ctx, f, entry, Options{Overwrite: true, StashDir: t.TempDir()}); err == nil {
 			t.Errorf("%s: written", name)
@@ -238,6 +265,7 @@ func BenchmarkWriteRemove(b *testing.B) {
 // there first, and the post step refuses to remove anything from it.
 func TestPrepareDirRefusesStickyOpenDirectories(t *testing.T) {
 	t.Parallel()
+	harness.UnixOnly(t, "a sticky world-writable directory")
 	dir := filepath.Join(t.TempDir(), "tmp")
 	os.Mkdir(dir, 0o700)
 	os.Chmod(dir, os.ModeSticky|0o777)
@@ -254,6 +282,7 @@ func TestPrepareDirRefusesStickyOpenDirectories(t *testing.T) {
 // a root process go to the runner's user too, not only the last one.
 func TestPrepareDirHandsEveryCreatedDirectoryOver(t *testing.T) {
 	t.Parallel()
+	harness.UnixOnly(t, "a root process handing directories to the runner's uid")
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("needs root to chown")

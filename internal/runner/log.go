@@ -153,6 +153,38 @@ func Visible(s string) string {
 	return b.String()
 }
 
+// Ellipsis ends a clipped text (Clip).
+const Ellipsis = "…"
+
+// Clip bounds outside text before it is shown: s itself when it is at most
+// n bytes, else its longest prefix that ends between runes (an invalid
+// byte counts as one) followed by Ellipsis, n bytes at the most in all.
+// It is the one clip for text from outside (an answer's body, an API's
+// message, an input quoted back); clip first, then Visible, so an escape
+// is never cut in two. An n too small for the ellipsis clips without one.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	limit, tail := n-len(Ellipsis), Ellipsis
+	if limit < 0 {
+		limit, tail = max(n, 0), ""
+	}
+	i := 0
+	for i < len(s) {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		if i+size > limit {
+			break
+		}
+		i += size
+	}
+	return s[:i] + tail
+}
+
+// Excerpt is outside text as it is shown: clipped to n bytes (Clip), then
+// on one line (Visible).
+func Excerpt(s string, n int) string { return Visible(Clip(s, n)) }
+
 func needsEscape(s string) bool {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || r == utf8.RuneError {

@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // TestBinaryLinksNoHeavyInit keeps what setup needs from slowing the
@@ -13,7 +15,8 @@ import (
 // GODEBUG=inittrace=1), and hcl is for the tests only.
 func TestBinaryLinksNoHeavyInit(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "github.com/org/aws-oidc-go").CombinedOutput()
+	goBin := harness.RequireTool(t, "go") // under Wine: not a Windows program
+	out, err := exec.Command(goBin, "list", "-deps", "-f", "{{.ImportPath}}", "github.com/org/aws-oidc-go").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}

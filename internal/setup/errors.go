@@ -8,6 +8,8 @@ import (
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // CallError is an AWS call that failed, with what to do about it.
@@ -53,7 +55,7 @@ func callError(service, call, subject string, err error) error {
 	e := &CallError{Service: service, Call: call, Subject: subject, Err: err}
 	var api smithy.APIError
 	if errors.As(err, &api) {
-		e.Code, e.Message = api.ErrorCode(), oneLine(api.ErrorMessage())
+		e.Code, e.Message = api.ErrorCode(), runner.Excerpt(api.ErrorMessage(), 500)
 	}
 	var re *awshttp.ResponseError
 	status := 0
@@ -85,19 +87,6 @@ func callError(service, call, subject string, err error) error {
 	return e
 }
 
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > 500 {
-		s = s[:500] + "..."
-	}
-	return s
-}
-
 // CredentialsError is an AWS configuration that gave setup no usable
 // credentials: none anywhere in the SDK's chain, a --profile (or
 // AWS_PROFILE) the shared files do not have, or a source that failed.
@@ -123,9 +112,9 @@ func (e *CredentialsError) Error() string {
 		return "no AWS credentials: nothing in the environment (AWS_ACCESS_KEY_ID), no profile in the AWS configuration files, and no instance or container role on this machine\n  what to do: " + credentialsAdvice
 	case e.Profile != "":
 		return fmt.Sprintf("the credentials of profile %s (%s) could not be loaded: %s\n  what to do: aws sso login --profile %s if it is an SSO profile whose session ended; otherwise check the profile (aws configure list --profile %s)",
-			e.Profile, e.Flag, oneLine(e.Err.Error()), e.Profile, e.Profile)
+			e.Profile, e.Flag, runner.Excerpt(e.Err.Error(), 500), e.Profile, e.Profile)
 	default:
-		return "the AWS credentials could not be loaded: " + oneLine(e.Err.Error()) + "\n  what to do: " + credentialsAdvice
+		return "the AWS credentials could not be loaded: " + runner.Excerpt(e.Err.Error(), 500) + "\n  what to do: " + credentialsAdvice
 	}
 }
 

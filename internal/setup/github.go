@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/org/aws-oidc-go/internal/loopback"
 )
 
 // DefaultGitHubAPI is github.com's REST API.
@@ -68,7 +69,7 @@ func getJSON(ctx context.Context, hc *http.Client, apiURL, token, path, what str
 		apiURL = DefaultGitHubAPI
 	}
 	u, err := url.Parse(strings.TrimRight(apiURL, "/"))
-	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname()))) {
+	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback.Host(u.Hostname()))) {
 		return "", fmt.Errorf("GITHUB_API_URL %q: want an https URL such as %s", RedactURL(apiURL), DefaultGitHubAPI)
 	}
 	base := *u
@@ -121,14 +122,6 @@ func getJSON(ctx context.Context, hc *http.Client, apiURL, token, path, what str
 		return shown, fmt.Errorf("GET %s: the answer is not a %s: %v", shown, what, err)
 	}
 	return shown, nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // LookupOwner asks GitHub's REST API (GET /users/OWNER, which answers for

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -399,6 +400,31 @@ func TestCfnLintCatchesMistakes(t *testing.T) {
 	cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=us-east-1")
 	if out, err := cmd.CombinedOutput(); err == nil {
 		t.Errorf("cfn-lint passed a misspelt property:\n%s", out)
+	}
+}
+
+// TestHCLStringC1AndInvalidUTF8: C1 controls (NEL, CSI) are escaped as
+// runner.Visible escapes them, and read back as themselves; each byte that
+// is not UTF-8 is written as \uFFFD (HCL has no byte escape), so the file
+// is valid UTF-8 and holds no raw control character.
+func TestHCLStringC1AndInvalidUTF8(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ in, want string }{
+		{"nel\u0085 csi\u009b[31m", "nel\u0085 csi\u009b[31m"},
+		{"a\xffb\xfe\xfdc", "a\uFFFDb\uFFFD\uFFFDc"},
+	} {
+		lit := hclString(c.in)
+		if !utf8.ValidString(lit) || strings.ContainsFunc(lit, func(r rune) bool { return r >= 0x80 && r < 0xa0 }) {
+			t.Errorf("hclString(%q) = %q holds a C1 control or invalid UTF-8", c.in, lit)
+		}
+		f, diags := hclparse.NewParser().ParseHCL([]byte("v = "+lit+"\n"), "t.tf")
+		if diags.HasErrors() {
+			t.Fatalf("%q: %s does not parse: %v", c.in, lit, diags)
+		}
+		v, diags := f.Body.(*hclsyntax.Body).Attributes["v"].Expr.Value(&hcl.EvalContext{})
+		if diags.HasErrors() || v.AsString() != c.want {
+			t.Errorf("%q: %s reads back as %q, want %q (%v)", c.in, lit, v.AsString(), c.want, diags)
+		}
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // ActionRef is what the workflow snippet uses.
@@ -270,14 +272,24 @@ func WriteJSON(w io.Writer, p *Plan) error {
 }
 
 // hclString quotes s as an HCL string literal: \" \\ \n \r \t, every other
-// control character as \uNNNN (HCL knows no \b or \f, which json.Marshal
-// writes), and the template sequences ${ and %{ doubled so they stay
-// literal.
+// control character (C0, DEL, C1, U+2028, U+2029: what runner.Visible
+// escapes) as \uNNNN (HCL knows no \b or \f, which json.Marshal writes),
+// each byte that is not UTF-8 as \uFFFD (HCL has no byte escape, and
+// json.Marshal does the same for CloudFormation), and the template
+// sequences ${ and %{ doubled so they stay literal.
+//
+// It is not runner.Visible: Visible shows text to a reader and may change
+// it (\x1b is four characters), while this is a value Terraform reads
+// back, so every escape must decode to the very rune it replaces.
 func hclString(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\uFFFD`)
 		case r == '"':
 			b.WriteString(`\"`)
 		case r == '\\':
@@ -288,7 +300,7 @@ func hclString(s string) string {
 			b.WriteString(`\r`)
 		case r == '\t':
 			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029:
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029:
 			fmt.Fprintf(&b, `\u%04X`, r)
 		default:
 			b.WriteRune(r)
@@ -296,17 +308,6 @@ func hclString(s string) string {
 	}
 	b.WriteByte('"')
 	return hclTemplateEscape(b.String())
-}
-
-// hclComment makes s safe on one comment line: no line breaks or other
-// control characters.
-func hclComment(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029 || r == 0x85 {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 func hclTemplateEscape(s string) string {
@@ -323,7 +324,7 @@ func (p *Plan) roleDescription() string {
 }
 
 func newRoleDescription(repo string) string {
-	return truncate("GitHub Actions OIDC for "+repo+" (aws-oidc-go setup)", 1000)
+	return runner.Clip("GitHub Actions OIDC for "+repo+" (aws-oidc-go setup)", 1000)
 }
 
 // clientIDs is the provider's client id list after the plan.
@@ -347,11 +348,11 @@ func (p *Plan) allPolicies() []string {
 // import whose code omits them plans to delete them). The text is as
 // terraform fmt writes it.
 func WriteTerraform(w io.Writer, p *Plan) {
-	fmt.Fprintf(w, "# aws-oidc-go setup for %s: the OIDC provider and the role as Terraform (AWS provider).\n", hclComment(p.opts.Repository))
+	fmt.Fprintf(w, "# aws-oidc-go setup for %s: the OIDC provider and the role as Terraform (AWS provider).\n", runner.Visible(p.opts.Repository))
 	fmt.Fprintf(w, "# Account %s. Generated; the trust policy is the one the plan prints.\n", p.Account)
 	for _, note := range []string{p.legacyNote(), p.changeNote()} {
 		if note != "" {
-			fmt.Fprintf(w, "# %s\n", hclComment(note))
+			fmt.Fprintf(w, "# %s\n", runner.Visible(note))
 		}
 	}
 	fmt.Fprintln(w)
@@ -553,7 +554,7 @@ func WriteCloudFormation(w io.Writer, p *Plan) error {
 		desc += " " + n
 	}
 	resources["GitHubActionsRole"] = role
-	tpl["Description"] = truncate(desc, 1024)
+	tpl["Description"] = runner.Clip(desc, 1024)
 	tpl["Resources"] = resources
 	if !p.RoleExists {
 		tpl["Outputs"] = map[string]any{

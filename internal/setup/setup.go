@@ -15,17 +15,17 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/org/aws-oidc-go/internal/arn"
 	"github.com/org/aws-oidc-go/internal/inputs"
+	"github.com/org/aws-oidc-go/internal/lazyre"
 	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
@@ -91,15 +91,10 @@ type Options struct {
 // The patterns are compiled on first use, not at process start: this
 // package is linked into the action, whose cold start must not pay for it.
 var (
-	roleNameRe  = lazyRegexp(`^[\w+=,.@-]{1,64}$`)
-	policyARNRe = lazyRegexp(`^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$`)
-	nameRe      = lazyRegexp(`^[A-Za-z0-9_./-]+$`)
-	roleCharRe  = lazyRegexp(`[^\w+=,.@-]`)
+	roleNameRe = lazyre.New(`^[\w+=,.@-]{1,64}$`)
+	nameRe     = lazyre.New(`^[A-Za-z0-9_./-]+$`)
+	roleCharRe = lazyre.New(`[^\w+=,.@-]`)
 )
-
-func lazyRegexp(expr string) func() *regexp.Regexp {
-	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
-}
 
 // DefaultRoleName is the role name setup uses when none is given:
 // github-actions-OWNER-REPO, clipped to IAM's 64 characters.
@@ -162,7 +157,7 @@ func (o *Options) Validate() error {
 		errs = append(errs, fmt.Errorf("--role-name %q: IAM allows 1-64 of letters, digits and +=,.@_-", o.RoleName))
 	}
 	for _, a := range o.PolicyARNs {
-		if !policyARNRe().MatchString(a) {
+		if pa, ok := arn.Parse(a); !ok || !pa.IsManagedPolicy() {
 			errs = append(errs, fmt.Errorf("--policy-arn %q: want a managed policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess", a))
 		}
 	}
@@ -976,11 +971,4 @@ func applyStep(ctx context.Context, svc IAM, p *Plan, s Step) error {
 		return callError("iam", s.Call, subject, err)
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
@@ -23,8 +25,8 @@ func TestFilePathRefusesLinksInTheWorkspace(t *testing.T) {
 	os.MkdirAll(outside, 0o755)
 	os.WriteFile(filepath.Join(ws, "real", "token"), []byte(jwt), 0o600)
 	os.WriteFile(filepath.Join(outside, "token"), []byte(jwt), 0o600)
-	os.Symlink(outside, filepath.Join(ws, "linkdir"))
-	os.Symlink(filepath.Join(outside, "token"), filepath.Join(ws, "linkfile"))
+	harness.Symlink(t, outside, filepath.Join(ws, "linkdir"))
+	harness.Symlink(t, filepath.Join(outside, "token"), filepath.Join(ws, "linkfile"))
 
 	if p, err := FilePath("real/token", ws); err != nil || p != filepath.Join(ws, "real", "token") {
 		t.Errorf("plain file: %q, %v", p, err)
@@ -37,7 +39,7 @@ func TestFilePathRefusesLinksInTheWorkspace(t *testing.T) {
 	}
 	// A link above the workspace is the system's (/var/run → /run) and is followed.
 	linkedRoot := filepath.Join(root, "linked-root")
-	os.Symlink(root, linkedRoot)
+	harness.Symlink(t, root, linkedRoot)
 	if _, err := FilePath("real/token", filepath.Join(linkedRoot, "ws")); err != nil {
 		t.Errorf("workspace behind a system link: %v", err)
 	}

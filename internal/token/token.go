@@ -11,12 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/org/aws-oidc-go/internal/loopback"
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // Environment variables the runner sets only when the job has
@@ -106,7 +107,7 @@ func (g *GitHub) Fetch(ctx context.Context, audience string) (string, error) {
 	}
 	var failed *githubactions.RequestFailedError
 	if errors.As(err, &failed) {
-		return "", &StatusError{StatusCode: failed.StatusCode, Body: printable(failed.Body)}
+		return "", &StatusError{StatusCode: failed.StatusCode, Body: runner.Excerpt(failed.Body, 200)}
 	}
 	if rec.status != 0 && rec.status != http.StatusOK {
 		// A non-200 answer whose body could not be read: its status says
@@ -161,19 +162,6 @@ func unwrapTransport(err error) error {
 	return err
 }
 
-func printable(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
-}
-
 // CheckRequestURL refuses a token-service URL that would send the bearer
 // request token in clear: https:// is required unless the host is this
 // machine (loopback), where tests and local runners serve it.
@@ -184,21 +172,9 @@ func CheckRequestURL(raw string) error {
 		return fmt.Errorf("%s is not an absolute URL", EnvRequestURL)
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && LoopbackHost(u.Hostname()):
+	case u.Scheme == "http" && loopback.Host(u.Hostname()):
 		return nil
 	default:
 		return fmt.Errorf("%s uses %s:// to %s; the request token would cross the network in clear, so only https:// is accepted (http:// only to a loopback address)", EnvRequestURL, u.Scheme, u.Hostname())
 	}
-}
-
-// LoopbackHost reports whether host names this machine: localhost or a
-// loopback address. Only those: they are what HTTP_PROXY never applies to
-// (golang.org/x/net/http/httpproxy), so a request to them stays on this
-// machine; a *.localhost name would go through the proxy, in clear.
-func LoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

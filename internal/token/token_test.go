@@ -57,7 +57,7 @@ func TestFetchErrors(t *testing.T) {
 		{"wrong request token", map[string]string{token.EnvRequestToken: "nope"}, nil, statusIs(401), false},
 		{"query string dropped", map[string]string{token.EnvRequestURL: strings.Split(gh.RequestURL, "?")[0]}, nil, statusIs(400), false},
 		{"503", nil, &harness.Fault{Status: 503, Body: "down"}, statusBodyIs(503, "down"), true},
-		{"429 with a body to clean", nil, &harness.Fault{Status: 429, Body: "  slow\r\ndown  "}, statusBodyIs(429, "slow  down"), true},
+		{"429 with a body to clean", nil, &harness.Fault{Status: 429, Body: "  slow\r\ndown  "}, statusBodyIs(429, `slow\r\ndown`), true},
 		{"garbage", nil, &harness.Fault{Status: 200, Body: "<html>"}, func(e error) bool { var m *token.MalformedError; return errors.As(e, &m) }, false},
 		{"no JWT in value", nil, &harness.Fault{Status: 200, Body: `{"count":1,"value":"abc"}`}, func(e error) bool { var m *token.MalformedError; return errors.As(e, &m) }, false},
 		// Three base64url parts, but no JSON header: not a compact JWT as
@@ -99,11 +99,31 @@ func statusIs(code int) func(error) bool {
 }
 
 // statusBodyIs also checks the body kept for the log: exactly the answer's
-// (trimmed, control characters blanked), not the library's wording around it.
+// (trimmed, shown by runner.Excerpt), not the library's wording around it.
 func statusBodyIs(code int, body string) func(error) bool {
 	return func(e error) bool {
 		var s *token.StatusError
 		return errors.As(e, &s) && s.StatusCode == code && s.Body == body
+	}
+}
+
+// TestFetchErrorShowsHostileBody: the token service's error body is kept
+// clipped between runes and on one visible line (runner.Excerpt), so
+// neither it nor the error around it holds C1 controls, bytes that are not
+// UTF-8 or a line that starts a workflow command.
+func TestFetchErrorShowsHostileBody(t *testing.T) {
+	t.Parallel()
+	g := harness.NewTokenService()
+	defer g.Close()
+	g.Faults().Always(harness.Fault{Status: 503, Body: harness.HostileLine})
+	_, err := client(g, nil).Fetch(context.Background(), "sts.amazonaws.com")
+	var s *token.StatusError
+	if !errors.As(err, &s) {
+		t.Fatalf("err = %v", err)
+	}
+	harness.CheckShown(t, err.Error(), true)
+	if len(s.Body) > 4*200 {
+		t.Errorf("body kept is %d bytes", len(s.Body))
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/org/aws-oidc-go/internal/lazyre"
+	"github.com/org/aws-oidc-go/internal/arn"
 )
 
 // DefaultIssuer is GitHub.com's Actions token issuer.
@@ -211,15 +211,21 @@ func Evaluate(p *Policy, req Request) Decision {
 	return d
 }
 
-var providerARN = lazyre.New(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):oidc-provider/(.+)$`)
+// federatedProvider returns the account and the provider's name of an
+// OIDC provider ARN (arn.OIDCProvider).
+func federatedProvider(s string) (account, name string, ok bool) {
+	a, _ := arn.Parse(s)
+	name, ok = a.OIDCProvider()
+	return a.Account, name, ok
+}
 
 func principalMatches(p *Principal, req Request) bool {
 	if p.Any {
 		return true
 	}
 	for _, f := range p.Federated {
-		m := providerARN().FindStringSubmatch(f)
-		if m != nil && m[3] == req.Provider && (req.Account == "" || m[2] == req.Account) {
+		account, name, ok := federatedProvider(f)
+		if ok && name == req.Provider && (req.Account == "" || account == req.Account) {
 			return true
 		}
 	}

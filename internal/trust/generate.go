@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/org/aws-oidc-go/internal/arn"
 	"github.com/org/aws-oidc-go/internal/inputs"
 	"github.com/org/aws-oidc-go/internal/lazyre"
 	"github.com/org/aws-oidc-go/internal/runner"
@@ -48,7 +49,6 @@ func ImmutableSubject(c Context, ownerID, repoID string) string {
 
 var (
 	repoRe      = lazyre.New(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
-	accountRe   = lazyre.New(`^\d{12}$`)
 	idRe        = lazyre.New(`^[1-9]\d{0,19}$`)
 	httpsURLRe  = lazyre.New(`^https://[a-z0-9.-]+(:\d+)?(/[A-Za-z0-9_./-]*)?$`)
 	errUsageRef = errors.New("choose at least one of --branch, --tag, --environment, --pull-request, or --any-ref alone")
@@ -201,7 +201,7 @@ type Options struct {
 // Validate checks Options and fills defaults.
 func (o *Options) Validate() error {
 	var errs []error
-	if !accountRe().MatchString(o.AccountID) {
+	if !arn.IsAccountID(o.AccountID) {
 		errs = append(errs, fmt.Errorf("--account-id %q: want a 12-digit AWS account id", o.AccountID))
 	}
 	if o.Context.Ref == "" && o.Context.Environment == "" && !o.Context.PullRequest && !o.Context.AnyRef {

@@ -115,12 +115,12 @@ func Lint(p *Policy, lc LintContext) []Finding {
 			// wrong only when none names this provider and it looks meant
 			// for it.
 			ours := slices.ContainsFunc(st.Principal.Federated, func(f string) bool {
-				m := providerARN().FindStringSubmatch(f)
-				return m != nil && m[3] == provider
+				_, name, ok := federatedProvider(f)
+				return ok && name == provider
 			})
 			for _, f := range st.Principal.Federated {
-				m := providerARN().FindStringSubmatch(f)
-				if !ours && (m == nil || m[3] != provider) && meantFor(f, provider, st) {
+				_, name, ok := federatedProvider(f)
+				if !ours && (!ok || name != provider) && meantFor(f, provider, st) {
 					add(st, "wrong-principal", fmt.Sprintf("Federated principal %q is not the provider ARN for %s (the provider name is lower case, without https:// or a trailing slash)", f, lc.Issuer),
 						fmt.Sprintf(`"Federated": "arn:aws:iam::<ACCOUNT_ID>:oidc-provider/%s"`, provider))
 				}

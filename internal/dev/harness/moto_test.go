@@ -43,6 +43,7 @@ func TestMotoLeavesNoFiles(t *testing.T) {
 	if log := moto.Log(); !strings.Contains(log, "Running on "+moto.URL) {
 		t.Errorf("Log() = %q, want moto_server's start-up lines", log)
 	}
+	UnixOnly(t, "a killed test binary's moto_server dies with it (a parent-death signal; Windows does not kill a dead parent's children)")
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

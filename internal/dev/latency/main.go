@@ -400,7 +400,7 @@ func measure(ctx context.Context, nw *network, self, hosts, resolv string, c com
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.ExtraFiles = []*os.File{started}
 	cmd.SysProcAttr = launchAttrs()
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.Cancel = func() error { return killGroup(cmd.Process) }
 	cmd.WaitDelay = 5 * time.Second
 	err = nw.Start(cmd)
 	started.Close()
@@ -412,7 +412,7 @@ func measure(ctx context.Context, nw *network, self, hosts, resolv string, c com
 	err = cmd.Wait()
 	wall := time.Since(t0)
 	// Whatever the command left behind in its process group goes too.
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = killGroup(cmd.Process)
 	var cpu time.Duration
 	if ps := cmd.ProcessState; ps != nil {
 		cpu = ps.UserTime() + ps.SystemTime()

@@ -236,6 +236,9 @@ func launchAttrs() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Unshareflags: syscall.CLONE_NEWNS}
 }
 
+// killGroup kills the launcher's process group: whatever it became.
+func killGroup(p *os.Process) error { return syscall.Kill(-p.Pid, syscall.SIGKILL) }
+
 // launch runs as the first process of every measured command, started by
 // the benchmark in the client network namespace and a new mount namespace
 // (made private by os/exec). It binds hosts over /etc/hosts and resolv

@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"net"
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -21,6 +22,7 @@ func (*network) Listen(string) (net.Listener, error) { return nil, errors.New(su
 func (*network) Start(*exec.Cmd) error               { return errors.New(supported()) }
 func namespaceIDs() (string, error)                  { return "", errors.New(supported()) }
 func launchAttrs() *syscall.SysProcAttr              { return nil }
+func killGroup(p *os.Process) error                  { return p.Kill() }
 func launch(_, _, _ string, _, _ []string) error     { return errors.New(supported()) }
 
 func boost() (int, error) { return 0, nil }

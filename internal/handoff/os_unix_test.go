@@ -1,0 +1,28 @@
+//go:build unix
+
+package handoff
+
+import (
+	"os"
+	"syscall"
+	"testing"
+)
+
+func uidOf(t *testing.T, p string) int {
+	t.Helper()
+	fi, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(fi.Sys().(*syscall.Stat_t).Uid)
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("needs root to chown")
+		}
+		t.Skip("needs root to chown")
+	}
+}
