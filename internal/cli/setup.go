@@ -25,6 +25,8 @@ var setupFlags = concat([]cmdFlag{
 }, idFlags, []cmdFlag{
 	{Name: "apply", Help: "Carry out the plan. Without it setup only reads IAM and prints what it would do."},
 	{Name: "replace-trust-policy", Help: "With --apply: allow replacing an existing role's trust policy (the plan lists the runs gained and lost). Statements for other principals are kept."},
+	{Name: "confirm-spelling", Help: "Confirm that --repository is spelled as GitHub spells it (case included), when GitHub's API was not asked (ids given, or the lookup failed) and the role names it otherwise in case."},
+	{Name: "adopt-role", Help: "With --apply: allow writing to an existing role setup did not make for this repository alone (one that trusts other principals or repositories, or has inline policies or attached policies not asked for); the plan lists them."},
 	{Name: "format", Arg: "text|json|terraform|cloudformation", Help: "Print the plan as text (default), as JSON, or as infrastructure code: Terraform (aws_iam_openid_connect_provider, aws_iam_role) or a CloudFormation template (AWS::IAM::OIDCProvider, AWS::IAM::Role). Code is printed, never applied."},
 })
 
@@ -105,6 +107,9 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 	if o.ReplaceTrustPolicy && !f.on("apply") {
 		errs = append(errs, errors.New("--replace-trust-policy goes with --apply"))
 	}
+	if f.on("adopt-role") && !f.on("apply") {
+		errs = append(errs, errors.New("--adopt-role goes with --apply"))
+	}
 	if (o.RepositoryID == "") != (o.OwnerID == "") {
 		errs = append(errs, errors.New("--repository-id and --owner-id go together (gh api repos/OWNER/REPO --jq '.id, .owner.id' prints both)"))
 	}
@@ -158,6 +163,8 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 		return ExitFailure
 	}
 	plan.IDs = idsNote
+	plan.AdoptRole = f.on("adopt-role")
+	plan.SpellingConfirmed = f.on("confirm-spelling") || strings.HasPrefix(idsNote, "ids from GitHub's API") || strings.Contains(idsNote, ": ids from GitHub's API")
 	if part := setup.RegionPartition(region); region != "" && part != "" && part != plan.Partition {
 		fmt.Fprintf(p.Stderr, "aws-oidc-go: warning: the region %s is in the partition %s, the account %s in %s: a workflow with aws-region %s reaches another partition's STS, which does not know this role; give --region with a region of %s\n",
 			region, part, plan.Account, plan.Partition, region, plan.Partition)
@@ -242,6 +249,11 @@ func runSetup(ctx context.Context, p Process, args []string) int {
 	samples := setup.Evaluate(setup.Samples(o, live), plan.Account, o.Issuer, nil, live)
 	fmt.Fprintf(w, "\nThe checker on the live role %s:\n", arn)
 	bad := setup.WriteVerdicts(w, samples)
+	// Each Allow's witness: a stranger's run made from its own patterns.
+	for _, wit := range setup.OutsideWitnesses(live, plan.Account, o) {
+		fmt.Fprintf(w, "    ALLOWED   a run nobody named (a witness of the role's patterns): %s   <-- expected DENIED\n", wit)
+		bad++
+	}
 	fmt.Fprintln(w, "\nIn the workflow:")
 	setup.WriteSnippet(w, arn, region)
 	if bad > 0 {
@@ -259,7 +271,7 @@ func setupRepositories(o *setup.Options, values []string) error {
 		return errors.New("--repository OWNER/REPO is required")
 	}
 	t := trust.Options{RepositoryID: o.RepositoryID, OwnerID: o.OwnerID}
-	if err := setRepositories(&t, values); err != nil {
+	if err := t.SetRepositories(values); err != nil {
 		return err
 	}
 	o.Repository, o.RepositoryID, o.OwnerID, o.More = t.Context.Repository, t.RepositoryID, t.OwnerID, t.More

@@ -290,7 +290,7 @@ func TestSetupAgainstMoto(t *testing.T) {
 	if got := liveTrust(t, moto.URL, "deploy"); !jsonEqual(got, before) {
 		t.Errorf("a refused apply changed the trust policy: %v", got)
 	}
-	code, stdout, stderr = run(args("--branch", "release", "--apply", "--replace-trust-policy"), env)
+	code, stdout, stderr = run(args("--branch", "release", "--apply", "--replace-trust-policy", "--adopt-role"), env) // it trusts EC2 too
 	if code != ExitOK || !strings.Contains(stdout, "Applied 1 change(s).") || !strings.Contains(stdout, "ALLOWED   branch release, legacy sub") ||
 		!strings.Contains(stdout, "DENIED    branch main, legacy sub") {
 		t.Errorf("replace: exit %d\n%s%s", code, stdout, stderr)

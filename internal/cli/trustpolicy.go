@@ -325,9 +325,6 @@ func lookupIDs(ctx context.Context, p Process, f *trust.Facts) {
 	}
 }
 
-// setRepositories is trust.Options.SetRepositories, for setup.
-func setRepositories(o *trust.Options, values []string) error { return o.SetRepositories(values) }
-
 // checkExit maps a check's outcome to its exit code.
 func checkExit(o trust.Outcome) int { return checkCodes[o] }
 

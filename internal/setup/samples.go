@@ -1,6 +1,8 @@
 package setup
 
 import (
+	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +21,70 @@ type Sample struct {
 	Facts    trust.Facts `json:"-"`
 	Old      string      `json:"old,omitempty"` // verdict under the old policy; "" for a new role
 	New      string      `json:"new"`
+	// OldWhen and NewWhen say when the verdict depends on a claim the run
+	// leaves open (see Decide): "admitted only when actor is …". The
+	// Name carries them too.
+	OldWhen string `json:"old_when,omitempty"`
+	NewWhen string `json:"new_when,omitempty"`
+
+	kept       *keptGrant // not a run: what a split statement keeps for others
+	idsUnknown bool       // another repository's run whose ids the policy does not pair with its name
+}
+
+// keptGrant is what an old statement that mergeTrust split gave a
+// principal other than the provider's tokens (or the provider other
+// actions): the sample is ALLOWED under a policy that still holds an
+// Allow for that principal and those actions with the same conditions
+// (which are not evaluated: they are the other principal's, as before).
+type keptGrant struct {
+	principal  string // "AWS arn:…", "Service …", "Federated …"
+	actions    []string
+	conditions []trust.Condition
+}
+
+// keptSamples are the samples for what mergeTrust kept of statement st:
+// each other principal with its actions, and the provider with its other
+// actions; intended, so a plan that loses one refuses to apply.
+func keptSamples(st trust.Statement, c stmtChange, provider string) []Sample {
+	var out []Sample
+	for _, pr := range c.Principals {
+		out = append(out, Sample{Name: fmt.Sprintf("principal %s: %s (statement %d's part, its conditions as they were)", pr, strings.Join(st.Action, ", "), st.Index+1),
+			Intended: true, kept: &keptGrant{principal: pr, actions: st.Action, conditions: st.Conditions}})
+	}
+	if len(c.Actions) > 0 {
+		pr := "Federated " + provider
+		out = append(out, Sample{Name: fmt.Sprintf("the provider's tokens: %s (statement %d's part, its conditions as they were)", strings.Join(c.Actions, ", "), st.Index+1),
+			Intended: true, kept: &keptGrant{principal: pr, actions: c.Actions, conditions: st.Conditions}})
+	}
+	return out
+}
+
+// verdict is ALLOWED when p holds an Allow for the grant's principal
+// covering its actions with the same conditions, DENIED otherwise.
+func (k *keptGrant) verdict(p *trust.Policy) trust.Verdict {
+	for _, st := range p.Statements {
+		if st.Effect != "Allow" || !slices.Contains(principals(st.Principal), k.principal) || !reflect.DeepEqual(st.Conditions, k.conditions) {
+			continue
+		}
+		covered := !slices.ContainsFunc(k.actions, func(a string) bool {
+			return !slices.ContainsFunc(st.Action, func(pat string) bool { return trust.Like(strings.ToLower(pat), strings.ToLower(a)) })
+		})
+		if covered {
+			return trust.Allowed
+		}
+	}
+	return trust.Denied
+}
+
+// Wrong reports a sample the planned (or live) policy decides otherwise
+// than intended: a run asked for not ALLOWED, any other run not DENIED.
+// UNDECIDED is wrong either way: the checker cannot show the role admits
+// exactly the runs named.
+func (s Sample) Wrong() bool {
+	if s.Intended {
+		return s.New != trust.Allowed.String()
+	}
+	return s.New != trust.Denied.String()
 }
 
 // Changed reports a sample whose verdict differs between the policies.
@@ -34,6 +100,9 @@ const (
 type run struct {
 	kind, name string // branch main, tag v1, environment prod, pull request
 	repo       string // another repository (OWNER/REPO) an old policy names; "" ours
+	// The ids the policy pairs with repo (an immutable sub, a single
+	// repository_id in the same statement); "" when it does not say.
+	ownerID, repoID string
 }
 
 // String names the run for a person, on one line (runner.Visible): a
@@ -136,8 +205,19 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 		return f
 	}
 	for _, r := range runs {
-		if r.repo != "" { // another repository's run: its ids are not known
-			form(r.String(), false, facts(r.repo, "1000008", "1000009", r))
+		if r.repo != "" {
+			// Another repository's run, with the ids the policy pairs with
+			// its name. Without them there is no immutable sub to try, and
+			// a repository_id condition leaves the verdict UNDECIDED: said,
+			// never taken for a denial.
+			name := r.String()
+			if r.ownerID != "" && r.repoID != "" {
+				form(name, false, facts(r.repo, r.ownerID, r.repoID, r))
+				continue
+			}
+			f := facts(r.repo, "", r.repoID, r)
+			f.SubFormat = "legacy"
+			out = append(out, Sample{Name: name + ", legacy sub", Facts: f, idsUnknown: r.repoID == ""})
 			continue
 		}
 		form(r.String(), slices.Contains(intended, r), facts(o.Repository, ownerID, repoID, r))
@@ -202,6 +282,10 @@ func statementRuns(st trust.Statement, o Options) []run {
 			out = append(out, run{kind: "tag", name: strings.TrimPrefix(r, "refs/tags/"), repo: other})
 		}
 	}
+	// The ids this statement pairs with a repository name: from its
+	// immutable subs, and a single repository_id it requires.
+	ids := map[string][2]string{}
+	var repoIDs []string
 	for _, c := range st.Conditions {
 		claim, ok := strings.CutPrefix(strings.ToLower(c.Key), provider)
 		// Only the String operators name runs (a Null condition's "true"
@@ -209,13 +293,38 @@ func statementRuns(st trust.Statement, o Options) []run {
 		if !ok || strings.HasPrefix(c.Operator, "StringNot") || !strings.Contains(c.Operator, "String") {
 			continue
 		}
-		for _, v := range c.Values {
+		switch claim {
+		case "repository_id":
+			repoIDs = append(repoIDs, c.Values...)
+		case "sub":
+			for _, v := range c.Values {
+				if w, ok := subWitness(v); ok && w.ownerID != "" {
+					ids[w.owner+"/"+w.repo] = [2]string{w.ownerID, w.repoID}
+				}
+			}
+		}
+	}
+	pair := func(repo string) (string, string) {
+		if id, ok := ids[repo]; ok {
+			return id[0], id[1]
+		}
+		if len(repoIDs) == 1 && !strings.ContainsAny(repoIDs[0], "*?$") {
+			return "", repoIDs[0]
+		}
+		return "", ""
+	}
+	for _, c := range st.Conditions {
+		claim, ok := strings.CutPrefix(strings.ToLower(c.Key), provider)
+		if !ok || strings.HasPrefix(c.Operator, "StringNot") || !strings.Contains(c.Operator, "String") {
+			continue
+		}
+		like := strings.Contains(c.Operator, "Like")
+		for _, raw := range c.Values {
 			// The name the value means (${$} ${*} ${?} un-escaped), one
 			// instance of it when it is a pattern.
-			if strings.Contains(c.Operator, "Like") {
-				v = trust.Instance(v)
-			} else {
-				v = trust.Unescape(v)
+			v := trust.Unescape(raw)
+			if like {
+				v = trust.Instance(raw)
 			}
 			switch claim {
 			case "environment":
@@ -223,22 +332,20 @@ func statementRuns(st trust.Statement, o Options) []run {
 			case "ref":
 				ref(v, "")
 			case "sub":
-				rest, ok := strings.CutPrefix(v, "repo:")
+				sv := raw
+				if !like {
+					sv = v
+				}
+				w, ok := subWitness(sv)
 				if !ok {
 					continue
 				}
-				seg, ctx, _ := strings.Cut(rest, ":")
-				o2, r2, _ := strings.Cut(seg, "/")
-				o2, _, _ = strings.Cut(o2, "@")
-				r2, _, _ = strings.Cut(r2, "@")
 				other := ""
-				if o2 != owner || r2 != repo {
-					if o2 == "" || r2 == "" {
-						continue
-					}
-					other = o2 + "/" + r2
+				if w.owner != owner || w.repo != repo {
+					other = w.owner + "/" + w.repo
 				}
-				switch {
+				n := len(out)
+				switch ctx := w.context; {
 				case ctx == "pull_request":
 					out = append(out, run{kind: "pull request", repo: other})
 				case strings.HasPrefix(ctx, "environment:"):
@@ -248,10 +355,57 @@ func statementRuns(st trust.Statement, o Options) []run {
 				case ctx == "x": // the pattern "*": any run; a branch is one
 					out = append(out, run{kind: "branch", name: "x", repo: other})
 				}
+				if other != "" {
+					for i := n; i < len(out); i++ {
+						out[i].ownerID, out[i].repoID = pair(other)
+					}
+				}
 			}
 		}
 	}
 	return out
+}
+
+// subWitness is a sub a token could carry that the sub pattern p admits:
+// each wildcard an x, or, where that is no whole sub (repo:evil-org/*,
+// repo:acme*), the first wildcard filled with the rest of one.
+type witness struct {
+	owner, repo, ownerID, repoID, context string
+}
+
+var subFillers = []string{"x", "x/x:ref:refs/heads/x", "x:ref:refs/heads/x", "/x:ref:refs/heads/x", ":ref:refs/heads/x", "repo:x/x:ref:refs/heads/x"}
+
+func subWitness(p string) (witness, bool) {
+	for _, fill := range subFillers {
+		v := p
+		if i := strings.IndexAny(v, "*?"); i >= 0 {
+			v = v[:i] + fill + v[i+1:]
+		} else if fill != "x" {
+			break
+		}
+		v = trust.Instance(v)
+		if !trust.Like(p, v) {
+			continue
+		}
+		rest, ok := strings.CutPrefix(v, "repo:")
+		if !ok {
+			continue
+		}
+		seg, ctx, _ := strings.Cut(rest, ":")
+		o, r, _ := strings.Cut(seg, "/")
+		var w witness
+		w.owner, w.ownerID, _ = strings.Cut(o, "@")
+		w.repo, w.repoID, _ = strings.Cut(r, "@")
+		w.context = ctx
+		if w.owner == "" || w.repo == "" || strings.Contains(w.repo, "/") || ctx == "" {
+			continue
+		}
+		if (w.ownerID == "") != (w.repoID == "") {
+			w.ownerID, w.repoID = "", ""
+		}
+		return w, true
+	}
+	return witness{}, false
 }
 
 // OtherRepositories are the repositories other than o's that a statement
@@ -267,29 +421,50 @@ func otherRepositories(st trust.Statement, o Options) []string {
 }
 
 // Evaluate decides each sample under the old policy (when there is one)
-// and the new one, for a role in account.
+// and the new one, for a role in account. A verdict that depends on a claim
+// the run leaves open (Decide) is the most permissive one, with a note in
+// the sample's name: a near miss admitted for some actor is admitted.
 func Evaluate(samples []Sample, account, issuer string, old, new *trust.Policy) []Sample {
 	for i := range samples {
 		s := &samples[i]
+		if s.kept != nil {
+			if old != nil {
+				s.Old = s.kept.verdict(old).String()
+			}
+			if new != nil {
+				s.New = s.kept.verdict(new).String()
+			}
+			continue
+		}
 		if old != nil {
-			s.Old = Verdict(old, account, issuer, s.Facts).String()
+			v, when := Decide(old, account, issuer, s.Facts)
+			s.Old, s.OldWhen = v.String(), when
 		}
 		if new != nil {
-			s.New = Verdict(new, account, issuer, s.Facts).String()
+			v, when := Decide(new, account, issuer, s.Facts)
+			s.New, s.NewWhen = v.String(), when
+		}
+		if s.idsUnknown && (s.Old == trust.Undecided.String() || s.New == trust.Undecided.String()) {
+			s.Name += " (its ids unknown: the policy does not pair them with the name)"
+		}
+		switch {
+		case s.OldWhen == "" && s.NewWhen == "":
+		case old == nil || s.OldWhen == s.NewWhen:
+			s.Name += " (" + s.NewWhen + ")"
+		case s.NewWhen == "":
+			s.Name += " (current policy: " + s.OldWhen + ")"
+		case s.OldWhen == "":
+			s.Name += " (planned policy: " + s.NewWhen + ")"
+		default:
+			s.Name += " (current policy: " + s.OldWhen + "; planned: " + s.NewWhen + ")"
 		}
 	}
 	return samples
 }
 
-// Verdict is what the checker decides for the run f under p.
+// Verdict is what the checker decides for the run f under p (as Decide,
+// without the note).
 func Verdict(p *trust.Policy, account, issuer string, f trust.Facts) trust.Verdict {
-	claims, unknown, err := trust.ClaimsFor(f)
-	if err != nil {
-		return trust.Undecided
-	}
-	req := trust.RequestFor(issuer, account, claims)
-	for k, v := range unknown {
-		req.Unknown[k] = v
-	}
-	return trust.Evaluate(p, req).Verdict
+	v, _ := Decide(p, account, issuer, f)
+	return v
 }

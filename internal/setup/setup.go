@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"github.com/org/aws-oidc-go/internal/arn"
 	"github.com/org/aws-oidc-go/internal/inputs"
 	"github.com/org/aws-oidc-go/internal/lazyre"
+	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
 
@@ -39,6 +41,10 @@ type IAM interface {
 	UpdateRole(context.Context, *iam.UpdateRoleInput, ...func(*iam.Options)) (*iam.UpdateRoleOutput, error)
 	ListAttachedRolePolicies(context.Context, *iam.ListAttachedRolePoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error)
 	AttachRolePolicy(context.Context, *iam.AttachRolePolicyInput, ...func(*iam.Options)) (*iam.AttachRolePolicyOutput, error)
+	// Read while planning: each --policy-arn, and an existing role's
+	// inline policies.
+	GetPolicy(context.Context, *iam.GetPolicyInput, ...func(*iam.Options)) (*iam.GetPolicyOutput, error)
+	ListRolePolicies(context.Context, *iam.ListRolePoliciesInput, ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error)
 }
 
 // RoleReader reads one role; all trust-policy check --role needs.
@@ -266,7 +272,32 @@ type Plan struct {
 	LegacyOnly         bool     `json:"legacy_only"` // the policy admits the legacy sub only
 	LegacyChosen       bool     `json:"-"`           // and that was asked for (--sub-format legacy)
 
+	// MissingPolicies are the --policy-arn IAM does not know (GetPolicy:
+	// NoSuchEntity); TrustChars is the trust policy's size without white
+	// space, which IAM's quota counts. Both refuse the apply.
+	MissingPolicies []string `json:"missing_policies,omitempty"`
+	TrustChars      int      `json:"trust_policy_chars"`
+	TrustQuota      int      `json:"trust_policy_quota"`
+	// An existing role's principals (Allow statements), inline policies
+	// and why it is not one setup made for this repository alone (see
+	// adopt.go); AdoptRole (--adopt-role) lets Apply write to it anyway.
+	TrustedPrincipals []string `json:"trusted_principals,omitempty"`
+	InlinePolicies    []string `json:"inline_policies,omitempty"`
+	NotMadeFor        []string `json:"not_made_for_this_repository,omitempty"`
+	AdoptRole         bool     `json:"-"`
+	// CaseVariants are spellings of the repository's name the current
+	// trust policy admits that differ from --repository only in case;
+	// SpellingConfirmed (GitHub's answer, or --confirm-spelling) says the
+	// name as given is GitHub's. sub is compared case-sensitively and
+	// tokens carry GitHub's spelling, so without it a change is refused.
+	CaseVariants      []string `json:"case_variants,omitempty"`
+	SpellingConfirmed bool     `json:"-"`
+	// Witnesses the planned policy admits that are no run asked for
+	// (OutsideWitnesses); they refuse the apply.
+	Witnesses []string `json:"witnesses_admitted,omitempty"`
+
 	trustOpts trust.Options
+	kept      []Sample // what split statements keep for others (Apply's gate checks them too)
 	policies  []string // to attach
 	opts      Options
 }
@@ -282,6 +313,23 @@ func (p *Plan) Has(k Kind) bool {
 // MakePlan reads the account, the provider and the role, and plans what
 // setup would change. It changes nothing. o must have been validated.
 func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, error) {
+	p, err := makePlan(ctx, svc, caller, o)
+	var ce *CallError
+	if errors.As(err, &ce) {
+		// The advice for a refused read names every call planning makes.
+		ce.Advice = strings.Replace(ce.Advice, oldPlanPermissions, PlanPermissions, 1)
+	}
+	return p, err
+}
+
+// PlanPermissions are the calls planning makes: all setup needs without
+// --apply.
+const PlanPermissions = "read-only planning needs sts:GetCallerIdentity, iam:GetOpenIDConnectProvider, iam:GetRole, iam:ListAttachedRolePolicies, iam:ListRolePolicies and iam:GetPolicy"
+
+// oldPlanPermissions is how the AccessDenied advice (errors.go) lists them.
+const oldPlanPermissions = "read-only planning needs iam:GetOpenIDConnectProvider, iam:GetRole, iam:ListAttachedRolePolicies and sts:GetCallerIdentity"
+
+func makePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, error) {
 	id, err := caller.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, callError("sts", "GetCallerIdentity", "", err)
@@ -349,19 +397,35 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 		if err != nil {
 			return nil, fmt.Errorf("iam GetRole %s: the role's trust policy: %w", o.RoleName, err)
 		}
-		merged, removed, trimmed, err := mergeTrust(old, gen, p.ProviderARN)
+		merged, changes, err := mergeTrust(old, gen, p.ProviderARN)
 		if err != nil {
 			return nil, fmt.Errorf("the existing trust policy of role %s cannot be read: %w (fix or delete it by hand; setup will not guess)", o.RoleName, err)
 		}
 		if op, err := trust.Parse(old); err == nil {
-			for _, st := range op.Statements {
-				switch {
-				case slices.Contains(removed, st.Index):
-					for _, other := range otherRepositories(st, o) {
+			for _, c := range changes {
+				st := op.Statements[c.Index]
+				if c.Wildcard {
+					p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy lets every principal (%s) assume the role with the provider's tokens; it is removed: the planned statement admits the runs named", st.Index+1, runner.Visible(strings.Join(principals(st.Principal), ", "))))
+				}
+				if c.Removed {
+					for _, other := range slices.DeleteFunc(otherRepositories(st, o), o.asked) {
 						p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy also admits %s; it will be removed", st.Index+1, other))
 					}
-				case slices.Contains(trimmed, st.Index):
-					p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy names other identity providers besides %s; it is kept for them, with %s taken out of its Federated list", st.Index+1, p.ProviderARN, p.ProviderARN))
+					continue
+				}
+				if len(c.Principals) > 0 {
+					p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy also lets %s assume the role; that part is kept for them, with its conditions as they are, and %s taken out of it", st.Index+1, strings.Join(c.Principals, ", "), p.ProviderARN))
+				}
+				if len(c.Actions) > 0 {
+					p.Warnings = append(p.Warnings, fmt.Sprintf("statement %d of the current trust policy also allows %s to the provider's tokens; that part is kept, with its conditions as they are", st.Index+1, strings.Join(c.Actions, ", ")))
+				}
+				p.kept = append(p.kept, keptSamples(st, c, p.ProviderARN)...)
+			}
+			for _, st := range op.Statements {
+				for _, r := range statementRuns(st, o) {
+					if r.repo != o.Repository && strings.EqualFold(r.repo, o.Repository) && !slices.Contains(p.CaseVariants, r.repo) {
+						p.CaseVariants = append(p.CaseVariants, r.repo)
+					}
 				}
 			}
 		}
@@ -381,6 +445,9 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 			return nil, err
 		}
 		p.Attached = attached
+		if err := p.readOwnership(ctx, svc, old, o); err != nil {
+			return nil, err
+		}
 		for _, a := range o.PolicyARNs {
 			if !slices.Contains(attached, a) {
 				p.policies = append(p.policies, a)
@@ -401,10 +468,30 @@ func MakePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 	if err != nil {
 		return nil, err
 	}
-	p.Samples = Evaluate(Samples(o, oldPolicy, newPolicy), p.Account, o.Issuer, oldPolicy, newPolicy)
+	p.Samples = Evaluate(append(Samples(o, oldPolicy, newPolicy), p.kept...), p.Account, o.Issuer, oldPolicy, newPolicy)
+	p.Witnesses = OutsideWitnesses(newPolicy, p.Account, o)
+	for _, w := range p.Witnesses {
+		p.Warnings = append(p.Warnings, "the planned trust policy admits a run nobody named: "+w)
+	}
 	p.Warnings = append(p.Warnings, ScopeWarnings(p.opts)...)
-	if n := compactLen(p.NewTrust); n > 2048 {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("the trust policy is %d characters without white space; IAM's default quota for a role trust policy is 2048 (ask for more in Service Quotas, or admit fewer runs)", n))
+	p.TrustChars, p.TrustQuota = compactLen(p.NewTrust), o.Quota
+	if p.TrustQuota == 0 {
+		p.TrustQuota = trust.DefaultQuota
+	}
+	if p.TrustChars > p.TrustQuota && p.TrustDiffer {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("the trust policy is %d characters without white space; the role trust policy quota is %d: admit fewer runs (or give --trust-policy-quota if the account's quota was raised)", p.TrustChars, p.TrustQuota))
+	}
+	// Every policy named must exist before anything is written: found at
+	// AttachRolePolicy, the provider and the role would be made already.
+	for _, a := range slices.Compact(slices.Sorted(slices.Values(o.PolicyARNs))) {
+		_, err := svc.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(a)})
+		switch {
+		case isCode(err, "NoSuchEntity"):
+			p.MissingPolicies = append(p.MissingPolicies, a)
+			p.Warnings = append(p.Warnings, fmt.Sprintf("--policy-arn %s: IAM has no such policy in this account and partition (iam:GetPolicy: NoSuchEntity)", a))
+		case err != nil:
+			return nil, callError("iam", "GetPolicy", a, err)
+		}
 	}
 	return p, nil
 }
@@ -467,22 +554,25 @@ func DecodePolicy(doc string) ([]byte, error) {
 
 // mergeTrust builds the new trust policy: the generated statement first,
 // then every statement of old that is not an Allow naming provider (other
-// principals, and every Deny, stay exactly as they were). An Allow whose
-// Federated list names other providers besides this one stays, with this
-// provider taken out of the list. It returns the (0-based) indices of the
-// old statements removed and of those trimmed.
-func mergeTrust(old, gen []byte, provider string) (merged []byte, removed, trimmed []int, err error) {
+// principals, and every Deny, stay exactly as they were). An Allow naming
+// provider is the generated statement's to replace, but only for what it
+// gives the provider's tokens (sts:AssumeRoleWithWebIdentity): what it
+// gives other principals (other providers, AWS, Service) and other actions
+// (sts:TagSession, say) stays, in statements split off with its
+// conditions copied verbatim. It returns what became of each old
+// statement it changed.
+func mergeTrust(old, gen []byte, provider string) (merged []byte, changes []stmtChange, err error) {
 	var o struct {
 		Version   string          `json:"Version"`
 		Statement json.RawMessage `json:"Statement"`
 	}
 	if err := json.Unmarshal(old, &o); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	var stmts []json.RawMessage
 	if t := bytes.TrimSpace(o.Statement); len(t) > 0 && t[0] == '[' {
 		if err := json.Unmarshal(t, &stmts); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 	} else if len(t) > 0 {
 		stmts = []json.RawMessage{t}
@@ -492,42 +582,19 @@ func mergeTrust(old, gen []byte, provider string) (merged []byte, removed, trimm
 		Statement []json.RawMessage `json:"Statement"`
 	}
 	if err := json.Unmarshal(gen, &g); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	out := g.Statement
 	for i, s := range stmts {
-		var st struct {
-			Effect    string          `json:"Effect"`
-			Principal json.RawMessage `json:"Principal"`
+		kept, change, err := splitStatement(s, provider)
+		if err != nil {
+			return nil, nil, fmt.Errorf("statement %d: %w", i+1, err)
 		}
-		if err := json.Unmarshal(s, &st); err != nil {
-			return nil, nil, nil, err
+		if change != nil {
+			change.Index = i
+			changes = append(changes, *change)
 		}
-		var pr struct {
-			Federated json.RawMessage `json:"Federated"`
-		}
-		_ = json.Unmarshal(st.Principal, &pr)
-		var feds []string
-		if json.Unmarshal(pr.Federated, &feds) != nil {
-			var one string
-			if json.Unmarshal(pr.Federated, &one) == nil {
-				feds = []string{one}
-			}
-		}
-		if st.Effect == "Allow" && slices.Contains(feds, provider) {
-			if len(slices.DeleteFunc(slices.Clone(feds), func(f string) bool { return f == provider })) == 0 {
-				removed = append(removed, i)
-				continue
-			}
-			// Other providers too: keep the statement for them, without ours.
-			kept, err := withoutProvider(s, provider)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			trimmed = append(trimmed, i)
-			s = kept
-		}
-		out = append(out, s)
+		out = append(out, kept...)
 	}
 	doc := struct {
 		Version   string
@@ -535,34 +602,190 @@ func mergeTrust(old, gen []byte, provider string) (merged []byte, removed, trimm
 	}{"2012-10-17", out}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return append(b, '\n'), removed, trimmed, nil
+	return append(b, '\n'), changes, nil
 }
 
-// withoutProvider is the statement s with provider taken out of its
-// Principal's Federated list (the rest of it as it was, keys sorted).
-func withoutProvider(s json.RawMessage, provider string) (json.RawMessage, error) {
+// stmtChange is what mergeTrust did to one statement of the old policy:
+// removed it, or kept a part of it for Principals (the principals it named
+// besides the provider, with its actions) and for Actions (the actions
+// besides sts:AssumeRoleWithWebIdentity it allowed the provider).
+type stmtChange struct {
+	Index      int // 0-based
+	Principals []string
+	Actions    []string
+	Removed    bool
+	Wildcard   bool // removed: an Allow for any principal with conditions on the provider's claims
+}
+
+// wildcardPrincipal reports a Principal that names every principal ("*",
+// {"AWS": "*"}) or a Federated pattern that covers provider.
+func wildcardPrincipal(p any, provider string) bool {
+	if s, ok := p.(string); ok {
+		return s == "*"
+	}
+	m, _ := p.(map[string]any)
+	if slices.Contains(anyStrings(m["AWS"]), "*") {
+		return true
+	}
+	for _, f := range anyStrings(m["Federated"]) {
+		if f != provider && strings.ContainsAny(f, "*?") && trust.Like(f, provider) {
+			return true
+		}
+	}
+	return false
+}
+
+// providerName is the provider's name (its ARN after oidc-provider/), the
+// prefix of its condition keys.
+func providerName(arn string) string {
+	_, name, _ := strings.Cut(arn, ":oidc-provider/")
+	return name
+}
+
+// conditionsOn reports whether a Condition block tests a key of provider
+// (provider:claim).
+func conditionsOn(cond any, provider string) bool {
+	ops, _ := cond.(map[string]any)
+	for _, keys := range ops {
+		m, _ := keys.(map[string]any)
+		for k := range m {
+			if strings.HasPrefix(strings.ToLower(k), strings.ToLower(provider)+":") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// trustActions are the actions a role trust policy can allow: a wildcard
+// action is expanded to those it covers (IAM evaluates a trust policy for
+// these only).
+var trustActions = []string{"sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity", "sts:SetContext", "sts:SetSourceIdentity", "sts:TagSession"}
+
+// splitStatement is what mergeTrust keeps of one old statement: itself,
+// untouched, unless it is an Allow naming provider; then the parts for
+// other principals and other actions, or nothing.
+func splitStatement(s json.RawMessage, provider string) ([]json.RawMessage, *stmtChange, error) {
 	d := json.NewDecoder(bytes.NewReader(s))
 	d.UseNumber()
 	var st map[string]any
 	if err := d.Decode(&st); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pr, _ := st["Principal"].(map[string]any)
-	feds, _ := pr["Federated"].([]any)
-	var keep []any
-	for _, f := range feds {
-		if f != provider {
-			keep = append(keep, f)
+	feds := anyStrings(pr["Federated"])
+	if st["Effect"] != "Allow" {
+		return []json.RawMessage{s}, nil, nil
+	}
+	if wildcardPrincipal(st["Principal"], provider) {
+		// Any principal, the provider's tokens among them: ours to judge.
+		// With a condition on the provider's claims it is a GitHub
+		// statement and goes; without one setup cannot tell what it is for.
+		covers := len(anyStrings(st["Action"])) == 0
+		for _, a := range anyStrings(st["Action"]) {
+			if trust.Like(strings.ToLower(a), strings.ToLower(trust.WebIdentityAction)) {
+				covers = true
+			} else if !strings.ContainsAny(a, "*?") {
+				return nil, nil, fmt.Errorf("an Allow for every principal (a wildcard Principal) with %s besides web identity: setup will not decide for the other principals", a)
+			}
+		}
+		if !covers {
+			return []json.RawMessage{s}, nil, nil
+		}
+		if !conditionsOn(st["Condition"], providerName(provider)) {
+			return nil, nil, errors.New("an Allow for every principal (a wildcard Principal) that can admit the provider's tokens without a condition on their claims: narrow its Principal or remove it by hand")
+		}
+		return nil, &stmtChange{Removed: true, Wildcard: true}, nil
+	}
+	if !slices.Contains(feds, provider) {
+		return []json.RawMessage{s}, nil, nil
+	}
+	if _, ok := st["NotAction"]; ok {
+		return nil, nil, errors.New("an Allow for the provider with NotAction: setup will not guess which actions to keep")
+	}
+	change := &stmtChange{}
+	var out []json.RawMessage
+	// Other principals keep the statement, without the provider.
+	others := map[string]any{}
+	for k, v := range pr {
+		if k != "Federated" {
+			others[k] = v
+			for _, p := range anyStrings(v) {
+				change.Principals = append(change.Principals, k+" "+p)
+			}
 		}
 	}
-	if len(keep) == 1 {
-		pr["Federated"] = keep[0]
-	} else {
-		pr["Federated"] = keep
+	if rest := slices.DeleteFunc(slices.Clone(feds), func(f string) bool { return f == provider }); len(rest) > 0 {
+		others["Federated"] = oneOrList(rest)
+		for _, f := range rest {
+			change.Principals = append(change.Principals, "Federated "+f)
+		}
 	}
-	return json.Marshal(st)
+	slices.Sort(change.Principals)
+	if len(others) > 0 {
+		c := maps.Clone(st)
+		c["Principal"] = others
+		b, err := json.Marshal(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, b)
+	}
+	// Other actions stay the provider's, with the statement's conditions.
+	for _, a := range anyStrings(st["Action"]) {
+		switch {
+		case strings.EqualFold(a, trust.WebIdentityAction):
+		case strings.ContainsAny(a, "*?") && trust.Like(strings.ToLower(a), strings.ToLower(trust.WebIdentityAction)):
+			for _, t := range trustActions {
+				if t != trust.WebIdentityAction && trust.Like(strings.ToLower(a), strings.ToLower(t)) && !slices.Contains(change.Actions, t) {
+					change.Actions = append(change.Actions, t)
+				}
+			}
+		case !slices.Contains(change.Actions, a):
+			change.Actions = append(change.Actions, a)
+		}
+	}
+	if len(change.Actions) > 0 {
+		c := maps.Clone(st)
+		c["Principal"] = map[string]any{"Federated": provider}
+		c["Action"] = oneOrList(change.Actions)
+		if sid, ok := c["Sid"].(string); ok && len(others) > 0 {
+			c["Sid"] = sid + "OtherActions" // Sids are unique in a policy
+		}
+		b, err := json.Marshal(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, b)
+	}
+	change.Removed = len(out) == 0
+	return out, change, nil
+}
+
+// anyStrings is a JSON string or list of strings as a list.
+func anyStrings(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func oneOrList(v []string) any {
+	if len(v) == 1 {
+		return v[0]
+	}
+	return v
 }
 
 func indent(b []byte) string {
@@ -607,20 +830,65 @@ type Refusal struct{ Reason string }
 func (r *Refusal) Error() string { return r.Reason }
 
 // CheckApply says whether Apply may carry out the plan: an existing role's
-// trust policy changes only with ReplaceTrustPolicy, and a policy that
-// refuses the immutable subject only when legacy was asked for.
+// trust policy changes only with ReplaceTrustPolicy, a policy that
+// refuses the immutable subject only when legacy was asked for, and never
+// when the checker decides a sample run otherwise than intended under the
+// planned trust policy (an UNDECIDED sample included: the checker could
+// not show it is decided as asked). It is checked before any write.
 func (p *Plan) CheckApply() error {
 	var why []string
+	if p.Has(UpdateTrust) && len(p.CaseVariants) > 0 && !p.SpellingConfirmed {
+		why = append(why, fmt.Sprintf("the role admits %s, which --repository %s spells otherwise only in case; sub is compared case-sensitively and tokens carry GitHub's spelling, which setup could not look up: if %s is how GitHub spells it, run again with --confirm-spelling (or with GITHUB_TOKEN for the lookup); otherwise give --repository as the role spells it",
+			runner.Visible(strings.Join(p.CaseVariants, ", ")), p.opts.Repository, p.opts.Repository))
+	}
+	if len(p.Witnesses) > 0 {
+		why = append(why, "the planned trust policy admits runs nobody named: "+strings.Join(p.Witnesses, "; "))
+	}
+	if wrong := p.wrongSamples(); len(wrong) > 0 {
+		why = append(why, fmt.Sprintf("the checker decides %d sample run(s) otherwise than intended under the planned trust policy: %s", len(wrong), strings.Join(wrong, "; ")))
+	}
 	if p.Has(UpdateTrust) && !p.ReplaceTrustPolicy {
 		why = append(why, fmt.Sprintf("the role %s exists with a different trust policy; read the runs gained and lost above and, to replace it, run again with --apply --replace-trust-policy", p.RoleName))
 	}
 	if p.LegacyOnly && !p.LegacyChosen && p.TrustDiffer {
 		why = append(why, legacyReason)
 	}
+	if p.writesRole() && len(p.NotMadeFor) > 0 && !p.AdoptRole {
+		why = append(why, fmt.Sprintf("the role %s was not made for %s alone (%s): the runs named would get what its other principals and policies have, and they what setup adds; to write to it anyway, run again with --adopt-role (or name a new role with --role-name)", p.RoleName, p.opts.Repository, strings.Join(p.NotMadeFor, "; ")))
+	}
+	if len(p.MissingPolicies) > 0 {
+		why = append(why, fmt.Sprintf("IAM has no policy %s (iam:GetPolicy: NoSuchEntity); check each --policy-arn (account, partition and path)", strings.Join(p.MissingPolicies, ", ")))
+	}
+	if p.TrustChars > p.TrustQuota && p.TrustDiffer {
+		why = append(why, fmt.Sprintf("the trust policy is %d characters without white space, over the quota of %d (IAM's default is %d); admit fewer runs, or give --trust-policy-quota with the account's raised quota", p.TrustChars, p.TrustQuota, trust.DefaultQuota))
+	}
 	if len(why) > 0 {
 		return &Refusal{Reason: "not applied, nothing was changed: " + strings.Join(why, "; and ")}
 	}
 	return nil
+}
+
+// wrongSamples names the samples the planned policy decides otherwise than
+// intended (at most ten, then how many more).
+func (p *Plan) wrongSamples() []string {
+	var out []string
+	n := 0
+	for _, s := range p.Samples {
+		if !s.Wrong() {
+			continue
+		}
+		if n++; n <= 10 {
+			want := trust.Denied
+			if s.Intended {
+				want = trust.Allowed
+			}
+			out = append(out, fmt.Sprintf("%s: %s, expected %s", runner.Visible(s.Name), s.New, want))
+		}
+	}
+	if n > 10 {
+		out = append(out, fmt.Sprintf("and %d more", n-10))
+	}
+	return out
 }
 
 // ApplyError is a step that failed: what was done before it, and what was

@@ -59,6 +59,9 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 		logs := &tail{max: motoLogTail}
 		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 		cmd.Stdout, cmd.Stderr = logs, logs
+		// AWS-managed policies (arn:aws:iam::aws:policy/...) exist in IAM
+		// only with this: setup reads each --policy-arn with GetPolicy.
+		cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
 		cmd.SysProcAttr = childAttrs()
 		cmd.WaitDelay = time.Second // a grandchild holding the pipe cannot stall Wait
 		if err := cmd.Start(); err != nil {
