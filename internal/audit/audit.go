@@ -47,7 +47,15 @@ type Options struct {
 	// MaxRoles bounds the roles read (0: DefaultMaxRoles); beyond it the
 	// audit stops with an error rather than run without bound.
 	MaxRoles int
+	// MaxPages bounds the ListRoles pages read (0: DefaultMaxPages), so an
+	// endpoint that answers empty truncated pages forever is bounded too.
+	MaxPages int
 }
+
+// DefaultMaxPages is 200,000 roles' worth of pages at IAM's default page
+// size: IAM may answer a page with fewer roles than asked for, but not
+// thousands of nearly empty pages.
+const DefaultMaxPages = 2_000
 
 // DefaultMaxRoles is far above IAM's quota of roles per account (5,000 by
 // default, at most 10,000 with an increase).
@@ -104,12 +112,24 @@ func Run(ctx context.Context, c IAM, o Options) (*Report, error) {
 	if o.PageSize > 0 {
 		in.MaxItems = aws.Int32(o.PageSize)
 	}
-	pages := iam.NewListRolesPaginator(c, in)
-	for pages.HasMorePages() {
+	maxPages := o.MaxPages
+	if maxPages <= 0 {
+		maxPages = DefaultMaxPages
+	}
+	// StopOnDuplicateToken: a page whose Marker is the one it was asked
+	// with ends the paging instead of asking again forever; the page
+	// still says IsTruncated, which is an error below.
+	pages := iam.NewListRolesPaginator(c, in, func(o *iam.ListRolesPaginatorOptions) { o.StopOnDuplicateToken = true })
+	var last *iam.ListRolesOutput
+	for n := 0; pages.HasMorePages(); n++ {
+		if n == maxPages {
+			return nil, fmt.Errorf("iam:ListRoles still had more after %d pages (%d roles), the most this audit reads", maxPages, rep.RolesRead)
+		}
 		page, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, callError("ListRoles", err)
 		}
+		last = page
 		for _, role := range page.Roles {
 			rep.RolesRead++
 			if rep.RolesRead > maxRoles {
@@ -126,6 +146,9 @@ func Run(ctx context.Context, c IAM, o Options) (*Report, error) {
 			}
 			rep.Roles = append(rep.Roles, rr)
 		}
+	}
+	if last != nil && last.IsTruncated {
+		return nil, fmt.Errorf("iam:ListRoles said more roles follow (IsTruncated) but gave no new Marker to ask for them (after %d roles): the listing would be incomplete", rep.RolesRead)
 	}
 	sort.SliceStable(rep.Roles, func(i, j int) bool {
 		a, b := rep.Roles[i].Severity.rank(High), rep.Roles[j].Severity.rank(High)

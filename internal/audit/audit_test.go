@@ -130,6 +130,10 @@ var accountRoles = []auditCase{
 	{"enterprise-issuer-aud-only", doc(allow(entARN, `{"StringEquals": {"token.actions.githubusercontent.com/acme-ent:aud": "sts.amazonaws.com"}}`)), High, KindInstanceWide},
 	{"ghes-aud-only", doc(allow(ghesARN, `{"StringEquals": {"ghes.example.com/_services/token:aud": "sts.amazonaws.com"}}`)), High, KindInstanceWide},
 	{"deny-leaves-owner-open", doc(allow(ghARN, `{"StringLike": {"`+k+`sub": "repo:org/*"}}`), statement("Deny", `"*"`, "sts:AssumeRoleWithWebIdentity", `{"StringLike": {"`+k+`sub": "repo:org/secret*"}}`)), High, KindOwnerWide},
+	// Denys the lint once took for closing (the evaluator never did):
+	// a NotAction Deny, and one whose value is the token's own claim
+	{"deny-notaction-closes-nothing", `{"Version": "2012-10-17", "Statement": [` + allow(ghARN, `{"StringEquals": {`+aud+`}}`) + `, {"Effect": "Deny", "Principal": {"Federated": "` + ghARN + `"}, "NotAction": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringNotEquals": {` + repoID + `}}}]}`, Critical, KindAnyone},
+	{"deny-self-variable-closes-nothing", doc(allow(ghARN, `{"StringEquals": {`+aud+`}}`), statement("Deny", `"*"`, "sts:AssumeRoleWithWebIdentity", `{"StringNotEquals": {"`+k+`repository": "${`+k+`repository}"}}`)), Critical, KindAnyone},
 	{"deny-closes-to-owner", doc(allow(ghARN, `{"StringEquals": {`+aud+`}}`), statement("Deny", `"*"`, "sts:AssumeRoleWithWebIdentity", `{"StringNotLike": {"`+k+`sub": "repo:org/*"}}`)), High, KindOwnerWide},
 	// medium
 	{"default-branch", doc(allow(ghARN, `{"StringEquals": {`+aud+`, `+repoID+`, `+mainSubs+`}}`)), Medium, KindDefaultBranch},

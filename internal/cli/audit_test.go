@@ -73,6 +73,18 @@ func TestAuditCommand(t *testing.T) {
 	if code != ExitUnreadable || !strings.Contains(stderr, "iam:ListRoles failed: AccessDenied") || !strings.Contains(stderr, "grant the identity running the audit iam:ListRoles") || stdout != "" {
 		t.Errorf("AccessDenied: exit %d\n%s%s", code, stdout, stderr)
 	}
+
+	// An endpoint that says more roles follow, with the marker it was
+	// asked with and no roles, forever: exit 3, not an endless loop.
+	proxy.Faults().ForAction("ListRoles", harness.Fault{Status: 200, Body: `<ListRolesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <ListRolesResult><IsTruncated>true</IsTruncated><Marker>again</Marker><Roles/></ListRolesResult>
+  <ResponseMetadata><RequestId>4a4f7f2d-9e6c-4d7f-8a60-0c3c6d1f0b7e</RequestId></ResponseMetadata>
+</ListRolesResponse>`})
+	before := proxy.Count("ListRoles")
+	code, stdout, stderr = run([]string{"audit"}, env)
+	if code != ExitUnreadable || !strings.Contains(stderr, "gave no new Marker") || stdout != "" || proxy.Count("ListRoles")-before != 2 {
+		t.Errorf("repeated marker: exit %d, %d ListRoles\n%s%s", code, proxy.Count("ListRoles")-before, stdout, stderr)
+	}
 }
 
 // TestAuditUsage: bad flags exit 2 naming the flag and what is allowed.

@@ -97,8 +97,19 @@ func Lint(p *Policy, lc LintContext) []Finding {
 	}
 	pinFix := fmt.Sprintf(`"StringEquals": {"%s": "%s", "%s": "refs/heads/main"}`, key("repository_id"), repoID, key("ref"))
 	// A Deny that refuses every run of other repositories closes the
-	// Allows: their missing pins are then no hole.
-	denyPins := slices.ContainsFunc(p.Statements, func(st Statement) bool { return closesOthers(&st, provider) })
+	// Allows, but only as far as its pattern would in an Allow: an
+	// allowed run satisfies the positive form of each such Deny's
+	// conditions, so those are linted with every Allow's own (findings
+	// on them name the Deny). A Deny that closes nothing adds nothing.
+	var closing []lifted
+	for i := range p.Statements {
+		if closesOthers(&p.Statements[i], provider) {
+			for _, c := range p.Statements[i].Conditions {
+				c.Operator = "String" + strings.TrimPrefix(c.Operator, "StringNot")
+				closing = append(closing, lifted{c, &p.Statements[i]})
+			}
+		}
+	}
 	for i := range p.Statements {
 		st := &p.Statements[i]
 		if st.Action != nil && !actionMatches(st.Action, WebIdentityAction) {
@@ -127,9 +138,17 @@ func Lint(p *Policy, lc LintContext) []Finding {
 			}
 		}
 		var pinsSub, pinsRepoName, pinsRepoID, hasAud, onlyAud bool
-		onlyAud = len(st.Conditions) > 0
-		var subValues []string
+		conds := make([]lifted, 0, len(st.Conditions)+len(closing))
 		for _, c := range st.Conditions {
+			conds = append(conds, lifted{c, st})
+		}
+		if allow {
+			conds = append(conds, closing...)
+		}
+		onlyAud = len(conds) > 0
+		var subValues []string
+		for _, lc := range conds {
+			c, st := lc.Condition, lc.from
 			k := strings.ToLower(c.Key)
 			base := strings.TrimPrefix(strings.TrimPrefix(c.Operator, "ForAnyValue:"), "ForAllValues:")
 			// pins: the operator tests for a value (not its absence or another
@@ -223,7 +242,7 @@ func Lint(p *Policy, lc LintContext) []Finding {
 		if !allow {
 			continue
 		}
-		pinsRepo := pinsSub || pinsRepoName || pinsRepoID || denyPins
+		pinsRepo := pinsSub || pinsRepoName || pinsRepoID
 		switch {
 		case !pinsRepo && hasAud && onlyAud:
 			add(st, "aud-only", "the conditions pin nothing but "+key("aud")+": any repository on GitHub can assume this role", pinFix)
@@ -266,13 +285,22 @@ func meantFor(f, provider string, st *Statement) bool {
 	return false
 }
 
-// closesOthers reports a Deny for web identity tokens of provider whose
-// every condition is a negated string test (StringNotEquals, StringNotLike
-// and their IgnoreCase forms, without IfExists or a set qualifier) of
-// sub, repository or repository_id naming owners: it denies every run of
-// an owner it does not name, whatever the Allows admit.
+// lifted is a condition linted with an Allow's, and the statement it
+// comes from (the Allow itself, or a Deny that closes it).
+type lifted struct {
+	Condition
+	from *Statement
+}
+
+// closesOthers reports a Deny that certainly applies to web identity
+// tokens of provider (an Action that names AssumeRoleWithWebIdentity, no
+// NotAction) whose every condition is a negated string test
+// (StringNotEquals, StringNotLike and their IgnoreCase forms, without
+// IfExists or a set qualifier) of sub, repository or repository_id naming
+// owners by values without a policy variable: it denies every run of an
+// owner it does not name, whatever the Allows admit.
 func closesOthers(st *Statement, provider string) bool {
-	if st.Effect != "Deny" || len(st.Conditions) == 0 || (st.Action != nil && !actionMatches(st.Action, WebIdentityAction)) ||
+	if st.Effect != "Deny" || len(st.Conditions) == 0 || st.Action == nil || st.NotAction != nil || !actionMatches(st.Action, WebIdentityAction) ||
 		st.NotPrincipal != nil || st.Principal == nil || !principalMatches(st.Principal, Request{Provider: provider}) {
 		return false
 	}
@@ -283,6 +311,9 @@ func closesOthers(st *Statement, provider string) bool {
 			return false
 		}
 		for _, v := range c.Values {
+			if strings.Contains(v, "${") {
+				return false // a variable: the token supplies its own value
+			}
 			if claim == "sub" && strings.Contains(c.Operator, "Like") && !pinsOwner(v) {
 				return false
 			}

@@ -74,3 +74,39 @@ func TestLintSecondProviderInFederatedList(t *testing.T) {
 		}
 	}
 }
+
+// TestLintDenyClosesOnlyWhatItRefuses: a Deny closes the Allows only when
+// it certainly applies to AssumeRoleWithWebIdentity and its values name
+// owners without a policy variable, and then only as far as the same
+// pattern would in an Allow. Each of these was taken for closing before:
+// the Allow pinned by aud alone was reported clean.
+func TestLintDenyClosesOnlyWhatItRefuses(t *testing.T) {
+	t.Parallel()
+	const fed = `{"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}`
+	allow := `{"Effect": "Allow", "Principal": ` + fed + `, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}}`
+	for _, c := range []struct {
+		name, deny string
+		want       []string // finding IDs, in order
+	}{
+		{"NotAction", `{"Effect": "Deny", "Principal": ` + fed + `, "NotAction": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringNotEquals": {"token.actions.githubusercontent.com:repository_id": "1"}}}`,
+			[]string{"aud-only"}},
+		{"self-referential variable", `{"Effect": "Deny", "Principal": ` + fed + `, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringNotEquals": {"token.actions.githubusercontent.com:repository": "${token.actions.githubusercontent.com:repository}"}}}`,
+			[]string{"aud-only"}},
+		{"legacy owner-name pattern", `{"Effect": "Deny", "Principal": ` + fed + `, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringNotLike": {"token.actions.githubusercontent.com:sub": "repo:octo/*"}}}`,
+			[]string{"cross-repo-wildcard", "name-only"}},
+		{"repository_id (closes)", `{"Effect": "Deny", "Principal": ` + fed + `, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringNotEquals": {"token.actions.githubusercontent.com:repository_id": "1"}}}`,
+			nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := mustParse(t, []byte(`{"Version": "2012-10-17", "Statement": [`+allow+`,`+c.deny+`]}`))
+			var ids []string
+			for _, f := range Lint(p, LintContext{Issuer: DefaultIssuer, Repository: "evil/x"}) {
+				ids = append(ids, f.ID)
+			}
+			if !slices.Equal(ids, c.want) {
+				t.Errorf("findings %v, want %v", ids, c.want)
+			}
+		})
+	}
+}
