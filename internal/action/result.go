@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/exchange"
+	"github.com/org/aws-oidc-go/internal/filesafe"
 	"github.com/org/aws-oidc-go/internal/handoff"
 	"github.com/org/aws-oidc-go/internal/lazyre"
-	"github.com/org/aws-oidc-go/internal/profile"
 )
 
 // printResult writes the credentials to Env.Result in Env.Format.
@@ -172,9 +172,9 @@ func checkImage(name string, fi fs.FileInfo, uid int) error {
 	switch {
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("%s is not a regular file", name)
-	case !profile.OwnedBy(fi, uid) && !profile.OwnedBy(fi, 0):
-		return fmt.Errorf("%s is owned by %s, not by uid %d or root", name, profile.OwnerName(fi), uid)
-	case profile.Insecure(fi, 0o022):
+	case !filesafe.OwnedBy(fi, uid) && !filesafe.OwnedBy(fi, 0):
+		return fmt.Errorf("%s is owned by %s, not by uid %d or root", name, filesafe.OwnerName(fi), uid)
+	case filesafe.Insecure(fi, 0o022):
 		return fmt.Errorf("%s is writable by group or others (mode %v)", name, fi.Mode().Perm())
 	}
 	return nil

@@ -16,8 +16,6 @@ const (
 	nonBlock = 0
 )
 
-func FileOwner(string) (uid, gid int, ok bool) { return NoUID, NoUID, false }
-
 // links is the count of hard links of the open file f: NTFS has them too
 // (CreateHardLink, mklink /H), and a second name is refused as on Unix.
 // An unanswered query counts as a second name.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/org/aws-oidc-go/internal/filesafe"
 	"github.com/org/aws-oidc-go/internal/lazyre"
 	"github.com/org/aws-oidc-go/internal/profile"
 )
@@ -159,7 +160,7 @@ func openRunDir(dir string, uid int) (*os.Root, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := profile.CheckDirInfo(dir, fi, uid, false, 0o077); err != nil {
+	if err := filesafe.CheckDirInfo(dir, fi, uid, false, 0o077); err != nil {
 		return nil, err
 	}
 	afterCheck(dir)

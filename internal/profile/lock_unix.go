@@ -9,8 +9,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"syscall"
+
+	"github.com/org/aws-oidc-go/internal/filesafe"
 )
 
 const noFollow = syscall.O_NOFOLLOW
@@ -69,15 +70,6 @@ func lock(ctx context.Context, path string, owner *Owner) (func(), error) {
 	}, nil
 }
 
-// ownerOf is the owner of a file, for a rewrite to keep.
-func ownerOf(fi fs.FileInfo) *Owner {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return nil
-	}
-	return &Owner{UID: int(st.Uid), GID: int(st.Gid)}
-}
-
 // ownerOfDir is the owner of the directory holding path: who a lock file
 // created there by a root post step is handed to.
 func ownerOfDir(path string) *Owner {
@@ -85,25 +77,5 @@ func ownerOfDir(path string) *Owner {
 	if err != nil {
 		return nil
 	}
-	return ownerOf(fi)
+	return filesafe.OwnerOf(fi)
 }
-
-// OwnedBy reports whether fi belongs to uid (always, for NoUID).
-func OwnedBy(fi fs.FileInfo, uid int) bool {
-	if uid == NoUID {
-		return true
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && int(st.Uid) == uid
-}
-
-// OwnerName names fi's owner for an error.
-func OwnerName(fi fs.FileInfo) string {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return "uid " + strconv.Itoa(int(st.Uid))
-	}
-	return "an unknown owner"
-}
-
-// Insecure reports permission bits of mask set on fi.
-func Insecure(fi fs.FileInfo, mask fs.FileMode) bool { return fi.Mode().Perm()&mask != 0 }
