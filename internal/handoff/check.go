@@ -145,7 +145,7 @@ func CheckExecutable(path string, owners []int) (string, error) {
 	if err != nil {
 		return refuse(err)
 	}
-	nlink := links(f, fi)
+	nlink := filesafe.Links(f, fi)
 	f.Close()
 	switch {
 	case !owned:
@@ -179,7 +179,7 @@ func ReadChecked(path string, uid int) ([]byte, error) {
 	if err := CheckFile(path, uid); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|noFollow|nonBlock, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|filesafe.NoFollow|filesafe.NonBlock, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func ReadChecked(path string, uid int) ([]byte, error) {
 	if err := checkFileInfo(path, fi, uid); err != nil {
 		return nil, err
 	}
-	if n := links(f, fi); n != 1 {
+	if n := filesafe.Links(f, fi); n != 1 {
 		// A second name elsewhere: someone could have linked a file of
 		// the user's here, or can change it through the other name.
 		return nil, fmt.Errorf("%s has %d hard links, not 1", path, n)

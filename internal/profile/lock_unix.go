@@ -14,8 +14,6 @@ import (
 	"github.com/org/aws-oidc-go/internal/filesafe"
 )
 
-const noFollow = syscall.O_NOFOLLOW
-
 // lock takes an exclusive advisory lock on path's lock file (path + ".lock"
 // beside it, left in place: removing a lock file races with the next
 // writer) and returns its release. It gives up when ctx is done (the
@@ -24,7 +22,7 @@ const noFollow = syscall.O_NOFOLLOW
 // and must be a regular file.
 func lock(ctx context.Context, path string, owner *Owner) (func(), error) {
 	name := path + ".lock"
-	f, err := os.OpenFile(name, os.O_RDONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	f, err := os.OpenFile(name, os.O_RDONLY|os.O_CREATE|os.O_EXCL|filesafe.NoFollow, 0o600)
 	switch {
 	case err == nil:
 		switch {
@@ -40,7 +38,7 @@ func lock(ctx context.Context, path string, owner *Owner) (func(), error) {
 			_ = f.Chown(o.UID, o.GID)
 		}
 	case errors.Is(err, fs.ErrExist):
-		f, err = os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+		f, err = os.OpenFile(name, os.O_RDONLY|filesafe.NoFollow|filesafe.NonBlock, 0)
 		if err != nil {
 			return nil, fmt.Errorf("locking %s: %w", path, err)
 		}

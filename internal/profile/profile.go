@@ -445,7 +445,7 @@ func tempName(f func() string) string {
 // existing file), 0600, owned by owner when set, holding data. A partial
 // file is removed.
 func CreateFile(path string, data []byte, owner *Owner) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|filesafe.NoFollow, 0o600)
 	if err != nil {
 		return err
 	}
