@@ -1,7 +1,8 @@
 // Package filesafe decides whether a file or directory may be trusted:
 // who owns it (OwnerOf, OwnedBy, OwnerName), which permission bits are
 // open (Insecure), the directory presets the node action's shim shares
-// (PrivateDir, ClosedDir, StickyParent, Preset.Check), how many names a
+// (PrivateDir, ClosedDir, StickyParent, Preset.Check), whether a file may
+// be read back (CheckFileInfo), how many names a
 // file has (Links), and the flags that open one without following a link
 // or blocking on a fifo (NoFollow, NonBlock). Package profile (the INI
 // files and their locks) and package handoff (the run's records and

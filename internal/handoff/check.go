@@ -44,21 +44,7 @@ func CheckFile(path string, uid int) error {
 	if err != nil {
 		return err
 	}
-	return checkFileInfo(path, fi, uid)
-}
-
-func checkFileInfo(path string, fi fs.FileInfo, uid int) error {
-	switch {
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("%s is a symbolic link", path)
-	case !fi.Mode().IsRegular():
-		return fmt.Errorf("%s is not a regular file", path)
-	case !filesafe.OwnedBy(fi, uid):
-		return fmt.Errorf("%s is owned by %s, not by uid %d", path, filesafe.OwnerName(fi), uid)
-	case filesafe.Insecure(fi, 0o022):
-		return fmt.Errorf("%s is writable by group or others (mode %v)", path, fi.Mode().Perm())
-	}
-	return nil
+	return filesafe.CheckFileInfo(path, fi, uid)
 }
 
 // checkRunDir is CheckDir for a run's own directory: owned by uid exactly
@@ -188,7 +174,7 @@ func ReadChecked(path string, uid int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFileInfo(path, fi, uid); err != nil {
+	if err := filesafe.CheckFileInfo(path, fi, uid); err != nil {
 		return nil, err
 	}
 	if n := filesafe.Links(f, fi); n != 1 {

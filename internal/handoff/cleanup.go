@@ -142,7 +142,7 @@ func checkTemp(path string, uid int) error {
 	if err != nil {
 		return err
 	}
-	return checkFileInfo(path, fi, uid)
+	return filesafe.CheckFileInfo(path, fi, uid)
 }
 
 // afterCheck is called between the run directory's check and its opening;
@@ -195,7 +195,7 @@ func checkUserFile(path string, uid int) error {
 		return err
 	}
 	if fi, err := os.Lstat(path); err == nil {
-		return checkFileInfo(path, fi, uid)
+		return filesafe.CheckFileInfo(path, fi, uid)
 	}
 	return nil
 }
