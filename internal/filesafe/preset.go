@@ -2,9 +2,9 @@
 // who owns it (OwnerOf, OwnedBy, OwnerName), which permission bits are
 // open (Insecure), the directory presets the node action's shim shares
 // (PrivateDir, ClosedDir, StickyParent, Preset.Check), whether a file may
-// be read back (CheckFileInfo), how many names a
-// file has (Links), and the flags that open one without following a link
-// or blocking on a fifo (NoFollow, NonBlock). Package profile (the INI
+// be read back (CheckFileInfo), how many names a file has (Links), and the
+// flags that open one without following a link or blocking on a fifo
+// (NoFollow, NonBlock). Package profile (the INI
 // files and their locks) and package handoff (the run's records and
 // cleanup) build on it; it imports nothing of the project.
 package filesafe
