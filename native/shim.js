@@ -604,7 +604,7 @@ function privateDir(env) {
 const PRIVATE_PREFIX = 'aws-oidc-go-native-';
 
 /**
- * The directory presets, named as the Go side names them (package profile:
+ * The directory presets, named as the Go side names them (package filesafe:
  * PrivateDir, ClosedDir, StickyParent; a Go test compares the two):
  *  - private: a directory only its user can enter or change (0700 or
  *    less), owned by the user itself: the private copy's directory;

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/org/aws-oidc-go/internal/exchange"
+	"github.com/org/aws-oidc-go/internal/filesafe"
 	"github.com/org/aws-oidc-go/internal/handoff"
 	"github.com/org/aws-oidc-go/internal/lazyre"
-	"github.com/org/aws-oidc-go/internal/profile"
 )
 
 // printResult writes the credentials to Env.Result in Env.Format.
@@ -179,14 +179,14 @@ func (r *run) openImageAt(self string) (*os.File, string, error) {
 func checkImage(name string, fi fs.FileInfo, owners []int) error {
 	owned := false
 	for _, u := range owners {
-		owned = owned || profile.OwnedBy(fi, u)
+		owned = owned || filesafe.OwnedBy(fi, u)
 	}
 	switch {
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("%s is not a regular file", name)
 	case !owned:
-		return fmt.Errorf("%s is owned by %s, not by a trusted user (uids %v)", name, profile.OwnerName(fi), owners)
-	case profile.Insecure(fi, 0o022):
+		return fmt.Errorf("%s is owned by %s, not by a trusted user (uids %v)", name, filesafe.OwnerName(fi), owners)
+	case filesafe.Insecure(fi, 0o022):
 		return fmt.Errorf("%s is writable by group or others (mode %v)", name, fi.Mode().Perm())
 	}
 	return nil

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/org/aws-oidc-go/internal/dev/harness"
-	"github.com/org/aws-oidc-go/internal/profile"
+	"github.com/org/aws-oidc-go/internal/filesafe"
 )
 
 // checkedCopy fails t unless exe is a copy of this binary in a run's
@@ -29,8 +29,8 @@ func checkedCopy(t *testing.T, exe, dir string) {
 		t.Errorf("credential_process runs %s (%v, %v), want a regular 0700 file", exe, fi, err)
 		return
 	}
-	if !profile.OwnedBy(fi, os.Geteuid()) {
-		t.Errorf("%s is owned by %s, want uid %d", exe, profile.OwnerName(fi), os.Geteuid())
+	if !filesafe.OwnedBy(fi, os.Geteuid()) {
+		t.Errorf("%s is owned by %s, want uid %d", exe, filesafe.OwnerName(fi), os.Geteuid())
 	}
 	if di, err := os.Lstat(filepath.Dir(exe)); err != nil || !di.IsDir() || di.Mode().Perm() != 0o700 {
 		t.Errorf("the copy's directory: %v, %v; want a 0700 directory", di, err)

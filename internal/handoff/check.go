@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/org/aws-oidc-go/internal/profile"
+	"github.com/org/aws-oidc-go/internal/filesafe"
 )
 
 // MaxFile bounds what is read back: a state, a manifest, a settings file,
@@ -17,11 +17,11 @@ const MaxFile = 1 << 20
 
 // NoUID means ownership is not checked (Windows, where files have no
 // numeric owner).
-const NoUID = profile.NoUID
+const NoUID = filesafe.NoUID
 
 // CheckDir reports why dir cannot be trusted to hold what we read back, or
 // nil: it must be a real directory (not a link), owned by uid or root, and
-// not writable by group or others, sticky or not (profile.ClosedDir) —
+// not writable by group or others, sticky or not (filesafe.ClosedDir) —
 // else someone other than uid could put or swap a file in it. It is the
 // check profile.PrepareDir makes before writing there, so what is written
 // can be removed.
@@ -30,7 +30,7 @@ func CheckDir(dir string, uid int) error {
 	if err != nil {
 		return err
 	}
-	return profile.ClosedDir.Check(dir, fi, uid, 0)
+	return filesafe.ClosedDir.Check(dir, fi, uid, 0)
 }
 
 // CheckFile reports why path cannot be trusted, or nil: it must be a
@@ -44,31 +44,32 @@ func CheckFile(path string, uid int) error {
 	if err != nil {
 		return err
 	}
-	return checkFileInfo(path, fi, uid)
-}
-
-func checkFileInfo(path string, fi fs.FileInfo, uid int) error {
-	switch {
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("%s is a symbolic link", path)
-	case !fi.Mode().IsRegular():
-		return fmt.Errorf("%s is not a regular file", path)
-	case !profile.OwnedBy(fi, uid):
-		return fmt.Errorf("%s is owned by %s, not by uid %d", path, profile.OwnerName(fi), uid)
-	case profile.Insecure(fi, 0o022):
-		return fmt.Errorf("%s is writable by group or others (mode %v)", path, fi.Mode().Perm())
-	}
-	return nil
+	return filesafe.CheckFileInfo(path, fi, uid)
 }
 
 // checkRunDir is CheckDir for a run's own directory: owned by uid exactly
-// and private (0700: profile.PrivateDir).
+// and private (0700: filesafe.PrivateDir).
 func checkRunDir(dir string, uid int) error {
 	fi, err := os.Lstat(dir)
 	if err != nil {
 		return err
 	}
-	return profile.PrivateDir.Check(dir, fi, uid)
+	return filesafe.PrivateDir.Check(dir, fi, uid)
+}
+
+// FileOwner returns the owner of path (following links: the runner's
+// file-command files), or ok false (uid and gid NoUID) when it cannot be
+// read or the platform has no numeric owners (Windows).
+func FileOwner(path string) (uid, gid int, ok bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return NoUID, NoUID, false
+	}
+	o := filesafe.OwnerOf(fi)
+	if o == nil {
+		return NoUID, NoUID, false
+	}
+	return o.UID, o.GID, true
 }
 
 // TrustedOwners are the users whose directories and files may lie on the
@@ -100,8 +101,8 @@ func TrustedOwners(uid int, workspace string) []int {
 // returns the path to name: path with its links resolved (what is checked
 // is what will run). Nobody but owners may be able to replace it: the file
 // is a regular file of one of the owners with a single link, not writable
-// by group or others; its directory passes profile.ClosedDir and every
-// directory above it profile.StickyParent (a sticky /tmp above is fine, as
+// by group or others; its directory passes filesafe.ClosedDir and every
+// directory above it filesafe.StickyParent (a sticky /tmp above is fine, as
 // nobody else can rename what it holds). On Windows, where there are no
 // numeric owners and Go's modes say nothing, the link checks alone apply.
 func CheckExecutable(path string, owners []int) (string, error) {
@@ -121,7 +122,7 @@ func CheckExecutable(path string, owners []int) (string, error) {
 	}
 	owned := false
 	for _, u := range owners {
-		owned = owned || profile.OwnedBy(fi, u)
+		owned = owned || filesafe.OwnedBy(fi, u)
 	}
 	if !fi.Mode().IsRegular() {
 		return refuse(fmt.Errorf("%s is not a regular file", real))
@@ -131,17 +132,17 @@ func CheckExecutable(path string, owners []int) (string, error) {
 	if err != nil {
 		return refuse(err)
 	}
-	nlink := links(f, fi)
+	nlink := filesafe.Links(f, fi)
 	f.Close()
 	switch {
 	case !owned:
-		return refuse(fmt.Errorf("%s is owned by %s, not by a trusted user", real, profile.OwnerName(fi)))
-	case profile.Insecure(fi, 0o022):
+		return refuse(fmt.Errorf("%s is owned by %s, not by a trusted user", real, filesafe.OwnerName(fi)))
+	case filesafe.Insecure(fi, 0o022):
 		return refuse(fmt.Errorf("%s is writable by group or others (mode %v)", real, fi.Mode().Perm()))
 	case nlink != 1:
 		return refuse(fmt.Errorf("%s has %d hard links, not 1 (another name for it may be in a directory others can write)", real, nlink))
 	}
-	preset := profile.ClosedDir
+	preset := filesafe.ClosedDir
 	for d := filepath.Dir(real); ; d = filepath.Dir(d) {
 		di, err := os.Lstat(d)
 		if err != nil {
@@ -153,7 +154,7 @@ func CheckExecutable(path string, owners []int) (string, error) {
 		if filepath.Dir(d) == d {
 			return real, nil
 		}
-		preset = profile.StickyParent
+		preset = filesafe.StickyParent
 	}
 }
 
@@ -165,7 +166,7 @@ func ReadChecked(path string, uid int) ([]byte, error) {
 	if err := CheckFile(path, uid); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|noFollow|nonBlock, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|filesafe.NoFollow|filesafe.NonBlock, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -174,10 +175,10 @@ func ReadChecked(path string, uid int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFileInfo(path, fi, uid); err != nil {
+	if err := filesafe.CheckFileInfo(path, fi, uid); err != nil {
 		return nil, err
 	}
-	if n := links(f, fi); n != 1 {
+	if n := filesafe.Links(f, fi); n != 1 {
 		// A second name elsewhere: someone could have linked a file of
 		// the user's here, or can change it through the other name.
 		return nil, fmt.Errorf("%s has %d hard links, not 1", path, n)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/org/aws-oidc-go/internal/filesafe"
 	"github.com/org/aws-oidc-go/internal/lazyre"
 	"github.com/org/aws-oidc-go/internal/profile"
 )
@@ -141,7 +142,7 @@ func checkTemp(path string, uid int) error {
 	if err != nil {
 		return err
 	}
-	return checkFileInfo(path, fi, uid)
+	return filesafe.CheckFileInfo(path, fi, uid)
 }
 
 // afterCheck is called between the run directory's check and its opening;
@@ -159,7 +160,7 @@ func openRunDir(dir string, uid int) (*os.Root, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := profile.CheckDirInfo(dir, fi, uid, false, 0o077); err != nil {
+	if err := filesafe.CheckDirInfo(dir, fi, uid, false, 0o077); err != nil {
 		return nil, err
 	}
 	afterCheck(dir)
@@ -194,7 +195,7 @@ func checkUserFile(path string, uid int) error {
 		return err
 	}
 	if fi, err := os.Lstat(path); err == nil {
-		return checkFileInfo(path, fi, uid)
+		return filesafe.CheckFileInfo(path, fi, uid)
 	}
 	return nil
 }

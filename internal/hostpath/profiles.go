@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/org/aws-oidc-go/internal/filesafe"
 	"github.com/org/aws-oidc-go/internal/profile"
 )
 
@@ -83,7 +84,12 @@ func Owner(root bool, githubEnv string) *profile.Owner {
 	if err != nil {
 		return nil
 	}
-	return ownerOf(fi)
+	// Root owning it hands nothing over; nil where the platform has no
+	// numeric owners.
+	if o := filesafe.OwnerOf(fi); o != nil && o.UID != 0 {
+		return o
+	}
+	return nil
 }
 
 func dirExists(p string) bool {

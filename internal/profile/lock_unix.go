@@ -9,11 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"syscall"
-)
 
-const noFollow = syscall.O_NOFOLLOW
+	"github.com/org/aws-oidc-go/internal/filesafe"
+)
 
 // lock takes an exclusive advisory lock on path's lock file (path + ".lock"
 // beside it, left in place: removing a lock file races with the next
@@ -23,7 +22,7 @@ const noFollow = syscall.O_NOFOLLOW
 // and must be a regular file.
 func lock(ctx context.Context, path string, owner *Owner) (func(), error) {
 	name := path + ".lock"
-	f, err := os.OpenFile(name, os.O_RDONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	f, err := os.OpenFile(name, os.O_RDONLY|os.O_CREATE|os.O_EXCL|filesafe.NoFollow, 0o600)
 	switch {
 	case err == nil:
 		switch {
@@ -39,7 +38,7 @@ func lock(ctx context.Context, path string, owner *Owner) (func(), error) {
 			_ = f.Chown(o.UID, o.GID)
 		}
 	case errors.Is(err, fs.ErrExist):
-		f, err = os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+		f, err = os.OpenFile(name, os.O_RDONLY|filesafe.NoFollow|filesafe.NonBlock, 0)
 		if err != nil {
 			return nil, fmt.Errorf("locking %s: %w", path, err)
 		}
@@ -69,15 +68,6 @@ func lock(ctx context.Context, path string, owner *Owner) (func(), error) {
 	}, nil
 }
 
-// ownerOf is the owner of a file, for a rewrite to keep.
-func ownerOf(fi fs.FileInfo) *Owner {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return nil
-	}
-	return &Owner{UID: int(st.Uid), GID: int(st.Gid)}
-}
-
 // ownerOfDir is the owner of the directory holding path: who a lock file
 // created there by a root post step is handed to.
 func ownerOfDir(path string) *Owner {
@@ -85,25 +75,5 @@ func ownerOfDir(path string) *Owner {
 	if err != nil {
 		return nil
 	}
-	return ownerOf(fi)
+	return filesafe.OwnerOf(fi)
 }
-
-// OwnedBy reports whether fi belongs to uid (always, for NoUID).
-func OwnedBy(fi fs.FileInfo, uid int) bool {
-	if uid == NoUID {
-		return true
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && int(st.Uid) == uid
-}
-
-// OwnerName names fi's owner for an error.
-func OwnerName(fi fs.FileInfo) string {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return "uid " + strconv.Itoa(int(st.Uid))
-	}
-	return "an unknown owner"
-}
-
-// Insecure reports permission bits of mask set on fi.
-func Insecure(fi fs.FileInfo, mask fs.FileMode) bool { return fi.Mode().Perm()&mask != 0 }

@@ -28,6 +28,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/org/aws-oidc-go/internal/filesafe"
 	"github.com/org/aws-oidc-go/internal/lazyre"
 )
 
@@ -55,7 +56,7 @@ type Files struct {
 
 // Owner, when set, receives ownership of what is written: the action's
 // container runs as root, but later steps run as the runner's user.
-type Owner struct{ UID, GID int }
+type Owner = filesafe.Owner
 
 // Written records one section written, for Remove. It is recorded (see
 // Options.Record) before the file changes, so whoever removes it later can
@@ -444,7 +445,7 @@ func tempName(f func() string) string {
 // existing file), 0600, owned by owner when set, holding data. A partial
 // file is removed.
 func CreateFile(path string, data []byte, owner *Owner) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|filesafe.NoFollow, 0o600)
 	if err != nil {
 		return err
 	}
@@ -584,7 +585,7 @@ func load(path string) (*document, bool, error) {
 
 // PrepareDir makes sure dir exists and is safe to hold credentials. Missing
 // directories (dir and any missing parents) are created 0700 and each is
-// handed to owner. An existing dir must pass CheckDir with the bits 0o022
+// handed to owner. An existing dir must pass filesafe.CheckDir with the bits 0o022
 // for the user the files go to (owner, else this process's user), root
 // allowed: not a link, and nobody else can put, swap or remove a file in it
 // — a sticky world-writable directory such as /tmp is refused too, since
@@ -601,7 +602,7 @@ func PrepareDir(dir string, owner *Owner) error {
 	if owner != nil {
 		uid = owner.UID
 	}
-	if err := CheckDirInfo(dir, fi, uid, true, 0o022); err != nil {
+	if err := filesafe.CheckDirInfo(dir, fi, uid, true, 0o022); err != nil {
 		return fmt.Errorf("%w; refusing to write credentials there (point AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE at a directory of your own, mode 700)", err)
 	}
 	return nil
@@ -652,7 +653,7 @@ func writeAtomic(path, tmp string, data []byte, owner *Owner, hook func(string) 
 	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
 		return fmt.Errorf("%s is a symbolic link; refusing to replace it", path)
 	case err == nil && owner == nil:
-		keep = ownerOf(fi)
+		keep = filesafe.OwnerOf(fi)
 	}
 	if hook != nil {
 		if err := hook("temp"); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/org/aws-oidc-go/internal/dev/harness"
+	"github.com/org/aws-oidc-go/internal/filesafe"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -299,11 +300,11 @@ func TestPrepareDirHandsEveryCreatedDirectoryOver(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if o := ownerOf(fi); o == nil || o.UID != 4242 || fi.Mode().Perm() != 0o700 {
+		if o := filesafe.OwnerOf(fi); o == nil || o.UID != 4242 || fi.Mode().Perm() != 0o700 {
 			t.Errorf("%s: owner %+v mode %v, want uid 4242, 0700", d, o, fi.Mode().Perm())
 		}
 	}
-	if o := ownerOf(mustLstat(t, base)); o.UID != 0 {
+	if o := filesafe.OwnerOf(mustLstat(t, base)); o.UID != 0 {
 		t.Errorf("the existing parent changed hands: %+v", o)
 	}
 }

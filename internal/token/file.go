@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/org/aws-oidc-go/internal/filesafe"
 	"github.com/org/aws-oidc-go/internal/lazyre"
 )
 
@@ -75,6 +76,16 @@ func checkRegular(p string, stat func(string) (fs.FileInfo, error)) error {
 		return &FileError{Problem: fmt.Sprintf("%s is %d bytes; a web identity token is at most %d", p, fi.Size(), MaxFileSize)}
 	}
 	return nil
+}
+
+// openFlags opens without blocking (a fifo cannot hang the read) and, unless
+// follow, refuses a symbolic link as the last component (both nothing on
+// Windows, where FilePath already refused links).
+func openFlags(follow bool) int {
+	if follow {
+		return filesafe.NonBlock
+	}
+	return filesafe.NonBlock | filesafe.NoFollow
 }
 
 // ReadFile reads a token file afresh (projected tokens are rotated): a

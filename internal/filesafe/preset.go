@@ -1,4 +1,13 @@
-package profile
+// Package filesafe decides whether a file or directory may be trusted:
+// who owns it (OwnerOf, OwnedBy, OwnerName), which permission bits are
+// open (Insecure), the directory presets the node action's shim shares
+// (PrivateDir, ClosedDir, StickyParent, Preset.Check), whether a file may
+// be read back (CheckFileInfo), how many names a file has (Links), and the
+// flags that open one without following a link or blocking on a fifo
+// (NoFollow, NonBlock). Package profile (the INI
+// files and their locks) and package handoff (the run's records and
+// cleanup) build on it; it imports nothing of the project.
+package filesafe
 
 import (
 	"fmt"
@@ -12,13 +21,18 @@ import (
 // numeric owner; os.Geteuid returns it there).
 const NoUID = -1
 
-// Owner and mode checks, one vocabulary for what is written (PrepareDir)
-// and what is read back (package handoff): OwnedBy, OwnerName, Insecure
-// are per platform (lock_unix.go, lock_other.go).
+// Owner is a numeric owner: the user and group a file belongs to or is
+// handed to.
+type Owner struct{ UID, GID int }
+
+// Owner and mode checks, one vocabulary for what is written
+// (profile.PrepareDir) and what is read back (package handoff): OwnerOf,
+// OwnedBy, OwnerName, Insecure are per platform (owner_unix.go,
+// owner_other.go).
 
 // Preset is one directory check, defined as the node action's shim defines
-// it (native/shim.js PRESETS, with the same names; a test in package
-// handoff compares the two).
+// it (native/shim.js PRESETS, with the same names; a test in this
+// package compares the two).
 type Preset struct {
 	// Name is the shim's name for the preset.
 	Name string

@@ -1,14 +1,12 @@
 //go:build !unix
 
-package profile
+package filesafe
 
 import "io/fs"
 
-// noFollow: Windows has no O_NOFOLLOW; the Lstat checks stand alone.
-const noFollow = 0
-
-// ownerOf: files keep the ACL they inherit from their directory.
-func ownerOf(fs.FileInfo) *Owner { return nil }
+// OwnerOf: files keep the ACL they inherit from their directory; there is
+// no numeric owner to keep or hand over.
+func OwnerOf(fs.FileInfo) *Owner { return nil }
 
 // OwnedBy: no numeric owners on Windows.
 func OwnedBy(fs.FileInfo, int) bool { return true }
