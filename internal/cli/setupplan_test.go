@@ -196,7 +196,7 @@ func TestSetupAdoptRole(t *testing.T) {
 	}
 	code, stdout, stderr = run(append(args, "--format", "json"), env)
 	if code != ExitUsage { // --format does not go with --apply
-		t.Errorf("--format json --apply: exit %d", code)
+		t.Errorf("--format json --apply: exit %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, _ = run([]string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "batch", "--format", "json"}, env)
 	var plan struct {
@@ -243,6 +243,9 @@ func TestSetupSplitsSharedStatements(t *testing.T) {
 	  "Action":["sts:AssumeRoleWithWebIdentity","sts:AssumeRole","sts:TagSession"],"Condition":`+cond+`}]}`)
 	args := []string{"setup", "--repository", testRepo, "--branch", "main", "--role-name", "shared", "--adopt-role", "--apply", "--replace-trust-policy"}
 	code, stdout, stderr := run(args[:7], env) // the plan
+	if code != ExitOK {
+		t.Fatalf("plan: exit %d\n%s%s", code, stdout, stderr)
+	}
 	for _, want := range []string{
 		"warning: statement 1 of the current trust policy also lets AWS arn:aws:iam::123456789012:root assume the role; that part is kept for them, with its conditions as they are",
 		"warning: statement 1 of the current trust policy also allows sts:AssumeRole, sts:TagSession to the provider's tokens; that part is kept",

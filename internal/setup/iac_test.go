@@ -321,7 +321,8 @@ func TestCloudFormationPassesCfnLint(t *testing.T) {
 			role := tpl.Resources["GitHubActionsRole"]
 			// A new role: the planned trust policy, and the role's ARN as
 			// an output.
-			trustDoc, planned := role.Properties["AssumeRolePolicyDocument"], role.Properties["AssumeRolePolicyDocument"]
+			planned := role.Properties["AssumeRolePolicyDocument"]
+			var trustDoc any
 			if name == "provider and role exist" {
 				// An import: the role as it is (the default Stage), with
 				// what the plan changes only under Stage=planned; Retain (an
