@@ -123,8 +123,11 @@ func TestImage(t *testing.T) {
 		}
 		size, _ := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
 		t.Logf("image size: %.1f MB", float64(size)/1e6)
-		if size > 12_000_000 {
-			t.Errorf("image is %d bytes, over 12 MB", size)
+		// The budget: the binary (11.94 MB stripped at this writing; 11.30 MB
+		// before the audit command and setup's plan checks, which added
+		// 0.64 MB) plus the CA bundle, with room for one more command.
+		if size > 13_000_000 {
+			t.Errorf("image is %d bytes, over 13 MB", size)
 		}
 		if v := imageVersion(t, img); v == "" || v == "dev" {
 			t.Errorf("the image's version %q is not stamped", v)
