@@ -1,6 +1,7 @@
 package action_test
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -34,9 +35,9 @@ func TestExportedVarsCoverWhatTheExportWrites(t *testing.T) {
 		if _, ok := combo["AWS_SHARED_CREDENTIALS_FILE"]; !ok && combo["INPUT_AWS-PROFILE"] != "" {
 			s.env["AWS_SHARED_CREDENTIALS_FILE"] = s.dir + "/aws/credentials"
 		}
-		// refresh names this program in credential_process: any executable file does here.
+		// refresh copies this program for credential_process: the test binary does here.
 		if err := s.runWith(func(e *action.Env) {
-			e.Executable = "/bin/true"
+			e.Executable, _ = os.Executable()
 			e.CredentialProcess = func(exe, settings string) string { return exe + " " + settings }
 		}); err != nil {
 			t.Fatalf("%v: Run: %v", combo, err)

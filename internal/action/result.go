@@ -127,10 +127,16 @@ func (r *run) refreshExecutable(ho *handoff.Run) (string, error) {
 const selfImage = "/proc/self/exe"
 
 // openImage opens the running program's image and names it for errors.
+// /proc/self/exe is asked only where /proc is the kernel's: on Windows
+// "/proc/self/exe" is a path on the current drive that anyone may create
+// (and under Wine it is the loader's image), never this program.
 func (r *run) openImage() (*os.File, string, error) {
 	if r.env.Image != nil {
 		f, err := r.env.Image()
 		return f, r.env.Executable, err
+	}
+	if runtime.GOOS == "windows" {
+		return r.openImageAt("")
 	}
 	return r.openImageAt(selfImage)
 }
@@ -138,7 +144,7 @@ func (r *run) openImage() (*os.File, string, error) {
 // openImageAt is openImage with the running image at self.
 func (r *run) openImageAt(self string) (*os.File, string, error) {
 	exe := r.env.Executable
-	if f, err := os.Open(self); err == nil {
+	if f, err := os.Open(self); self != "" && err == nil {
 		if exe == "" {
 			exe = self
 		}

@@ -31,7 +31,7 @@ func TestTrustPolicyCheckOwnerWide(t *testing.T) {
 		if code != ExitOK {
 			t.Fatalf("generate %s: exit %d\n%s", tc.repo, code, errOut)
 		}
-		policy := filepath.Join(dir, strings.ReplaceAll(tc.repo, "/", "_")+".json")
+		policy := filepath.Join(dir, strings.NewReplacer("/", "_", "*", "all").Replace(tc.repo)+".json")
 		if err := os.WriteFile(policy, []byte(out), 0o600); err != nil {
 			t.Fatal(err)
 		}

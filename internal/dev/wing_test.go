@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -13,6 +14,9 @@ import (
 // the binary. go list names each package's non-test imports (Imports) apart
 // from its tests' (TestImports, XTestImports).
 func TestLabStaysOutOfTheProduct(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("go list runs on the build machine, not under Windows: the Linux run of this test holds the rule")
+	}
 	const mod = "github.com/org/aws-oidc-go"
 	cmd := exec.Command("go", "list", "-json=ImportPath,Imports,Deps", mod+"/...")
 	cmd.Dir = "../.."

@@ -15,6 +15,9 @@ import (
 // PrivateDir, ClosedDir, StickyParent — and this keeps the two equal.
 func TestPresetsMatchTheShim(t *testing.T) {
 	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("the presets are POSIX modes, and under Wine no node runs beside the test: the Linux run compares them")
+	}
 	node, err := exec.LookPath("node")
 	if err != nil {
 		if os.Getenv("CI") == "true" {

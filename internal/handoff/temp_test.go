@@ -3,6 +3,7 @@ package handoff
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -71,6 +72,9 @@ func TestCleanupRemovesOnlyThisRunsTemp(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
+			if runtime.GOOS == "windows" && (c.name == "a link" || c.name == "writable by others") {
+				t.Skip("Unix behaviour: mode bits, and links Wine does not make")
+			}
 			dir := filepath.Join(t.TempDir(), ".aws")
 			os.Mkdir(dir, 0o700)
 			cred := filepath.Join(dir, "credentials")
