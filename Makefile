@@ -194,7 +194,9 @@ bench-fanout:
 ## machine; needs root) through scripts/wine-exec, no -race (it needs cgo),
 ## moto_server reached through a stand-in (internal/dev/harness/motorelay),
 ## through internal/dev/testreport: every skip with its reason and a closing
-## count. Without Wine it skips, saying so, except under CI=true.
+## count; first the shim's tests (native/*.test.js) under Windows node.exe
+## (scripts/wine-exec --files: node.exe cannot write to a Unix pipe there).
+## Without Wine it skips, saying so, except under CI=true.
 test-windows:
 	@if ! root=$$(scripts/wine-up | tail -n 1); then \
 	  if [ "$$CI" = true ]; then echo "test-windows: no Wine (scripts/wine-up failed)"; exit 1; fi; \
@@ -206,6 +208,9 @@ test-windows:
 	@echo "test-windows: moto_server for Windows: a stand-in on Wine's PATH relaying to the real one here"
 	@$(GO) build -o $(BIN)/motorelay ./internal/dev/harness/motorelay
 	@mkdir -p $(BIN)/wine-path && GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o $(BIN)/wine-path/moto_server.exe ./internal/dev/harness/motorelay
+	@echo "test-windows: the shim's tests (native/*.test.js) under Windows node.exe, the stand-in binary internal/e2e/shimfake.exe"
+	@GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(BIN)/shimfake.exe ./internal/e2e/shimfake
+	@SHIM_TEST_FAKE_EXE="Z:$$(echo $(CURDIR)/$(BIN)/shimfake.exe | tr / '\\')" scripts/wine-exec --files 'C:\node\node.exe' --test $(wildcard native/*.test.js)
 	@echo "test-windows: GOOS=windows go test -exec scripts/wine-exec ./... through internal/dev/testreport"
 	@out=$$(mktemp); $(BIN)/motorelay > $$out & relay=$$!; \
 	  trap 'kill $$relay 2>/dev/null; rm -f $$out' EXIT; \

@@ -1,10 +1,14 @@
 'use strict';
-// Tests of the node action's shim: node --test native/*.test.js (make test-native).
-// They need openssl (for a test CA) and sh (the stand-in binary is a
-// script); both are on these machines, and a missing one fails the test.
+// Tests of the node action's shim: node --test native/*.test.js (make test-native),
+// and under Windows node.exe (make test-windows, through Wine). The test CA is
+// made with node's own crypto (no openssl). The stand-in binary is a sh script
+// on POSIX; on Windows it is a real .exe, the Go program internal/e2e/shimfake
+// built for windows, named by SHIM_TEST_FAKE_EXE (make test-windows builds it;
+// missing, those tests fail).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const https = require('node:https');
@@ -17,8 +21,11 @@ const { execFileSync, spawn } = require('node:child_process');
 const shim = require('./shim');
 
 const TAG = 'v9.8.7';
-const BINARY = 'aws-oidc-go_linux_amd64';
-const PLATFORM = { platform: 'linux', arch: 'x64' };
+const WIN = process.platform === 'win32';
+// The platform the shim is told it runs on: this one (its binary must run here).
+const PLATFORM = { platform: WIN ? 'win32' : 'linux', arch: 'x64' };
+const BINARY = shim.goPlatform(PLATFORM.platform, PLATFORM.arch).binary;
+const BINARY_RE = BINARY.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 test('platform mapping: Go names for the six release platforms, a clear error for others', () => {
   const cases = [
@@ -87,16 +94,27 @@ test('release files: the non-release message, bad VERSION, bad checksum lines', 
   fs.writeFileSync(path.join(dir, 'VERSION'), `${TAG}\n`);
   fs.writeFileSync(path.join(dir, 'checksums.txt'), `${'a'.repeat(64)}  ${BINARY}\nnot a line\n`);
   assert.throws(() => shim.readRelease(dir), /not a sha256sum line: "not a line"/);
-  fs.writeFileSync(path.join(dir, 'checksums.txt'), `${'a'.repeat(64)}  ${BINARY}\n${'b'.repeat(64)} *aws-oidc-go_windows_amd64.exe\n`);
-  assert.deepEqual(shim.readRelease(dir), { tag: TAG, digests: { [BINARY]: 'a'.repeat(64), 'aws-oidc-go_windows_amd64.exe': 'b'.repeat(64) } });
+  fs.writeFileSync(path.join(dir, 'checksums.txt'), `${'a'.repeat(64)}  aws-oidc-go_linux_amd64\n${'b'.repeat(64)} *aws-oidc-go_windows_amd64.exe\n`);
+  assert.deepEqual(shim.readRelease(dir), { tag: TAG, digests: { 'aws-oidc-go_linux_amd64': 'a'.repeat(64), 'aws-oidc-go_windows_amd64.exe': 'b'.repeat(64) } });
 });
 
 // The stand-in binary: records its own path, arguments and the host
 // signal, and exits with SHIM_TEST_CODE.
-const FAKE = '#!/bin/sh\nprintf \'%s\\n\' "$0" "$*" "${AWS_OIDC_GO_RUNS_ON:-unset}" > "$SHIM_TEST_OUT"\nexit "${SHIM_TEST_CODE:-0}"\n';
+const FAKE_SH = '#!/bin/sh\nprintf \'%s\\n\' "$0" "$*" "${AWS_OIDC_GO_RUNS_ON:-unset}" > "$SHIM_TEST_OUT"\nexit "${SHIM_TEST_CODE:-0}"\n';
+
+/** fake: the stand-in binary's bytes for this platform (on Windows, the shimfake .exe). */
+function fake() {
+  if (!WIN) return Buffer.from(FAKE_SH);
+  const exe = process.env.SHIM_TEST_FAKE_EXE;
+  if (!exe) throw new Error('SHIM_TEST_FAKE_EXE is not set: on Windows the stand-in binary is internal/e2e/shimfake built for windows (make test-windows builds it)');
+  return fs.readFileSync(exe);
+}
+
+/** tampered: bytes that differ from the fake's (a changed digest) and still run, were they run. */
+function tampered(binary) { return Buffer.concat([binary, Buffer.from('\n# tampered\n')]); }
 
 /** world: an action directory with a release, a runner temp and tool cache, a test CA and a local https server. */
-async function world(t, { binary = Buffer.from(FAKE), committed = binary } = {}) {
+async function world(t, { binary = fake(), committed = binary } = {}) {
   const w = { root: tmp(), requests: [], routes: {} };
   w.action = path.join(w.root, 'action');
   w.temp = path.join(w.root, 'runner-temp');
@@ -124,7 +142,7 @@ async function world(t, { binary = Buffer.from(FAKE), committed = binary } = {})
     PATH: process.env.PATH, RUNNER_TEMP: w.temp, RUNNER_TOOL_CACHE: w.cache,
     AWS_OIDC_GO_DOWNLOAD_URL: w.base, SHIM_TEST_OUT: w.out, ...extra,
   });
-  w.cachePaths = shim.cachePaths(w.cache, TAG, shim.goPlatform('linux', 'x64'));
+  w.cachePaths = shim.cachePaths(w.cache, TAG, shim.goPlatform(PLATFORM.platform, PLATFORM.arch));
   return w;
 }
 
@@ -156,7 +174,8 @@ test('cache hit: no download; the verified private copy runs with the host signa
   assert.equal(got.args, '');
   assert.equal(path.dirname(path.dirname(got.self)), w.temp, `ran ${got.self}, not a copy in RUNNER_TEMP`);
   assert.equal(path.basename(got.self), BINARY);
-  assert.equal(fs.statSync(path.dirname(got.self)).mode & 0o777, 0o700);
+  // Windows: node reports no permission bits (an ACL guards the directory).
+  if (!WIN) assert.equal(fs.statSync(path.dirname(got.self)).mode & 0o777, 0o700);
   assert.deepEqual(fs.readFileSync(got.self), w.binary);
 });
 
@@ -173,7 +192,7 @@ test('download from an https server with the runner CA (NODE_EXTRA_CA_CERTS), ca
   fs.rmSync(w.cachePaths.marker);
   const untrusted = await node(path.join(__dirname, 'main.js'), w.env(), w.action);
   assert.equal(untrusted.code, 1);
-  assert.match(untrusted.output, /::error::aws-oidc-go\/native: GET https:\/\/127\.0\.0\.1:\d+\/releases\/v9\.8\.7\/aws-oidc-go_linux_amd64\.gz: .*(certificate|self.signed)/i);
+  assert.match(untrusted.output, new RegExp(`::error::aws-oidc-go/native: GET https://127\\.0\\.0\\.1:\\d+/releases/v9\\.8\\.7/${BINARY_RE}\\.gz: .*(certificate|self.signed)`, 'i'));
 });
 
 test('download through an HTTPS_PROXY (CONNECT), following an https redirect', async (t) => {
@@ -208,7 +227,7 @@ test('download through an HTTPS_PROXY (CONNECT), following an https redirect', a
   assert.equal(ran(w).signal, 'host');
 });
 
-test('through a proxy to an IP-literal URL, the certificate is checked against that IP, not the proxy', { skip: process.platform !== 'linux' && 'needs 127.0.0.2 on loopback' }, async (t) => {
+test('through a proxy to an IP-literal URL, the certificate is checked against that IP, not the proxy', { skip: !['linux', 'win32'].includes(process.platform) && 'needs 127.0.0.2 on loopback (Linux and Windows have 127/8)' }, async (t) => {
   const w = await world(t);
   const connects = [];
   // A CONNECT proxy on 127.0.0.2 (not in the server's certificate) that sends every tunnel to the test server.
@@ -243,7 +262,7 @@ test('through a proxy to an IP-literal URL, the certificate is checked against t
 
 test('a tampered cached binary is refused: nothing runs', async (t) => {
   const w = await world(t);
-  const evil = Buffer.from('#!/bin/sh\ntouch "$SHIM_TEST_OUT"\n');
+  const evil = tampered(w.binary);
   fs.mkdirSync(w.cachePaths.dir, { recursive: true });
   fs.writeFileSync(w.cachePaths.file, evil, { mode: 0o755 });
   fs.writeFileSync(w.cachePaths.marker, '');
@@ -259,7 +278,7 @@ test('a tampered cached binary is refused: nothing runs', async (t) => {
   }
 });
 
-test('cache junk that is not a regular file (a FIFO, a link to /dev/zero or to a big file) is downloaded again, never opened', { skip: process.platform === 'win32' }, async (t) => {
+test('cache junk that is not a regular file (a FIFO, a link to /dev/zero or to a big file) is downloaded again, never opened', { skip: WIN && 'FIFOs, /dev/zero and POSIX symlinks: POSIX only (Windows links: the win32 rule test)' }, async (t) => {
   const w = await world(t);
   const big = path.join(w.root, 'big');
   fs.writeFileSync(big, '');
@@ -286,7 +305,7 @@ test('cache junk that is not a regular file (a FIFO, a link to /dev/zero or to a
   }
 });
 
-test('caching writes through no planted link: a linked marker or version directory is replaced, what it names stays', { skip: process.platform === 'win32' }, async (t) => {
+test('caching writes through no planted link: a linked marker or version directory is replaced, what it names stays', { skip: WIN && 'plants POSIX symlinks (fs.symlinkSync needs a privilege on Windows, and Wine makes none)' }, async (t) => {
   const w = await world(t);
   const victim = path.join(w.root, 'victim.txt');
   const victimDir = path.join(w.root, 'victim-dir');
@@ -347,7 +366,7 @@ test('http is refused: the download URL, and a redirect to http', async (t) => {
   const w = await world(t);
   let r = await runShim(w, 'main', { env: w.env({ AWS_OIDC_GO_DOWNLOAD_URL: `http://127.0.0.1:${w.port}/releases/${TAG}` }) });
   assert.equal(r.code, 1);
-  assert.match(r.printed, /refusing http:\/\/127\.0\.0\.1:\d+\/releases\/v9\.8\.7\/aws-oidc-go_linux_amd64\.gz: the binary is fetched over https only/);
+  assert.match(r.printed, new RegExp(`refusing http://127\\.0\\.0\\.1:\\d+/releases/v9\\.8\\.7/${BINARY_RE}\\.gz: the binary is fetched over https only`));
   w.routes[`/releases/${TAG}/${BINARY}.gz`] = (req, res) => { res.writeHead(302, { Location: `http://127.0.0.1:${w.port}/plain?token=secret` }); res.end(); };
   r = await runShim(w, 'main');
   assert.equal(r.code, 1);
@@ -461,17 +480,82 @@ function tmp() {
   return d;
 }
 
-/** certs makes a test CA and a server certificate for assets.test, 127.0.0.1 and 192.0.2.1 with openssl. */
+/**
+ * certs makes a test CA and a server certificate for assets.test, 127.0.0.1
+ * and 192.0.2.1 with node's own crypto: P-256 keys, X.509 v3 written as DER
+ * here (node can sign but not issue certificates), valid from an hour ago
+ * for two days.
+ */
 function certs(dir) {
-  const f = (n) => path.join(dir, n);
-  const ossl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'),
-    '-days', '2', '-subj', '/CN=aws-oidc-go shim test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
-  ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('srv.key'), '-out', f('srv.csr'), '-subj', '/CN=assets.test');
-  fs.writeFileSync(f('ext'), 'subjectAltName=DNS:assets.test,IP:127.0.0.1,IP:192.0.2.1\n');
-  ossl('x509', '-req', '-in', f('srv.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('srv.pem'), '-days', '2', '-extfile', f('ext'));
-  return { caFile: f('ca.pem'), key: fs.readFileSync(f('srv.key')), cert: fs.readFileSync(f('srv.pem')) };
+  const ca = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const srv = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const caName = der.name('aws-oidc-go shim test CA');
+  const caCert = der.certificate({
+    issuer: caName, subject: caName, publicKey: ca.publicKey, signer: ca.privateKey,
+    extensions: [
+      der.extension('2.5.29.19', true, der.seq(der.bool(true))), // basicConstraints: CA
+      der.extension('2.5.29.15', true, der.bitString(Buffer.from([0x06]), 1)), // keyUsage: keyCertSign, cRLSign
+    ],
+  });
+  const srvCert = der.certificate({
+    issuer: caName, subject: der.name('assets.test'), publicKey: srv.publicKey, signer: ca.privateKey,
+    extensions: [
+      der.extension('2.5.29.17', false, der.seq( // subjectAltName
+        der.tlv(0x82, Buffer.from('assets.test')), der.tlv(0x87, Buffer.from([127, 0, 0, 1])), der.tlv(0x87, Buffer.from([192, 0, 2, 1])))),
+    ],
+  });
+  const pem = (bytes) => `-----BEGIN CERTIFICATE-----\n${bytes.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
+  const caFile = path.join(dir, 'ca.pem');
+  fs.writeFileSync(caFile, pem(caCert));
+  return { caFile, key: srv.privateKey.export({ type: 'pkcs8', format: 'pem' }), cert: pem(srvCert) };
 }
+
+/** der: just enough DER to write an X.509 v3 certificate signed with ECDSA P-256/SHA-256. */
+const der = {
+  tlv(tag, body) {
+    const n = body.length;
+    const len = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
+    return Buffer.concat([Buffer.from([tag]), len, body]);
+  },
+  seq: (...items) => der.tlv(0x30, Buffer.concat(items)),
+  set: (...items) => der.tlv(0x31, Buffer.concat(items)),
+  bool: (v) => der.tlv(0x01, Buffer.from([v ? 0xff : 0])),
+  int(bytes) { // a non-negative integer from big-endian bytes
+    let b = Buffer.from(bytes);
+    while (b.length > 1 && b[0] === 0 && b[1] < 0x80) b = b.subarray(1);
+    if (b[0] >= 0x80) b = Buffer.concat([Buffer.from([0]), b]);
+    return der.tlv(0x02, b);
+  },
+  oid(dotted) {
+    const [a, b, ...rest] = dotted.split('.').map(Number);
+    const out = [40 * a + b];
+    for (const v of rest) {
+      const groups = [v & 0x7f];
+      for (let x = v >> 7; x > 0; x >>= 7) groups.unshift((x & 0x7f) | 0x80);
+      out.push(...groups);
+    }
+    return der.tlv(0x06, Buffer.from(out));
+  },
+  bitString: (bytes, unused = 0) => der.tlv(0x03, Buffer.concat([Buffer.from([unused]), bytes])),
+  octets: (bytes) => der.tlv(0x04, bytes),
+  explicit: (n, body) => der.tlv(0xa0 + n, body),
+  utcTime: (d) => der.tlv(0x17, Buffer.from(d.toISOString().replace(/^\d\d(\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d).*$/, '$1$2$3$4$5$6Z'))),
+  name: (cn) => der.seq(der.set(der.seq(der.oid('2.5.4.3'), der.tlv(0x0c, Buffer.from(cn))))),
+  extension: (oid, critical, value) => der.seq(der.oid(oid), ...(critical ? [der.bool(true)] : []), der.octets(value)),
+  certificate({ issuer, subject, publicKey, signer, extensions }) {
+    const ecdsaSHA256 = der.seq(der.oid('1.2.840.10045.4.3.2'));
+    const now = Date.now();
+    const serial = crypto.randomBytes(16);
+    serial[0] &= 0x7f;
+    const tbs = der.seq(
+      der.explicit(0, der.int([2])), // v3
+      der.int(serial), ecdsaSHA256, issuer,
+      der.seq(der.utcTime(new Date(now - 3600e3)), der.utcTime(new Date(now + 2 * 86400e3))),
+      subject, publicKey.export({ type: 'spki', format: 'der' }),
+      der.explicit(3, der.seq(...extensions)));
+    return der.seq(tbs, ecdsaSHA256, der.bitString(crypto.sign('sha256', tbs, signer)));
+  },
+};
 
 /** node runs a script in a child node with exactly env (and the action directory as its own). */
 function node(script, env, actionDir, { timeoutMs = 60000 } = {}) {

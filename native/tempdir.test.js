@@ -195,7 +195,7 @@ test('the rule matches the kernel: uid 65534 can rename a fresh private director
   }
 });
 
-test('win32 rule: links and junctions along RUNNER_TEMP refused, owners and modes not seen', { skip: !posix && 'makes a POSIX symlink to stand for a junction' }, (t) => {
+test('win32 rule on POSIX directories: links along RUNNER_TEMP refused, owners and modes not seen', { skip: !posix && 'makes a POSIX symlink to stand for a junction (the Windows test below makes a real one)' }, (t) => {
   const r = root(t);
   const real = dir(r, 'real', 0o777);
   dir(real, 'x', 0o755);
@@ -203,8 +203,48 @@ test('win32 rule: links and junctions along RUNNER_TEMP refused, owners and mode
   const env = {};
   assert.equal(shim.checkTempBase(real, env, { platform: 'win32', owners: null }), real);
   assert.throws(() => shim.checkTempBase(path.join(r, 'link', 'x'), env, { platform: 'win32', owners: null }),
-    new RegExp(`refusing RUNNER_TEMP .*: ${path.join(r, 'link').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a symbolic link or junction`));
+    new RegExp(`refusing RUNNER_TEMP .*: ${escapeRe(path.join(r, 'link'))} is a symbolic link or junction`));
 });
+
+/** underWine: whether this Windows node runs under Wine (its prefix has winecfg.exe). */
+function underWine() {
+  return !posix && fs.existsSync(path.join(process.env.SystemRoot || 'C:\\windows', 'system32', 'winecfg.exe'));
+}
+
+test('Windows: RUNNER_TEMP as given (no owners, no modes) is accepted, and the private copy is made in it', { skip: posix && 'Windows only (the POSIX rule: the tests above)' }, (t) => {
+  const r = root(t);
+  const temp = path.join(r, 'runner temp'); // a space, as in a self-hosted runner's user name
+  fs.mkdirSync(temp);
+  assert.equal(shim.trustedOwners({}), null);
+  assert.equal(shim.checkTempBase(temp, {}), temp);
+  const copy = shim.privateCopy(Buffer.from('bytes'), 'aws-oidc-go_windows_amd64.exe', { RUNNER_TEMP: temp });
+  assert.equal(path.dirname(copy.dir), temp);
+  assert.match(path.basename(copy.dir), /^aws-oidc-go-native-/);
+  assert.deepEqual(fs.readFileSync(copy.file), Buffer.from('bytes'));
+  assert.equal(path.basename(copy.file), 'aws-oidc-go_windows_amd64.exe');
+});
+
+test('Windows: a junction along RUNNER_TEMP is refused, naming it', { skip: posix && 'Windows only: makes a real junction' }, (t) => {
+  const r = root(t);
+  const real = path.join(r, 'real');
+  fs.mkdirSync(path.join(real, 'x'), { recursive: true });
+  const link = path.join(r, 'junction');
+  try {
+    fs.symlinkSync(real, link, 'junction');
+  } catch (e) {
+    if (underWine()) return t.skip(`Wine 10 makes no junctions (${e.code}): the refusal is tested on POSIX links above`);
+    throw e;
+  }
+  if (!fs.lstatSync(link).isSymbolicLink()) {
+    if (underWine()) return t.skip('Wine made no junction: the refusal is tested on POSIX links above');
+    assert.fail(`${link}: lstat does not report the junction as a link`);
+  }
+  assert.equal(shim.checkTempBase(path.join(real, 'x'), {}), path.join(real, 'x'));
+  assert.throws(() => shim.checkTempBase(path.join(link, 'x'), {}),
+    new RegExp(`refusing RUNNER_TEMP .*: ${escapeRe(link)} is a symbolic link or junction`));
+});
+
+function escapeRe(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }
 
 /** release: an action directory with a release and a tool cache holding the binary (a cache hit: no download). */
 function release(r, binary) {
