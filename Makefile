@@ -205,6 +205,8 @@ test-windows:
 	@$(GO) build -o $(BIN)/testreport ./internal/dev/testreport
 	@echo "test-windows: the action for windows/amd64, for internal/e2e"
 	@GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w -X github.com/org/aws-oidc-go/internal/version.Version=v0.0.0-e2e' -o $(BIN)/aws-oidc-go-e2e.exe .
+	@echo "test-windows: the next step for the node action's Windows run (internal/e2e): internal/dev/harness/callerid for windows/amd64"
+	@GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(BIN)/aws-caller-identity.exe ./internal/dev/harness/callerid
 	@echo "test-windows: moto_server for Windows: a stand-in on Wine's PATH relaying to the real one here"
 	@$(GO) build -o $(BIN)/motorelay ./internal/dev/harness/motorelay
 	@mkdir -p $(BIN)/wine-path && GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o $(BIN)/wine-path/moto_server.exe ./internal/dev/harness/motorelay
@@ -216,5 +218,6 @@ test-windows:
 	  trap 'kill $$relay 2>/dev/null; rm -f $$out' EXIT; \
 	  for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s $$out ] && break; sleep 0.5; done; \
 	  GOOS=windows GOARCH=amd64 CGO_ENABLED=0 AWS_OIDC_GO_E2E_BINARY="Z:$$(echo $(CURDIR)/$(BIN)/aws-oidc-go-e2e.exe | tr / '\\')" \
+	  AWS_OIDC_GO_CALLERID_EXE="Z:$$(echo $(CURDIR)/$(BIN)/aws-caller-identity.exe | tr / '\\')" \
 	  AWS_OIDC_GO_MOTO_RELAY=$$(head -n 1 $$out) WINEPATH="Z:$$(echo $(CURDIR)/$(BIN)/wine-path | tr / '\\')" \
 	  $(BIN)/testreport -count=1 -exec $(CURDIR)/scripts/wine-exec ./...
