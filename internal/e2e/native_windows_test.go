@@ -185,7 +185,8 @@ func (w *winNative) step(gh *harness.TokenService, with map[string]string) *step
 	for k, v := range with {
 		s.with[k] = v
 	}
-	temp := filepath.Join(s.dir, "_temp")
+	// A space, as in a self-hosted runner's work directory under a user's name.
+	temp := filepath.Join(s.dir, "runner temp")
 	if err := os.Mkdir(temp, 0o755); err != nil {
 		w.t.Fatal(err)
 	}
@@ -452,6 +453,36 @@ func TestNativeActionWindows(t *testing.T) {
 		sameTree(t, `%USERPROFILE%\.aws`, userAWS, snapshot(t, awsDir), locks...)
 		sameTree(t, "RUNNER_TEMP", temp, snapshot(t, s.env["RUNNER_TEMP"]))
 	})
+
+	t.Run("a tampered tool cache is refused: nothing runs, nothing is exported, no download", func(t *testing.T) {
+		w.t = t
+		gh := harness.NewTokenService()
+		defer gh.Close()
+		s := w.step(gh, nil)
+		cached := w.fillCache(t)
+		f, err := os.OpenFile(cached, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("tampered")
+		f.Close()
+		temp := snapshot(t, s.env["RUNNER_TEMP"])
+		before := w.downloadCount()
+		out, code := w.runNode(s, "main.js")
+		if code != 1 || !strings.Contains(out, "::error::aws-oidc-go/native: the cached binary "+cached+" does not match the release's digest: expected sha256 ") {
+			t.Errorf("exit %d; want 1 and the refusal naming %s:\n%s", code, cached, harness.Redact(out))
+		}
+		if n := w.downloadCount() - before; n != 0 {
+			t.Errorf("%d downloads after the refusal", n)
+		}
+		if len(gh.Requests()) != 0 {
+			t.Errorf("%d token requests: the tampered binary ran", len(gh.Requests()))
+		}
+		if env := s.fileCommand("set_env_1"); env != "" {
+			t.Errorf("GITHUB_ENV after the refusal: %q", env)
+		}
+		sameTree(t, "RUNNER_TEMP", temp, snapshot(t, s.env["RUNNER_TEMP"]))
+	})
 }
 
 // userFiles gives the user shared files of their own in dir, with a
@@ -473,7 +504,7 @@ func userFiles(t *testing.T, dir string) {
 
 // fillCache puts the release's binary in the tool cache as
 // @actions/tool-cache leaves it (the binary, then the .complete marker).
-func (w *winNative) fillCache(t *testing.T) {
+func (w *winNative) fillCache(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(w.cache, "aws-oidc-go", strings.TrimPrefix(winVersion, "v"), "x64")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -483,10 +514,12 @@ func (w *winNative) fillCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "aws-oidc-go_windows_amd64.exe"), exe, 0o755); err != nil {
+	file := filepath.Join(dir, "aws-oidc-go_windows_amd64.exe")
+	if err := os.WriteFile(file, exe, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(dir+".complete", nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return file
 }
