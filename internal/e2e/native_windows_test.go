@@ -43,7 +43,6 @@ const winVersion = "v0.0.0-e2e"
 // winNative is one Windows runner's world: the action checkout staged as a
 // release, a tool cache, a download server, a user profile, the services.
 type winNative struct {
-	t        *testing.T
 	node     string
 	callerID string
 	action   string // the checkout's native directory
@@ -100,7 +99,7 @@ func callerIDExe(t *testing.T) string {
 
 func newWinNative(t *testing.T) *winNative {
 	t.Helper()
-	w := &winNative{t: t, node: windowsNode(t), callerID: callerIDExe(t), moto: harness.SharedMoto(t)}
+	w := &winNative{node: windowsNode(t), callerID: callerIDExe(t), moto: harness.SharedMoto(t)}
 	root := t.TempDir()
 	w.action = filepath.Join(root, "_actions", "org", "aws-oidc-go", "v1", "native")
 	w.cache = filepath.Join(root, "hostedtoolcache")
@@ -176,11 +175,12 @@ func windowsBase() []string {
 // step is a step of the node action on this runner: the container step's
 // environment (inputs, GITHUB_*, the token service) made Windows', with a
 // user profile of its own (USERPROFILE) and no HOME.
-func (w *winNative) step(gh *harness.TokenService, with map[string]string) *step {
-	s := newStep(w.t, gh, w.moto.URL)
+func (w *winNative) step(t *testing.T, gh *harness.TokenService, with map[string]string) *step {
+	t.Helper()
+	s := newStep(t, gh, w.moto.URL)
 	profile := filepath.Join(s.dir, "Users", "runneradmin")
 	if err := os.MkdirAll(profile, 0o755); err != nil {
-		w.t.Fatal(err)
+		t.Fatal(err)
 	}
 	for k, v := range with {
 		s.with[k] = v
@@ -188,7 +188,7 @@ func (w *winNative) step(gh *harness.TokenService, with map[string]string) *step
 	// A space, as in a self-hosted runner's work directory under a user's name.
 	temp := filepath.Join(s.dir, "runner temp")
 	if err := os.Mkdir(temp, 0o755); err != nil {
-		w.t.Fatal(err)
+		t.Fatal(err)
 	}
 	s.env["HOME"] = "\x00unset"
 	s.env["RUNNER_OS"] = "Windows"
@@ -202,8 +202,8 @@ func (w *winNative) step(gh *harness.TokenService, with map[string]string) *step
 
 // runNode runs native/<script> under node.exe as the runner runs a node
 // action's step, and returns what it printed.
-func (w *winNative) runNode(s *step, script string, extra ...string) (string, int) {
-	w.t.Helper()
+func (w *winNative) runNode(t *testing.T, s *step, script string, extra ...string) (string, int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, w.node, filepath.Join(w.action, script))
@@ -216,31 +216,31 @@ func (w *winNative) runNode(s *step, script string, extra ...string) (string, in
 	if errors.As(err, &ee) {
 		return out.String(), ee.ExitCode()
 	} else if err != nil {
-		w.t.Fatalf("node %s: %v\n%s", script, err, out.String())
+		t.Fatalf("node %s: %v\n%s", script, err, out.String())
 	}
 	return out.String(), 0
 }
 
 // main runs the main step; it must succeed.
-func (w *winNative) main(s *step) string {
-	w.t.Helper()
-	out, code := w.runNode(s, "main.js")
+func (w *winNative) main(t *testing.T, s *step) string {
+	t.Helper()
+	out, code := w.runNode(t, s, "main.js")
 	if code != 0 {
-		w.t.Fatalf("main step: exit %d\n%s", code, harness.Redact(out))
+		t.Fatalf("main step: exit %d\n%s", code, harness.Redact(out))
 	}
 	return out
 }
 
 // post runs the post step with the main step's state; it must succeed.
-func (w *winNative) post(s *step) string {
-	w.t.Helper()
+func (w *winNative) post(t *testing.T, s *step) string {
+	t.Helper()
 	var state []string
-	for k, v := range exportedVars(w.t, s, "save_state_1") {
+	for k, v := range exportedVars(t, s, "save_state_1") {
 		state = append(state, "STATE_"+k+"="+v)
 	}
-	out, code := w.runNode(s, "post.js", state...)
+	out, code := w.runNode(t, s, "post.js", state...)
 	if code != 0 {
-		w.t.Fatalf("post step: exit %d\n%s", code, harness.Redact(out))
+		t.Fatalf("post step: exit %d\n%s", code, harness.Redact(out))
 	}
 	return out
 }
@@ -248,8 +248,8 @@ func (w *winNative) post(s *step) string {
 // nextStep runs the aws-sdk-go-v2 program as a later step: the job's
 // environment (the token service, STS's endpoint, the user profile) and
 // what the action exported. It returns the ARN it printed.
-func (w *winNative) nextStep(s *step, exported map[string]string) string {
-	w.t.Helper()
+func (w *winNative) nextStep(t *testing.T, s *step, exported map[string]string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, w.callerID)
@@ -261,7 +261,7 @@ func (w *winNative) nextStep(s *step, exported map[string]string) string {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		w.t.Fatalf("the next step (aws-sdk-go-v2): %v\n%s%s", err, stdout.String(), harness.Redact(stderr.String()))
+		t.Fatalf("the next step (aws-sdk-go-v2): %v\n%s%s", err, stdout.String(), harness.Redact(stderr.String()))
 	}
 	return strings.TrimSpace(stdout.String())
 }
@@ -328,16 +328,15 @@ func TestNativeActionWindows(t *testing.T) {
 	locks := []string{"config.lock", "credentials.lock"}
 
 	t.Run("quick start from an https download: the next step is the role; the post step blanks the variables and leaves RUNNER_TEMP as it was", func(t *testing.T) {
-		w.t = t
 		gh := harness.NewTokenService()
 		defer gh.Close()
-		s := w.step(gh, nil)
+		s := w.step(t, gh, nil)
 		if err := os.RemoveAll(filepath.Join(w.cache, "aws-oidc-go")); err != nil {
 			t.Fatal(err)
 		}
 		userAWS, temp := snapshot(t, awsDir(s)), snapshot(t, s.env["RUNNER_TEMP"])
 		before := w.downloadCount()
-		out := w.main(s)
+		out := w.main(t, s)
 		if n := w.downloadCount() - before; n != 1 {
 			t.Errorf("%d downloads with an empty tool cache, want 1\n%s", n, harness.Redact(out))
 		}
@@ -352,11 +351,11 @@ func TestNativeActionWindows(t *testing.T) {
 		if exported["AWS_ACCESS_KEY_ID"] == "" || exported["AWS_REGION"] != "eu-west-1" {
 			t.Fatalf("exported %v", keys(exported))
 		}
-		if got := w.nextStep(s, exported); got != deployARN {
+		if got := w.nextStep(t, s, exported); got != deployARN {
 			t.Errorf("the next step is %q, want %s", got, deployARN)
 		}
 		stepLeakCheck(t, s, out)
-		post := w.post(s)
+		post := w.post(t, s)
 		if !strings.Contains(post, "Cleaned up from the main step's state: blanked AWS_REGION, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN") {
 			t.Errorf("the post step did not blank the variables:\n%s", harness.Redact(post))
 		}
@@ -365,16 +364,15 @@ func TestNativeActionWindows(t *testing.T) {
 	})
 
 	t.Run("aws-profile from the tool cache: %USERPROFILE%\\.aws with no HOME; the post step leaves the user's files byte for byte", func(t *testing.T) {
-		w.t = t
 		gh := harness.NewTokenService()
 		defer gh.Close()
-		s := w.step(gh, map[string]string{"aws-profile": "prod", "output-env-credentials": "true"})
+		s := w.step(t, gh, map[string]string{"aws-profile": "prod", "output-env-credentials": "true"})
 		awsDir := awsDir(s)
 		userFiles(t, awsDir)
 		w.fillCache(t)
 		userAWS, temp := snapshot(t, awsDir), snapshot(t, s.env["RUNNER_TEMP"])
 		before := w.downloadCount()
-		out := w.main(s)
+		out := w.main(t, s)
 		if n := w.downloadCount() - before; n != 0 {
 			t.Errorf("%d downloads with the binary in the tool cache, want 0", n)
 		}
@@ -388,11 +386,11 @@ func TestNativeActionWindows(t *testing.T) {
 		if exported["AWS_PROFILE"] != "prod" || exported["AWS_ACCESS_KEY_ID"] != "" {
 			t.Fatalf("exported %v; want AWS_PROFILE and no keys", keys(exported))
 		}
-		if got := w.nextStep(s, exported); got != deployARN {
+		if got := w.nextStep(t, s, exported); got != deployARN {
 			t.Errorf("the next step with AWS_PROFILE=prod is %q, want %s", got, deployARN)
 		}
 		stepLeakCheck(t, s, out)
-		post := w.post(s)
+		post := w.post(t, s)
 		if !strings.Contains(post, "Cleaned up from the main step's state") {
 			t.Errorf("the post step did not clean up:\n%s", harness.Redact(post))
 		}
@@ -401,14 +399,13 @@ func TestNativeActionWindows(t *testing.T) {
 	})
 
 	t.Run("refresh: credential_process renews twice, a fresh token each time; the post step leaves %USERPROFILE%\\.aws and RUNNER_TEMP as they were", func(t *testing.T) {
-		w.t = t
 		gh := harness.NewTokenService()
 		defer gh.Close()
-		s := w.step(gh, map[string]string{"refresh": "true", "role-session-name": "renewing"})
+		s := w.step(t, gh, map[string]string{"refresh": "true", "role-session-name": "renewing"})
 		awsDir := awsDir(s)
 		userFiles(t, awsDir)
 		userAWS, temp := snapshot(t, awsDir), snapshot(t, s.env["RUNNER_TEMP"])
-		out := w.main(s)
+		out := w.main(t, s)
 		exported := exportedVars(t, s, "set_env_1")
 		if exported["AWS_PROFILE"] == "" {
 			t.Fatalf("exported %v; want AWS_PROFILE\n%s", keys(exported), harness.Redact(out))
@@ -430,7 +427,7 @@ func TestNativeActionWindows(t *testing.T) {
 		want := "arn:aws:sts::123456789012:assumed-role/deploy/renewing"
 		requests := len(gh.Requests())
 		for i := 1; i <= 2; i++ {
-			if got := w.nextStep(s, exported); got != want {
+			if got := w.nextStep(t, s, exported); got != want {
 				t.Errorf("renewal %d: the next step is %q, want %s", i, got, want)
 			}
 			if n := len(gh.Requests()) - requests; n != i {
@@ -446,7 +443,7 @@ func TestNativeActionWindows(t *testing.T) {
 			t.Errorf("%d tokens issued, %d different; want 3 different (the step, then each renewal)", len(issued), len(seen))
 		}
 		stepLeakCheck(t, s, out)
-		post := w.post(s)
+		post := w.post(t, s)
 		if !strings.Contains(post, "Cleaned up from the main step's state") || strings.Contains(post, "left the run directory") {
 			t.Errorf("the post step did not clean up:\n%s", harness.Redact(post))
 		}
@@ -455,10 +452,9 @@ func TestNativeActionWindows(t *testing.T) {
 	})
 
 	t.Run("a tampered tool cache is refused: nothing runs, nothing is exported, no download", func(t *testing.T) {
-		w.t = t
 		gh := harness.NewTokenService()
 		defer gh.Close()
-		s := w.step(gh, nil)
+		s := w.step(t, gh, nil)
 		cached := w.fillCache(t)
 		f, err := os.OpenFile(cached, os.O_APPEND|os.O_WRONLY, 0)
 		if err != nil {
@@ -468,7 +464,7 @@ func TestNativeActionWindows(t *testing.T) {
 		f.Close()
 		temp := snapshot(t, s.env["RUNNER_TEMP"])
 		before := w.downloadCount()
-		out, code := w.runNode(s, "main.js")
+		out, code := w.runNode(t, s, "main.js")
 		if code != 1 || !strings.Contains(out, "::error::aws-oidc-go/native: the cached binary "+cached+" does not match the release's digest: expected sha256 ") {
 			t.Errorf("exit %d; want 1 and the refusal naming %s:\n%s", code, cached, harness.Redact(out))
 		}
