@@ -201,9 +201,8 @@ type run struct {
 	// files is where the profile goes as this process sees it, later as
 	// the job's later steps will (aws-profile only).
 	files, later profile.Files
-	inContainer  bool       // a container action's mount table
-	manifest     bool       // the runner drops state (act): keep a manifest
-	records      *runner.Tx // the handoff's records in GITHUB_STATE, undone with a failed step
+	inContainer  bool // a container action's mount table
+	manifest     bool // the runner drops state (act): keep a manifest
 	ctx          context.Context
 }
 

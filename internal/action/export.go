@@ -77,11 +77,7 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), PostLockTimeout)
 		defer cancel()
 		if rerr := ho.Undo(ctx); rerr != nil {
-			// The records stay, so the post step can finish the job.
-			return errors.Join(err, fmt.Errorf("undoing the files written: %w", rerr))
-		}
-		if rerr := r.records.Rollback(); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("undoing the post step's records: %w", rerr))
+			return errors.Join(err, rerr)
 		}
 		return err
 	}
@@ -123,7 +119,10 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 		}
 	}
 	tx := r.wf.Begin()
-	err = r.saveState(tx, ho)
+	if ho != nil {
+		// The final record, in the transaction of the variables it names.
+		err = ho.Save(tx)
+	}
 	if err == nil {
 		err = tx.Append("GITHUB_OUTPUT", outputs)
 	}
@@ -160,17 +159,9 @@ func (r *run) startHandoff() (*handoff.Run, error) {
 		Manifest: r.manifest,
 		Hook:     r.env.HandoffHook,
 	}
-	r.records = r.wf.Begin()
 	if r.env.Getenv("GITHUB_STATE") != "" {
-		// Each record replaces the last (the runner keeps the last value
-		// of a name); written before what it names.
-		o.Save = func(s handoff.State) error {
-			v, err := handoff.Encode(s)
-			if err != nil {
-				return err
-			}
-			return r.records.Append("GITHUB_STATE", []runner.Var{{Name: StateKey, Value: v}})
-		}
+		// The handoff records its State there before each write.
+		o.Records = r.wf.Begin()
 	}
 	if base != "" {
 		if err := profile.PrepareDir(base, o.Owner); err != nil && r.cfg.Profile != "" {
@@ -287,20 +278,6 @@ func (r *run) locateProfile() error {
 		return nil
 	}
 	return err
-}
-
-// saveState leaves the post step its work, the final record, in the
-// same transaction as the variables it names. Outside Actions (no
-// GITHUB_STATE) there is no post step and nothing to save.
-func (r *run) saveState(tx *runner.Tx, ho *handoff.Run) error {
-	if r.env.Getenv("GITHUB_STATE") == "" || ho == nil || ho.State().Empty() {
-		return nil
-	}
-	v, err := handoff.Encode(ho.State())
-	if err != nil {
-		return err
-	}
-	return tx.Append("GITHUB_STATE", []runner.Var{{Name: StateKey, Value: v}})
 }
 
 func (r *run) mounts() (hostpath.Mounts, error) { return r.env.mounts() }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/profile"
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // RunDirPrefix begins the name of every run's private directory.
@@ -32,10 +33,12 @@ type Options struct {
 	Owner *profile.Owner
 	// Key names the run, attempt, job and step, for a manifest.
 	Key string
-	// Save hands the State to the runner (GITHUB_STATE); it is called with
-	// the whole State before each thing it names is written. Nil: no state
-	// (outside Actions).
-	Save func(State) error
+	// Records is the runner's transaction the State is appended to
+	// (GITHUB_STATE, as StateKey), whole, before each thing it names is
+	// written: the runner keeps a name's last value, so each record
+	// replaces the one before. Undo rolls it back once the files are gone.
+	// Nil: no state (outside Actions).
+	Records *runner.Tx
 	// Manifest keeps the State as a manifest in the run's directory too,
 	// for runners that drop state (act).
 	Manifest bool
@@ -78,7 +81,7 @@ func Start(o Options) (*Run, error) {
 func (r *Run) State() State { return r.state }
 
 // SetEnv records the variables exported with a value, in the manifest
-// when there is one. The caller hands the final State to the runner in the
+// when there is one. The final State goes to the runner with Save, in the
 // same transaction as GITHUB_ENV, so a state never names a variable that
 // was not exported.
 func (r *Run) SetEnv(names []string) error {
@@ -87,6 +90,25 @@ func (r *Run) SetEnv(names []string) error {
 		return r.writeManifest()
 	}
 	return nil
+}
+
+// Save appends the final State to tx (GITHUB_STATE), the transaction that
+// exports the variables it names. Nothing without Options.Records (no
+// post step to tell) or with nothing to undo.
+func (r *Run) Save(tx *runner.Tx) error {
+	if r.o.Records == nil || r.state.Empty() {
+		return nil
+	}
+	return appendState(tx, r.state)
+}
+
+// appendState appends s to tx as the one GITHUB_STATE line of StateKey.
+func appendState(tx *runner.Tx, s State) error {
+	v, err := Encode(s)
+	if err != nil {
+		return err
+	}
+	return tx.Append("GITHUB_STATE", []runner.Var{{Name: StateKey, Value: v}})
 }
 
 func (r *Run) hook(point string) error {
@@ -98,8 +120,8 @@ func (r *Run) hook(point string) error {
 
 // record hands the State over before the next write.
 func (r *Run) record() error {
-	if r.o.Save != nil {
-		if err := r.o.Save(r.state); err != nil {
+	if r.o.Records != nil {
+		if err := appendState(r.o.Records, r.state); err != nil {
 			return fmt.Errorf("recording the post step's work: %w", err)
 		}
 	}
@@ -261,11 +283,18 @@ func (r *Run) WriteProfile(ctx context.Context, files profile.Files, e profile.E
 }
 
 // Undo removes everything the run wrote (the main step failed): the
-// sections from the user's files, then the run's directory.
+// sections from the user's files, then the run's directory, then the
+// records (Options.Records rolled back). When a file cannot be removed the
+// records stay, so that the post step can finish the job.
 func (r *Run) Undo(ctx context.Context) error {
 	rep := Cleanup(ctx, r.state, Checks{UID: r.uid()})
 	if len(rep.Warnings) > 0 {
-		return errors.New(strings.Join(rep.Warnings, "; "))
+		return fmt.Errorf("undoing the files written: %s", strings.Join(rep.Warnings, "; "))
+	}
+	if r.o.Records != nil {
+		if err := r.o.Records.Rollback(); err != nil {
+			return fmt.Errorf("undoing the post step's records: %w", err)
+		}
 	}
 	return nil
 }
