@@ -33,8 +33,8 @@ var CredentialVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS
 // half exported.
 func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 	cfg := r.cfg
-	if r.env.Format != "" {
-		return r.printResult(c, id)
+	if r.env.Print {
+		return nil
 	}
 	outputs := []runner.Var{
 		{Name: "aws-account-id", Value: id.Account},
@@ -262,7 +262,7 @@ const SettingsName = "renewal.json"
 // locateProfile decides, before any call, where the profile goes and fails
 // when nowhere is shared with the job's later steps.
 func (r *run) locateProfile() error {
-	if r.env.Format != "" {
+	if r.env.Print {
 		return nil
 	}
 	mounts, _ := r.mounts()

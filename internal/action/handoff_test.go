@@ -45,7 +45,7 @@ func (s *step) post(t *testing.T, extra map[string]string, mounts hostpath.Mount
 		env[k] = v
 	}
 	var out bytes.Buffer
-	if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return env[k] }, Stdout: &out,
+	if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return env[k] }, Log: &out,
 		Mounts: func() (hostpath.Mounts, error) { return mounts, nil }}); err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func TestHeldLockGivesWay(t *testing.T) {
 		time.AfterFunc(300*time.Millisecond, cancel) // main.go cancels on SIGTERM
 		var err error
 		within(t, 20*time.Second, "the main step", func() {
-			err = action.Run(ctx, action.Env{Workflow: true, Getenv: func(k string) string { return s.env[k] }, Stdout: &s.stdout,
+			err = runStep(ctx, action.Env{Workflow: true, Getenv: func(k string) string { return s.env[k] }, Log: &s.stdout,
 				NewSTS: s.runWithSTS(), Mounts: func() (hostpath.Mounts, error) { return hostpath.Mounts{}, nil }})
 		})
 		if err == nil {

@@ -26,7 +26,7 @@ const PostLockTimeout = 10 * time.Second
 // and it never fails the job: problems become warnings.
 // AWS_SKIP_CLEANUP_STEP=true skips it.
 func Post(ctx context.Context, env Env) error {
-	wf := runner.New(env.Stdout, env.Getenv, env.Workflow)
+	wf := runner.New(env.Log, env.Getenv, env.Workflow)
 	log := wf.Log()
 	if env.Getenv("AWS_SKIP_CLEANUP_STEP") == "true" {
 		log.Infof("AWS_SKIP_CLEANUP_STEP=true: leaving credentials in place")
