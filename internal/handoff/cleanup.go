@@ -85,7 +85,13 @@ func Cleanup(ctx context.Context, s State, c Checks) Report {
 			rep.warn("left %s alone: %v", w.Temp, err)
 			w.Temp = ""
 		}
-		did, err := profile.RemoveOne(ctx, w, func(p string) ([]byte, error) { return ReadChecked(p, c.UID) })
+		// The stash is read here, checked like every file of the run's
+		// directory; profile only compares it with the record.
+		var stash profile.Stash
+		if w.Stash != "" {
+			stash.Data, stash.Err = ReadChecked(w.Stash, c.UID)
+		}
+		did, err := profile.RemoveOne(ctx, w, stash)
 		if did.Temp {
 			rep.Temps++
 		}
