@@ -84,7 +84,7 @@ func plantManifests(t *testing.T, s *step, dir string, victims ...string) {
 	key := strings.Join([]string{s.env["GITHUB_RUN_ID"], s.env["GITHUB_RUN_ATTEMPT"], s.env["GITHUB_JOB"], s.env["GITHUB_ACTION"]}, "-")
 	os.MkdirAll(dir, 0o700)
 	os.WriteFile(filepath.Join(dir, "aws-oidc-go-manifest-"+key+".json"), []byte(old), 0o600)
-	run := filepath.Join(dir, "aws-oidc-go-run-planted")
+	run := filepath.Join(dir, "aws-oidc-go-run-PLANTEDPLANTEDPLANTEDAAAAA")
 	os.Mkdir(run, 0o700)
 	planted := `{"v":1,"key":"` + strings.ReplaceAll(key, "-", "/") + `","dir":"` + run + `","env":["PATH","GITHUB_TOKEN","AWS_REGION"],"files":["../precious"],"profiles":[` +
 		strings.ReplaceAll(strings.Join(profiles, ","), `"created":true}`, `"created":true,"digest":"00"}`) + `]}`
@@ -116,7 +116,7 @@ func TestPostStepIgnoresAPlantedManifest(t *testing.T) {
 				extra["ACT"] = "true"
 			}
 			if runner == "act, another user's directory" {
-				lchown(t, filepath.Join(awsDir, "aws-oidc-go-run-planted"), 12345)
+				lchown(t, filepath.Join(awsDir, "aws-oidc-go-run-PLANTEDPLANTEDPLANTEDAAAAA"), 12345)
 			}
 			log := s.post(t, extra, hostpath.Mounts{})
 			if got := readFile(t, precious); got != "keep me\n" {

@@ -2,7 +2,9 @@ package handoff
 
 import (
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -52,5 +54,32 @@ func TestFinishIsThePostStepsWalk(t *testing.T) {
 	f := Finish(ctx, Left{State: state}, uid)
 	if f.States != 1 || f.From != "the main step's state" || !slices.Equal(f.Blank, []string{"AWS_REGION"}) || len(f.Warnings) != 1 {
 		t.Errorf("from the state: %+v", f)
+	}
+}
+
+// TestManifestsOnlyInDirectoriesNamedAsStartNamesThem: a directory with
+// the run prefix whose rest is not a token Start makes (the hex form of
+// before rand.Text, a name someone chose) is not read, however well it
+// verifies otherwise, and the warning names it.
+func TestManifestsOnlyInDirectoriesNamedAsStartNamesThem(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"0123456789abcdef0123456789abcdef", "planted", "ABCDEFGHIJKLMNOPQRSTUVWXY", "abcdefghijklmnopqrstuvwxyz"} {
+		base := t.TempDir()
+		dir := filepath.Join(base, RunDirPrefix+name)
+		os.Mkdir(dir, 0o700)
+		m, _ := Encode(State{Key: "k", Dir: dir, Env: []string{"AWS_REGION"}})
+		os.WriteFile(filepath.Join(dir, ManifestName), []byte(m), 0o600)
+		states, warnings := Manifests([]string{base}, "k", NoUID)
+		if len(states) != 0 || len(warnings) != 1 || !strings.Contains(warnings[0], dir) {
+			t.Errorf("%s: states %+v, warnings %q", name, states, warnings)
+		}
+		// The same manifest in a directory named as Start names them is read.
+		good := filepath.Join(base, RunDirPrefix+"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+		os.Rename(dir, good)
+		m, _ = Encode(State{Key: "k", Dir: good, Env: []string{"AWS_REGION"}})
+		os.WriteFile(filepath.Join(good, ManifestName), []byte(m), 0o600)
+		if states, warnings := Manifests([]string{base}, "k", NoUID); len(states) != 1 || len(warnings) != 0 {
+			t.Errorf("%s, renamed: states %+v, warnings %q", name, states, warnings)
+		}
 	}
 }

@@ -41,7 +41,7 @@ func TestRunDirIsCreatedNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !regexp.MustCompile(`^aws-oidc-go-run-[0-9a-f]{32}$`).MatchString(filepath.Base(here)) || later != filepath.Join("/host/base", filepath.Base(here)) {
+	if !regexp.MustCompile(`^aws-oidc-go-run-[A-Z2-7]{26}$`).MatchString(filepath.Base(here)) || later != filepath.Join("/host/base", filepath.Base(here)) {
 		t.Errorf("dir %s, later %s", here, later)
 	}
 	if fi, _ := os.Lstat(here); fi.Mode().Perm() != 0o700 || uidOf(t, here) != 4242 {

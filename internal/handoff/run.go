@@ -3,7 +3,6 @@ package handoff
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -60,10 +59,6 @@ type Run struct {
 
 // Start begins the handoff of one main step. Nothing is written yet.
 func Start(o Options) (*Run, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, err
-	}
 	if o.Base != "" {
 		// Recorded paths are absolute: the post step may run elsewhere.
 		abs, err := filepath.Abs(o.Base)
@@ -72,7 +67,7 @@ func Start(o Options) (*Run, error) {
 		}
 		o.Base = abs
 	}
-	r := &Run{o: o, token: hex.EncodeToString(b[:])}
+	r := &Run{o: o, token: rand.Text()}
 	r.state = State{Version: stateVersion, Key: o.Key, Token: r.token}
 	return r, nil
 }
@@ -135,7 +130,7 @@ func (r *Run) record() error {
 
 // Dir returns the run's private directory, as this process sees it and as
 // later steps will, creating it on first use: a fresh, unguessable name
-// (RunDirPrefix and 128 random bits) inside Options.Base, mode 0700, owned
+// (RunDirPrefix and the run's token: crypto/rand.Text, 128 random bits) inside Options.Base, mode 0700, owned
 // by Options.Owner. It is recorded in the State before it is created, and
 // created with mkdir (a name that exists is an error, never reused).
 // Whatever the run leaves that is not the user's own AWS files goes in it

@@ -430,11 +430,7 @@ func tempName(f func() string) string {
 	if f != nil {
 		return tempPrefix + f()
 	}
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return tempPrefix + hex.EncodeToString(b[:])
+	return tempPrefix + rand.Text()
 }
 
 // CreateFile creates path exclusively (never through a link or over an
