@@ -163,7 +163,7 @@ func Run(ctx context.Context, env Env) (*Result, error) {
 		ctx, cancel = context.WithTimeoutCause(ctx, cfg.ActionTimeout, &TimeoutError{After: cfg.ActionTimeout})
 		defer cancel()
 	}
-	r := &run{env: env, cfg: cfg, wf: wf, px: px, newSTS: env.NewSTS}
+	r := &mainStep{env: env, cfg: cfg, wf: wf, px: px, newSTS: env.NewSTS}
 	if r.newSTS == nil {
 		var closeConns func()
 		r.newSTS, closeConns = sdkFactory()
@@ -193,8 +193,8 @@ func Run(ctx context.Context, env Env) (*Result, error) {
 	return &r.result, nil
 }
 
-// run is one main step.
-type run struct {
+// mainStep is one main step.
+type mainStep struct {
 	env    Env
 	cfg    *config.Config
 	wf     *runner.Workflow
@@ -211,9 +211,9 @@ type run struct {
 	ctx          context.Context
 }
 
-func (r *run) logf(format string, args ...any) { r.wf.Log().Infof(format, args...) }
+func (r *mainStep) logf(format string, args ...any) { r.wf.Log().Infof(format, args...) }
 
-func (r *run) main(ctx context.Context) error {
+func (r *mainStep) main(ctx context.Context) error {
 	cfg := r.cfg
 	r.ctx = ctx
 	if r.px.Active() {
@@ -287,10 +287,10 @@ func (r *run) main(ctx context.Context) error {
 // them (an assumed role's AssumedRoleUser, checked against the role's
 // account in exchange), or, for credentials given as they are (static keys
 // alone), what GetCallerIdentity signed with them says. Then as verify.
-func (r *run) identify(ctx context.Context, creds *exchange.Credentials) (*exchange.Identity, error) {
+func (r *mainStep) identify(ctx context.Context, creds *exchange.Credentials) (*exchange.Identity, error) {
 	if creds.Identity != nil {
 		id := *creds.Identity
-		if err := r.check(&id); err != nil {
+		if err := r.admit(&id); err != nil {
 			return nil, err
 		}
 		return &id, nil
@@ -299,8 +299,8 @@ func (r *run) identify(ctx context.Context, creds *exchange.Credentials) (*excha
 }
 
 // verify asks GetCallerIdentity who the credentials s signs with are, then
-// checks the answer (check).
-func (r *run) verify(ctx context.Context, s exchange.Signing, attempts int) (*exchange.Identity, error) {
+// admits the answer (admit).
+func (r *mainStep) verify(ctx context.Context, s exchange.Signing, attempts int) (*exchange.Identity, error) {
 	client, err := r.client(ctx, s)
 	if err != nil {
 		return nil, err
@@ -309,15 +309,15 @@ func (r *run) verify(ctx context.Context, s exchange.Signing, attempts int) (*ex
 	if err != nil {
 		return nil, err
 	}
-	if err := r.check(id); err != nil {
+	if err := r.admit(id); err != nil {
 		return nil, err
 	}
 	return id, nil
 }
 
-// check masks who id is when asked (mask-aws-account-id) and checks its
+// admit masks who id is when asked (mask-aws-account-id) and holds its
 // account against allowed-account-ids.
-func (r *run) check(id *exchange.Identity) error {
+func (r *mainStep) admit(id *exchange.Identity) error {
 	if r.cfg.MaskAccountID {
 		r.wf.Mask(id.Account, id.ARN)
 	}
@@ -327,11 +327,11 @@ func (r *run) check(id *exchange.Identity) error {
 	return nil
 }
 
-func (r *run) client(ctx context.Context, s exchange.Signing) (exchange.API, error) {
+func (r *mainStep) client(ctx context.Context, s exchange.Signing) (exchange.API, error) {
 	return r.newSTS(ctx, r.cc, s)
 }
 
-func (r *run) clientConfig() exchange.ClientConfig {
+func (r *mainStep) clientConfig() exchange.ClientConfig {
 	proxyFunc := r.px.Func()
 	return exchange.ClientConfig{
 		Region:   r.cfg.Region,
@@ -349,7 +349,7 @@ func (r *run) clientConfig() exchange.ClientConfig {
 // but on this machine: the web identity token and the credentials would
 // cross the network unencrypted. (Allowed: local STS-compatible servers
 // need it.)
-func (r *run) warnCleartext() {
+func (r *mainStep) warnCleartext() {
 	endpoint, from := r.cfg.STSEndpoint, "input sts-endpoint"
 	for _, k := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"} {
 		if endpoint == "" {
@@ -374,7 +374,7 @@ func (e *AccountNotAllowedError) Error() string {
 		e.Account, strings.Join(e.Allowed, ", "))
 }
 
-func (r *run) retrier(attempts int, op string) exchange.Retrier {
+func (r *mainStep) retrier(attempts int, op string) exchange.Retrier {
 	rt := r.env.Retry
 	rt.MaxAttempts = attempts
 	if rt.AttemptTimeout == 0 {

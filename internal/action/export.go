@@ -31,7 +31,7 @@ var CredentialVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS
 // checked write. On any failure what was written is undone — file
 // commands truncated back, profile files restored — and nothing is left
 // half exported.
-func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
+func (r *mainStep) export(c *exchange.Credentials, id *exchange.Identity) error {
 	cfg := r.cfg
 	if r.env.Print {
 		return nil
@@ -144,7 +144,7 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 
 // startHandoff begins recording what this step leaves behind (nil when it
 // leaves nothing but variables and there is no post step to tell).
-func (r *run) startHandoff() (*handoff.Run, error) {
+func (r *mainStep) startHandoff() (*handoff.Step, error) {
 	if r.env.Getenv("GITHUB_STATE") == "" && r.cfg.Profile == "" {
 		return nil, nil
 	}
@@ -179,7 +179,7 @@ func (r *run) startHandoff() (*handoff.Run, error) {
 // settings), each thing recorded by the handoff before it is written. It
 // returns the variables to export and the log line to print once all
 // succeeded.
-func (r *run) writeProfile(c *exchange.Credentials, ho *handoff.Run) ([]runner.Var, string, error) {
+func (r *mainStep) writeProfile(c *exchange.Credentials, ho *handoff.Step) ([]runner.Var, string, error) {
 	cfg := r.cfg
 	files, hostFiles := r.files, r.later
 	entry := profile.Entry{
@@ -226,7 +226,7 @@ func (r *run) writeProfile(c *exchange.Credentials, ho *handoff.Run) ([]runner.V
 // JSON file written from the Config (config.MarshalSettings), so any value
 // survives and no secret (a proxy password) is in argv or in the AWS
 // config file.
-func (r *run) renewal(ho *handoff.Run) (string, error) {
+func (r *mainStep) renewal(ho *handoff.Step) (string, error) {
 	if !source.Renews(r.src) {
 		return "", fmt.Errorf("refresh: credentials from %s cannot be renewed", r.src)
 	}
@@ -261,7 +261,7 @@ const SettingsName = "renewal.json"
 
 // locateProfile decides, before any call, where the profile goes and fails
 // when nowhere is shared with the job's later steps.
-func (r *run) locateProfile() error {
+func (r *mainStep) locateProfile() error {
 	if r.env.Print {
 		return nil
 	}
@@ -280,7 +280,7 @@ func (r *run) locateProfile() error {
 	return err
 }
 
-func (r *run) mounts() (hostpath.Mounts, error) { return r.env.mounts() }
+func (r *mainStep) mounts() (hostpath.Mounts, error) { return r.env.mounts() }
 
 func (env Env) mounts() (hostpath.Mounts, error) {
 	if env.Mounts != nil {

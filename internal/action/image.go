@@ -26,7 +26,7 @@ const MaxImage = 256 << 20
 // nobody else could have replaced it (see checkImagePath). The image
 // itself must be a regular file of this user's or root's that group and
 // others cannot write, else it is refused, named.
-func (r *run) refreshExecutable(ho *handoff.Run) (string, error) {
+func (r *mainStep) refreshExecutable(ho *handoff.Step) (string, error) {
 	f, name, err := r.openImage()
 	if err != nil {
 		return "", fmt.Errorf("refresh: copying this program for credential_process: %w", err)
@@ -69,7 +69,7 @@ const selfImage = "/proc/self/exe"
 // /proc/self/exe is asked only where /proc is the kernel's: on Windows
 // "/proc/self/exe" is a path on the current drive that anyone may create
 // (and under Wine it is the loader's image), never this program.
-func (r *run) openImage() (*os.File, string, error) {
+func (r *mainStep) openImage() (*os.File, string, error) {
 	if r.env.Image != nil {
 		f, err := r.env.Image()
 		return f, r.env.Executable, err
@@ -81,7 +81,7 @@ func (r *run) openImage() (*os.File, string, error) {
 }
 
 // openImageAt is openImage with the running image at self.
-func (r *run) openImageAt(self string) (*os.File, string, error) {
+func (r *mainStep) openImageAt(self string) (*os.File, string, error) {
 	exe := r.env.Executable
 	if f, err := os.Open(self); self != "" && err == nil {
 		if exe == "" {

@@ -47,9 +47,9 @@ type Options struct {
 	Hook func(point string) error
 }
 
-// Run is one main step's handoff: what it leaves behind, recorded before
+// Step is one main step's handoff: what it leaves behind, recorded before
 // it is written. Not safe for concurrent use.
-type Run struct {
+type Step struct {
 	o       Options
 	token   string
 	temps   int
@@ -58,7 +58,7 @@ type Run struct {
 }
 
 // Start begins the handoff of one main step. Nothing is written yet.
-func Start(o Options) (*Run, error) {
+func Start(o Options) (*Step, error) {
 	if o.Base != "" {
 		// Recorded paths are absolute: the post step may run elsewhere.
 		abs, err := filepath.Abs(o.Base)
@@ -67,19 +67,19 @@ func Start(o Options) (*Run, error) {
 		}
 		o.Base = abs
 	}
-	r := &Run{o: o, token: rand.Text()}
+	r := &Step{o: o, token: rand.Text()}
 	r.state = State{Version: stateVersion, Key: o.Key, Token: r.token}
 	return r, nil
 }
 
 // State is what the run has recorded so far.
-func (r *Run) State() State { return r.state }
+func (r *Step) State() State { return r.state }
 
 // SetEnv records the variables exported with a value, in the manifest
 // when there is one. The final State goes to the runner with Save, in the
 // same transaction as GITHUB_ENV, so a state never names a variable that
 // was not exported.
-func (r *Run) SetEnv(names []string) error {
+func (r *Step) SetEnv(names []string) error {
 	r.state.Env = names
 	if r.o.Manifest && r.created {
 		return r.writeManifest()
@@ -90,7 +90,7 @@ func (r *Run) SetEnv(names []string) error {
 // Save appends the final State to tx (GITHUB_STATE), the transaction that
 // exports the variables it names. Nothing without Options.Records (no
 // post step to tell) or with nothing to undo.
-func (r *Run) Save(tx *runner.Tx) error {
+func (r *Step) Save(tx *runner.Tx) error {
 	if r.o.Records == nil || r.state.Empty() {
 		return nil
 	}
@@ -106,7 +106,7 @@ func appendState(tx *runner.Tx, s State) error {
 	return tx.Append("GITHUB_STATE", []runner.Var{{Name: StateKey, Value: v}})
 }
 
-func (r *Run) hook(point string) error {
+func (r *Step) hook(point string) error {
 	if r.o.Hook != nil {
 		return r.o.Hook(point)
 	}
@@ -114,7 +114,7 @@ func (r *Run) hook(point string) error {
 }
 
 // record hands the State over before the next write.
-func (r *Run) record() error {
+func (r *Step) record() error {
 	if r.o.Records != nil {
 		if err := appendState(r.o.Records, r.state); err != nil {
 			return fmt.Errorf("recording the post step's work: %w", err)
@@ -135,7 +135,7 @@ func (r *Run) record() error {
 // created with mkdir (a name that exists is an error, never reused).
 // Whatever the run leaves that is not the user's own AWS files goes in it
 // (see CreateFile).
-func (r *Run) Dir() (here, later string, err error) {
+func (r *Step) Dir() (here, later string, err error) {
 	name := RunDirPrefix + r.token
 	here, later = filepath.Join(r.o.Base, name), filepath.Join(r.o.Later, name)
 	if r.created {
@@ -178,7 +178,7 @@ func (r *Run) Dir() (here, later string, err error) {
 // then created exclusively under a temporary name (never through a link,
 // never over an existing file), and renamed into place inside the
 // directory. It returns the file's path here and as later steps see it.
-func (r *Run) CreateFile(name string, data []byte, mode os.FileMode) (here, later string, err error) {
+func (r *Step) CreateFile(name string, data []byte, mode os.FileMode) (here, later string, err error) {
 	if name != filepath.Base(name) || strings.HasPrefix(name, ".") || name == ManifestName {
 		return "", "", fmt.Errorf("%q is not a name for a file of the run", name)
 	}
@@ -204,14 +204,14 @@ func (r *Run) CreateFile(name string, data []byte, mode os.FileMode) (here, late
 
 // place writes data to a fresh temporary file in the run's directory and
 // renames it to path there; an existing path is refused.
-func (r *Run) place(path string, data []byte, mode os.FileMode) error {
+func (r *Step) place(path string, data []byte, mode os.FileMode) error {
 	if _, err := os.Lstat(path); !isNotExist(err) {
 		return fmt.Errorf("%s already exists; refusing to replace it", path)
 	}
 	return r.replace(path, data, mode)
 }
 
-func (r *Run) replace(path string, data []byte, mode os.FileMode) error {
+func (r *Step) replace(path string, data []byte, mode os.FileMode) error {
 	tmp := filepath.Join(filepath.Dir(path), "."+r.tempName())
 	if err := profile.CreateFile(tmp, data, r.o.Owner); err != nil {
 		return err
@@ -223,12 +223,12 @@ func (r *Run) replace(path string, data []byte, mode os.FileMode) error {
 	return os.Rename(tmp, path)
 }
 
-func (r *Run) tempName() string {
+func (r *Step) tempName() string {
 	r.temps++
 	return r.token + "-" + strconv.Itoa(r.temps)
 }
 
-func (r *Run) writeManifest() error {
+func (r *Step) writeManifest() error {
 	s, err := Encode(r.state)
 	if err != nil {
 		return err
@@ -244,7 +244,7 @@ func (r *Run) writeManifest() error {
 // section is recorded, with its digest and the temporary file that will
 // become the file, before the file changes; a replaced section is stashed
 // in the run's directory. Locks are waited for until ctx is done.
-func (r *Run) WriteProfile(ctx context.Context, files profile.Files, e profile.Entry, overwrite bool) error {
+func (r *Step) WriteProfile(ctx context.Context, files profile.Files, e profile.Entry, overwrite bool) error {
 	for _, p := range []*string{&files.Credentials, &files.Config} {
 		if *p == "" {
 			continue
@@ -281,7 +281,7 @@ func (r *Run) WriteProfile(ctx context.Context, files profile.Files, e profile.E
 // sections from the user's files, then the run's directory, then the
 // records (Options.Records rolled back). When a file cannot be removed the
 // records stay, so that the post step can finish the job.
-func (r *Run) Undo(ctx context.Context) error {
+func (r *Step) Undo(ctx context.Context) error {
 	rep := Cleanup(ctx, r.state, Checks{UID: r.uid()})
 	if len(rep.Warnings) > 0 {
 		return fmt.Errorf("undoing the files written: %s", strings.Join(rep.Warnings, "; "))
@@ -294,7 +294,7 @@ func (r *Run) Undo(ctx context.Context) error {
 	return nil
 }
 
-func (r *Run) uid() int {
+func (r *Step) uid() int {
 	if r.o.Owner != nil {
 		return r.o.Owner.UID
 	}
