@@ -290,7 +290,7 @@ func (r *mainStep) main(ctx context.Context) error {
 func (r *mainStep) identify(ctx context.Context, creds *exchange.Credentials) (*exchange.Identity, error) {
 	if creds.Identity != nil {
 		id := *creds.Identity
-		if err := r.admit(&id); err != nil {
+		if err := r.allowAccount(&id); err != nil {
 			return nil, err
 		}
 		return &id, nil
@@ -299,7 +299,7 @@ func (r *mainStep) identify(ctx context.Context, creds *exchange.Credentials) (*
 }
 
 // verify asks GetCallerIdentity who the credentials s signs with are, then
-// admits the answer (admit).
+// lets the answer through (allowAccount).
 func (r *mainStep) verify(ctx context.Context, s exchange.Signing, attempts int) (*exchange.Identity, error) {
 	client, err := r.client(ctx, s)
 	if err != nil {
@@ -309,15 +309,15 @@ func (r *mainStep) verify(ctx context.Context, s exchange.Signing, attempts int)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.admit(id); err != nil {
+	if err := r.allowAccount(id); err != nil {
 		return nil, err
 	}
 	return id, nil
 }
 
-// admit masks who id is when asked (mask-aws-account-id) and holds its
+// allowAccount masks who id is when asked (mask-aws-account-id) and holds its
 // account against allowed-account-ids.
-func (r *mainStep) admit(id *exchange.Identity) error {
+func (r *mainStep) allowAccount(id *exchange.Identity) error {
 	if r.cfg.MaskAccountID {
 		r.wf.Mask(id.Account, id.ARN)
 	}
