@@ -51,7 +51,9 @@ type STSFactory func(ctx context.Context, cc exchange.ClientConfig, s exchange.S
 // Env is everything the steps take from the process, injectable for tests.
 type Env struct {
 	Getenv func(string) string
-	Stdout io.Writer // the log
+	// Log is where the step's log goes: the runner's (stdout) as the
+	// action, stderr when the credentials are printed on stdout.
+	Log io.Writer
 	// Workflow says a runner reads the log: workflow commands (masks,
 	// annotations) are written only then. Off Actions the log is plain text.
 	Workflow bool
@@ -67,11 +69,10 @@ type Env struct {
 	// host paths. Nil: /proc/self/mountinfo.
 	Mounts func() (hostpath.Mounts, error)
 
-	// Format, when set, prints the credentials to Result instead of writing
-	// GITHUB_ENV / GITHUB_OUTPUT: "env" (shell exports), "json", or
-	// "credential-process" (the AWS credential_process JSON).
-	Format string
-	Result io.Writer
+	// Print: the caller prints the credentials Run returns (Result);
+	// nothing is exported (GITHUB_ENV, GITHUB_OUTPUT, GITHUB_STATE) and no
+	// profile is written.
+	Print bool
 	// Executable is this program's path, for refresh's credential_process.
 	Executable string
 	// ExecutableErr is why Executable is empty: the system could not say.
@@ -99,12 +100,14 @@ type Env struct {
 	HandoffHook func(point string) error
 }
 
-// Formats Env.Format accepts.
-const (
-	FormatEnv               = "env"
-	FormatJSON              = "json"
-	FormatCredentialProcess = "credential-process"
-)
+// Result is what the main step got: the credentials (nil when
+// use-existing-credentials kept the ones in place), who they are, and the
+// region they are for.
+type Result struct {
+	Credentials *exchange.Credentials
+	Identity    *exchange.Identity
+	Region      string
+}
 
 // TimeoutError is the whole run exceeding action-timeout-s.
 type TimeoutError struct{ After time.Duration }
@@ -113,11 +116,12 @@ func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("Action timed out after %d seconds (action-timeout-s)", int(e.After/time.Second))
 }
 
-// Run performs the main step. Nothing is exported unless everything
-// succeeded. Input problems come back as errors joining *config.InputError;
-// other failures as *Failure.
-func Run(ctx context.Context, env Env) error {
-	wf := runner.New(env.Stdout, env.Getenv, env.Workflow)
+// Run performs the main step and returns what it got. Nothing is exported
+// unless everything succeeded (and nothing at all with Env.Print). Input
+// problems come back as errors joining *config.InputError; other failures
+// as *Failure.
+func Run(ctx context.Context, env Env) (*Result, error) {
+	wf := runner.New(env.Log, env.Getenv, env.Workflow)
 	in := inputs.FromEnv(env.Getenv)
 	// Secrets are masked before anything else can print them, even a
 	// validation error.
@@ -142,7 +146,7 @@ func Run(ctx context.Context, env Env) error {
 		_, ferr = token.FilePath(tf, env.Getenv("GITHUB_WORKSPACE"))
 	}
 	if err := joinFlat(cerr, ferr, err); err != nil {
-		return err
+		return nil, err
 	}
 	if cfg.MaskAccountID {
 		// Before the first line that names the role.
@@ -151,15 +155,15 @@ func Run(ctx context.Context, env Env) error {
 	for _, w := range cfg.Warnings {
 		wf.Log().Warningf("%s", w)
 	}
-	if env.Format == "" && env.Getenv("GITHUB_ENV") == "" {
-		return errors.New("GITHUB_ENV is not set, so there is nowhere to export the credentials: outside GitHub Actions use --format env or --format json (or credential-process)")
+	if !env.Print && env.Getenv("GITHUB_ENV") == "" {
+		return nil, errors.New("GITHUB_ENV is not set, so there is nowhere to export the credentials: outside GitHub Actions use --format env or --format json (or credential-process)")
 	}
 	if cfg.ActionTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, cfg.ActionTimeout, &TimeoutError{After: cfg.ActionTimeout})
 		defer cancel()
 	}
-	r := &run{env: env, cfg: cfg, wf: wf, px: px, newSTS: env.NewSTS}
+	r := &mainStep{env: env, cfg: cfg, wf: wf, px: px, newSTS: env.NewSTS}
 	if r.newSTS == nil {
 		var closeConns func()
 		r.newSTS, closeConns = sdkFactory()
@@ -181,16 +185,16 @@ func Run(ctx context.Context, env Env) error {
 		}
 		var ie *config.InputError
 		if errors.As(err, &ie) {
-			return err
+			return nil, err
 		}
 		d := diagnose.Diagnose(err, diagnose.Context{RoleARN: cfg.RoleARN, Region: cfg.Region, Audience: cfg.Audience, Claims: source.ClaimsOf(r.src), Mode: cfg.Mode})
-		return &Failure{Err: err, Advice: d.Advice, Details: d.Details}
+		return nil, &Failure{Err: err, Advice: d.Advice, Details: d.Details}
 	}
-	return nil
+	return &r.result, nil
 }
 
-// run is one main step.
-type run struct {
+// mainStep is one main step.
+type mainStep struct {
 	env    Env
 	cfg    *config.Config
 	wf     *runner.Workflow
@@ -201,15 +205,15 @@ type run struct {
 	// files is where the profile goes as this process sees it, later as
 	// the job's later steps will (aws-profile only).
 	files, later profile.Files
-	inContainer  bool       // a container action's mount table
-	manifest     bool       // the runner drops state (act): keep a manifest
-	records      *runner.Tx // the handoff's records in GITHUB_STATE, undone with a failed step
+	inContainer  bool // a container action's mount table
+	manifest     bool // the runner drops state (act): keep a manifest
+	result       Result
 	ctx          context.Context
 }
 
-func (r *run) logf(format string, args ...any) { r.wf.Log().Infof(format, args...) }
+func (r *mainStep) logf(format string, args ...any) { r.wf.Log().Infof(format, args...) }
 
-func (r *run) main(ctx context.Context) error {
+func (r *mainStep) main(ctx context.Context) error {
 	cfg := r.cfg
 	r.ctx = ctx
 	if r.px.Active() {
@@ -231,6 +235,7 @@ func (r *run) main(ctx context.Context) error {
 			r.logf("use-existing-credentials: the environment's credentials do not work (%s); getting new ones", exchange.Describe(err))
 		default:
 			r.logf("use-existing-credentials: already authenticated as %s (account %s); nothing new assumed", id.ARN, id.Account)
+			r.result = Result{Identity: id, Region: cfg.Region}
 			return r.wf.Append("GITHUB_OUTPUT", []runner.Var{{Name: "aws-account-id", Value: id.Account}, {Name: "authenticated-arn", Value: id.ARN}})
 		}
 	}
@@ -270,6 +275,7 @@ func (r *run) main(ctx context.Context) error {
 		until = " until " + creds.Expiration.Format(time.RFC3339)
 	}
 	r.logf("Authenticated as %s (account %s)%s", id.ARN, id.Account, until)
+	r.result = Result{Credentials: creds, Identity: id, Region: cfg.Region}
 	if err := r.export(creds, id); err != nil {
 		return err
 	}
@@ -281,10 +287,10 @@ func (r *run) main(ctx context.Context) error {
 // them (an assumed role's AssumedRoleUser, checked against the role's
 // account in exchange), or, for credentials given as they are (static keys
 // alone), what GetCallerIdentity signed with them says. Then as verify.
-func (r *run) identify(ctx context.Context, creds *exchange.Credentials) (*exchange.Identity, error) {
+func (r *mainStep) identify(ctx context.Context, creds *exchange.Credentials) (*exchange.Identity, error) {
 	if creds.Identity != nil {
 		id := *creds.Identity
-		if err := r.check(&id); err != nil {
+		if err := r.allowAccount(&id); err != nil {
 			return nil, err
 		}
 		return &id, nil
@@ -293,8 +299,8 @@ func (r *run) identify(ctx context.Context, creds *exchange.Credentials) (*excha
 }
 
 // verify asks GetCallerIdentity who the credentials s signs with are, then
-// checks the answer (check).
-func (r *run) verify(ctx context.Context, s exchange.Signing, attempts int) (*exchange.Identity, error) {
+// lets the answer through (allowAccount).
+func (r *mainStep) verify(ctx context.Context, s exchange.Signing, attempts int) (*exchange.Identity, error) {
 	client, err := r.client(ctx, s)
 	if err != nil {
 		return nil, err
@@ -303,15 +309,15 @@ func (r *run) verify(ctx context.Context, s exchange.Signing, attempts int) (*ex
 	if err != nil {
 		return nil, err
 	}
-	if err := r.check(id); err != nil {
+	if err := r.allowAccount(id); err != nil {
 		return nil, err
 	}
 	return id, nil
 }
 
-// check masks who id is when asked (mask-aws-account-id) and checks its
+// allowAccount masks who id is when asked (mask-aws-account-id) and holds its
 // account against allowed-account-ids.
-func (r *run) check(id *exchange.Identity) error {
+func (r *mainStep) allowAccount(id *exchange.Identity) error {
 	if r.cfg.MaskAccountID {
 		r.wf.Mask(id.Account, id.ARN)
 	}
@@ -321,11 +327,11 @@ func (r *run) check(id *exchange.Identity) error {
 	return nil
 }
 
-func (r *run) client(ctx context.Context, s exchange.Signing) (exchange.API, error) {
+func (r *mainStep) client(ctx context.Context, s exchange.Signing) (exchange.API, error) {
 	return r.newSTS(ctx, r.cc, s)
 }
 
-func (r *run) clientConfig() exchange.ClientConfig {
+func (r *mainStep) clientConfig() exchange.ClientConfig {
 	proxyFunc := r.px.Func()
 	return exchange.ClientConfig{
 		Region:   r.cfg.Region,
@@ -343,7 +349,7 @@ func (r *run) clientConfig() exchange.ClientConfig {
 // but on this machine: the web identity token and the credentials would
 // cross the network unencrypted. (Allowed: local STS-compatible servers
 // need it.)
-func (r *run) warnCleartext() {
+func (r *mainStep) warnCleartext() {
 	endpoint, from := r.cfg.STSEndpoint, "input sts-endpoint"
 	for _, k := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"} {
 		if endpoint == "" {
@@ -368,7 +374,7 @@ func (e *AccountNotAllowedError) Error() string {
 		e.Account, strings.Join(e.Allowed, ", "))
 }
 
-func (r *run) retrier(attempts int, op string) exchange.Retrier {
+func (r *mainStep) retrier(attempts int, op string) exchange.Retrier {
 	rt := r.env.Retry
 	rt.MaxAttempts = attempts
 	if rt.AttemptTimeout == 0 {

@@ -81,10 +81,10 @@ func (w *world) log() string { return harness.Redact(w.stdout.String()) }
 func (w *world) input(name, value string) { w.env["INPUT_"+strings.ToUpper(name)] = value }
 
 func (w *world) run() error {
-	return action.Run(context.Background(), action.Env{
+	return runStep(context.Background(), action.Env{
 		Workflow: true,
 		Getenv:   func(k string) string { return w.env[k] },
-		Stdout:   &w.stdout,
+		Log:      &w.stdout,
 		Retry:    w.retry,
 	})
 }
@@ -589,7 +589,7 @@ func TestRunCancelledBySignal(t *testing.T) {
 	w.proxy.Faults().Always(harness.Fault{Hang: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
-	err := action.Run(ctx, action.Env{Workflow: true, Getenv: func(k string) string { return w.env[k] }, Stdout: &w.stdout})
+	err := runStep(ctx, action.Env{Workflow: true, Getenv: func(k string) string { return w.env[k] }, Log: &w.stdout})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want cancellation", err)
 	}

@@ -31,10 +31,10 @@ var CredentialVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS
 // checked write. On any failure what was written is undone — file
 // commands truncated back, profile files restored — and nothing is left
 // half exported.
-func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
+func (r *mainStep) export(c *exchange.Credentials, id *exchange.Identity) error {
 	cfg := r.cfg
-	if r.env.Format != "" {
-		return r.printResult(c, id)
+	if r.env.Print {
+		return nil
 	}
 	outputs := []runner.Var{
 		{Name: "aws-account-id", Value: id.Account},
@@ -77,11 +77,7 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), PostLockTimeout)
 		defer cancel()
 		if rerr := ho.Undo(ctx); rerr != nil {
-			// The records stay, so the post step can finish the job.
-			return errors.Join(err, fmt.Errorf("undoing the files written: %w", rerr))
-		}
-		if rerr := r.records.Rollback(); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("undoing the post step's records: %w", rerr))
+			return errors.Join(err, rerr)
 		}
 		return err
 	}
@@ -123,7 +119,10 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 		}
 	}
 	tx := r.wf.Begin()
-	err = r.saveState(tx, ho)
+	if ho != nil {
+		// The final record, in the transaction of the variables it names.
+		err = ho.Save(tx)
+	}
 	if err == nil {
 		err = tx.Append("GITHUB_OUTPUT", outputs)
 	}
@@ -145,7 +144,7 @@ func (r *run) export(c *exchange.Credentials, id *exchange.Identity) error {
 
 // startHandoff begins recording what this step leaves behind (nil when it
 // leaves nothing but variables and there is no post step to tell).
-func (r *run) startHandoff() (*handoff.Run, error) {
+func (r *mainStep) startHandoff() (*handoff.Step, error) {
 	if r.env.Getenv("GITHUB_STATE") == "" && r.cfg.Profile == "" {
 		return nil, nil
 	}
@@ -160,17 +159,9 @@ func (r *run) startHandoff() (*handoff.Run, error) {
 		Manifest: r.manifest,
 		Hook:     r.env.HandoffHook,
 	}
-	r.records = r.wf.Begin()
 	if r.env.Getenv("GITHUB_STATE") != "" {
-		// Each record replaces the last (the runner keeps the last value
-		// of a name); written before what it names.
-		o.Save = func(s handoff.State) error {
-			v, err := handoff.Encode(s)
-			if err != nil {
-				return err
-			}
-			return r.records.Append("GITHUB_STATE", []runner.Var{{Name: StateKey, Value: v}})
-		}
+		// The handoff records its State there before each write.
+		o.Records = r.wf.Begin()
 	}
 	if base != "" {
 		if err := profile.PrepareDir(base, o.Owner); err != nil && r.cfg.Profile != "" {
@@ -188,7 +179,7 @@ func (r *run) startHandoff() (*handoff.Run, error) {
 // settings), each thing recorded by the handoff before it is written. It
 // returns the variables to export and the log line to print once all
 // succeeded.
-func (r *run) writeProfile(c *exchange.Credentials, ho *handoff.Run) ([]runner.Var, string, error) {
+func (r *mainStep) writeProfile(c *exchange.Credentials, ho *handoff.Step) ([]runner.Var, string, error) {
 	cfg := r.cfg
 	files, hostFiles := r.files, r.later
 	entry := profile.Entry{
@@ -235,7 +226,7 @@ func (r *run) writeProfile(c *exchange.Credentials, ho *handoff.Run) ([]runner.V
 // JSON file written from the Config (config.MarshalSettings), so any value
 // survives and no secret (a proxy password) is in argv or in the AWS
 // config file.
-func (r *run) renewal(ho *handoff.Run) (string, error) {
+func (r *mainStep) renewal(ho *handoff.Step) (string, error) {
 	if !source.Renews(r.src) {
 		return "", fmt.Errorf("refresh: credentials from %s cannot be renewed", r.src)
 	}
@@ -270,8 +261,8 @@ const SettingsName = "renewal.json"
 
 // locateProfile decides, before any call, where the profile goes and fails
 // when nowhere is shared with the job's later steps.
-func (r *run) locateProfile() error {
-	if r.env.Format != "" {
+func (r *mainStep) locateProfile() error {
+	if r.env.Print {
 		return nil
 	}
 	mounts, _ := r.mounts()
@@ -289,21 +280,7 @@ func (r *run) locateProfile() error {
 	return err
 }
 
-// saveState leaves the post step its work, the final record, in the
-// same transaction as the variables it names. Outside Actions (no
-// GITHUB_STATE) there is no post step and nothing to save.
-func (r *run) saveState(tx *runner.Tx, ho *handoff.Run) error {
-	if r.env.Getenv("GITHUB_STATE") == "" || ho == nil || ho.State().Empty() {
-		return nil
-	}
-	v, err := handoff.Encode(ho.State())
-	if err != nil {
-		return err
-	}
-	return tx.Append("GITHUB_STATE", []runner.Var{{Name: StateKey, Value: v}})
-}
-
-func (r *run) mounts() (hostpath.Mounts, error) { return r.env.mounts() }
+func (r *mainStep) mounts() (hostpath.Mounts, error) { return r.env.mounts() }
 
 func (env Env) mounts() (hostpath.Mounts, error) {
 	if env.Mounts != nil {

@@ -45,7 +45,7 @@ func (s *step) post(t *testing.T, extra map[string]string, mounts hostpath.Mount
 		env[k] = v
 	}
 	var out bytes.Buffer
-	if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return env[k] }, Stdout: &out,
+	if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return env[k] }, Log: &out,
 		Mounts: func() (hostpath.Mounts, error) { return mounts, nil }}); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func plantManifests(t *testing.T, s *step, dir string, victims ...string) {
 	key := strings.Join([]string{s.env["GITHUB_RUN_ID"], s.env["GITHUB_RUN_ATTEMPT"], s.env["GITHUB_JOB"], s.env["GITHUB_ACTION"]}, "-")
 	os.MkdirAll(dir, 0o700)
 	os.WriteFile(filepath.Join(dir, "aws-oidc-go-manifest-"+key+".json"), []byte(old), 0o600)
-	run := filepath.Join(dir, "aws-oidc-go-run-planted")
+	run := filepath.Join(dir, "aws-oidc-go-run-PLANTEDPLANTEDPLANTEDAAAAA")
 	os.Mkdir(run, 0o700)
 	planted := `{"v":1,"key":"` + strings.ReplaceAll(key, "-", "/") + `","dir":"` + run + `","env":["PATH","GITHUB_TOKEN","AWS_REGION"],"files":["../precious"],"profiles":[` +
 		strings.ReplaceAll(strings.Join(profiles, ","), `"created":true}`, `"created":true,"digest":"00"}`) + `]}`
@@ -116,7 +116,7 @@ func TestPostStepIgnoresAPlantedManifest(t *testing.T) {
 				extra["ACT"] = "true"
 			}
 			if runner == "act, another user's directory" {
-				lchown(t, filepath.Join(awsDir, "aws-oidc-go-run-planted"), 12345)
+				lchown(t, filepath.Join(awsDir, "aws-oidc-go-run-PLANTEDPLANTEDPLANTEDAAAAA"), 12345)
 			}
 			log := s.post(t, extra, hostpath.Mounts{})
 			if got := readFile(t, precious); got != "keep me\n" {
@@ -305,7 +305,7 @@ func TestHeldLockGivesWay(t *testing.T) {
 		time.AfterFunc(300*time.Millisecond, cancel) // main.go cancels on SIGTERM
 		var err error
 		within(t, 20*time.Second, "the main step", func() {
-			err = action.Run(ctx, action.Env{Workflow: true, Getenv: func(k string) string { return s.env[k] }, Stdout: &s.stdout,
+			err = runStep(ctx, action.Env{Workflow: true, Getenv: func(k string) string { return s.env[k] }, Log: &s.stdout,
 				NewSTS: s.runWithSTS(), Mounts: func() (hostpath.Mounts, error) { return hostpath.Mounts{}, nil }})
 		})
 		if err == nil {

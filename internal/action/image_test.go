@@ -18,13 +18,13 @@ func TestOpenImageUnknownPath(t *testing.T) {
 	missing := filepath.Join(dir, "exe")
 	why := errors.New("readlink /proc/self/exe: no such file or directory")
 
-	r := &run{env: Env{ExecutableErr: why}}
+	r := &mainStep{env: Env{ExecutableErr: why}}
 	_, _, err := r.openImageAt(missing)
 	if err == nil || !errors.Is(err, why) || !strings.Contains(err.Error(), "cannot find this program's own path: there is no "+missing) {
 		t.Errorf("unknown path: %v", err)
 	}
 
-	r = &run{env: Env{}}
+	r = &mainStep{env: Env{}}
 	if _, _, err := r.openImageAt(missing); err == nil || err.Error() != "cannot find this program's own path" {
 		t.Errorf("unknown path, no reason given: %v", err)
 	}
@@ -33,7 +33,7 @@ func TestOpenImageUnknownPath(t *testing.T) {
 	if err := os.WriteFile(image, []byte("program"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	r = &run{env: Env{ExecutableErr: why}}
+	r = &mainStep{env: Env{ExecutableErr: why}}
 	f, name, err := r.openImageAt(image)
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 // with the action's unguessable 32-hex-digit token only.
 var (
 	allowedCommands = []string{"::add-mask::", "::error::", "::warning::", "::debug::"}
-	resumeCommands  = regexp.MustCompile(`^::(stop-commands::)?[0-9a-f]{32}(::)?$`)
+	resumeCommands  = regexp.MustCompile(`^::(stop-commands::)?[A-Z2-7]{26}(::)?$`)
 )
 
 // assertNoInjectedCommands fails t if any log line — read as the runner

@@ -1,10 +1,12 @@
 package action_test
 
 import (
+	"context"
 	"net"
 	"os"
 	"testing"
 
+	"github.com/org/aws-oidc-go/internal/action"
 	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
@@ -40,4 +42,11 @@ func TestMain(m *testing.M) {
 	harness.StopShared()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// runStep runs the main step for tests that look at what it wrote, not at
+// what it returned.
+func runStep(ctx context.Context, env action.Env) error {
+	_, err := action.Run(ctx, env)
+	return err
 }

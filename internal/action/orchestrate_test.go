@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -151,7 +152,7 @@ func (s *step) runWith(adjust func(*action.Env)) error {
 	env := action.Env{
 		Workflow: true,
 		Getenv:   func(k string) string { return s.env[k] },
-		Stdout:   &s.stdout,
+		Log:      &s.stdout,
 		NewSTS: func(_ context.Context, _ exchange.ClientConfig, sg exchange.Signing) (exchange.API, error) {
 			return fakeClient{s.sts, sg}, nil
 		},
@@ -161,7 +162,7 @@ func (s *step) runWith(adjust func(*action.Env)) error {
 	if adjust != nil {
 		adjust(&env)
 	}
-	return action.Run(context.Background(), env)
+	return runStep(context.Background(), env)
 }
 
 // useKeys gives the step static keys (of account 111122223333 in the fake).
@@ -368,7 +369,7 @@ func TestPostStepWithoutStateUsesTheManifest(t *testing.T) {
 		postEnv[k] = v // no STATE_cleanup, as under act
 	}
 	os.WriteFile(s.env["GITHUB_ENV"], nil, 0o644)
-	if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return postEnv[k] }, Stdout: &post,
+	if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return postEnv[k] }, Log: &post,
 		Mounts: func() (hostpath.Mounts, error) { return hostpath.Mounts{}, nil }}); err != nil {
 		t.Fatal(err)
 	}
@@ -383,5 +384,46 @@ func TestPostStepWithoutStateUsesTheManifest(t *testing.T) {
 	}
 	if env := s.read("GITHUB_ENV"); env != "AWS_REGION=\nAWS_DEFAULT_REGION=\n" {
 		t.Errorf("the post step blanked %q, want the region variables the main step exported", env)
+	}
+}
+
+// TestOrchestrationReturnsWhatItGot: Run returns the credentials, who
+// they are and the region (what the CLI prints); with Env.Print nothing is
+// exported and no profile is written, aws-profile and all.
+func TestOrchestrationReturnsWhatItGot(t *testing.T) {
+	t.Parallel()
+	for _, print := range []bool{false, true} {
+		t.Run(fmt.Sprintf("print=%v", print), func(t *testing.T) {
+			t.Parallel()
+			s := newStep(t)
+			s.env["INPUT_AWS-PROFILE"] = "ci"
+			var res *action.Result
+			var err error
+			env := action.Env{
+				Workflow: true, Print: print,
+				Getenv: func(k string) string { return s.env[k] },
+				Log:    &s.stdout,
+				NewSTS: func(_ context.Context, _ exchange.ClientConfig, sg exchange.Signing) (exchange.API, error) {
+					return fakeClient{s.sts, sg}, nil
+				},
+				Mounts: func() (hostpath.Mounts, error) { return hostpath.Mounts{}, nil },
+			}
+			res, err = action.Run(context.Background(), env)
+			if err != nil {
+				t.Fatalf("Run: %v\n%s", err, harness.Redact(s.stdout.String()))
+			}
+			if res.Credentials == nil || res.Credentials.AccessKeyID != "ASIAWEBIDENT0EXAMPLE" || res.Identity.Account != "123456789012" || res.Region != "eu-west-1" {
+				t.Errorf("result %+v", res)
+			}
+			_, profErr := os.Stat(filepath.Join(s.dir, "home", ".aws", "credentials"))
+			if print {
+				s.assertNothingExported()
+				if profErr == nil {
+					t.Error("a profile was written while printing")
+				}
+			} else if s.read("GITHUB_OUTPUT") == "" || profErr != nil {
+				t.Errorf("nothing exported (GITHUB_OUTPUT %q, profile: %v)", s.read("GITHUB_OUTPUT"), profErr)
+			}
+		})
 	}
 }

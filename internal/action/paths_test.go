@@ -453,7 +453,7 @@ func TestProfiles(t *testing.T) {
 		}
 		var post strings.Builder
 		postEnv := map[string]string{"STATE_" + action.StateKey: state[action.StateKey], "GITHUB_ENV": w.env["GITHUB_ENV"]}
-		if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return postEnv[k] }, Stdout: &post}); err != nil {
+		if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return postEnv[k] }, Log: &post}); err != nil {
 			t.Fatal(err)
 		}
 		for _, f := range []string{"credentials", "config"} {
@@ -462,7 +462,7 @@ func TestProfiles(t *testing.T) {
 			}
 		}
 		// Running it again (files already gone) is fine.
-		if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return postEnv[k] }, Stdout: &post}); err != nil {
+		if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return postEnv[k] }, Log: &post}); err != nil {
 			t.Fatal(err)
 		}
 		if strings.Contains(post.String(), "::warning") || strings.Contains(post.String(), "::error") {
@@ -491,7 +491,7 @@ func TestProfiles(t *testing.T) {
 		state := w.vars("save_state")[action.StateKey]
 		var post strings.Builder
 		postEnv := map[string]string{"STATE_" + action.StateKey: state, "GITHUB_ENV": w.env["GITHUB_ENV"]}
-		action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return postEnv[k] }, Stdout: &post})
+		action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return postEnv[k] }, Log: &post})
 		final, _ := os.ReadFile(filepath.Join(dir, "credentials"))
 		if strings.Contains(string(final), "deploy-prod") || !strings.Contains(string(final), "; keep me") {
 			t.Errorf("after cleanup:\n%s", final)
@@ -547,7 +547,7 @@ func TestProfiles(t *testing.T) {
 		}
 		w, dir := setup(t)
 		os.Chown(w.env["GITHUB_ENV"], 1234, 1234)
-		err := action.Run(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return w.env[k] }, Stdout: &w.stdout, Retry: w.retry, Root: true})
+		err := runStep(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return w.env[k] }, Log: &w.stdout, Retry: w.retry, Root: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -564,7 +564,7 @@ func TestPostStep(t *testing.T) {
 	t.Parallel()
 	run := func(env map[string]string) string {
 		var out strings.Builder
-		if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return env[k] }, Stdout: &out}); err != nil {
+		if err := action.Post(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return env[k] }, Log: &out}); err != nil {
 			t.Fatal(err)
 		}
 		return out.String()

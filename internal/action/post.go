@@ -26,36 +26,10 @@ const PostLockTimeout = 10 * time.Second
 // and it never fails the job: problems become warnings.
 // AWS_SKIP_CLEANUP_STEP=true skips it.
 func Post(ctx context.Context, env Env) error {
-	wf := runner.New(env.Stdout, env.Getenv, env.Workflow)
+	wf := runner.New(env.Log, env.Getenv, env.Workflow)
 	log := wf.Log()
 	if env.Getenv("AWS_SKIP_CLEANUP_STEP") == "true" {
 		log.Infof("AWS_SKIP_CLEANUP_STEP=true: leaving credentials in place")
-		return nil
-	}
-	checks := handoff.Checks{UID: env.laterUID()}
-	var states []handoff.State
-	from := "the main step's state"
-	mounts, _ := env.mounts()
-	switch raw := env.Getenv("STATE_" + StateKey); {
-	case raw != "":
-		s, err := handoff.ParseState([]byte(raw))
-		if err != nil {
-			log.Warningf("Cleanup skipped: the main step's state is unreadable (%v)", err)
-			return nil
-		}
-		states = append(states, s)
-	case handoff.DropsState(env.Getenv, mounts):
-		// act hands a container action's post step no state: the
-		// manifests of this run, job and step, each a claim to verify.
-		from = "the cleanup manifest"
-		var warnings []string
-		states, warnings = handoff.Manifests(manifestBases(env, mounts), handoff.RunKey(env.Getenv), checks.UID)
-		for _, w := range warnings {
-			log.Warningf("Cleanup: %s", w)
-		}
-	}
-	if len(states) == 0 {
-		log.Infof("Nothing to clean up: the main step left nothing to undo")
 		return nil
 	}
 	wait := PostLockTimeout
@@ -64,20 +38,28 @@ func Post(ctx context.Context, env Env) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
+	mounts, _ := env.mounts()
+	left := handoff.Left{State: env.Getenv("STATE_" + StateKey), DropsState: handoff.DropsState(env.Getenv, mounts)}
+	if left.State == "" && left.DropsState {
+		// act hands a container action's post step no state: the
+		// manifests of this run, job and step, each a claim to verify.
+		left.Bases, left.Key = manifestBases(env, mounts), handoff.RunKey(env.Getenv)
+	}
+	done := handoff.Finish(ctx, left, handoff.Checks{UID: env.laterUID()})
+	if done.Unreadable != nil {
+		log.Warningf("Cleanup skipped: the main step's state is unreadable (%v)", done.Unreadable)
+		return nil
+	}
+	for _, w := range done.Warnings {
+		log.Warningf("Cleanup: %s", w)
+	}
+	if done.States == 0 {
+		log.Infof("Nothing to clean up: the main step left nothing to undo")
+		return nil
+	}
 	var blank []runner.Var
-	var names []string
-	removed, temps := 0, 0
-	for _, s := range states {
-		rep := handoff.Cleanup(ctx, s, checks)
-		for _, w := range rep.Warnings {
-			log.Warningf("Cleanup: %s", w)
-		}
-		for _, n := range rep.Blank {
-			blank = append(blank, runner.Var{Name: n})
-			names = append(names, n)
-		}
-		removed += rep.Removed
-		temps += rep.Temps
+	for _, n := range done.Blank {
+		blank = append(blank, runner.Var{Name: n})
 	}
 	if env.Getenv("GITHUB_ENV") != "" && len(blank) > 0 {
 		if err := wf.Append("GITHUB_ENV", blank); err != nil {
@@ -85,10 +67,10 @@ func Post(ctx context.Context, env Env) error {
 		}
 	}
 	leftovers := ""
-	if temps > 0 {
-		leftovers = fmt.Sprintf("; removed %d temporary file(s) an interrupted write left beside the profile files", temps)
+	if done.Temps > 0 {
+		leftovers = fmt.Sprintf("; removed %d temporary file(s) an interrupted write left beside the profile files", done.Temps)
 	}
-	log.Infof("Cleaned up from %s: blanked %s; removed %d profile file(s) and section(s)%s", from, joinOr(names, "no variables"), removed, leftovers)
+	log.Infof("Cleaned up from %s: blanked %s; removed %d profile file(s) and section(s)%s", done.From, joinOr(done.Blank, "no variables"), done.Removed, leftovers)
 	return nil
 }
 

@@ -2,9 +2,7 @@ package action
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/runner"
@@ -39,7 +37,7 @@ func Report(log *runner.Log, err error, stop func() string) {
 	var f *Failure
 	if errors.As(err, &f) && len(f.Details) > 0 {
 		if stop == nil {
-			stop = randomToken
+			stop = rand.Text // unguessable: the details cannot resume commands
 		}
 		tok := stop()
 		log.StopCommands(tok)
@@ -53,13 +51,4 @@ func Report(log *runner.Log, err error, stop func() string) {
 		lines = append(lines, f.Advice...)
 	}
 	log.ErrorLines(lines...)
-}
-
-// randomToken returns an unguessable token to resume workflow commands.
-func randomToken() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("reading random bytes: %v", err))
-	}
-	return hex.EncodeToString(b)
 }

@@ -13,7 +13,7 @@ import (
 // not summaries, so with mask-aws-account-id the account is blanked here.
 // A summary that cannot be written only earns a warning: the credentials
 // are already exported.
-func (r *run) summary(c *exchange.Credentials, id *exchange.Identity) {
+func (r *mainStep) summary(c *exchange.Credentials, id *exchange.Identity) {
 	if r.env.Getenv("GITHUB_STEP_SUMMARY") == "" {
 		return
 	}

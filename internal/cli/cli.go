@@ -90,7 +90,7 @@ const usageLine = "usage: aws-oidc-go [--INPUT-NAME VALUE ...] [--format env|jso
 // Main runs the command and returns the process exit code.
 func Main(ctx context.Context, p Process) int {
 	env := action.Env{
-		Getenv: p.Getenv, Stdout: p.Stdout, Root: p.Root, Executable: p.Executable, UID: p.UID,
+		Getenv: p.Getenv, Log: p.Stdout, Root: p.Root, Executable: p.Executable, UID: p.UID,
 		ExecutableErr:     p.ExecutableErr,
 		Workflow:          p.Getenv("GITHUB_ACTIONS") == "true",
 		CredentialProcess: credentialProcessCommand,
@@ -102,7 +102,7 @@ func Main(ctx context.Context, p Process) int {
 		p.Args = append([]string{"post"}, p.Args...)
 	}
 	if len(p.Args) == 0 {
-		return runMain(ctx, env)
+		return runMain(ctx, env, "", nil)
 	}
 	switch p.Args[0] {
 	case "post":
@@ -134,7 +134,7 @@ func Main(ctx context.Context, p Process) int {
 		return ExitUsage
 	}
 	switch format {
-	case "", action.FormatEnv, action.FormatJSON:
+	case "", formatEnv, formatJSON:
 	default:
 		fmt.Fprintf(p.Stderr, "aws-oidc-go: --format %q: want env or json\n", format)
 		return ExitUsage
@@ -142,14 +142,20 @@ func Main(ctx context.Context, p Process) int {
 	env.Getenv = overlay(inputEnv(values), p.Getenv)
 	if format != "" {
 		// stdout carries only the credentials; the log goes to stderr.
-		env.Format, env.Result, env.Stdout = format, p.Stdout, p.Stderr
+		env.Print, env.Log = true, p.Stderr
 	}
-	return runMain(ctx, env)
+	return runMain(ctx, env, format, p.Stdout)
 }
 
-func runMain(ctx context.Context, env action.Env) int {
-	if err := action.Run(ctx, env); err != nil {
-		action.Report(runner.NewLog(env.Stdout, env.Workflow), err, nil)
+// runMain runs the main step; with a format it prints the credentials
+// it got to out.
+func runMain(ctx context.Context, env action.Env, format string, out io.Writer) int {
+	res, err := action.Run(ctx, env)
+	if err == nil && format != "" {
+		err = printCredentials(out, format, res)
+	}
+	if err != nil {
+		action.Report(runner.NewLog(env.Log, env.Workflow), err, nil)
 		return ExitFailure
 	}
 	return ExitOK
@@ -178,8 +184,13 @@ func credentialProcess(ctx context.Context, p Process, env action.Env, args []st
 		env.Settings = settings
 	}
 	env.Getenv = overlay(inputEnv(values), p.Getenv)
-	env.Format, env.Result, env.Stdout, env.Workflow = action.FormatCredentialProcess, p.Stdout, io.Discard, false
-	if err := action.Run(ctx, env); err != nil {
+	// The log is dropped; errors go to stderr as plain text.
+	env.Print, env.Log, env.Workflow = true, io.Discard, false
+	res, err := action.Run(ctx, env)
+	if err == nil {
+		err = printCredentials(p.Stdout, formatCredentialProcess, res)
+	}
+	if err != nil {
 		action.Report(runner.NewLog(p.Stderr, false), err, nil)
 		return ExitFailure
 	}

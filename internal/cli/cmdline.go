@@ -2,8 +2,6 @@ package cli
 
 import (
 	"strings"
-
-	"github.com/org/aws-oidc-go/internal/action"
 )
 
 // commandLine renders args as one credential_process line for what runs it
@@ -38,7 +36,7 @@ func commandLine(goos string, args ...string) string {
 		if goos == "windows" {
 			quoted[i] = windowsArg(a)
 		} else {
-			quoted[i] = action.ShellQuote(a)
+			quoted[i] = shellQuote(a)
 		}
 	}
 	return strings.Join(quoted, " ")

@@ -246,4 +246,4 @@ func TestActNative(t *testing.T) {
 
 // nativeRefreshCopy is the config line of native-refresh.yml when the
 // profile runs the copy in the run's directory under HOME's .aws.
-var nativeRefreshCopy = regexp.MustCompile(`\| config=credential_process = /\S*/\.aws/aws-oidc-go-run-[0-9a-f]{32}/aws-oidc-go credential-process --config /\S*/\.aws/aws-oidc-go-run-[0-9a-f]{32}/renewal\.json`)
+var nativeRefreshCopy = regexp.MustCompile(`\| config=credential_process = /\S*/\.aws/aws-oidc-go-run-[A-Z2-7]{26}/aws-oidc-go credential-process --config /\S*/\.aws/aws-oidc-go-run-[A-Z2-7]{26}/renewal\.json`)

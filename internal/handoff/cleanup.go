@@ -54,13 +54,14 @@ func Cleanup(ctx context.Context, s State, c Checks) Report {
 	dirOK := false
 	dirToken := ""
 	if s.Dir != "" {
+		tok, named := runDirToken(s.Dir)
 		switch err := checkRunDir(s.Dir, c.UID); {
-		case !strings.HasPrefix(filepath.Base(s.Dir), RunDirPrefix) || !filepath.IsAbs(s.Dir):
+		case !named || !filepath.IsAbs(s.Dir):
 			rep.warn("left %s alone: not a run directory of this action", s.Dir)
 		case err == nil:
-			dirOK, dirToken = true, strings.TrimPrefix(filepath.Base(s.Dir), RunDirPrefix)
+			dirOK, dirToken = true, tok
 		case isNotExist(err):
-			dirToken = strings.TrimPrefix(filepath.Base(s.Dir), RunDirPrefix)
+			dirToken = tok
 		default:
 			rep.warn("left the run directory %s alone: %v", s.Dir, err)
 		}
@@ -85,7 +86,13 @@ func Cleanup(ctx context.Context, s State, c Checks) Report {
 			rep.warn("left %s alone: %v", w.Temp, err)
 			w.Temp = ""
 		}
-		did, err := profile.RemoveOne(ctx, w, func(p string) ([]byte, error) { return ReadChecked(p, c.UID) })
+		// The stash is read here, checked like every file of the run's
+		// directory; profile only compares it with the record.
+		var stash profile.Stash
+		if w.Stash != "" {
+			stash.Data, stash.Err = ReadChecked(w.Stash, c.UID)
+		}
+		did, err := profile.RemoveOne(ctx, w, stash)
 		if did.Temp {
 			rep.Temps++
 		}
@@ -115,7 +122,7 @@ func runToken(s State, dirToken string, rep *Report) string {
 	switch {
 	case s.Token == "":
 		return dirToken
-	case !tokenRe().MatchString(s.Token):
+	case !isToken(s.Token):
 		rep.warn("ignored the state's token %q: not a token this action makes", s.Token)
 		return ""
 	case dirToken != "" && dirToken != s.Token:
@@ -125,8 +132,19 @@ func runToken(s State, dirToken string, rep *Report) string {
 	return s.Token
 }
 
-// tokenRe is what Start makes: 128 random bits in hex.
-var tokenRe = lazyre.New(`^[0-9a-f]{32}$`)
+// tokenRe is a token Start makes: crypto/rand.Text, 26 characters of
+// base32's upper-case alphabet (128 random bits). Anything else — a
+// token of the hex format before it, a name someone chose — is not one.
+var tokenRe = lazyre.New(`^[A-Z2-7]{26}$`)
+
+func isToken(s string) bool { return tokenRe().MatchString(s) }
+
+// runDirToken returns the token in the name of a run directory dir, ok
+// false when the name is not one Start gives (RunDirPrefix and a token).
+func runDirToken(dir string) (token string, ok bool) {
+	token, ok = strings.CutPrefix(filepath.Base(dir), RunDirPrefix)
+	return token, ok && isToken(token)
+}
 
 // checkTemp: a recorded temporary file is removed only when it is a
 // regular file of uid's (its directory is the profile file's, which
@@ -269,6 +287,10 @@ func Manifests(bases []string, key string, uid int) ([]State, []string) {
 				continue
 			}
 			seen[dir] = true
+			if _, ok := runDirToken(dir); !ok {
+				warnings = append(warnings, fmt.Sprintf("ignored %s: not a name this action gives its run directories", dir))
+				continue
+			}
 			if err := checkRunDir(dir, uid); err != nil {
 				warnings = append(warnings, fmt.Sprintf("ignored %s: %v", dir, err))
 				continue
@@ -285,9 +307,7 @@ func Manifests(bases []string, key string, uid int) ([]State, []string) {
 				continue
 			}
 			if err != nil {
-				{
-					warnings = append(warnings, fmt.Sprintf("ignored the manifest in %s: %v", dir, err))
-				}
+				warnings = append(warnings, fmt.Sprintf("ignored the manifest in %s: %v", dir, err))
 				continue
 			}
 			s, err := ParseState(b)
@@ -309,7 +329,10 @@ func Manifests(bases []string, key string, uid int) ([]State, []string) {
 // sweepTemps removes the temporary files a kill left in a verified run
 // directory (root, opened as dir): they bear the run's token.
 func sweepTemps(root *os.Root, dir string) {
-	token := strings.TrimPrefix(filepath.Base(dir), RunDirPrefix)
+	token, ok := runDirToken(dir)
+	if !ok {
+		return
+	}
 	for _, e := range readRoot(root) {
 		if strings.HasPrefix(e.Name(), "."+token+"-") {
 			root.Remove(e.Name())

@@ -6,7 +6,7 @@
 // was created in this run, nobody else could have changed it, and it is
 // what was written.
 //
-//   - Created, not found. Each run makes its own private directory (Run.Dir:
+//   - Created, not found. Each run makes its own private directory (Step.Dir:
 //     a fresh, unguessable name, 0700, owned by the user later steps run
 //     as) inside the shared location, next to the profile files. Every file
 //     left behind that is not one of the user's own AWS files lives there —

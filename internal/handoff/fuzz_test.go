@@ -34,7 +34,7 @@ func FuzzCleanup(f *testing.F) {
 	f.Fuzz(func(t *testing.T, claim string) {
 		needRoot(t)
 		box := t.TempDir()
-		run := filepath.Join(box, "aws-oidc-go-run-0123")
+		run := filepath.Join(box, "aws-oidc-go-run-ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 		open := filepath.Join(box, "open")
 		os.Mkdir(run, 0o700)
 		os.Mkdir(open, 0o777)

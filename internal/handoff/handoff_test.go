@@ -2,6 +2,7 @@ package handoff
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/org/aws-oidc-go/internal/profile"
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 var ctx = context.Background()
@@ -20,20 +22,26 @@ func TestRunDirIsCreatedNotFound(t *testing.T) {
 	t.Parallel()
 	needRoot(t)
 	base := t.TempDir()
-	var saved []State
+	stateFile := filepath.Join(t.TempDir(), "state")
+	records := runner.New(io.Discard, func(k string) string { return map[string]string{"GITHUB_STATE": stateFile}[k] }, true).Begin()
+	recorded := 0
 	r, _ := Start(Options{Base: base, Later: "/host/base", Owner: &profile.Owner{UID: 4242, GID: 4242}, Key: "k",
-		Save: func(s State) error {
-			if _, err := os.Lstat(s.Dir); s.Dir != "" && err == nil && len(saved) == 0 {
-				t.Error("the directory existed before it was recorded")
+		Records: records,
+		Hook: func(point string) error {
+			// Called after each record, before the write it names.
+			if s := lastState(t, stateFile); point == "dir" {
+				recorded++
+				if _, err := os.Lstat(s.Dir); s.Dir == "" || err == nil {
+					t.Errorf("the directory %q existed before it was recorded, or was not recorded", s.Dir)
+				}
 			}
-			saved = append(saved, s)
 			return nil
 		}})
 	here, later, err := r.Dir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !regexp.MustCompile(`^aws-oidc-go-run-[0-9a-f]{32}$`).MatchString(filepath.Base(here)) || later != filepath.Join("/host/base", filepath.Base(here)) {
+	if !regexp.MustCompile(`^aws-oidc-go-run-[A-Z2-7]{26}$`).MatchString(filepath.Base(here)) || later != filepath.Join("/host/base", filepath.Base(here)) {
 		t.Errorf("dir %s, later %s", here, later)
 	}
 	if fi, _ := os.Lstat(here); fi.Mode().Perm() != 0o700 || uidOf(t, here) != 4242 {
@@ -43,8 +51,8 @@ func TestRunDirIsCreatedNotFound(t *testing.T) {
 	if err != nil || uidOf(t, p) != 4242 {
 		t.Fatalf("CreateFile: %v", err)
 	}
-	if got := saved[len(saved)-1]; got.Dir != here || len(got.Files) != 1 {
-		t.Errorf("last record %+v", got)
+	if got := lastState(t, stateFile); recorded != 1 || got.Dir != here || len(got.Files) != 1 || got.Key != "k" {
+		t.Errorf("last record %+v (%d records of the directory)", got, recorded)
 	}
 	// A path that exists is never written through or replaced.
 	victim := filepath.Join(t.TempDir(), "victim")
@@ -166,5 +174,76 @@ func TestCleanupLeavesWhatChangedAlone(t *testing.T) {
 	}
 	if strings.Join(rep.Blank, ",") != "AWS_REGION" {
 		t.Errorf("blank %v", rep.Blank)
+	}
+}
+
+// lastState is the last State recorded in the GITHUB_STATE file path.
+func lastState(t *testing.T, path string) State {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	v, ok := strings.CutPrefix(lines[len(lines)-1], StateKey+"=")
+	if !ok {
+		t.Fatalf("last line %q is not a record", lines[len(lines)-1])
+	}
+	s, err := ParseState([]byte(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestSaveAndUndoOwnTheRecords: the handoff writes its own GITHUB_STATE
+// lines — a record before each write, the final State into the export's
+// transaction — and a failed step's Undo takes its records back once the
+// files are gone; without Records nothing is written there.
+func TestSaveAndUndoOwnTheRecords(t *testing.T) {
+	t.Parallel()
+	stateFile := filepath.Join(t.TempDir(), "state")
+	wf := runner.New(io.Discard, func(k string) string { return map[string]string{"GITHUB_STATE": stateFile}[k] }, true)
+	r, err := Start(Options{Base: t.TempDir(), Records: wf.Begin()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Save(wf.Begin()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stateFile); !os.IsNotExist(err) {
+		t.Errorf("an empty State was saved: %v", err)
+	}
+	if _, _, err := r.CreateFile("renewal.json", []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tx := wf.Begin()
+	if err := r.Save(tx); err != nil {
+		t.Fatal(err)
+	}
+	if s := lastState(t, stateFile); s.Dir == "" || len(s.Files) != 1 {
+		t.Errorf("saved %+v", s)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Undo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(stateFile); err != nil || len(b) != 0 {
+		t.Errorf("after Undo GITHUB_STATE holds %q (%v)", b, err)
+	}
+	if _, err := os.Lstat(r.State().Dir); !os.IsNotExist(err) {
+		t.Errorf("the run's directory is still there: %v", err)
+	}
+
+	// No Records: no state, not even the final one.
+	r2, _ := Start(Options{Base: t.TempDir()})
+	r2.CreateFile("renewal.json", []byte("{}"), 0o600)
+	if err := r2.Save(wf.Begin()); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(stateFile); len(b) != 0 {
+		t.Errorf("a run without Records saved %q", b)
 	}
 }

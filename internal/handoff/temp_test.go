@@ -18,8 +18,9 @@ import (
 // it as a temporary file, never as a section removed.
 func TestCleanupRemovesOnlyThisRunsTemp(t *testing.T) {
 	t.Parallel()
-	const tok = "0123456789abcdef0123456789abcdef"
-	const other = "fedcba9876543210fedcba9876543210"
+	const tok = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"          // crypto/rand.Text's form
+	const other = "ZYXWVUTSRQPONMLKJIHGFEDCB2"        // another run's
+	const hexTok = "0123456789abcdef0123456789abcdef" // the form before rand.Text
 	uid := os.Geteuid()
 	cases := []struct {
 		name  string
@@ -52,6 +53,18 @@ func TestCleanupRemovesOnlyThisRunsTemp(t *testing.T) {
 		{"a token this action never makes", func(t *testing.T, dir string, s *State) string {
 			s.Token = "../x"
 			return plantTemp(t, dir, "../x", 0o600)
+		}, false, true},
+		{"a token of the hex form this action no longer makes", func(t *testing.T, dir string, s *State) string {
+			s.Token = hexTok
+			return plantTemp(t, dir, hexTok, 0o600)
+		}, false, true},
+		{"a state from before tokens, with a run directory of the hex form", func(t *testing.T, dir string, s *State) string {
+			s.Token, s.Dir = "", filepath.Join(dir, RunDirPrefix+hexTok)
+			return plantTemp(t, dir, hexTok, 0o600)
+		}, false, true},
+		{"a state from before tokens, with a run directory someone named", func(t *testing.T, dir string, s *State) string {
+			s.Token, s.Dir = "", filepath.Join(dir, RunDirPrefix+"planted")
+			return plantTemp(t, dir, "planted", 0o600)
 		}, false, true},
 		{"writable by others", func(t *testing.T, dir string, s *State) string {
 			return plantTemp(t, dir, tok, 0o666)

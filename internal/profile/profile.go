@@ -292,23 +292,6 @@ func (e *NotOursError) Error() string {
 	return fmt.Sprintf("left [%s] in %s alone: %s", e.Section, e.Path, e.Why)
 }
 
-// Remove undoes Write, last record first: a section we added is removed
-// with what was added before it; a section we replaced gets its stashed
-// original back (read with readStash, which checks the stash); a file we
-// created is deleted once nothing else is in it; a temporary file a kill
-// left is deleted. A section is touched only when its bytes are exactly
-// those recorded (Digest); otherwise the file is left alone with a
-// *NotOursError. What is already gone is not an error.
-func Remove(ctx context.Context, ws []Written, readStash func(path string) ([]byte, error)) error {
-	var errs []error
-	for i := len(ws) - 1; i >= 0; i-- {
-		if _, err := RemoveOne(ctx, ws[i], readStash); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // Removal is what RemoveOne did, so that a report says what was done,
 // not what was recorded: a kill before the rename leaves no section to
 // remove, only (perhaps) the temporary file.
@@ -318,14 +301,27 @@ type Removal struct {
 	Temp    bool // the temporary file a killed write left was deleted
 }
 
-// RemoveOne is Remove for one record, reporting what it did.
-func RemoveOne(ctx context.Context, w Written, readStash func(path string) ([]byte, error)) (Removal, error) {
+// Stash is a replaced section's original as the caller read it back from
+// Written.Stash (its bytes, or why they could not be read). The stash
+// lives in the run's directory, whose checks are the caller's (handoff):
+// profile never reads it.
+type Stash struct {
+	Data []byte
+	Err  error
+}
+
+// RemoveOne undoes one record of Write, reporting what it did: a section
+// we added is removed with what was added before it; a section we
+// replaced gets its stashed original back (stash, checked against
+// Written.StashDigest); a file we created is deleted once nothing else is
+// in it; a temporary file a kill left is deleted. A section is touched only
+// when its bytes are exactly those recorded (Digest); otherwise the file is
+// left alone with a *NotOursError. What is already gone is not an error.
+// Records are undone last first.
+func RemoveOne(ctx context.Context, w Written, stash Stash) (Removal, error) {
 	var did Removal
 	if w.Section == "" || w.Digest == "" {
 		return did, &NotOursError{Path: w.Path, Section: w.Section, Why: "the record names no section and digest"}
-	}
-	if readStash == nil {
-		readStash = os.ReadFile
 	}
 	unlock, err := lock(ctx, w.Path, nil)
 	if err != nil {
@@ -335,11 +331,11 @@ func RemoveOne(ctx context.Context, w Written, readStash func(path string) ([]by
 	if w.Temp != "" {
 		did.Temp = removeTemp(w.Temp)
 	}
-	err = remove(w, readStash, &did)
+	err = remove(w, stash, &did)
 	return did, err
 }
 
-func remove(w Written, readStash func(string) ([]byte, error), did *Removal) error {
+func remove(w Written, stash Stash, did *Removal) error {
 	doc, missing, err := load(w.Path)
 	if err != nil || missing {
 		return err
@@ -347,7 +343,7 @@ func remove(w Written, readStash func(string) ([]byte, error), did *Removal) err
 	start, end, found := doc.find(w.Section)
 	var original []byte
 	if w.Stash != "" {
-		b, err := readStash(w.Stash)
+		b, err := stash.Data, stash.Err
 		if err == nil && Digest(b) != w.StashDigest {
 			err = errors.New("its bytes are not those stashed")
 		}
@@ -434,11 +430,7 @@ func tempName(f func() string) string {
 	if f != nil {
 		return tempPrefix + f()
 	}
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return tempPrefix + hex.EncodeToString(b[:])
+	return tempPrefix + rand.Text()
 }
 
 // CreateFile creates path exclusively (never through a link or over an

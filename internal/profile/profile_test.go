@@ -2,6 +2,7 @@ package profile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/org/aws-oidc-go/internal/dev/harness"
 	"github.com/org/aws-oidc-go/internal/filesafe"
@@ -75,7 +76,7 @@ func TestEveryByteOutsideOurSectionSurvives(t *testing.T) {
 			if !strings.Contains(cfg, "[profile ci]"+nl+"region = eu-west-1"+nl) {
 				t.Errorf("config = %q", cfg)
 			}
-			if err := Remove(ctx, w, nil); err != nil {
+			if err := removeAll(ctx, w); err != nil {
 				t.Fatal(err)
 			}
 			for _, p := range []string{f.Credentials, f.Config} {
@@ -120,7 +121,7 @@ func TestReplacedSectionComesBack(t *testing.T) {
 			t.Errorf("stash %s: %v", x.Stash, err)
 		}
 	}
-	if err := Remove(ctx, w, nil); err != nil {
+	if err := removeAll(ctx, w); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, f.Credentials); got != cred {
@@ -151,7 +152,7 @@ func TestRemoveKeepsWhatOthersAddedLater(t *testing.T) {
 	if _, err := Write(ctx, f, e2, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := Remove(ctx, w, nil); err != nil {
+	if err := removeAll(ctx, w); err != nil {
 		t.Fatal(err)
 	}
 	got := read(t, f.Credentials)
@@ -255,7 +256,7 @@ func BenchmarkWriteRemove(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := Remove(ctx, w, nil); err != nil {
+		if err := removeAll(ctx, w); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -343,7 +344,7 @@ func TestRemoveRewritesThroughTheRecordedTemp(t *testing.T) {
 		return nil
 	}
 	defer func() { removeHook = nil }()
-	if err := Remove(ctx, ws, nil); err != nil {
+	if err := removeAll(ctx, ws); err != nil {
 		t.Fatal(err)
 	}
 	if len(seen) != 1 || seen[0] != ws[0].Temp {
@@ -352,4 +353,20 @@ func TestRemoveRewritesThroughTheRecordedTemp(t *testing.T) {
 	if got := read(t, f.Credentials); got != "[user]\nkeep = me\n" {
 		t.Errorf("credentials = %q", got)
 	}
+}
+
+// removeAll undoes every record, last first, reading each stash as it is
+// (the checks of the run's directory are handoff's, tested there).
+func removeAll(ctx context.Context, ws []Written) error {
+	var errs []error
+	for i := len(ws) - 1; i >= 0; i-- {
+		var stash Stash
+		if ws[i].Stash != "" {
+			stash.Data, stash.Err = os.ReadFile(ws[i].Stash)
+		}
+		if _, err := RemoveOne(ctx, ws[i], stash); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -60,65 +60,26 @@ type result struct {
 }
 
 // otherCommand is the command of the action to compare with: the flag's,
-// or by default the incumbent's released bundle under node. Under CI=true a
-// missing bundle or node is an error, not a skip.
+// or by default the incumbent's released bundle under node (see
+// harness.Incumbent).
 func otherCommand(compare string) ([]string, error) {
 	switch compare {
-	case "none":
-		return nil, nil
-	case "":
-	default:
-		return strings.Fields(compare), nil
+	case "none", "":
+		return harness.Incumbent("-compare", compare, os.Getenv, os.Stdout)
 	}
-	bundles, _ := filepath.Glob(filepath.Join("..", "shared", "incumbent", "configure-aws-credentials-*", "dist", "index.js"))
-	node, nodeErr := exec.LookPath("node")
-	var missing string
-	switch {
-	case len(bundles) == 0:
-		missing = "the incumbent's bundle is not at ../shared/incumbent"
-	case nodeErr != nil:
-		missing = "node is not installed"
-	default:
-		abs, _ := filepath.Abs(bundles[len(bundles)-1])
-		return []string{node, abs}, nil
-	}
-	if os.Getenv("CI") == "true" {
-		return nil, fmt.Errorf("%s (required under CI=true; -compare none runs without it)", missing)
-	}
-	fmt.Printf("not compared: %s\n", missing)
-	return nil, nil
-}
-
-// machine describes where the figures were taken.
-func machine() string {
-	cpu := "unknown CPU"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "model name"); ok {
-				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-				break
-			}
-		}
-	}
-	nodeV := "no node"
-	if out, err := exec.Command("node", "--version").Output(); err == nil {
-		nodeV = "node " + strings.TrimSpace(string(out))
-	}
-	return fmt.Sprintf("%s/%s, %d CPUs (%s), %s, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpu, runtime.Version(), nodeV)
+	return strings.Fields(compare), nil
 }
 
 func run(ctx context.Context, runs, load int, compare, image string) error {
-	fmt.Printf("machine: %s\n", machine())
+	fmt.Printf("machine: %s\n", harness.Machine())
 	dir, err := os.MkdirTemp("", "aws-oidc-go-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "aws-oidc-go")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X github.com/org/aws-oidc-go/internal/version.Version=bench", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("build: %v\n%s", err, out)
+	if err := harness.BuildBench(ctx, bin, "."); err != nil {
+		return err
 	}
 	moto, err := harness.StartMoto(ctx)
 	if err != nil {
@@ -132,24 +93,9 @@ func run(ctx context.Context, runs, load int, compare, image string) error {
 	denied.Faults().Always(harness.FaultAccessDenied)
 
 	base := func(d string) map[string]string {
-		for _, f := range []string{"env", "out", "state", "summary"} {
-			os.WriteFile(filepath.Join(d, f), nil, 0o644)
-		}
-		env := inputs.RunnerEnv(map[string]string{
+		env, _ := harness.StepEnv(d, map[string]string{
 			inputs.RoleToAssume: "arn:aws:iam::123456789012:role/deploy", inputs.AWSRegion: "eu-west-1", inputs.STSEndpoint: moto.URL,
-		})
-		for k, v := range map[string]string{
-			"ACTIONS_ID_TOKEN_REQUEST_URL": gh.RequestURL, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": gh.RequestToken,
-			"GITHUB_ENV": filepath.Join(d, "env"), "GITHUB_OUTPUT": filepath.Join(d, "out"),
-			"GITHUB_STATE": filepath.Join(d, "state"), "GITHUB_STEP_SUMMARY": filepath.Join(d, "summary"),
-			"HOME": d, "AWS_EC2_METADATA_DISABLED": "true", "GITHUB_RUN_ID": "1", "GITHUB_RUN_ATTEMPT": "1",
-			// The context every runner gives a step (the incumbent refuses to run without it).
-			"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo-org/octo-repo", "GITHUB_WORKFLOW": "deploy", "GITHUB_ACTION": "creds",
-			"GITHUB_ACTOR": "octocat", "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567", "GITHUB_REF": "refs/heads/main", "GITHUB_WORKSPACE": d,
-			"PATH": os.Getenv("PATH"),
-		} {
-			env[k] = v
-		}
+		}, gh.RequestURL, gh.RequestToken, os.Getenv("PATH"))
 		return env
 	}
 	scenarios := []struct {
@@ -252,19 +198,14 @@ func measure(cmd []string, env map[string]string, dir string, mods ...func(map[s
 	for _, m := range mods {
 		m(env)
 	}
-	c := exec.Command(cmd[0], cmd[1:]...)
-	c.Dir = dir
-	for k, v := range env {
-		c.Env = append(c.Env, k+"="+v)
-	}
+	c, _ := harness.Step(context.Background(), cmd, dir, harness.EnvList(env))
 	runCount++
 	if runCount%rssEvery == 0 {
 		kib, err := harness.PeakRSSKiB(c)
 		return sample{rssKiB: kib, ok: err == nil, wall: -1}
 	}
-	start := time.Now()
-	err := c.Run()
-	return sample{wall: time.Since(start), ok: err == nil}
+	wall, err := harness.RunTimed(c)
+	return sample{wall: wall, ok: err == nil}
 }
 
 // stats returns median, p95, the worst peak RSS and the number of runs that
@@ -313,13 +254,9 @@ func loadTest(bin string, n int, dir string, base func(string) map[string]string
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := exec.Command(bin)
-			c.Dir = d
-			for k, v := range env {
-				c.Env = append(c.Env, k+"="+v)
-			}
-			t0 := time.Now()
-			s := sample{ok: c.Run() == nil, wall: time.Since(t0)}
+			c, _ := harness.Step(context.Background(), []string{bin}, d, harness.EnvList(env))
+			wall, err := harness.RunTimed(c)
+			s := sample{ok: err == nil, wall: wall}
 			mu.Lock()
 			defer mu.Unlock()
 			if !s.ok {

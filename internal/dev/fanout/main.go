@@ -18,17 +18,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,30 +115,25 @@ type outcome struct {
 }
 
 func run(ctx context.Context, o options, stdout io.Writer) error {
-	fmt.Fprintf(stdout, "machine: %s\n", machine())
+	fmt.Fprintf(stdout, "machine: %s\n", harness.Machine())
 	dir, err := os.MkdirTemp("", "aws-oidc-go-fanout-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	ours := filepath.Join(dir, "aws-oidc-go")
-	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w -X github.com/org/aws-oidc-go/internal/version.Version=bench", "-o", ours, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+	if err := harness.BuildBench(ctx, ours, "."); err != nil {
+		return err
 	}
 	contenders := []contender{{name: "ours", argv: []string{ours}}}
 	if o.baseline != "" {
-		abs, err := filepath.Abs(o.baseline)
+		argv, err := harness.Baseline("-baseline", o.baseline)
 		if err != nil {
 			return err
 		}
-		if _, err := os.Stat(abs); err != nil {
-			return fmt.Errorf("-baseline: %w", err)
-		}
-		contenders = append(contenders, contender{name: "baseline", argv: []string{abs}})
+		contenders = append(contenders, contender{name: "baseline", argv: argv})
 	}
-	incumbent, err := incumbentCommand(o.incumbent, stdout)
+	incumbent, err := harness.Incumbent("-incumbent", o.incumbent, os.Getenv, stdout)
 	if err != nil {
 		return err
 	}
@@ -278,132 +270,22 @@ func fanOut(ctx context.Context, argv []string, n int, rate, burst float64, moto
 // stepEnv is the environment the runner gives a step of the action: its
 // inputs (defaults from action.yml), the token service, the file commands.
 func stepEnv(d, sts string, gh *harness.TokenService) []string {
-	for _, f := range []string{"env", "out", "state", "summary"} {
-		os.WriteFile(filepath.Join(d, f), nil, 0o644)
-	}
-	e := inputs.RunnerEnv(map[string]string{
+	e, _ := harness.StepEnv(d, map[string]string{
 		inputs.RoleToAssume: "arn:aws:iam::123456789012:role/deploy", inputs.AWSRegion: "eu-west-1", inputs.STSEndpoint: sts,
-	})
-	for k, v := range map[string]string{
-		"ACTIONS_ID_TOKEN_REQUEST_URL": gh.RequestURL, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": gh.RequestToken,
-		"GITHUB_ENV": filepath.Join(d, "env"), "GITHUB_OUTPUT": filepath.Join(d, "out"),
-		"GITHUB_STATE": filepath.Join(d, "state"), "GITHUB_STEP_SUMMARY": filepath.Join(d, "summary"),
-		"HOME": d, "AWS_EC2_METADATA_DISABLED": "true", "GITHUB_RUN_ID": "1", "GITHUB_RUN_ATTEMPT": "1",
-		// The context every runner gives a step (the incumbent refuses to run without it).
-		"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo-org/octo-repo", "GITHUB_WORKFLOW": "deploy", "GITHUB_ACTION": "creds",
-		"GITHUB_ACTOR": "octocat", "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567", "GITHUB_REF": "refs/heads/main", "GITHUB_WORKSPACE": d,
-		"PATH": os.Getenv("PATH"),
-	} {
-		e[k] = v
-	}
-	out := make([]string, 0, len(e))
-	for k, v := range e {
-		out = append(out, k+"="+v)
-	}
-	return out
+	}, gh.RequestURL, gh.RequestToken, os.Getenv("PATH"))
+	return harness.EnvList(e)
 }
 
 // runStep runs one step and checks that it exported credentials.
 func runStep(ctx context.Context, argv, env []string, dir string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	c.Dir, c.Env = dir, env
+	c, out := harness.Step(ctx, argv, dir, env)
 	// Only the step writes to the pipe; on a starved machine copying its
 	// last output can lag its exit by seconds.
 	c.WaitDelay = 30 * time.Second
-	var out tail
-	c.Stdout, c.Stderr = &out, &out
 	if err := c.Run(); err != nil {
-		return fmt.Errorf("%v: %s", err, out.lastLine())
+		return fmt.Errorf("%v: %s", err, out.LastLine())
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "env"))
-	if err != nil || !strings.Contains(string(b), "AWS_ACCESS_KEY_ID") {
-		return errors.New("exited 0 but exported no AWS_ACCESS_KEY_ID")
-	}
-	return nil
-}
-
-// tail keeps the last 4 KiB a step printed, for its error.
-type tail struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if len(t.b) > 4096 {
-		t.b = t.b[len(t.b)-4096:]
-	}
-	return len(p), nil
-}
-
-// lastLine is the last non-empty line printed, secrets never being among
-// what a failed step prints (the ID token is masked as it arrives).
-func (t *tail) lastLine() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	lines := strings.Split(strings.TrimSpace(string(t.b)), "\n")
-	return harness.Redact(strings.TrimSpace(lines[len(lines)-1]))
-}
-
-// incumbentCommand is the incumbent's bundle under node: the given path,
-// or the newest under ../shared/incumbent. Missing is an error under
-// CI=true, a printed notice otherwise.
-func incumbentCommand(path string, stdout io.Writer) ([]string, error) {
-	if path == "none" {
-		return nil, nil
-	}
-	if path == "" {
-		bundles, _ := filepath.Glob(filepath.Join("..", "shared", "incumbent", "configure-aws-credentials-*", "dist", "index.js"))
-		if len(bundles) > 0 {
-			path = bundles[len(bundles)-1]
-		}
-	}
-	node, nodeErr := exec.LookPath("node")
-	var missing string
-	switch {
-	case path == "":
-		missing = "the incumbent's bundle is not at ../shared/incumbent"
-	case nodeErr != nil:
-		missing = "node is not installed"
-	default:
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := os.Stat(abs); err != nil {
-			return nil, fmt.Errorf("-incumbent: %w", err)
-		}
-		return []string{node, abs}, nil
-	}
-	if os.Getenv("CI") == "true" {
-		return nil, fmt.Errorf("%s (required under CI=true; -incumbent none runs without it)", missing)
-	}
-	fmt.Fprintf(stdout, "not compared: %s\n", missing)
-	return nil, nil
-}
-
-// machine describes where the figures were taken.
-func machine() string {
-	cpu := "unknown CPU"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "model name"); ok {
-				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-				break
-			}
-		}
-	}
-	nodeV := "no node"
-	if out, err := exec.Command("node", "--version").Output(); err == nil {
-		nodeV = "node " + strings.TrimSpace(string(out))
-	}
-	load := ""
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		load = ", load " + strings.Join(strings.Fields(string(b))[:3], " ")
-	}
-	return fmt.Sprintf("%s/%s, %d CPUs (%s), %s, %s%s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpu, runtime.Version(), nodeV, load)
+	return harness.Exported(dir)
 }

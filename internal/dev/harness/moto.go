@@ -24,7 +24,7 @@ import (
 type Moto struct {
 	URL string
 	cmd *exec.Cmd
-	log *tail
+	log *Tail
 	// done is closed once cmd.Wait has returned (with waitErr): the
 	// process has exited and its output is copied into log.
 	done    chan struct{}
@@ -56,7 +56,7 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 		if err != nil {
 			return nil, err
 		}
-		logs := &tail{max: motoLogTail}
+		logs := &Tail{Max: motoLogTail}
 		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 		cmd.Stdout, cmd.Stderr = logs, logs
 		// AWS-managed policies (arn:aws:iam::aws:policy/...) exist in IAM
@@ -118,29 +118,6 @@ func (m *Moto) Close() {
 // Log is the latest of moto_server's output (at most 16 KiB), to print
 // when a test fails.
 func (m *Moto) Log() string { return m.log.String() }
-
-// tail is an io.Writer keeping the last max bytes written to it.
-type tail struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - t.max; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.b)
-}
 
 // FreePort returns a TCP port that was free on 127.0.0.1 a moment ago.
 func FreePort() (int, error) {

@@ -31,7 +31,6 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -162,7 +161,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 	if why := supported(); why != "" {
 		return fmt.Errorf("cannot run here: %s", why)
 	}
-	fmt.Fprintf(stdout, "machine: %s\n", machine())
+	fmt.Fprintf(stdout, "machine: %s\n", harness.Machine())
 
 	dir, err := os.MkdirTemp("", "aws-oidc-go-latency-")
 	if err != nil {
@@ -181,34 +180,23 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 	// What runs: ours from the checkout, the floor, the incumbent.
 	ours, floor := filepath.Join(dir, "aws-oidc-go"), filepath.Join(dir, "floor")
 	for _, b := range [][2]string{{ours, "."}, {floor, "./internal/dev/latency/floor"}} {
-		build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w -X github.com/org/aws-oidc-go/internal/version.Version=bench", "-o", b[0], b[1])
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build %s: %v\n%s", b[1], err, out)
+		if err := harness.BuildBench(ctx, b[0], b[1]); err != nil {
+			return err
 		}
 	}
-	exported := func(d string) error {
-		b, err := os.ReadFile(filepath.Join(d, "env"))
-		if err != nil || !strings.Contains(string(b), "AWS_ACCESS_KEY_ID") {
-			return errors.New("exited 0 but exported no AWS_ACCESS_KEY_ID")
-		}
-		return nil
-	}
+	exported := harness.Exported
 	done := func(string) error { return nil }
 	commands := []command{
 		{name: "ours", argv: []string{ours}, check: exported},
 	}
 	if o.baseline != "" {
-		abs, err := filepath.Abs(o.baseline)
+		argv, err := harness.Baseline("-baseline", o.baseline)
 		if err != nil {
 			return err
 		}
-		if _, err := os.Stat(abs); err != nil {
-			return fmt.Errorf("-baseline: %w", err)
-		}
-		commands = append(commands, command{name: "baseline", argv: []string{abs}, check: exported})
+		commands = append(commands, command{name: "baseline", argv: argv, check: exported})
 	}
-	incumbent, err := incumbentCommand(o.incumbent, o.getenv)
+	incumbent, err := harness.Incumbent("-incumbent", o.incumbent, o.getenv, os.Stdout)
 	if err != nil {
 		return err
 	}
@@ -299,20 +287,12 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 	requestURL, _ := url.Parse(tokens.RequestURL)
 	requestURL.Scheme, requestURL.Host = "https", tokenHost
 	env := func(d string) ([]string, error) {
-		for _, f := range []string{"env", "out", "state", "summary"} {
-			if err := os.WriteFile(filepath.Join(d, f), nil, 0o644); err != nil {
-				return nil, err
-			}
+		e, err := harness.StepEnv(d, map[string]string{inputs.RoleToAssume: role, inputs.AWSRegion: region},
+			requestURL.String(), tokens.RequestToken, o.getenv("PATH"))
+		if err != nil {
+			return nil, err
 		}
-		e := inputs.RunnerEnv(map[string]string{inputs.RoleToAssume: role, inputs.AWSRegion: region})
 		for k, v := range map[string]string{
-			"ACTIONS_ID_TOKEN_REQUEST_URL": requestURL.String(), "ACTIONS_ID_TOKEN_REQUEST_TOKEN": tokens.RequestToken,
-			"GITHUB_ENV": filepath.Join(d, "env"), "GITHUB_OUTPUT": filepath.Join(d, "out"),
-			"GITHUB_STATE": filepath.Join(d, "state"), "GITHUB_STEP_SUMMARY": filepath.Join(d, "summary"),
-			"HOME": d, "AWS_EC2_METADATA_DISABLED": "true", "GITHUB_RUN_ID": "1", "GITHUB_RUN_ATTEMPT": "1",
-			"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo-org/octo-repo", "GITHUB_WORKFLOW": "deploy", "GITHUB_ACTION": "creds",
-			"GITHUB_ACTOR": "octocat", "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567", "GITHUB_REF": "refs/heads/main", "GITHUB_WORKSPACE": d,
-			"PATH": o.getenv("PATH"),
 			// The benchmark's CA, the way each client takes an extra
 			// one (see goRoots).
 			"SSL_CERT_FILE": goRoots, "SSL_CERT_DIR": noDir, "NODE_EXTRA_CA_CERTS": caFile,
@@ -320,11 +300,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 		} {
 			e[k] = v
 		}
-		out := make([]string, 0, len(e))
-		for k, v := range e {
-			out = append(out, k+"="+v)
-		}
-		return out, nil
+		return harness.EnvList(e), nil
 	}
 
 	// Settle: after a command exits, its last packets (a FIN, the final
@@ -394,10 +370,7 @@ func measure(ctx context.Context, nw *network, self, hosts, resolv string, c com
 		return sample{err: err}
 	}
 	defer start.Close()
-	cmd := exec.CommandContext(ctx, self, append([]string{hosts, resolv}, c.argv...)...)
-	cmd.Dir, cmd.Env = dir, env
-	var out tail
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd, out := harness.Step(ctx, append([]string{self, hosts, resolv}, c.argv...), dir, env)
 	cmd.ExtraFiles = []*os.File{started}
 	cmd.SysProcAttr = launchAttrs()
 	cmd.Cancel = func() error { return killGroup(cmd.Process) }
@@ -421,59 +394,9 @@ func measure(ctx context.Context, nw *network, self, hosts, resolv string, c com
 		err = c.check(dir)
 	}
 	if err != nil {
-		err = fmt.Errorf("%v: %s", err, strings.TrimSpace(harness.Redact(out.String())))
+		err = fmt.Errorf("%v: %s", err, out.Shown())
 	}
 	return sample{wall: wall, cpu: cpu, err: err}
-}
-
-// tail keeps the last 4 KiB written to it.
-type tail struct{ b []byte }
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.b = append(t.b, p...)
-	if over := len(t.b) - 4096; over > 0 {
-		t.b = t.b[over:]
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string { return string(t.b) }
-
-// incumbentCommand is the incumbent's bundle under node: path, or by
-// default the newest bundle under ../shared/incumbent. Under CI=true a
-// missing bundle or node is an error, not a skip.
-func incumbentCommand(path string, getenv func(string) string) ([]string, error) {
-	if path == "none" {
-		return nil, nil
-	}
-	if path == "" {
-		bundles, _ := filepath.Glob(filepath.Join("..", "shared", "incumbent", "configure-aws-credentials-*", "dist", "index.js"))
-		if len(bundles) > 0 {
-			path = bundles[len(bundles)-1]
-		}
-	}
-	node, nodeErr := exec.LookPath("node")
-	var missing string
-	switch {
-	case path == "":
-		missing = "the incumbent's bundle is not at ../shared/incumbent"
-	case nodeErr != nil:
-		missing = "node is not installed"
-	default:
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := os.Stat(abs); err != nil {
-			return nil, fmt.Errorf("-incumbent: %w", err)
-		}
-		return []string{node, abs}, nil
-	}
-	if getenv("CI") == "true" {
-		return nil, fmt.Errorf("%s (required under CI=true; -incumbent none runs without it)", missing)
-	}
-	fmt.Printf("not compared: %s\n", missing)
-	return nil, nil
 }
 
 // report prints the table, the ratios and what the delay line added.
@@ -596,30 +519,6 @@ func actions(ss []sample) string {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
-
-// machine describes where the figures were taken.
-func machine() string {
-	cpu := "unknown CPU"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "model name"); ok {
-				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-				break
-			}
-		}
-	}
-	nodeV := "no node"
-	if out, err := exec.Command("node", "--version").Output(); err == nil {
-		nodeV = "node " + strings.TrimSpace(string(out))
-	}
-	load := ""
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		if f := strings.Fields(string(b)); len(f) > 0 {
-			load = ", load " + f[0]
-		}
-	}
-	return fmt.Sprintf("%s/%s, %d CPUs (%s)%s, %s, %s, kernel %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpu, load, runtime.Version(), nodeV, kernel())
-}
 
 func kernel() string {
 	b, err := os.ReadFile("/proc/sys/kernel/osrelease")

@@ -1,77 +1,16 @@
 package action
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"runtime"
-	"strings"
-	"time"
 
-	"github.com/org/aws-oidc-go/internal/exchange"
 	"github.com/org/aws-oidc-go/internal/filesafe"
 	"github.com/org/aws-oidc-go/internal/handoff"
-	"github.com/org/aws-oidc-go/internal/lazyre"
 )
-
-// printResult writes the credentials to Env.Result in Env.Format.
-func (r *run) printResult(c *exchange.Credentials, id *exchange.Identity) error {
-	w := r.env.Result
-	if w == nil {
-		w = io.Discard
-	}
-	exp := ""
-	if !c.Expiration.IsZero() {
-		exp = c.Expiration.UTC().Format(time.RFC3339)
-	}
-	switch r.env.Format {
-	case FormatEnv:
-		vars := [][2]string{
-			{"AWS_ACCESS_KEY_ID", c.AccessKeyID}, {"AWS_SECRET_ACCESS_KEY", c.SecretAccessKey}, {"AWS_SESSION_TOKEN", c.SessionToken},
-			{"AWS_REGION", r.cfg.Region}, {"AWS_DEFAULT_REGION", r.cfg.Region},
-		}
-		var b strings.Builder
-		for _, kv := range vars {
-			if kv[1] != "" {
-				fmt.Fprintf(&b, "export %s=%s\n", kv[0], ShellQuote(kv[1]))
-			}
-		}
-		_, err := io.WriteString(w, b.String())
-		return err
-	case FormatJSON:
-		return json.NewEncoder(w).Encode(struct {
-			AccessKeyID     string `json:"AccessKeyId"`
-			SecretAccessKey string `json:"SecretAccessKey"`
-			SessionToken    string `json:"SessionToken,omitempty"`
-			Expiration      string `json:"Expiration,omitempty"`
-			Region          string `json:"Region"`
-			AccountID       string `json:"AccountId"`
-			ARN             string `json:"Arn"`
-		}{c.AccessKeyID, c.SecretAccessKey, c.SessionToken, exp, r.cfg.Region, id.Account, id.ARN})
-	case FormatCredentialProcess:
-		return json.NewEncoder(w).Encode(struct {
-			Version         int
-			AccessKeyID     string `json:"AccessKeyId"`
-			SecretAccessKey string
-			SessionToken    string `json:",omitempty"`
-			Expiration      string `json:",omitempty"`
-		}{1, c.AccessKeyID, c.SecretAccessKey, c.SessionToken, exp})
-	}
-	return fmt.Errorf("unknown output format %q (want env, json or credential-process)", r.env.Format)
-}
-
-var shellSafe = lazyre.New(`^[A-Za-z0-9_@%+=:,./-]+$`)
-
-// ShellQuote quotes s for POSIX sh (and Python's shlex), only when needed.
-func ShellQuote(s string) string {
-	if shellSafe().MatchString(s) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
 
 // MaxImage bounds the program refresh copies: ours is a few tens of MB.
 const MaxImage = 256 << 20
@@ -87,7 +26,7 @@ const MaxImage = 256 << 20
 // nobody else could have replaced it (see checkImagePath). The image
 // itself must be a regular file of this user's or root's that group and
 // others cannot write, else it is refused, named.
-func (r *run) refreshExecutable(ho *handoff.Run) (string, error) {
+func (r *mainStep) refreshExecutable(ho *handoff.Step) (string, error) {
 	f, name, err := r.openImage()
 	if err != nil {
 		return "", fmt.Errorf("refresh: copying this program for credential_process: %w", err)
@@ -130,7 +69,7 @@ const selfImage = "/proc/self/exe"
 // /proc/self/exe is asked only where /proc is the kernel's: on Windows
 // "/proc/self/exe" is a path on the current drive that anyone may create
 // (and under Wine it is the loader's image), never this program.
-func (r *run) openImage() (*os.File, string, error) {
+func (r *mainStep) openImage() (*os.File, string, error) {
 	if r.env.Image != nil {
 		f, err := r.env.Image()
 		return f, r.env.Executable, err
@@ -142,7 +81,7 @@ func (r *run) openImage() (*os.File, string, error) {
 }
 
 // openImageAt is openImage with the running image at self.
-func (r *run) openImageAt(self string) (*os.File, string, error) {
+func (r *mainStep) openImageAt(self string) (*os.File, string, error) {
 	exe := r.env.Executable
 	if f, err := os.Open(self); self != "" && err == nil {
 		if exe == "" {

@@ -3,7 +3,6 @@ package handoff
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/org/aws-oidc-go/internal/profile"
+	"github.com/org/aws-oidc-go/internal/runner"
 )
 
 // RunDirPrefix begins the name of every run's private directory.
@@ -32,10 +32,12 @@ type Options struct {
 	Owner *profile.Owner
 	// Key names the run, attempt, job and step, for a manifest.
 	Key string
-	// Save hands the State to the runner (GITHUB_STATE); it is called with
-	// the whole State before each thing it names is written. Nil: no state
-	// (outside Actions).
-	Save func(State) error
+	// Records is the runner's transaction the State is appended to
+	// (GITHUB_STATE, as StateKey), whole, before each thing it names is
+	// written: the runner keeps a name's last value, so each record
+	// replaces the one before. Undo rolls it back once the files are gone.
+	// Nil: no state (outside Actions).
+	Records *runner.Tx
 	// Manifest keeps the State as a manifest in the run's directory too,
 	// for runners that drop state (act).
 	Manifest bool
@@ -45,9 +47,9 @@ type Options struct {
 	Hook func(point string) error
 }
 
-// Run is one main step's handoff: what it leaves behind, recorded before
+// Step is one main step's handoff: what it leaves behind, recorded before
 // it is written. Not safe for concurrent use.
-type Run struct {
+type Step struct {
 	o       Options
 	token   string
 	temps   int
@@ -56,11 +58,7 @@ type Run struct {
 }
 
 // Start begins the handoff of one main step. Nothing is written yet.
-func Start(o Options) (*Run, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, err
-	}
+func Start(o Options) (*Step, error) {
 	if o.Base != "" {
 		// Recorded paths are absolute: the post step may run elsewhere.
 		abs, err := filepath.Abs(o.Base)
@@ -69,19 +67,19 @@ func Start(o Options) (*Run, error) {
 		}
 		o.Base = abs
 	}
-	r := &Run{o: o, token: hex.EncodeToString(b[:])}
+	r := &Step{o: o, token: rand.Text()}
 	r.state = State{Version: stateVersion, Key: o.Key, Token: r.token}
 	return r, nil
 }
 
 // State is what the run has recorded so far.
-func (r *Run) State() State { return r.state }
+func (r *Step) State() State { return r.state }
 
 // SetEnv records the variables exported with a value, in the manifest
-// when there is one. The caller hands the final State to the runner in the
+// when there is one. The final State goes to the runner with Save, in the
 // same transaction as GITHUB_ENV, so a state never names a variable that
 // was not exported.
-func (r *Run) SetEnv(names []string) error {
+func (r *Step) SetEnv(names []string) error {
 	r.state.Env = names
 	if r.o.Manifest && r.created {
 		return r.writeManifest()
@@ -89,7 +87,26 @@ func (r *Run) SetEnv(names []string) error {
 	return nil
 }
 
-func (r *Run) hook(point string) error {
+// Save appends the final State to tx (GITHUB_STATE), the transaction that
+// exports the variables it names. Nothing without Options.Records (no
+// post step to tell) or with nothing to undo.
+func (r *Step) Save(tx *runner.Tx) error {
+	if r.o.Records == nil || r.state.Empty() {
+		return nil
+	}
+	return appendState(tx, r.state)
+}
+
+// appendState appends s to tx as the one GITHUB_STATE line of StateKey.
+func appendState(tx *runner.Tx, s State) error {
+	v, err := Encode(s)
+	if err != nil {
+		return err
+	}
+	return tx.Append("GITHUB_STATE", []runner.Var{{Name: StateKey, Value: v}})
+}
+
+func (r *Step) hook(point string) error {
 	if r.o.Hook != nil {
 		return r.o.Hook(point)
 	}
@@ -97,9 +114,9 @@ func (r *Run) hook(point string) error {
 }
 
 // record hands the State over before the next write.
-func (r *Run) record() error {
-	if r.o.Save != nil {
-		if err := r.o.Save(r.state); err != nil {
+func (r *Step) record() error {
+	if r.o.Records != nil {
+		if err := appendState(r.o.Records, r.state); err != nil {
 			return fmt.Errorf("recording the post step's work: %w", err)
 		}
 	}
@@ -113,12 +130,12 @@ func (r *Run) record() error {
 
 // Dir returns the run's private directory, as this process sees it and as
 // later steps will, creating it on first use: a fresh, unguessable name
-// (RunDirPrefix and 128 random bits) inside Options.Base, mode 0700, owned
+// (RunDirPrefix and the run's token: crypto/rand.Text, 128 random bits) inside Options.Base, mode 0700, owned
 // by Options.Owner. It is recorded in the State before it is created, and
 // created with mkdir (a name that exists is an error, never reused).
 // Whatever the run leaves that is not the user's own AWS files goes in it
 // (see CreateFile).
-func (r *Run) Dir() (here, later string, err error) {
+func (r *Step) Dir() (here, later string, err error) {
 	name := RunDirPrefix + r.token
 	here, later = filepath.Join(r.o.Base, name), filepath.Join(r.o.Later, name)
 	if r.created {
@@ -161,7 +178,7 @@ func (r *Run) Dir() (here, later string, err error) {
 // then created exclusively under a temporary name (never through a link,
 // never over an existing file), and renamed into place inside the
 // directory. It returns the file's path here and as later steps see it.
-func (r *Run) CreateFile(name string, data []byte, mode os.FileMode) (here, later string, err error) {
+func (r *Step) CreateFile(name string, data []byte, mode os.FileMode) (here, later string, err error) {
 	if name != filepath.Base(name) || strings.HasPrefix(name, ".") || name == ManifestName {
 		return "", "", fmt.Errorf("%q is not a name for a file of the run", name)
 	}
@@ -187,14 +204,14 @@ func (r *Run) CreateFile(name string, data []byte, mode os.FileMode) (here, late
 
 // place writes data to a fresh temporary file in the run's directory and
 // renames it to path there; an existing path is refused.
-func (r *Run) place(path string, data []byte, mode os.FileMode) error {
+func (r *Step) place(path string, data []byte, mode os.FileMode) error {
 	if _, err := os.Lstat(path); !isNotExist(err) {
 		return fmt.Errorf("%s already exists; refusing to replace it", path)
 	}
 	return r.replace(path, data, mode)
 }
 
-func (r *Run) replace(path string, data []byte, mode os.FileMode) error {
+func (r *Step) replace(path string, data []byte, mode os.FileMode) error {
 	tmp := filepath.Join(filepath.Dir(path), "."+r.tempName())
 	if err := profile.CreateFile(tmp, data, r.o.Owner); err != nil {
 		return err
@@ -206,12 +223,12 @@ func (r *Run) replace(path string, data []byte, mode os.FileMode) error {
 	return os.Rename(tmp, path)
 }
 
-func (r *Run) tempName() string {
+func (r *Step) tempName() string {
 	r.temps++
 	return r.token + "-" + strconv.Itoa(r.temps)
 }
 
-func (r *Run) writeManifest() error {
+func (r *Step) writeManifest() error {
 	s, err := Encode(r.state)
 	if err != nil {
 		return err
@@ -227,7 +244,7 @@ func (r *Run) writeManifest() error {
 // section is recorded, with its digest and the temporary file that will
 // become the file, before the file changes; a replaced section is stashed
 // in the run's directory. Locks are waited for until ctx is done.
-func (r *Run) WriteProfile(ctx context.Context, files profile.Files, e profile.Entry, overwrite bool) error {
+func (r *Step) WriteProfile(ctx context.Context, files profile.Files, e profile.Entry, overwrite bool) error {
 	for _, p := range []*string{&files.Credentials, &files.Config} {
 		if *p == "" {
 			continue
@@ -261,16 +278,23 @@ func (r *Run) WriteProfile(ctx context.Context, files profile.Files, e profile.E
 }
 
 // Undo removes everything the run wrote (the main step failed): the
-// sections from the user's files, then the run's directory.
-func (r *Run) Undo(ctx context.Context) error {
+// sections from the user's files, then the run's directory, then the
+// records (Options.Records rolled back). When a file cannot be removed the
+// records stay, so that the post step can finish the job.
+func (r *Step) Undo(ctx context.Context) error {
 	rep := Cleanup(ctx, r.state, Checks{UID: r.uid()})
 	if len(rep.Warnings) > 0 {
-		return errors.New(strings.Join(rep.Warnings, "; "))
+		return fmt.Errorf("undoing the files written: %s", strings.Join(rep.Warnings, "; "))
+	}
+	if r.o.Records != nil {
+		if err := r.o.Records.Rollback(); err != nil {
+			return fmt.Errorf("undoing the post step's records: %w", err)
+		}
 	}
 	return nil
 }
 
-func (r *Run) uid() int {
+func (r *Step) uid() int {
 	if r.o.Owner != nil {
 		return r.o.Owner.UID
 	}
