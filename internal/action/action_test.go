@@ -507,7 +507,7 @@ func TestFaultMatrix(t *testing.T) {
 				}
 			} else {
 				if err == nil {
-					t.Fatal("Run succeeded, want failure")
+					t.Fatalf("Run succeeded, want failure\n%s", w.log())
 				}
 				msg := err.Error()
 				var f *action.Failure

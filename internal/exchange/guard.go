@@ -46,6 +46,9 @@ func (e *HTTPError) Temporary() bool {
 type guardedClient struct{ next aws.HTTPClient }
 
 func (g guardedClient) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = plainBody{r.Body}
+	}
 	resp, err := g.next.Do(r)
 	if err != nil {
 		return nil, err
@@ -102,3 +105,13 @@ func (c *cappedBody) Read(p []byte) (int, error) {
 }
 
 func (c *cappedBody) Close() error { return c.rc.Close() }
+
+// plainBody is the request body without its WriteTo. The SDK's body has
+// one that returns io.EOF as an error once the SDK has closed the body, and
+// the SDK closes it as soon as Do returns with the answer's headers: when
+// STS answers that fast, net/http's write loop may not yet have made its
+// last read of the body (the check for bytes past Content-Length, an
+// io.Copy that takes the WriteTo), gets that EOF as a failure and closes
+// the connection under the reader of the answer ("use of closed network
+// connection"), which cost a retry. Through Read, an EOF is an end.
+type plainBody struct{ io.ReadCloser }
