@@ -274,7 +274,7 @@ func setupRepositories(o *setup.Options, values []string) error {
 	if err := t.SetRepositories(values); err != nil {
 		return err
 	}
-	o.Repository, o.RepositoryID, o.OwnerID, o.More = t.Context.Repository, t.RepositoryID, t.OwnerID, t.More
+	o.Repository, o.RepositoryID, o.OwnerID, o.More = t.Run.Repository, t.RepositoryID, t.OwnerID, t.More
 	return nil
 }
 

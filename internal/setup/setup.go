@@ -202,9 +202,9 @@ func (o Options) TrustOptions(account, partition string) trust.Options {
 		RepositoryID: o.RepositoryID, OwnerID: o.OwnerID, SubFormat: o.SubFormat, Quota: o.Quota}
 	runs := trust.RunsFor(o.Branches, o.Tags, o.Environments, o.PullRequest)
 	if len(runs) > 0 {
-		t.Context, t.Also = runs[0], runs[1:]
+		t.Run, t.Also = runs[0], runs[1:]
 	}
-	t.Context.Repository = o.Repository
+	t.Run.Repository = o.Repository
 	t.More = slices.Clone(o.More)
 	return t
 }
@@ -423,8 +423,8 @@ func makePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 			}
 			for _, st := range op.Statements {
 				for _, r := range statementRuns(st, o) {
-					if r.repo != o.Repository && strings.EqualFold(r.repo, o.Repository) && !slices.Contains(p.CaseVariants, r.repo) {
-						p.CaseVariants = append(p.CaseVariants, r.repo)
+					if r.Repository != o.Repository && strings.EqualFold(r.Repository, o.Repository) && !slices.Contains(p.CaseVariants, r.Repository) {
+						p.CaseVariants = append(p.CaseVariants, r.Repository)
 					}
 				}
 			}

@@ -18,7 +18,10 @@ const DefaultIssuer = "https://token.actions.githubusercontent.com"
 const WebIdentityAction = "sts:AssumeRoleWithWebIdentity"
 
 // Request is what STS evaluates a trust policy against for
-// AssumeRoleWithWebIdentity with a GitHub token.
+// AssumeRoleWithWebIdentity with a GitHub token: the request context,
+// keyed by condition key, that a Run's claims (ClaimsFor) or a real
+// token's (RequestFor) become. It is not another kind of run: it is what
+// the evaluator reads, with the keys a Run leaves open marked Unknown.
 type Request struct {
 	Provider string              // issuer without https://, e.g. token.actions.githubusercontent.com
 	Account  string              // the role's account; "" matches any
