@@ -626,10 +626,10 @@ func wildcardPrincipal(p any, provider string) bool {
 		return s == "*"
 	}
 	m, _ := p.(map[string]any)
-	if slices.Contains(anyStrings(m["AWS"]), "*") {
+	if slices.Contains(trust.JSONStrings(m["AWS"]), "*") {
 		return true
 	}
-	for _, f := range anyStrings(m["Federated"]) {
+	for _, f := range trust.JSONStrings(m["Federated"]) {
 		if f != provider && strings.ContainsAny(f, "*?") && trust.Like(f, provider) {
 			return true
 		}
@@ -675,7 +675,7 @@ func splitStatement(s json.RawMessage, provider string) ([]json.RawMessage, *stm
 		return nil, nil, err
 	}
 	pr, _ := st["Principal"].(map[string]any)
-	feds := anyStrings(pr["Federated"])
+	feds := trust.JSONStrings(pr["Federated"])
 	if st["Effect"] != "Allow" {
 		return []json.RawMessage{s}, nil, nil
 	}
@@ -683,8 +683,8 @@ func splitStatement(s json.RawMessage, provider string) ([]json.RawMessage, *stm
 		// Any principal, the provider's tokens among them: ours to judge.
 		// With a condition on the provider's claims it is a GitHub
 		// statement and goes; without one setup cannot tell what it is for.
-		covers := len(anyStrings(st["Action"])) == 0
-		for _, a := range anyStrings(st["Action"]) {
+		covers := len(trust.JSONStrings(st["Action"])) == 0
+		for _, a := range trust.JSONStrings(st["Action"]) {
 			if trust.Like(strings.ToLower(a), strings.ToLower(trust.WebIdentityAction)) {
 				covers = true
 			} else if !strings.ContainsAny(a, "*?") {
@@ -712,7 +712,7 @@ func splitStatement(s json.RawMessage, provider string) ([]json.RawMessage, *stm
 	for k, v := range pr {
 		if k != "Federated" {
 			others[k] = v
-			for _, p := range anyStrings(v) {
+			for _, p := range trust.JSONStrings(v) {
 				change.Principals = append(change.Principals, k+" "+p)
 			}
 		}
@@ -734,7 +734,7 @@ func splitStatement(s json.RawMessage, provider string) ([]json.RawMessage, *stm
 		out = append(out, b)
 	}
 	// Other actions stay the provider's, with the statement's conditions.
-	for _, a := range anyStrings(st["Action"]) {
+	for _, a := range trust.JSONStrings(st["Action"]) {
 		switch {
 		case strings.EqualFold(a, trust.WebIdentityAction):
 		case strings.ContainsAny(a, "*?") && trust.Like(strings.ToLower(a), strings.ToLower(trust.WebIdentityAction)):
@@ -762,23 +762,6 @@ func splitStatement(s json.RawMessage, provider string) ([]json.RawMessage, *stm
 	}
 	change.Removed = len(out) == 0
 	return out, change, nil
-}
-
-// anyStrings is a JSON string or list of strings as a list.
-func anyStrings(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 func oneOrList(v []string) any {

@@ -74,7 +74,21 @@ func RequestFor(issuer, account string, claims map[string]any) Request {
 	return req
 }
 
+// claimStrings is a claim's values: JSONStrings, and a number as IAM
+// compares it, as text.
 func claimStrings(v any) []string {
+	switch x := v.(type) {
+	case []string:
+		return x
+	case float64:
+		return []string{strconv.FormatFloat(x, 'f', -1, 64)}
+	}
+	return JSONStrings(v)
+}
+
+// JSONStrings is a decoded JSON string, or list of strings, as a list;
+// anything else, and a list's elements that are no strings, are left out.
+func JSONStrings(v any) []string {
 	switch x := v.(type) {
 	case string:
 		return []string{x}
@@ -86,10 +100,6 @@ func claimStrings(v any) []string {
 			}
 		}
 		return out
-	case []string:
-		return x
-	case float64:
-		return []string{strconv.FormatFloat(x, 'f', -1, 64)}
 	}
 	return nil
 }

@@ -148,23 +148,10 @@ func (f *fresh) draft() *draft {
 func (r *draft) repoName() string { _, n, _ := strings.Cut(r.Repository, "/"); return n }
 
 // field is the Run's field for a claim other than sub the statement may
-// name by value (aud, actor, ...); nil for another claim.
+// name by value (one of draftClaims).
 func (r *draft) field(claim string) *string {
-	switch claim {
-	case "aud":
-		return &r.Audience
-	case "actor":
-		return &r.Actor
-	case "actor_id":
-		return &r.ActorID
-	case "workflow":
-		return &r.Workflow
-	case "job_workflow_ref":
-		return &r.JobWorkflowRef
-	case "enterprise_id":
-		return &r.EnterpriseID
-	}
-	return nil
+	return map[string]*string{"aud": &r.Audience, "actor": &r.Actor, "actor_id": &r.ActorID, "workflow": &r.Workflow,
+		"job_workflow_ref": &r.JobWorkflowRef, "enterprise_id": &r.EnterpriseID}[claim]
 }
 
 // given are the claims among draftClaims the statement named, with their
@@ -596,20 +583,7 @@ func substituteRun(v, provider string, r *draft) (string, bool) {
 	}
 	var b strings.Builder
 	done := false
-	rest := v
-	for {
-		i := strings.Index(rest, "${")
-		j := -1
-		if i >= 0 {
-			j = strings.IndexByte(rest[i+2:], '}')
-		}
-		if j < 0 {
-			b.WriteString(rest)
-			return b.String(), done
-		}
-		b.WriteString(rest[:i])
-		expr := rest[i+2 : i+2+j]
-		rest = rest[i+2+j+1:]
+	eachVariable(v, func(text string) { b.WriteString(text) }, func(expr string) {
 		key, _, _ := strings.Cut(expr, ",")
 		claim, ours := strings.CutPrefix(strings.ToLower(strings.TrimSpace(key)), strings.ToLower(provider)+":")
 		switch val, known := vals[claim]; {
@@ -621,5 +595,6 @@ func substituteRun(v, provider string, r *draft) (string, bool) {
 		default:
 			b.WriteString("${" + expr + "}")
 		}
-	}
+	})
+	return b.String(), done
 }
