@@ -90,49 +90,30 @@ func Samples(o Options, policies ...*trust.Policy) []Sample {
 			return trust.Run{Repository: repo, OwnerID: ownerID, RepositoryID: ownerInstanceID, Ref: "refs/heads/" + firstOr(o.Branches, "main"),
 				Audience: o.Audience, Issuer: o.Issuer, SubFormat: one.SubFormat}
 		}
-		near := []struct {
-			name string
-			f    trust.Run
-		}{
-			{"an owner whose name starts with " + owner + " (" + owner + "-evil/" + ownerInstance + ")", facts(owner+"-evil/"+ownerInstance, "1000011")},
-			{"a tag near-miss", facts(one.Repository, one.OwnerID)},
+		tag := facts(one.Repository, one.OwnerID)
+		tag.Ref = "refs/tags/near-miss"
+		near := []Sample{
+			{Name: "an owner whose name starts with " + owner + " (" + owner + "-evil/" + ownerInstance + ")", Run: facts(owner+"-evil/"+ownerInstance, "1000011"), impostor: true},
+			{Name: "a tag near-miss", Run: tag},
 		}
-		near[1].f.Ref = "refs/tags/near-miss"
 		if one.SubFormat == "immutable" {
-			near = append(near, struct {
-				name string
-				f    trust.Run
-			}{"the name " + owner + " registered again (owner id 1000012)", facts(one.Repository, "1000012")})
+			near = append(near, Sample{Name: "the name " + owner + " registered again (owner id 1000012)", Run: facts(one.Repository, "1000012"), impostor: true})
 		}
 		// Runs without an environment match repo:OWNER@ID/*:ref:… and
 		// repo:OWNER@ID/*:pull_request; a job in an environment named
 		// "x:ref:…" or "x:pull_request" has a sub that ends the same.
-		for _, b := range o.Branches {
+		for _, r := range trust.RunsFor(o.Branches, o.Tags, nil, false) {
 			f := facts(one.Repository, one.OwnerID)
-			f.Environment = "x:ref:refs/heads/" + strings.TrimPrefix(b, "refs/heads/")
-			near = append(near, struct {
-				name string
-				f    trust.Run
-			}{"an environment named " + f.Environment, f})
-		}
-		for _, t := range o.Tags {
-			f := facts(one.Repository, one.OwnerID)
-			f.Environment = "x:ref:refs/tags/" + strings.TrimPrefix(t, "refs/tags/")
-			near = append(near, struct {
-				name string
-				f    trust.Run
-			}{"an environment named " + f.Environment, f})
+			f.Environment = "x:ref:" + r.Ref
+			near = append(near, Sample{Name: "an environment named " + f.Environment, Run: f, impostor: true})
 		}
 		if o.PullRequest {
 			f := facts(one.Repository, one.OwnerID)
 			f.Environment, f.EventName, f.Ref = "x:pull_request", "pull_request", "refs/pull/1/merge"
-			near = append(near, struct {
-				name string
-				f    trust.Run
-			}{"an environment named x:pull_request (a pull request's job)", f})
+			near = append(near, Sample{Name: "an environment named x:pull_request (a pull request's job)", Run: f, impostor: true})
 		}
 		for _, n := range near {
-			add(prefix, Sample{Name: runner.Visible(n.name) + ", " + n.f.SubFormat + " sub", Run: n.f})
+			add(prefix, Sample{Name: runner.Visible(n.Name) + ", " + n.Run.SubFormat + " sub", Run: n.Run, impostor: n.impostor})
 		}
 	}
 	return out

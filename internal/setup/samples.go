@@ -29,6 +29,11 @@ type Sample struct {
 
 	kept       *keptGrant // not a run: what a split statement keeps for others
 	idsUnknown bool       // another repository's run whose ids the policy does not pair with its name
+	// impostor: a near miss only someone passing for the repository makes
+	// (a prefix-named repository, another owner's of the same name, the
+	// name recycled, a look-alike owner, an environment named like a
+	// ref): a policy that stops admitting it loses nobody's access.
+	impostor bool
 }
 
 // keptGrant is what an old statement that mergeTrust split gave a
@@ -184,6 +189,7 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 		}
 	}
 	var out []Sample
+	impostor := false // set for the near misses of impostors, below
 	form := func(name string, intended bool, f trust.Run) {
 		legacy := f
 		legacy.SubFormat = "legacy"
@@ -191,7 +197,7 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 		if intended && format == "immutable" {
 			label += " (not admitted: --sub-format immutable)"
 		}
-		out = append(out, Sample{Name: name + label, Intended: intended && format != "immutable", Run: legacy})
+		out = append(out, Sample{Name: name + label, Intended: intended && format != "immutable", Run: legacy, impostor: impostor})
 		imm := f
 		imm.SubFormat = "immutable"
 		label = ", immutable sub"
@@ -201,7 +207,7 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 		if intended && format == "legacy" {
 			label += " (not admitted: legacy sub only)"
 		}
-		out = append(out, Sample{Name: name + label, Intended: intended && format != "legacy", Run: imm})
+		out = append(out, Sample{Name: name + label, Intended: intended && format != "legacy", Run: imm, impostor: impostor})
 	}
 	// facts makes the run r of repository with those ids: a job in an
 	// environment runs on the first branch, a pull request on its merge
@@ -250,6 +256,7 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 	for _, near := range nears {
 		d := label(near)
 		form("another repository of the owner ("+owner+"/another-repo), "+d, false, facts(owner+"/another-repo", ownerID, "1000003", near))
+		impostor = true
 		form("a prefix-named repository ("+o.Repository+"-evil), "+d, false, facts(o.Repository+"-evil", ownerID, "1000004", near))
 		form("the same name under another owner (another-owner/"+repo+"), "+d, false, facts("another-owner/"+repo, "1000005", "1000006", near))
 		if idsKnown {
@@ -257,6 +264,7 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 			// OWNER/REPO, another repository_id.
 			form("a recycled name ("+o.Repository+" with another repository id), "+d, false, facts(o.Repository, ownerID, "1000007", near))
 		}
+		impostor = false
 	}
 	return out
 }

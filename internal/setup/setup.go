@@ -819,6 +819,30 @@ func (r *Refusal) Error() string { return r.Reason }
 // planned trust policy (an UNDECIDED sample included: the checker could
 // not show it is decided as asked). It is checked before any write.
 func (p *Plan) CheckApply() error {
+	if why := p.refusals(false); len(why) > 0 {
+		return &Refusal{Reason: "not applied, nothing was changed: " + strings.Join(why, "; and ")}
+	}
+	return nil
+}
+
+// CheckCode is CheckApply for a plan printed as infrastructure code
+// (--format terraform or cloudformation): code is printed to be applied,
+// so it is refused for every reason the apply is — a run admitted that
+// nobody named, a sample UNDECIDED, a wildcard principal's witness, a
+// case-only change, a role made for something else without --adopt-role,
+// a missing policy, the size quota — except that a changed trust policy
+// needs --replace-trust-policy only when it loses runs (the runs gained
+// and lost are printed with the code either way).
+func (p *Plan) CheckCode() error {
+	if why := p.refusals(true); len(why) > 0 {
+		return &Refusal{Reason: "no code printed: " + strings.Join(why, "; and ")}
+	}
+	return nil
+}
+
+// refusals are the reasons the plan cannot be applied (code: printed as
+// code).
+func (p *Plan) refusals(code bool) []string {
 	var why []string
 	if p.Has(UpdateTrust) && len(p.CaseVariants) > 0 && !p.SpellingConfirmed {
 		why = append(why, fmt.Sprintf("the role admits %s, which --repository %s spells otherwise only in case; sub is compared case-sensitively and tokens carry GitHub's spelling, which setup could not look up: if %s is how GitHub spells it, run again with --confirm-spelling (or with GITHUB_TOKEN for the lookup); otherwise give --repository as the role spells it",
@@ -830,8 +854,12 @@ func (p *Plan) CheckApply() error {
 	if wrong := p.wrongSamples(); len(wrong) > 0 {
 		why = append(why, fmt.Sprintf("the checker decides %d sample run(s) otherwise than intended under the planned trust policy: %s", len(wrong), strings.Join(wrong, "; ")))
 	}
-	if p.Has(UpdateTrust) && !p.ReplaceTrustPolicy {
+	switch lost := p.lostAccess(); {
+	case !p.Has(UpdateTrust) || p.ReplaceTrustPolicy:
+	case !code:
 		why = append(why, fmt.Sprintf("the role %s exists with a different trust policy; read the runs gained and lost above and, to replace it, run again with --apply --replace-trust-policy", p.RoleName))
+	case lost > 0:
+		why = append(why, fmt.Sprintf("the code replaces the trust policy of the existing role %s, which loses %d sample run(s) (listed above); to print it anyway, run again with --replace-trust-policy", p.RoleName, lost))
 	}
 	if p.LegacyOnly && !p.LegacyChosen && p.TrustDiffer {
 		why = append(why, legacyReason)
@@ -845,10 +873,21 @@ func (p *Plan) CheckApply() error {
 	if p.TrustChars > p.TrustQuota && p.TrustDiffer {
 		why = append(why, fmt.Sprintf("the trust policy is %d characters without white space, over the quota of %d (IAM's default is %d); admit fewer runs, or give --trust-policy-quota with the account's raised quota", p.TrustChars, p.TrustQuota, trust.DefaultQuota))
 	}
-	if len(why) > 0 {
-		return &Refusal{Reason: "not applied, nothing was changed: " + strings.Join(why, "; and ")}
+	return why
+}
+
+// lostAccess counts the runs the planned trust policy loses that someone
+// may rely on: every lost sample but an impostor's near miss (losing that
+// is the point of a tighter policy).
+func (p *Plan) lostAccess() int {
+	_, lost := p.gainedLost()
+	n := 0
+	for _, s := range lost {
+		if !s.impostor {
+			n++
+		}
 	}
-	return nil
+	return n
 }
 
 // wrongSamples names the samples the planned policy decides otherwise than
