@@ -421,25 +421,19 @@ func not(t tri) tri {
 	return unknown
 }
 
-func anyOf(vals []string, f func(string) tri) tri {
-	res := no
-	for _, v := range vals {
-		switch f(v) {
-		case yes:
-			return yes
-		case unknown:
-			res = unknown
-		}
-	}
-	return res
-}
+// anyOf is yes when f is yes for some value, else unknown when it is
+// unknown for some, else no; allOf the same with yes and no swapped.
+func anyOf(vals []string, f func(string) tri) tri { return decideBy(vals, f, yes) }
+func allOf(vals []string, f func(string) tri) tri { return decideBy(vals, f, no) }
 
-func allOf(vals []string, f func(string) tri) tri {
-	res := yes
+// decideBy is decisive as soon as f is decisive for a value; else unknown
+// when f is unknown for some value, else the other answer.
+func decideBy(vals []string, f func(string) tri, decisive tri) tri {
+	res := not(decisive)
 	for _, v := range vals {
 		switch f(v) {
-		case no:
-			return no
+		case decisive:
+			return decisive
 		case unknown:
 			res = unknown
 		}
