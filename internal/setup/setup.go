@@ -57,7 +57,8 @@ type Caller interface {
 	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
-// Options are what setup is asked to do.
+// Options are what setup is asked to do: a spec of the role and the runs
+// it admits (trust.RunsFor makes them trust.Runs), not a run itself.
 type Options struct {
 	Repository string // OWNER/REPO, or OWNER/* for every repository of the owner
 	// More are further repositories the role admits the same runs of,

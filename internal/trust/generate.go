@@ -137,7 +137,10 @@ func EnvironmentError(name string) error {
 	return fmt.Errorf("--environment %s: not an environment name: want 1-255 bytes of valid UTF-8 without control characters or the wildcards * ? ($ { } are fine: they are escaped)", quote(name))
 }
 
-// Options are the inputs of the trust-policy generator.
+// Options are the inputs of the trust-policy generator: a spec of what a
+// role admits — the runs named (Run and Also, each a Run), or every run of
+// the repository (AnyRef), in one repository or several or a whole owner,
+// in which sub forms — not a run itself.
 type Options struct {
 	AccountID string
 	Partition string // default aws
