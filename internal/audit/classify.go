@@ -228,8 +228,6 @@ func classify(p *trust.Policy, prov Provider, account string, ws []trust.Witness
 	return out, reachable
 }
 
-func claim(w trust.Witness, k string) string { s, _ := w.Claims[k].(string); return s }
-
 // allowedFindings are the findings one admitted witness proves.
 func allowedFindings(p *trust.Policy, prov Provider, account string, w trust.Witness, o Options) []Finding {
 	named := func(k string) bool { _, ok := w.Claims[k]; return ok && !w.IsFilled(k) }
@@ -239,23 +237,23 @@ func allowedFindings(p *trust.Policy, prov Provider, account string, w trust.Wit
 		out = append(out, Finding{Kind: k, Severity: k.Info().Severity, Provider: prov.Issuer, Statement: w.Statement,
 			Message: fmt.Sprintf("statement %d: %s", w.Statement, msg), Witness: run, Fix: fixFor(k, prov, account, w)})
 	}
-	if w.Form == "custom" && !producible(claim(w, "sub")) {
+	if w.Form == "custom" && !producible(w.Sub()) {
 		return nil // no GitHub token carries such a sub
 	}
 	if w.Form == "custom" && !w.IsFilled("sub") {
-		if strings.ContainsAny(claim(w, "sub"), "*?") {
+		if strings.ContainsAny(w.Sub(), "*?") {
 			return nil // an Equals value with * or ?: no token carries it
 		}
 		return []Finding{{Kind: KindUndecided, Severity: Undecided, Provider: prov.Issuer, Statement: w.Statement,
-			Message: fmt.Sprintf("statement %d: sub %q is not in the default template's shape: who can produce it depends on the customized sub template of the owner it names, which IAM does not show", w.Statement, claim(w, "sub")),
+			Message: fmt.Sprintf("statement %d: sub %q is not in the default template's shape: who can produce it depends on the customized sub template of the owner it names, which IAM does not show", w.Statement, w.Sub()),
 			Witness: run, Fix: KindUndecided.Info().Help}}
 	}
 	ownerNamed := named("repository_owner") || named("repository_owner_id") || named("repository") || named("repository_id")
 	repoNamed := named("repository") || named("repository_id")
 	identity := named("actor") || named("actor_id") || named("enterprise_id")
-	owner, repo := claim(w, "repository_owner"), claim(w, "repository")
+	owner, repo := w.Run.Owner(), w.Run.Repository
 	if !named("repository") {
-		repo = "the repository with id " + claim(w, "repository_id")
+		repo = "the repository with id " + w.Run.RepositoryID
 	}
 	switch {
 	case !ownerNamed && !identity && !named("job_workflow_ref"):
@@ -271,9 +269,9 @@ func allowedFindings(p *trust.Policy, prov Provider, account string, w trust.Wit
 		return out
 	case !ownerNamed && !identity:
 		if prov.Kind == "github.com" {
-			add(KindReusableOnly, fmt.Sprintf("only job_workflow_ref %q pins the run: any repository that calls that workflow is admitted; critical when it can be called from any repository (a public repository's can), which IAM does not say", claim(w, "job_workflow_ref")))
+			add(KindReusableOnly, fmt.Sprintf("only job_workflow_ref %q pins the run: any repository that calls that workflow is admitted; critical when it can be called from any repository (a public repository's can), which IAM does not say", w.Run.JobWorkflowRef))
 		} else {
-			add(KindInstanceWide, fmt.Sprintf("only job_workflow_ref %q pins the run: any repository on %s that calls it is admitted", claim(w, "job_workflow_ref"), prov.Issuer))
+			add(KindInstanceWide, fmt.Sprintf("only job_workflow_ref %q pins the run: any repository on %s that calls it is admitted", w.Run.JobWorkflowRef, prov.Issuer))
 		}
 		return out
 	case !ownerNamed:
@@ -289,7 +287,7 @@ func allowedFindings(p *trust.Policy, prov Provider, account string, w trust.Wit
 	}
 	switch {
 	case !named("repository_id") && w.Form != "legacy":
-		add(KindNameOnly, fmt.Sprintf("%s is admitted with ids the policy does not name (%s): a renamed or deleted name taken again by someone else matches", repo, strings.TrimPrefix(claim(w, "sub"), "repo:")))
+		add(KindNameOnly, fmt.Sprintf("%s is admitted with ids the policy does not name (%s): a renamed or deleted name taken again by someone else matches", repo, strings.TrimPrefix(w.Sub(), "repo:")))
 	case !named("repository_id"):
 		add(KindLegacyOnly, fmt.Sprintf("%s is pinned by the legacy sub only, without repository_id", repo))
 	}
@@ -299,15 +297,16 @@ func allowedFindings(p *trust.Policy, prov Provider, account string, w trust.Wit
 		add(KindAnyBranch, fmt.Sprintf("any environment of %s is admitted", repo))
 	case hasEnv:
 		add(KindEnvironment, fmt.Sprintf("environment %q of %s is admitted: as strong as its protection rules, which IAM does not show", env, repo))
-	case claim(w, "event_name") == "pull_request":
+	case w.Run.PullRequest():
 		add(KindPullRequest, fmt.Sprintf("pull_request runs of %s are admitted", repo))
 	case w.IsFilled("ref"):
-		add(KindAnyBranch, fmt.Sprintf("any branch of %s is admitted (here %s)", repo, claim(w, "ref")))
-	case (claim(w, "ref") == "refs/heads/main" || claim(w, "ref") == "refs/heads/master") && !named("job_workflow_ref"):
-		add(KindDefaultBranch, fmt.Sprintf("%s of %s is admitted whatever workflow runs there", claim(w, "ref"), repo))
+		add(KindAnyBranch, fmt.Sprintf("any branch of %s is admitted (here %s)", repo, w.Run.Ref))
+	case (w.Run.Ref == "refs/heads/main" || w.Run.Ref == "refs/heads/master") && !named("job_workflow_ref"):
+		add(KindDefaultBranch, fmt.Sprintf("%s of %s is admitted whatever workflow runs there", w.Run.Ref, repo))
 	}
 	// The audience: the same run with an audience nobody named.
-	other := trust.Witness{Statement: w.Statement, Form: w.Form, Claims: map[string]any{}, Filled: w.Filled}
+	other := trust.Witness{Statement: w.Statement, Form: w.Form, Claims: map[string]any{}, Run: w.Run, Filled: w.Filled}
+	other.Run.Audience = "unnamed-audience"
 	for k, v := range w.Claims {
 		other.Claims[k] = v
 	}
@@ -333,17 +332,17 @@ func fixFor(k Kind, prov Provider, account string, w trust.Witness) string {
 	named := func(k string) bool { _, ok := w.Claims[k]; return ok && !w.IsFilled(k) }
 	repo, repoID, ownerID := "OWNER/REPO", "REPOSITORY_ID", "OWNER_ID"
 	if named("repository") {
-		repo = claim(w, "repository")
+		repo = w.Run.Repository
 	}
 	if named("repository_id") {
-		repoID = claim(w, "repository_id")
+		repoID = w.Run.RepositoryID
 	}
 	if named("repository_owner_id") {
-		ownerID = claim(w, "repository_owner_id")
+		ownerID = w.Run.OwnerID
 	}
 	var run string
 	env, hasEnv := w.Claims["environment"].(string)
-	switch ref := claim(w, "ref"); {
+	switch ref := w.Run.Ref; {
 	case hasEnv && named("environment"):
 		run = "--environment " + shellQuote(env)
 	case strings.HasPrefix(ref, "refs/heads/") && named("ref"):
@@ -355,9 +354,9 @@ func fixFor(k Kind, prov Provider, account string, w trust.Witness) string {
 	}
 	cmd := fmt.Sprintf("aws-oidc-go trust-policy generate --account-id %s --repository %s %s --repository-id %s --owner-id %s", account, shellQuote(repo), run, repoID, ownerID)
 	if named("job_workflow_ref") {
-		cmd += " --job-workflow-ref " + shellQuote(claim(w, "job_workflow_ref"))
+		cmd += " --job-workflow-ref " + shellQuote(w.Run.JobWorkflowRef)
 	} else if k == KindDefaultBranch {
-		cmd += " --job-workflow-ref " + shellQuote(repo+"/.github/workflows/WORKFLOW.yml@"+claim(w, "ref"))
+		cmd += " --job-workflow-ref " + shellQuote(repo+"/.github/workflows/WORKFLOW.yml@"+w.Run.Ref)
 	}
 	if prov.Issuer != trust.DefaultIssuer {
 		cmd += " --issuer " + prov.Issuer

@@ -151,7 +151,7 @@ func trustPolicyGenerate(p Process, cmd string, args []string) int {
 	if err := o.Admit(f.list("branch"), f.list("tag"), f.list("environment"), f.on("pull-request"), f.on("any-ref")); err != nil {
 		return usageError(p, cmd, err)
 	}
-	o.Context.JobWorkflowRef = f.str("job-workflow-ref")
+	o.Run.JobWorkflowRef = f.str("job-workflow-ref")
 	if v := f.str("trust-policy-quota"); v != "" {
 		if o.Quota, err = trust.ParseQuota(v); err != nil {
 			return usageError(p, cmd, err)
@@ -206,7 +206,7 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 	case c.role != "":
 		// A role's ids are looked up for each run's repository; a policy
 		// file is checked offline.
-		c.in.Lookup = func(f *trust.Facts) { lookupIDs(ctx, p, f) }
+		c.in.Lookup = func(f *trust.Run) { lookupIDs(ctx, p, f) }
 	}
 	res, err := trust.Check(policy, c.in)
 	var bad *trust.InputError
@@ -222,7 +222,7 @@ func trustPolicyCheck(ctx context.Context, p Process, args []string) int {
 			if i > 0 {
 				fmt.Fprintln(p.Stdout)
 			}
-			fmt.Fprintf(p.Stdout, "Run of %s:\n", runner.Visible(run.Facts.Repository)) // a fact: anything
+			fmt.Fprintf(p.Stdout, "Run of %s:\n", runner.Visible(run.Run.Repository)) // a fact: anything
 		}
 		if run.Err != nil {
 			usageError(p, cmd, run.Err)
@@ -242,7 +242,7 @@ func parseCheck(args []string) (checkCommand, error) {
 	}
 	c := checkCommand{role: fl.str("role"), profile: fl.str("profile")}
 	c.in = trust.CheckInput{
-		Facts: trust.Facts{Repository: fl.str("repository"), Ref: fl.str("ref"), Environment: fl.str("environment"), EventName: fl.str("event-name"),
+		Run: trust.Run{Repository: fl.str("repository"), Ref: fl.str("ref"), Environment: fl.str("environment"), EventName: fl.str("event-name"),
 			RepositoryID: fl.str("repository-id"), OwnerID: fl.str("owner-id"), SubFormat: fl.str("sub-format"), Actor: fl.str("actor"),
 			ActorID: fl.str("actor-id"), Workflow: fl.str("workflow"), JobWorkflowRef: fl.str("job-workflow-ref"), EnterpriseID: fl.str("enterprise-id"),
 			Audience: fl.str("audience"), Issuer: fl.str("issuer")},
@@ -263,7 +263,7 @@ func parseCheck(args []string) (checkCommand, error) {
 	if fl.given("profile") && c.role == "" {
 		return c, errors.New("--profile goes with --role")
 	}
-	if ref := c.in.Facts.Ref; ref != "" && !strings.HasPrefix(ref, "refs/") {
+	if ref := c.in.Run.Ref; ref != "" && !strings.HasPrefix(ref, "refs/") {
 		// Not reinterpreted: "main" could be a branch or a tag.
 		return c, fmt.Errorf("--ref %q: a token's ref is always in full: --ref refs/heads/%s for the branch, refs/tags/%s for a tag", ref, ref, ref)
 	}
@@ -305,8 +305,8 @@ func readCheckPolicy(ctx context.Context, p Process, c *checkCommand) (*trust.Po
 // the verdict is UNDECIDED. A policy file is checked offline and never
 // looked up. What was found, or why nothing was, goes to stderr; the
 // report on stdout is the one check FILE gives with the same ids.
-func lookupIDs(ctx context.Context, p Process, f *trust.Facts) {
-	if f.RepositoryID != "" || f.OwnerID != "" || f.Repository == "" || (f.Issuer != "" && f.Issuer != trust.DefaultIssuer) || f.Check() != nil {
+func lookupIDs(ctx context.Context, p Process, f *trust.Run) {
+	if f.RepositoryID != "" || f.OwnerID != "" || f.Repository == "" || (f.Issuer != "" && f.Issuer != trust.DefaultIssuer) || f.Validate() != nil {
 		return
 	}
 	repo, err := setup.LookupRepo(ctx, &http.Client{}, p.Getenv("GITHUB_API_URL"), p.Getenv("GITHUB_TOKEN"), f.Repository)

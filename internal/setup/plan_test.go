@@ -23,7 +23,7 @@ func TestDecideUnnamedClaims(t *testing.T) {
 	t.Parallel()
 	allow := `{"Effect":"Allow","Principal":{"Federated":"` + providerARN + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:octo-org/octo-repo:ref:refs/heads/main"%s}}}`
 	deny := `{"Effect":"Deny","Principal":{"Federated":"` + providerARN + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{%s}}`
-	run := trust.Facts{Repository: "octo-org/octo-repo", Ref: "refs/heads/main", RepositoryID: "1", OwnerID: "2"}
+	run := trust.Run{Repository: "octo-org/octo-repo", Ref: "refs/heads/main", RepositoryID: "1", OwnerID: "2"}
 	for _, tc := range []struct {
 		name, policy, verdict, when string
 	}{

@@ -47,8 +47,8 @@ func Samples(o Options, policies ...*trust.Policy) []Sample {
 	seen := map[string]bool{}
 	add := func(prefix string, s Sample) {
 		s.Name = prefix + s.Name
-		s.Intended = s.Intended || o.Admits(s.Facts)
-		key := fmt.Sprintf("%+v", s.Facts)
+		s.Intended = s.Intended || o.Admits(s.Run)
+		key := fmt.Sprintf("%+v", s.Run)
 		if !seen[key] {
 			seen[key] = true
 			out = append(out, s)
@@ -66,7 +66,7 @@ func Samples(o Options, policies ...*trust.Policy) []Sample {
 		if !r.OwnerWide() {
 			for _, s := range SampleRuns(one, policies...) {
 				// Another of our repositories' runs are its own samples.
-				if s.Facts.Repository != r.Name && slices.ContainsFunc(repos, func(x trust.Repo) bool { return x.Name == s.Facts.Repository }) {
+				if s.Run.Repository != r.Name && slices.ContainsFunc(repos, func(x trust.Repo) bool { return x.Name == s.Run.Repository }) {
 					continue
 				}
 				add(runner.Visible(r.Name)+": ", s)
@@ -86,53 +86,34 @@ func Samples(o Options, policies ...*trust.Policy) []Sample {
 		for _, s := range SampleRuns(one, policies...) {
 			add(prefix, s)
 		}
-		facts := func(repo, ownerID string) trust.Facts {
-			return trust.Facts{Repository: repo, OwnerID: ownerID, RepositoryID: ownerInstanceID, Ref: "refs/heads/" + firstOr(o.Branches, "main"),
+		facts := func(repo, ownerID string) trust.Run {
+			return trust.Run{Repository: repo, OwnerID: ownerID, RepositoryID: ownerInstanceID, Ref: "refs/heads/" + firstOr(o.Branches, "main"),
 				Audience: o.Audience, Issuer: o.Issuer, SubFormat: one.SubFormat}
 		}
-		near := []struct {
-			name string
-			f    trust.Facts
-		}{
-			{"an owner whose name starts with " + owner + " (" + owner + "-evil/" + ownerInstance + ")", facts(owner+"-evil/"+ownerInstance, "1000011")},
-			{"a tag near-miss", facts(one.Repository, one.OwnerID)},
+		tag := facts(one.Repository, one.OwnerID)
+		tag.Ref = "refs/tags/near-miss"
+		near := []Sample{
+			{Name: "an owner whose name starts with " + owner + " (" + owner + "-evil/" + ownerInstance + ")", Run: facts(owner+"-evil/"+ownerInstance, "1000011"), impostor: true},
+			{Name: "a tag near-miss", Run: tag},
 		}
-		near[1].f.Ref = "refs/tags/near-miss"
 		if one.SubFormat == "immutable" {
-			near = append(near, struct {
-				name string
-				f    trust.Facts
-			}{"the name " + owner + " registered again (owner id 1000012)", facts(one.Repository, "1000012")})
+			near = append(near, Sample{Name: "the name " + owner + " registered again (owner id 1000012)", Run: facts(one.Repository, "1000012"), impostor: true})
 		}
 		// Runs without an environment match repo:OWNER@ID/*:ref:… and
 		// repo:OWNER@ID/*:pull_request; a job in an environment named
 		// "x:ref:…" or "x:pull_request" has a sub that ends the same.
-		for _, b := range o.Branches {
+		for _, r := range trust.RunsFor(o.Branches, o.Tags, nil, false) {
 			f := facts(one.Repository, one.OwnerID)
-			f.Environment = "x:ref:refs/heads/" + strings.TrimPrefix(b, "refs/heads/")
-			near = append(near, struct {
-				name string
-				f    trust.Facts
-			}{"an environment named " + f.Environment, f})
-		}
-		for _, t := range o.Tags {
-			f := facts(one.Repository, one.OwnerID)
-			f.Environment = "x:ref:refs/tags/" + strings.TrimPrefix(t, "refs/tags/")
-			near = append(near, struct {
-				name string
-				f    trust.Facts
-			}{"an environment named " + f.Environment, f})
+			f.Environment = "x:ref:" + r.Ref
+			near = append(near, Sample{Name: "an environment named " + f.Environment, Run: f, impostor: true})
 		}
 		if o.PullRequest {
 			f := facts(one.Repository, one.OwnerID)
 			f.Environment, f.EventName, f.Ref = "x:pull_request", "pull_request", "refs/pull/1/merge"
-			near = append(near, struct {
-				name string
-				f    trust.Facts
-			}{"an environment named x:pull_request (a pull request's job)", f})
+			near = append(near, Sample{Name: "an environment named x:pull_request (a pull request's job)", Run: f, impostor: true})
 		}
 		for _, n := range near {
-			add(prefix, Sample{Name: runner.Visible(n.name) + ", " + n.f.SubFormat + " sub", Facts: n.f})
+			add(prefix, Sample{Name: runner.Visible(n.Name) + ", " + n.Run.SubFormat + " sub", Run: n.Run, impostor: n.impostor})
 		}
 	}
 	return out
@@ -153,7 +134,7 @@ func firstOr(v []string, def string) string {
 // owner's id (the legacy form with --sub-format legacy). A check that
 // finds the live role admitting a run (a sample, a witness) the options
 // do not admit has found a run outside the plan.
-func (o Options) Admits(f trust.Facts) bool {
+func (o Options) Admits(f trust.Run) bool {
 	if !o.names(f) {
 		return false
 	}
@@ -186,7 +167,7 @@ func (o Options) Admits(f trust.Facts) bool {
 }
 
 // names reports whether the options name the kind of run f is.
-func (o Options) names(f trust.Facts) bool {
+func (o Options) names(f trust.Run) bool {
 	switch {
 	case f.Environment != "":
 		return slices.Contains(o.Environments, f.Environment)

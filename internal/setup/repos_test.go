@@ -85,7 +85,7 @@ func TestSamplesAgreeWithPolicy(t *testing.T) {
 				t.Errorf("%s: %s is %s, intended %v\n%s", name, s.Name, s.New, s.Intended, doc)
 			}
 			if len(o.More) > 0 || strings.HasSuffix(o.Repository, "/*") {
-				if got := o.Admits(s.Facts); got != allowed {
+				if got := o.Admits(s.Run); got != allowed {
 					t.Errorf("%s: Admits(%s) = %v, verdict %s", name, s.Name, got, s.New)
 				}
 			}

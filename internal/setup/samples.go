@@ -17,10 +17,10 @@ type Sample struct {
 	// Intended: the run is one the options ask the role to admit. Every
 	// other sample is either named by the old policy or a near miss that
 	// neither should admit.
-	Intended bool        `json:"intended"`
-	Facts    trust.Facts `json:"-"`
-	Old      string      `json:"old,omitempty"` // verdict under the old policy; "" for a new role
-	New      string      `json:"new"`
+	Intended bool      `json:"intended"`
+	Run      trust.Run `json:"-"`
+	Old      string    `json:"old,omitempty"` // verdict under the old policy; "" for a new role
+	New      string    `json:"new"`
 	// OldWhen and NewWhen say when the verdict depends on a claim the run
 	// leaves open (see Decide): "admitted only when actor is …". The
 	// Name carries them too.
@@ -29,6 +29,11 @@ type Sample struct {
 
 	kept       *keptGrant // not a run: what a split statement keeps for others
 	idsUnknown bool       // another repository's run whose ids the policy does not pair with its name
+	// impostor: a near miss only someone passing for the repository makes
+	// (a prefix-named repository, another owner's of the same name, the
+	// name recycled, a look-alike owner, an environment named like a
+	// ref): a policy that stops admitting it loses nobody's access.
+	impostor bool
 }
 
 // keptGrant is what an old statement that mergeTrust split gave a
@@ -97,23 +102,48 @@ const (
 	placeholderRepoID  = "1000002"
 )
 
-type run struct {
-	kind, name string // branch main, tag v1, environment prod, pull request
-	repo       string // another repository (OWNER/REPO) an old policy names; "" ours
-	// The ids the policy pairs with repo (an immutable sub, a single
-	// repository_id in the same statement); "" when it does not say.
-	ownerID, repoID string
+// sampleRun is a run of one kind — branch, tag, environment or pull
+// request — named name (none for a pull request), of repository repo (""
+// for the options' own; its ids are set where a policy pairs them with
+// the name). Sample fills in the rest.
+func sampleRun(kind, name, repo string) trust.Run {
+	r := trust.Run{Repository: repo}
+	switch kind {
+	case "branch":
+		r.Ref = "refs/heads/" + name
+	case "tag":
+		r.Ref = "refs/tags/" + name
+	case "environment":
+		r.Environment = name
+	case "pull request":
+		r.EventName = "pull_request"
+	}
+	return r
 }
 
-// String names the run for a person, on one line (runner.Visible): a
+// kindOf is the kind and the name of a run sampleRun made.
+func kindOf(r trust.Run) (kind, name string) {
+	switch {
+	case r.Environment != "":
+		return "environment", r.Environment
+	case r.PullRequest():
+		return "pull request", ""
+	case strings.HasPrefix(r.Ref, "refs/tags/"):
+		return "tag", strings.TrimPrefix(r.Ref, "refs/tags/")
+	}
+	return "branch", strings.TrimPrefix(r.Ref, "refs/heads/")
+}
+
+// label names the run for a person, on one line (runner.Visible): a
 // name read back from a policy may hold anything.
-func (r run) String() string {
-	s := r.kind + " " + r.name
-	if r.kind == "pull request" {
+func label(r trust.Run) string {
+	kind, name := kindOf(r)
+	s := kind + " " + name
+	if kind == "pull request" {
 		s = "a pull request"
 	}
-	if r.repo != "" {
-		s = "repository " + r.repo + ", " + s
+	if r.Repository != "" {
+		s = "repository " + r.Repository + ", " + s
 	}
 	return runner.Visible(s)
 }
@@ -124,21 +154,9 @@ func (r run) String() string {
 // repository of the owner, a prefix-named repository, the same name under
 // another owner), each in both sub forms.
 func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
-	var intended []run
-	for _, b := range o.Branches {
-		intended = append(intended, run{kind: "branch", name: strings.TrimPrefix(b, "refs/heads/")})
-	}
-	for _, t := range o.Tags {
-		intended = append(intended, run{kind: "tag", name: strings.TrimPrefix(t, "refs/tags/")})
-	}
-	for _, e := range o.Environments {
-		intended = append(intended, run{kind: "environment", name: e})
-	}
-	if o.PullRequest {
-		intended = append(intended, run{kind: "pull request"})
-	}
+	intended := trust.RunsFor(o.Branches, o.Tags, o.Environments, o.PullRequest)
 	runs := slices.Clone(intended)
-	add := func(r run) {
+	add := func(r trust.Run) {
 		if !slices.Contains(runs, r) {
 			runs = append(runs, r)
 		}
@@ -148,9 +166,9 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 			add(r)
 		}
 	}
-	add(run{kind: "branch", name: unusedName(runs, "branch", "near-miss")})
-	add(run{kind: "pull request"})
-	add(run{kind: "environment", name: unusedName(runs, "environment", "near-miss")})
+	add(sampleRun("branch", unusedName(runs, "branch", "near-miss"), ""))
+	add(sampleRun("pull request", "", ""))
+	add(sampleRun("environment", unusedName(runs, "environment", "near-miss"), ""))
 
 	branch := "main"
 	if len(o.Branches) > 0 {
@@ -171,14 +189,15 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 		}
 	}
 	var out []Sample
-	form := func(name string, intended bool, f trust.Facts) {
+	impostor := false // set for the near misses of impostors, below
+	form := func(name string, intended bool, f trust.Run) {
 		legacy := f
 		legacy.SubFormat = "legacy"
 		label := ", legacy sub"
 		if intended && format == "immutable" {
 			label += " (not admitted: --sub-format immutable)"
 		}
-		out = append(out, Sample{Name: name + label, Intended: intended && format != "immutable", Facts: legacy})
+		out = append(out, Sample{Name: name + label, Intended: intended && format != "immutable", Run: legacy, impostor: impostor})
 		imm := f
 		imm.SubFormat = "immutable"
 		label = ", immutable sub"
@@ -188,68 +207,71 @@ func SampleRuns(o Options, policies ...*trust.Policy) []Sample {
 		if intended && format == "legacy" {
 			label += " (not admitted: legacy sub only)"
 		}
-		out = append(out, Sample{Name: name + label, Intended: intended && format != "legacy", Facts: imm})
+		out = append(out, Sample{Name: name + label, Intended: intended && format != "legacy", Run: imm, impostor: impostor})
 	}
-	facts := func(repository, oid, rid string, r run) trust.Facts {
-		f := trust.Facts{Repository: repository, OwnerID: oid, RepositoryID: rid, Ref: "refs/heads/" + branch, Audience: o.Audience, Issuer: o.Issuer}
-		switch r.kind {
-		case "branch":
-			f.Ref = "refs/heads/" + r.name
-		case "tag":
-			f.Ref = "refs/tags/" + r.name
-		case "environment":
-			f.Environment = r.name
-		case "pull request":
-			f.Ref, f.EventName = "refs/pull/1/merge", "pull_request"
+	// facts makes the run r of repository with those ids: a job in an
+	// environment runs on the first branch, a pull request on its merge
+	// ref.
+	facts := func(repository, oid, rid string, r trust.Run) trust.Run {
+		f := trust.Run{Repository: repository, OwnerID: oid, RepositoryID: rid, Ref: r.Ref, Environment: r.Environment, EventName: r.EventName, Audience: o.Audience, Issuer: o.Issuer}
+		switch {
+		case f.PullRequest():
+			f.Ref = "refs/pull/1/merge"
+		case f.Ref == "":
+			f.Ref = "refs/heads/" + branch
 		}
 		return f
 	}
 	for _, r := range runs {
-		if r.repo != "" {
+		if r.Repository != "" {
 			// Another repository's run, with the ids the policy pairs with
 			// its name. Without them there is no immutable sub to try, and
 			// a repository_id condition leaves the verdict UNDECIDED: said,
 			// never taken for a denial.
-			name := r.String()
-			if r.ownerID != "" && r.repoID != "" {
-				form(name, false, facts(r.repo, r.ownerID, r.repoID, r))
+			name := label(r)
+			if r.OwnerID != "" && r.RepositoryID != "" {
+				form(name, false, facts(r.Repository, r.OwnerID, r.RepositoryID, r))
 				continue
 			}
-			f := facts(r.repo, "", r.repoID, r)
+			f := facts(r.Repository, "", r.RepositoryID, r)
 			f.SubFormat = "legacy"
-			out = append(out, Sample{Name: name + ", legacy sub", Facts: f, idsUnknown: r.repoID == ""})
+			out = append(out, Sample{Name: name + ", legacy sub", Run: f, idsUnknown: r.RepositoryID == ""})
 			continue
 		}
-		form(r.String(), slices.Contains(intended, r), facts(o.Repository, ownerID, repoID, r))
+		form(label(r), slices.Contains(intended, r), facts(o.Repository, ownerID, repoID, r))
 	}
 	// The repository near misses, for each kind of run the role admits
 	// (its first run of that kind): a policy that pins the repository for
 	// branches only must not pass for environments.
-	nears := []run{}
+	nears := []trust.Run{}
 	for _, r := range intended {
-		if !slices.ContainsFunc(nears, func(n run) bool { return n.kind == r.kind }) {
+		kind, _ := kindOf(r)
+		if !slices.ContainsFunc(nears, func(n trust.Run) bool { k, _ := kindOf(n); return k == kind }) {
 			nears = append(nears, r)
 		}
 	}
 	if len(nears) == 0 {
-		nears = append(nears, run{kind: "branch", name: branch})
+		nears = append(nears, sampleRun("branch", branch, ""))
 	}
 	for _, near := range nears {
-		form("another repository of the owner ("+owner+"/another-repo), "+near.String(), false, facts(owner+"/another-repo", ownerID, "1000003", near))
-		form("a prefix-named repository ("+o.Repository+"-evil), "+near.String(), false, facts(o.Repository+"-evil", ownerID, "1000004", near))
-		form("the same name under another owner (another-owner/"+repo+"), "+near.String(), false, facts("another-owner/"+repo, "1000005", "1000006", near))
+		d := label(near)
+		form("another repository of the owner ("+owner+"/another-repo), "+d, false, facts(owner+"/another-repo", ownerID, "1000003", near))
+		impostor = true
+		form("a prefix-named repository ("+o.Repository+"-evil), "+d, false, facts(o.Repository+"-evil", ownerID, "1000004", near))
+		form("the same name under another owner (another-owner/"+repo+"), "+d, false, facts("another-owner/"+repo, "1000005", "1000006", near))
 		if idsKnown {
 			// The repository deleted and its name taken again: same
 			// OWNER/REPO, another repository_id.
-			form("a recycled name ("+o.Repository+" with another repository id), "+near.String(), false, facts(o.Repository, ownerID, "1000007", near))
+			form("a recycled name ("+o.Repository+" with another repository id), "+d, false, facts(o.Repository, ownerID, "1000007", near))
 		}
+		impostor = false
 	}
 	return out
 }
 
-func unusedName(runs []run, kind, base string) string {
+func unusedName(runs []trust.Run, kind, base string) string {
 	name := base
-	for i := 2; slices.Contains(runs, run{kind: kind, name: name}); i++ {
+	for i := 2; slices.Contains(runs, sampleRun(kind, name, "")); i++ {
 		name = base + "-" + strconv.Itoa(i)
 	}
 	return name
@@ -259,8 +281,8 @@ func unusedName(runs []run, kind, base string) string {
 // policy names in sub, ref or environment conditions: of the repository,
 // and (from sub) of other repositories, with their repo set. A pattern
 // gives one concrete instance (each * and ? an x).
-func namedRuns(p *trust.Policy, o Options) []run {
-	var out []run
+func namedRuns(p *trust.Policy, o Options) []trust.Run {
+	var out []trust.Run
 	if p == nil {
 		return nil
 	}
@@ -270,16 +292,12 @@ func namedRuns(p *trust.Policy, o Options) []run {
 	return out
 }
 
-func statementRuns(st trust.Statement, o Options) []run {
-	owner, repo, _ := strings.Cut(o.Repository, "/")
+func statementRuns(st trust.Statement, o Options) []trust.Run {
 	provider := strings.ToLower(trust.ProviderOf(o.Issuer)) + ":"
-	var out []run
+	var out []trust.Run
 	ref := func(r, other string) {
-		switch {
-		case strings.HasPrefix(r, "refs/heads/"):
-			out = append(out, run{kind: "branch", name: strings.TrimPrefix(r, "refs/heads/"), repo: other})
-		case strings.HasPrefix(r, "refs/tags/"):
-			out = append(out, run{kind: "tag", name: strings.TrimPrefix(r, "refs/tags/"), repo: other})
+		if strings.HasPrefix(r, "refs/heads/") || strings.HasPrefix(r, "refs/tags/") {
+			out = append(out, trust.Run{Ref: r, Repository: other})
 		}
 	}
 	// The ids this statement pairs with a repository name: from its
@@ -298,8 +316,8 @@ func statementRuns(st trust.Statement, o Options) []run {
 			repoIDs = append(repoIDs, c.Values...)
 		case "sub":
 			for _, v := range c.Values {
-				if w, ok := subWitness(v); ok && w.ownerID != "" {
-					ids[w.owner+"/"+w.repo] = [2]string{w.ownerID, w.repoID}
+				if w, _, ok := subRun(v); ok && w.OwnerID != "" {
+					ids[w.Repository] = [2]string{w.OwnerID, w.RepositoryID}
 				}
 			}
 		}
@@ -328,7 +346,7 @@ func statementRuns(st trust.Statement, o Options) []run {
 			}
 			switch claim {
 			case "environment":
-				out = append(out, run{kind: "environment", name: v})
+				out = append(out, sampleRun("environment", v, ""))
 			case "ref":
 				ref(v, "")
 			case "sub":
@@ -336,28 +354,28 @@ func statementRuns(st trust.Statement, o Options) []run {
 				if !like {
 					sv = v
 				}
-				w, ok := subWitness(sv)
+				w, ctx, ok := subRun(sv)
 				if !ok {
 					continue
 				}
 				other := ""
-				if w.owner != owner || w.repo != repo {
-					other = w.owner + "/" + w.repo
+				if w.Repository != o.Repository {
+					other = w.Repository
 				}
 				n := len(out)
-				switch ctx := w.context; {
+				switch {
 				case ctx == "pull_request":
-					out = append(out, run{kind: "pull request", repo: other})
+					out = append(out, sampleRun("pull request", "", other))
 				case strings.HasPrefix(ctx, "environment:"):
-					out = append(out, run{kind: "environment", name: strings.TrimPrefix(ctx, "environment:"), repo: other})
+					out = append(out, sampleRun("environment", strings.TrimPrefix(ctx, "environment:"), other))
 				case strings.HasPrefix(ctx, "ref:"):
 					ref(strings.TrimPrefix(ctx, "ref:"), other)
 				case ctx == "x": // the pattern "*": any run; a branch is one
-					out = append(out, run{kind: "branch", name: "x", repo: other})
+					out = append(out, sampleRun("branch", "x", other))
 				}
 				if other != "" {
 					for i := n; i < len(out); i++ {
-						out[i].ownerID, out[i].repoID = pair(other)
+						out[i].OwnerID, out[i].RepositoryID = pair(other)
 					}
 				}
 			}
@@ -366,16 +384,14 @@ func statementRuns(st trust.Statement, o Options) []run {
 	return out
 }
 
-// subWitness is a sub a token could carry that the sub pattern p admits:
-// each wildcard an x, or, where that is no whole sub (repo:evil-org/*,
-// repo:acme*), the first wildcard filled with the rest of one.
-type witness struct {
-	owner, repo, ownerID, repoID, context string
-}
-
 var subFillers = []string{"x", "x/x:ref:refs/heads/x", "x:ref:refs/heads/x", "/x:ref:refs/heads/x", ":ref:refs/heads/x", "repo:x/x:ref:refs/heads/x"}
 
-func subWitness(p string) (witness, bool) {
+// subRun is the run of a sub a token could carry that the sub pattern p
+// admits — each wildcard an x, or, where that is no whole sub
+// (repo:evil-org/*, repo:acme*), the first wildcard filled with the rest
+// of one: its repository with the ids the sub carries (both or neither),
+// and the sub's context (after the repository) as written.
+func subRun(p string) (trust.Run, string, bool) {
 	for _, fill := range subFillers {
 		v := p
 		if i := strings.IndexAny(v, "*?"); i >= 0 {
@@ -393,19 +409,17 @@ func subWitness(p string) (witness, bool) {
 		}
 		seg, ctx, _ := strings.Cut(rest, ":")
 		o, r, _ := strings.Cut(seg, "/")
-		var w witness
-		w.owner, w.ownerID, _ = strings.Cut(o, "@")
-		w.repo, w.repoID, _ = strings.Cut(r, "@")
-		w.context = ctx
-		if w.owner == "" || w.repo == "" || strings.Contains(w.repo, "/") || ctx == "" {
+		owner, ownerID, _ := strings.Cut(o, "@")
+		repo, repoID, _ := strings.Cut(r, "@")
+		if owner == "" || repo == "" || strings.Contains(repo, "/") || ctx == "" {
 			continue
 		}
-		if (w.ownerID == "") != (w.repoID == "") {
-			w.ownerID, w.repoID = "", ""
+		if (ownerID == "") != (repoID == "") {
+			ownerID, repoID = "", ""
 		}
-		return w, true
+		return trust.Run{Repository: owner + "/" + repo, OwnerID: ownerID, RepositoryID: repoID}, ctx, true
 	}
-	return witness{}, false
+	return trust.Run{}, "", false
 }
 
 // OtherRepositories are the repositories other than o's that a statement
@@ -413,8 +427,8 @@ func subWitness(p string) (witness, bool) {
 func otherRepositories(st trust.Statement, o Options) []string {
 	var out []string
 	for _, r := range statementRuns(st, o) {
-		if r.repo != "" && !slices.Contains(out, r.repo) {
-			out = append(out, r.repo)
+		if r.Repository != "" && !slices.Contains(out, r.Repository) {
+			out = append(out, r.Repository)
 		}
 	}
 	return out
@@ -437,11 +451,11 @@ func Evaluate(samples []Sample, account, issuer string, old, new *trust.Policy) 
 			continue
 		}
 		if old != nil {
-			v, when := Decide(old, account, issuer, s.Facts)
+			v, when := Decide(old, account, issuer, s.Run)
 			s.Old, s.OldWhen = v.String(), when
 		}
 		if new != nil {
-			v, when := Decide(new, account, issuer, s.Facts)
+			v, when := Decide(new, account, issuer, s.Run)
 			s.New, s.NewWhen = v.String(), when
 		}
 		if s.idsUnknown && (s.Old == trust.Undecided.String() || s.New == trust.Undecided.String()) {
@@ -464,7 +478,7 @@ func Evaluate(samples []Sample, account, issuer string, old, new *trust.Policy) 
 
 // Verdict is what the checker decides for the run f under p (as Decide,
 // without the note).
-func Verdict(p *trust.Policy, account, issuer string, f trust.Facts) trust.Verdict {
+func Verdict(p *trust.Policy, account, issuer string, f trust.Run) trust.Verdict {
 	v, _ := Decide(p, account, issuer, f)
 	return v
 }

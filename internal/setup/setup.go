@@ -57,7 +57,8 @@ type Caller interface {
 	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
-// Options are what setup is asked to do.
+// Options are what setup is asked to do: a spec of the role and the runs
+// it admits (trust.RunsFor makes them trust.Runs), not a run itself.
 type Options struct {
 	Repository string // OWNER/REPO, or OWNER/* for every repository of the owner
 	// More are further repositories the role admits the same runs of,
@@ -202,9 +203,9 @@ func (o Options) TrustOptions(account, partition string) trust.Options {
 		RepositoryID: o.RepositoryID, OwnerID: o.OwnerID, SubFormat: o.SubFormat, Quota: o.Quota}
 	runs := trust.RunsFor(o.Branches, o.Tags, o.Environments, o.PullRequest)
 	if len(runs) > 0 {
-		t.Context, t.Also = runs[0], runs[1:]
+		t.Run, t.Also = runs[0], runs[1:]
 	}
-	t.Context.Repository = o.Repository
+	t.Run.Repository = o.Repository
 	t.More = slices.Clone(o.More)
 	return t
 }
@@ -423,8 +424,8 @@ func makePlan(ctx context.Context, svc IAM, caller Caller, o Options) (*Plan, er
 			}
 			for _, st := range op.Statements {
 				for _, r := range statementRuns(st, o) {
-					if r.repo != o.Repository && strings.EqualFold(r.repo, o.Repository) && !slices.Contains(p.CaseVariants, r.repo) {
-						p.CaseVariants = append(p.CaseVariants, r.repo)
+					if r.Repository != o.Repository && strings.EqualFold(r.Repository, o.Repository) && !slices.Contains(p.CaseVariants, r.Repository) {
+						p.CaseVariants = append(p.CaseVariants, r.Repository)
 					}
 				}
 			}
@@ -626,10 +627,10 @@ func wildcardPrincipal(p any, provider string) bool {
 		return s == "*"
 	}
 	m, _ := p.(map[string]any)
-	if slices.Contains(anyStrings(m["AWS"]), "*") {
+	if slices.Contains(trust.JSONStrings(m["AWS"]), "*") {
 		return true
 	}
-	for _, f := range anyStrings(m["Federated"]) {
+	for _, f := range trust.JSONStrings(m["Federated"]) {
 		if f != provider && strings.ContainsAny(f, "*?") && trust.Like(f, provider) {
 			return true
 		}
@@ -675,7 +676,7 @@ func splitStatement(s json.RawMessage, provider string) ([]json.RawMessage, *stm
 		return nil, nil, err
 	}
 	pr, _ := st["Principal"].(map[string]any)
-	feds := anyStrings(pr["Federated"])
+	feds := trust.JSONStrings(pr["Federated"])
 	if st["Effect"] != "Allow" {
 		return []json.RawMessage{s}, nil, nil
 	}
@@ -683,8 +684,8 @@ func splitStatement(s json.RawMessage, provider string) ([]json.RawMessage, *stm
 		// Any principal, the provider's tokens among them: ours to judge.
 		// With a condition on the provider's claims it is a GitHub
 		// statement and goes; without one setup cannot tell what it is for.
-		covers := len(anyStrings(st["Action"])) == 0
-		for _, a := range anyStrings(st["Action"]) {
+		covers := len(trust.JSONStrings(st["Action"])) == 0
+		for _, a := range trust.JSONStrings(st["Action"]) {
 			if trust.Like(strings.ToLower(a), strings.ToLower(trust.WebIdentityAction)) {
 				covers = true
 			} else if !strings.ContainsAny(a, "*?") {
@@ -712,7 +713,7 @@ func splitStatement(s json.RawMessage, provider string) ([]json.RawMessage, *stm
 	for k, v := range pr {
 		if k != "Federated" {
 			others[k] = v
-			for _, p := range anyStrings(v) {
+			for _, p := range trust.JSONStrings(v) {
 				change.Principals = append(change.Principals, k+" "+p)
 			}
 		}
@@ -734,7 +735,7 @@ func splitStatement(s json.RawMessage, provider string) ([]json.RawMessage, *stm
 		out = append(out, b)
 	}
 	// Other actions stay the provider's, with the statement's conditions.
-	for _, a := range anyStrings(st["Action"]) {
+	for _, a := range trust.JSONStrings(st["Action"]) {
 		switch {
 		case strings.EqualFold(a, trust.WebIdentityAction):
 		case strings.ContainsAny(a, "*?") && trust.Like(strings.ToLower(a), strings.ToLower(trust.WebIdentityAction)):
@@ -762,23 +763,6 @@ func splitStatement(s json.RawMessage, provider string) ([]json.RawMessage, *stm
 	}
 	change.Removed = len(out) == 0
 	return out, change, nil
-}
-
-// anyStrings is a JSON string or list of strings as a list.
-func anyStrings(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 func oneOrList(v []string) any {
@@ -836,6 +820,30 @@ func (r *Refusal) Error() string { return r.Reason }
 // planned trust policy (an UNDECIDED sample included: the checker could
 // not show it is decided as asked). It is checked before any write.
 func (p *Plan) CheckApply() error {
+	if why := p.refusals(false); len(why) > 0 {
+		return &Refusal{Reason: "not applied, nothing was changed: " + strings.Join(why, "; and ")}
+	}
+	return nil
+}
+
+// CheckCode is CheckApply for a plan printed as infrastructure code
+// (--format terraform or cloudformation): code is printed to be applied,
+// so it is refused for every reason the apply is — a run admitted that
+// nobody named, a sample UNDECIDED, a wildcard principal's witness, a
+// case-only change, a role made for something else without --adopt-role,
+// a missing policy, the size quota — except that a changed trust policy
+// needs --replace-trust-policy only when it loses runs (the runs gained
+// and lost are printed with the code either way).
+func (p *Plan) CheckCode() error {
+	if why := p.refusals(true); len(why) > 0 {
+		return &Refusal{Reason: "no code printed: " + strings.Join(why, "; and ")}
+	}
+	return nil
+}
+
+// refusals are the reasons the plan cannot be applied (code: printed as
+// code).
+func (p *Plan) refusals(code bool) []string {
 	var why []string
 	if p.Has(UpdateTrust) && len(p.CaseVariants) > 0 && !p.SpellingConfirmed {
 		why = append(why, fmt.Sprintf("the role admits %s, which --repository %s spells otherwise only in case; sub is compared case-sensitively and tokens carry GitHub's spelling, which setup could not look up: if %s is how GitHub spells it, run again with --confirm-spelling (or with GITHUB_TOKEN for the lookup); otherwise give --repository as the role spells it",
@@ -847,8 +855,12 @@ func (p *Plan) CheckApply() error {
 	if wrong := p.wrongSamples(); len(wrong) > 0 {
 		why = append(why, fmt.Sprintf("the checker decides %d sample run(s) otherwise than intended under the planned trust policy: %s", len(wrong), strings.Join(wrong, "; ")))
 	}
-	if p.Has(UpdateTrust) && !p.ReplaceTrustPolicy {
+	switch lost := p.lostAccess(); {
+	case !p.Has(UpdateTrust) || p.ReplaceTrustPolicy:
+	case !code:
 		why = append(why, fmt.Sprintf("the role %s exists with a different trust policy; read the runs gained and lost above and, to replace it, run again with --apply --replace-trust-policy", p.RoleName))
+	case lost > 0:
+		why = append(why, fmt.Sprintf("the code replaces the trust policy of the existing role %s, which loses %d sample run(s) (listed above); to print it anyway, run again with --replace-trust-policy", p.RoleName, lost))
 	}
 	if p.LegacyOnly && !p.LegacyChosen && p.TrustDiffer {
 		why = append(why, legacyReason)
@@ -862,10 +874,21 @@ func (p *Plan) CheckApply() error {
 	if p.TrustChars > p.TrustQuota && p.TrustDiffer {
 		why = append(why, fmt.Sprintf("the trust policy is %d characters without white space, over the quota of %d (IAM's default is %d); admit fewer runs, or give --trust-policy-quota with the account's raised quota", p.TrustChars, p.TrustQuota, trust.DefaultQuota))
 	}
-	if len(why) > 0 {
-		return &Refusal{Reason: "not applied, nothing was changed: " + strings.Join(why, "; and ")}
+	return why
+}
+
+// lostAccess counts the runs the planned trust policy loses that someone
+// may rely on: every lost sample but an impostor's near miss (losing that
+// is the point of a tighter policy).
+func (p *Plan) lostAccess() int {
+	_, lost := p.gainedLost()
+	n := 0
+	for _, s := range lost {
+		if !s.impostor {
+			n++
+		}
 	}
-	return nil
+	return n
 }
 
 // wrongSamples names the samples the planned policy decides otherwise than

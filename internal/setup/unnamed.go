@@ -42,7 +42,7 @@ type claimAxis struct {
 // Decide is the verdict on the run f under p, with the claims the run's
 // facts leave open tried as above, and a note ("" when every variant
 // agrees): "admitted only when actor is X", "denied when …".
-func Decide(p *trust.Policy, account, issuer string, f trust.Facts) (trust.Verdict, string) {
+func Decide(p *trust.Policy, account, issuer string, f trust.Run) (trust.Verdict, string) {
 	claims, unknown, err := trust.ClaimsFor(f)
 	if err != nil {
 		return trust.Undecided, ""

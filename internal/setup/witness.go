@@ -1,8 +1,6 @@
 package setup
 
 import (
-	"strings"
-
 	"github.com/org/aws-oidc-go/internal/runner"
 	"github.com/org/aws-oidc-go/internal/trust"
 )
@@ -34,11 +32,5 @@ func namedRun(w trust.Witness, o Options) bool {
 	if w.Form != "legacy" && w.Form != "immutable" {
 		return false
 	}
-	claim := func(k string) string { v, _ := w.Claims[k].(string); return v }
-	f := trust.Facts{Repository: claim("repository"), Ref: claim("ref"), Environment: claim("environment"),
-		RepositoryID: claim("repository_id"), OwnerID: claim("repository_owner_id"), SubFormat: w.Form}
-	if strings.HasSuffix(w.Sub(), ":pull_request") {
-		f.EventName = "pull_request"
-	}
-	return o.Admits(f)
+	return o.Admits(w.Run)
 }

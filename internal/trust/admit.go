@@ -15,12 +15,13 @@ func (o *Options) Admit(branches, tags, environments []string, pullRequest, anyR
 		if len(runs) > 0 {
 			return errors.New("--any-ref admits every run of the repository already: give it alone, or name the runs with --branch, --tag, --environment, --pull-request")
 		}
-		runs = append(runs, Context{AnyRef: true})
+		o.Run, o.Also, o.AnyRef = Run{}, nil, true
+		return nil
 	}
 	if len(runs) == 0 {
 		return errors.New("say which runs the policy admits: --branch, --tag, --environment (each repeatable), --pull-request, or --any-ref")
 	}
-	o.Context, o.Also = runs[0], runs[1:]
+	o.Run, o.Also, o.AnyRef = runs[0], runs[1:], false
 	return nil
 }
 
@@ -43,7 +44,7 @@ func (o *Options) SetRepositories(values []string) error {
 		return errors.New("--repository OWNER/REPO is required")
 	}
 	first := ParseRepo(values[0])
-	o.Context.Repository = first.Name
+	o.Run.Repository = first.Name
 	if first.ID != "" || first.OwnerID != "" {
 		if o.RepositoryID != "" || o.OwnerID != "" {
 			return fmt.Errorf("--repository %s carries its ids already: drop --repository-id and --owner-id", values[0])

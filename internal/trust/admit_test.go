@@ -7,19 +7,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestAdmit: the runs named are the policy's Context and Also, --any-ref
+// TestAdmit: the runs named are the policy's Run and Also, --any-ref
 // only alone, and some run must be named.
 func TestAdmit(t *testing.T) {
 	var o Options
 	if err := o.Admit([]string{"main"}, []string{"v1"}, nil, true, false); err != nil {
 		t.Fatal(err)
 	}
-	got := append([]Context{o.Context}, o.Also...)
+	got := append([]Run{o.Run}, o.Also...)
 	if diff := cmp.Diff(RunsFor([]string{"main"}, []string{"v1"}, nil, true), got); diff != "" || len(got) != 3 {
 		t.Errorf("runs (-want +got):\n%s", diff)
 	}
 	o = Options{}
-	if err := o.Admit(nil, nil, nil, false, true); err != nil || !o.Context.AnyRef || len(o.Also) != 0 {
+	if err := o.Admit(nil, nil, nil, false, true); err != nil || !o.AnyRef || len(o.Also) != 0 {
 		t.Errorf("any-ref alone: %v, %+v", err, o)
 	}
 	for _, tc := range []struct {
@@ -56,11 +56,11 @@ func TestSetRepositories(t *testing.T) {
 	if err := o.SetRepositories([]string{"o@9/a@1", "o@9/b@2", "o/c"}); err != nil {
 		t.Fatal(err)
 	}
-	if o.Context.Repository != "o/a" || o.RepositoryID != "1" || o.OwnerID != "9" || len(o.More) != 2 || o.More[0].ID != "2" || o.More[1].Name != "o/c" {
+	if o.Run.Repository != "o/a" || o.RepositoryID != "1" || o.OwnerID != "9" || len(o.More) != 2 || o.More[0].ID != "2" || o.More[1].Name != "o/c" {
 		t.Errorf("got %+v", o)
 	}
 	o = Options{RepositoryID: "1", OwnerID: "9"}
-	if err := o.SetRepositories([]string{"o/a"}); err != nil || o.Context.Repository != "o/a" || o.RepositoryID != "1" {
+	if err := o.SetRepositories([]string{"o/a"}); err != nil || o.Run.Repository != "o/a" || o.RepositoryID != "1" {
 		t.Errorf("ids from flags: %v %+v", err, o)
 	}
 	for _, tc := range []struct {

@@ -31,39 +31,19 @@ func ParseClaims(b []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// Facts are what the check command is told about a run instead of a real
-// token's claims (flags). Empty fields are not given.
-type Facts struct {
-	Repository     string // OWNER/REPO (required)
-	Ref            string // required
-	Environment    string // a job without an environment when empty
-	EventName      string // pull_request makes sub ...:pull_request
-	RepositoryID   string
-	OwnerID        string
-	Actor          string
-	ActorID        string
-	Workflow       string
-	JobWorkflowRef string
-	EnterpriseID   string
-	// SubFormat is the form of sub: legacy (repo:OWNER/REPO:...) or
-	// immutable (repo:OWNER@ID/REPO@ID:..., needs OwnerID and RepositoryID).
-	SubFormat string
-	Audience  string
-	Issuer    string
-}
-
 // Flags that decide each condition key a run's facts can leave unknown.
 var decidingFlag = map[string]string{
 	"repository_id": "--repository-id", "actor": "--actor", "actor_id": "--actor-id",
 	"workflow": "--workflow", "job_workflow_ref": "--job-workflow-ref", "enterprise_id": "--enterprise-id",
 }
 
-// ClaimsFor derives the claims GitHub would put in a token for the facts,
-// and the condition keys they leave unknown (lower case, with the flag
-// that would decide each). A job's environment and the event are taken as
-// given: not given means none.
-func ClaimsFor(f Facts) (map[string]any, map[string]string, error) {
-	if err := f.Check(); err != nil {
+// ClaimsFor derives the claims GitHub would put in a token for the run
+// (check's flags describe one instead of a real token's claims), and the
+// condition keys it leaves unknown (lower case, with the flag that would
+// decide each). A job's environment and the event are taken as given: not
+// given means none.
+func ClaimsFor(f Run) (map[string]any, map[string]string, error) {
+	if err := f.Validate(); err != nil {
 		return nil, nil, err
 	}
 	if f.Audience == "" {
@@ -72,16 +52,15 @@ func ClaimsFor(f Facts) (map[string]any, map[string]string, error) {
 	if f.Issuer == "" {
 		f.Issuer = DefaultIssuer
 	}
-	c := Context{Repository: f.Repository, Ref: f.Ref, Environment: f.Environment, PullRequest: f.EventName == "pull_request"}
 	var sub string
 	switch f.SubFormat {
 	case "", "legacy":
-		sub = Subject(c)
+		sub = Subject(f)
 	case "immutable":
 		if f.OwnerID == "" || f.RepositoryID == "" {
 			return nil, nil, errors.New("--sub-format immutable needs --owner-id and --repository-id (the subject carries both)")
 		}
-		sub = ImmutableSubject(c, f.OwnerID, f.RepositoryID)
+		sub = ImmutableSubject(f, f.OwnerID, f.RepositoryID)
 	default:
 		return nil, nil, fmt.Errorf("--sub-format %q: want legacy or immutable", f.SubFormat)
 	}
@@ -105,12 +84,12 @@ func ClaimsFor(f Facts) (map[string]any, map[string]string, error) {
 	return m, unknown, nil
 }
 
-// Check refuses a fact longer than MaxFactBytes (checked first, so a huge
-// argument is never quoted back) or not valid UTF-8 (two different invalid
-// strings must not compare equal). ClaimsFor checks its facts; a check
-// from a claims file calls it for the flags it still takes (--audience,
-// --issuer).
-func (f Facts) Check() error {
+// Validate refuses a field given as a flag longer than MaxFactBytes
+// (checked first, so a huge argument is never quoted back) or not valid
+// UTF-8 (two different invalid strings must not compare equal), naming the
+// flag. ClaimsFor checks its run; a check from a claims file calls it for
+// the flags it still takes (--audience, --issuer).
+func (f Run) Validate() error {
 	for _, fact := range [...]struct{ flag, v string }{
 		{"--repository", f.Repository}, {"--ref", f.Ref}, {"--environment", f.Environment}, {"--event-name", f.EventName},
 		{"--repository-id", f.RepositoryID}, {"--owner-id", f.OwnerID}, {"--actor", f.Actor}, {"--actor-id", f.ActorID},

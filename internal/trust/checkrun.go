@@ -5,19 +5,19 @@ import (
 	"fmt"
 )
 
-// CheckInput is what trust-policy check evaluates a policy for: one run
-// from Facts, the same run in each of Repositories, or a real token's
-// Claims. Reading the policy, the claims file and the flags is the
+// CheckInput is what trust-policy check evaluates a policy for: one Run
+// described by flags, the same run in each of Repositories, or a real
+// token's Claims. Reading the policy, the claims file and the flags is the
 // caller's.
 type CheckInput struct {
-	// Facts describe the run without claims; with claims only
+	// Run describes the run without claims; with claims only
 	// Audience and Issuer are used (and still checked).
-	Facts Facts
-	// Repositories, when given, replace Facts.Repository: the same run
+	Run Run
+	// Repositories, when given, replace Run.Repository: the same run
 	// in each, ids inline as OWNER@OWNER_ID/REPO@REPO_ID.
 	Repositories []string
 	// IDsGiven says whether the ids came as their own flags
-	// (--repository-id, --owner-id): Facts' ids may have been filled in
+	// (--repository-id, --owner-id): Run's ids may have been filled in
 	// otherwise, and the flags name one repository.
 	IDsGiven bool
 	// ClaimsName, when set, makes the check one of a real token's claims:
@@ -29,7 +29,7 @@ type CheckInput struct {
 	Account string
 	// Lookup, when set, fills in a run's ids before it is evaluated
 	// (check --role asks GitHub); it is not called with claims.
-	Lookup func(*Facts)
+	Lookup func(*Run)
 }
 
 // Outcome is one run's result, best first; Worst ranks them.
@@ -56,7 +56,7 @@ func (o Outcome) rank() int {
 // RunResult is one run's verdict and findings, or why it was not
 // evaluated (Err, with OutcomeInvalid: the facts given for it are wrong).
 type RunResult struct {
-	Facts    Facts // as evaluated: ids looked up included
+	Run      Run // as evaluated: ids looked up included
 	Outcome  Outcome
 	Decision Decision
 	Request  Request
@@ -131,20 +131,20 @@ func (in CheckInput) Validate() error {
 	return err
 }
 
-// runs checks every fact and makes the runs: Facts alone, or Facts in
+// runs checks every fact and makes the runs: Run alone, or Run in
 // each of Repositories.
-func (in CheckInput) runs() ([]Facts, error) {
+func (in CheckInput) runs() ([]Run, error) {
 	// Every fact is checked, whichever way the claims come: with claims,
 	// Audience and Issuer still go into the request.
-	if err := in.Facts.Check(); err != nil {
+	if err := in.Run.Validate(); err != nil {
 		return nil, err
 	}
-	runs := []Facts{in.Facts}
+	runs := []Run{in.Run}
 	if len(in.Repositories) > 0 {
 		runs = runs[:0]
 		for _, v := range in.Repositories {
 			r := ParseRepo(v)
-			f := in.Facts
+			f := in.Run
 			f.Repository = r.Name
 			switch {
 			case r.OwnerWide():
@@ -166,20 +166,20 @@ func (in CheckInput) runs() ([]Facts, error) {
 }
 
 // checkFacts evaluates the policy for the run the facts describe.
-func checkFacts(p *Policy, f Facts, account string) RunResult {
+func checkFacts(p *Policy, f Run, account string) RunResult {
 	if f.Repository == "" || f.Ref == "" {
-		return RunResult{Facts: f, Outcome: OutcomeInvalid, Err: errors.New("give --claims CLAIMS.json, or --repository and --ref")}
+		return RunResult{Run: f, Outcome: OutcomeInvalid, Err: errors.New("give --claims CLAIMS.json, or --repository and --ref")}
 	}
 	claims, unknown, err := ClaimsFor(f)
 	if err != nil {
-		return RunResult{Facts: f, Outcome: OutcomeInvalid, Err: err}
+		return RunResult{Run: f, Outcome: OutcomeInvalid, Err: err}
 	}
 	return checkRun(p, f, claims, unknown, false, account)
 }
 
 // checkRun evaluates the policy for claims (a real token's when token is
 // set, else derived from f, unknown the keys f leaves open) and lints it.
-func checkRun(p *Policy, f Facts, claims map[string]any, unknown map[string]string, token bool, account string) RunResult {
+func checkRun(p *Policy, f Run, claims map[string]any, unknown map[string]string, token bool, account string) RunResult {
 	issuer := f.Issuer
 	if f.Audience != "" {
 		claims["aud"] = f.Audience
@@ -207,7 +207,7 @@ func checkRun(p *Policy, f Facts, claims map[string]any, unknown map[string]stri
 		lc.Subject, _ = claims["sub"].(string) // a real token's subject form
 	}
 	findings := Lint(p, lc)
-	return RunResult{Facts: f, Outcome: outcomeOf(d, findings), Decision: d, Request: req, Findings: findings}
+	return RunResult{Run: f, Outcome: outcomeOf(d, findings), Decision: d, Request: req, Findings: findings}
 }
 
 // outcomeOf is a run's outcome from its decision and findings.

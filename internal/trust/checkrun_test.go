@@ -28,7 +28,7 @@ func outcomes(res CheckResult) []Outcome {
 // in order, ids inline; the worst run's outcome is the command's.
 func TestCheckRepositories(t *testing.T) {
 	p := mustParse(t, []byte(checkPolicy))
-	in := CheckInput{Facts: Facts{Ref: "refs/heads/main"}, Repositories: []string{"o@9/a@1", "o/b", "o@9/c@3", "o@9/b@7"}, Account: "123456789012"}
+	in := CheckInput{Run: Run{Ref: "refs/heads/main"}, Repositories: []string{"o@9/a@1", "o/b", "o@9/c@3", "o@9/b@7"}, Account: "123456789012"}
 	res, err := Check(p, in)
 	if err != nil {
 		t.Fatal(err)
@@ -37,11 +37,11 @@ func TestCheckRepositories(t *testing.T) {
 	if diff := cmp.Diff(want, outcomes(res)); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
-	if got := res.Runs[0].Facts; got.Repository != "o/a" || got.RepositoryID != "1" || got.OwnerID != "9" {
+	if got := res.Runs[0].Run; got.Repository != "o/a" || got.RepositoryID != "1" || got.OwnerID != "9" {
 		t.Errorf("first run's facts = %+v", got)
 	}
-	if w := res.Worst(); w.Facts.Repository != "o/c" || w.Outcome != OutcomeDenied {
-		t.Errorf("worst = %s %v, want the first DENIED (o/c)", w.Facts.Repository, w.Outcome)
+	if w := res.Worst(); w.Run.Repository != "o/c" || w.Outcome != OutcomeDenied {
+		t.Errorf("worst = %s %v, want the first DENIED (o/c)", w.Run.Repository, w.Outcome)
 	}
 	if r := res.Runs[1].Report(); !strings.Contains(r, "UNDECIDED") || !strings.Contains(r, "--repository-id") {
 		t.Errorf("undecided run's report names no deciding flag:\n%s", r)
@@ -58,11 +58,11 @@ func TestCheckRepositories(t *testing.T) {
 func TestCheckLookup(t *testing.T) {
 	p := mustParse(t, []byte(checkPolicy))
 	var asked []string
-	lookup := func(f *Facts) {
+	lookup := func(f *Run) {
 		asked = append(asked, f.Repository)
 		f.RepositoryID, f.OwnerID = map[string]string{"o/a": "1", "o/b": "5"}[f.Repository], "9"
 	}
-	res, err := Check(p, CheckInput{Facts: Facts{Ref: "refs/heads/main"}, Repositories: []string{"o/a", "o/b"}, Lookup: lookup})
+	res, err := Check(p, CheckInput{Run: Run{Ref: "refs/heads/main"}, Repositories: []string{"o/a", "o/b"}, Lookup: lookup})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestCheckLookup(t *testing.T) {
 // OutcomeFindings, ranked above ALLOWED and below UNDECIDED.
 func TestCheckFindings(t *testing.T) {
 	p := mustParse(t, []byte(strings.Replace(checkPolicy, `"repo:o/b:ref:refs/heads/main"`, `"repo:o/b:*"`, 1)))
-	res, err := Check(p, CheckInput{Facts: Facts{Repository: "o/a", Ref: "refs/heads/main", RepositoryID: "1"}})
+	res, err := Check(p, CheckInput{Run: Run{Repository: "o/a", Ref: "refs/heads/main", RepositoryID: "1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestCheckFindings(t *testing.T) {
 	if r.Outcome != OutcomeFindings || r.Decision.Verdict != Allowed {
 		t.Fatalf("outcome %v, verdict %v; findings %v", r.Outcome, r.Decision.Verdict, r.Findings)
 	}
-	res.Runs = append(res.Runs, RunResult{Outcome: OutcomeAllowed}, RunResult{Outcome: OutcomeUndecided, Facts: Facts{Repository: "x"}})
+	res.Runs = append(res.Runs, RunResult{Outcome: OutcomeAllowed}, RunResult{Outcome: OutcomeUndecided, Run: Run{Repository: "x"}})
 	if w := res.Worst(); w.Outcome != OutcomeUndecided {
 		t.Errorf("worst of findings, allowed, undecided = %v", w.Outcome)
 	}
@@ -112,9 +112,9 @@ func TestCheckWorst(t *testing.T) {
 	} {
 		var res CheckResult
 		for i, o := range tc.in {
-			res.Runs = append(res.Runs, RunResult{Outcome: o, Facts: Facts{Repository: string(rune('a' + i))}})
+			res.Runs = append(res.Runs, RunResult{Outcome: o, Run: Run{Repository: string(rune('a' + i))}})
 		}
-		if got := res.Worst().Facts.Repository; got != string(rune('a'+tc.want)) {
+		if got := res.Worst().Run.Repository; got != string(rune('a'+tc.want)) {
 			t.Errorf("Worst(%v) = run %s, want run %d", tc.in, got, tc.want)
 		}
 	}
@@ -129,11 +129,11 @@ func TestCheckInvalid(t *testing.T) {
 		in   CheckInput
 		want string
 	}{
-		{CheckInput{Facts: Facts{Ref: "refs/heads/main"}, Repositories: []string{"o/*"}}, "a run is of one repository"},
-		{CheckInput{Facts: Facts{Ref: "refs/heads/main"}, Repositories: []string{"o@9/a@1"}, IDsGiven: true}, "carries its ids already"},
-		{CheckInput{Facts: Facts{Ref: "refs/heads/main"}, Repositories: []string{"o/a", "o/b"}, IDsGiven: true}, "give each one's ids inline"},
-		{CheckInput{Facts: Facts{Ref: "refs/heads/main"}, Repositories: []string{"o/a"}, ClaimsName: "c.json"}, "not both"},
-		{CheckInput{Facts: Facts{Ref: strings.Repeat("x", MaxFactBytes+1)}}, "--ref is"},
+		{CheckInput{Run: Run{Ref: "refs/heads/main"}, Repositories: []string{"o/*"}}, "a run is of one repository"},
+		{CheckInput{Run: Run{Ref: "refs/heads/main"}, Repositories: []string{"o@9/a@1"}, IDsGiven: true}, "carries its ids already"},
+		{CheckInput{Run: Run{Ref: "refs/heads/main"}, Repositories: []string{"o/a", "o/b"}, IDsGiven: true}, "give each one's ids inline"},
+		{CheckInput{Run: Run{Ref: "refs/heads/main"}, Repositories: []string{"o/a"}, ClaimsName: "c.json"}, "not both"},
+		{CheckInput{Run: Run{Ref: strings.Repeat("x", MaxFactBytes+1)}}, "--ref is"},
 	} {
 		if err := tc.in.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Validate(%+v) = %v, want %q", tc.in.Repositories, err, tc.want)
@@ -144,7 +144,7 @@ func TestCheckInvalid(t *testing.T) {
 		}
 	}
 
-	res, err := Check(p, CheckInput{Facts: Facts{Ref: "refs/heads/main", SubFormat: "immutable"}, Repositories: []string{"o/a", "o@9/b@2"}})
+	res, err := Check(p, CheckInput{Run: Run{Ref: "refs/heads/main", SubFormat: "immutable"}, Repositories: []string{"o/a", "o@9/b@2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestCheckInvalid(t *testing.T) {
 	if e := res.Runs[0].Err; e == nil || !strings.Contains(e.Error(), "--sub-format immutable needs") || res.Runs[0].Report() != "" {
 		t.Errorf("invalid run: %v, report %q", e, res.Runs[0].Report())
 	}
-	res, err = Check(p, CheckInput{Facts: Facts{Repository: "o/a"}})
+	res, err = Check(p, CheckInput{Run: Run{Repository: "o/a"}})
 	if err != nil || res.Runs[0].Outcome != OutcomeInvalid || !strings.Contains(res.Runs[0].Err.Error(), "--repository and --ref") {
 		t.Errorf("no ref: %v %+v", err, res.Runs)
 	}

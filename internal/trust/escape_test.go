@@ -16,12 +16,12 @@ var nameFlags = []struct {
 	flag string
 	set  func(o *Options, name string)
 }{
-	{"--branch", func(o *Options, n string) { o.Context.Ref = "refs/heads/" + n }},
-	{"--tag", func(o *Options, n string) { o.Context.Ref = "refs/tags/" + n }},
-	{"--environment", func(o *Options, n string) { o.Context.Environment = n }},
-	{"--workflow", func(o *Options, n string) { o.Context.Ref, o.Workflow = "refs/heads/main", n }},
-	{"--actor", func(o *Options, n string) { o.Context.Ref, o.Actor = "refs/heads/main", n }},
-	{"--job-workflow-ref", func(o *Options, n string) { o.Context.Ref, o.Context.JobWorkflowRef = "refs/heads/main", n }},
+	{"--branch", func(o *Options, n string) { o.Run.Ref = "refs/heads/" + n }},
+	{"--tag", func(o *Options, n string) { o.Run.Ref = "refs/tags/" + n }},
+	{"--environment", func(o *Options, n string) { o.Run.Environment = n }},
+	{"--workflow", func(o *Options, n string) { o.Run.Ref, o.Workflow = "refs/heads/main", n }},
+	{"--actor", func(o *Options, n string) { o.Run.Ref, o.Actor = "refs/heads/main", n }},
+	{"--job-workflow-ref", func(o *Options, n string) { o.Run.Ref, o.Run.JobWorkflowRef = "refs/heads/main", n }},
 }
 
 // escapeAlphabet: policy-variable syntax, wildcards, separators, quotes,
@@ -138,7 +138,7 @@ func TestEscapingProperty(t *testing.T) {
 		name := b.String()
 		for _, nf := range nameFlags {
 			o := Options{AccountID: "123456789012", RepositoryID: "123456789", OwnerID: "65432", SubFormat: "legacy",
-				Context: Context{Repository: "octo-org/octo-repo"}}
+				Run: Run{Repository: "octo-org/octo-repo"}}
 			nf.set(&o, name)
 			doc, err := Generate(o)
 			if err != nil {
@@ -215,7 +215,7 @@ func TestEscapingProperty(t *testing.T) {
 func TestEnvironmentNamedAsPolicyVariable(t *testing.T) {
 	t.Parallel()
 	name := "${token.actions.githubusercontent.com:environment}"
-	o := Options{AccountID: "123456789012", Context: Context{Repository: "octo-org/octo-repo", Environment: name}}
+	o := Options{AccountID: "123456789012", Run: Run{Repository: "octo-org/octo-repo", Environment: name}}
 	doc, err := Generate(o)
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +237,7 @@ func TestEnvironmentNamedAsPolicyVariable(t *testing.T) {
 func TestDollarSequenceInBranch(t *testing.T) {
 	t.Parallel()
 	for _, flag := range []string{"--branch", "--tag"} {
-		o := Options{AccountID: "123456789012", Context: Context{Repository: "octo-org/octo-repo"}}
+		o := Options{AccountID: "123456789012", Run: Run{Repository: "octo-org/octo-repo"}}
 		nameFlags[map[string]int{"--branch": 0, "--tag": 1}[flag]].set(&o, "a${$}b")
 		doc, err := Generate(o)
 		if err != nil {
@@ -257,7 +257,7 @@ func TestDollarSequenceInBranch(t *testing.T) {
 func TestWorkflowAndActorAreEscapedOrRefused(t *testing.T) {
 	t.Parallel()
 	for _, nf := range nameFlags[3:] {
-		o := Options{AccountID: "123456789012", Context: Context{Repository: "octo-org/octo-repo"}}
+		o := Options{AccountID: "123456789012", Run: Run{Repository: "octo-org/octo-repo"}}
 		claim := map[string]string{"--workflow": "workflow", "--actor": "actor", "--job-workflow-ref": "job_workflow_ref"}[nf.flag]
 		nf.set(&o, "${token.actions.githubusercontent.com:"+claim+"}") // the run's own value
 		doc, err := Generate(o)
@@ -268,7 +268,7 @@ func TestWorkflowAndActorAreEscapedOrRefused(t *testing.T) {
 			t.Errorf("%s named as a policy variable admits another value: %s\n%s", nf.flag, d.Verdict, doc)
 		}
 		for _, bad := range []string{"deploy\u0085", "deploy\n::warning::x", "deploy\xff"} {
-			o := Options{AccountID: "123456789012", Context: Context{Repository: "octo-org/octo-repo"}}
+			o := Options{AccountID: "123456789012", Run: Run{Repository: "octo-org/octo-repo"}}
 			nf.set(&o, bad)
 			if _, err := Generate(o); err == nil || !strings.Contains(err.Error(), nf.flag) || strings.ContainsAny(err.Error(), "\n\u0085") {
 				t.Errorf("%s %q: %v, want a refusal naming the flag, on one line", nf.flag, bad, err)
@@ -276,7 +276,7 @@ func TestWorkflowAndActorAreEscapedOrRefused(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"prod\u0085", "prod\u009b[31m", "prod\xff"} {
-		o := Options{AccountID: "123456789012", Context: Context{Repository: "octo-org/octo-repo", Environment: bad}}
+		o := Options{AccountID: "123456789012", Run: Run{Repository: "octo-org/octo-repo", Environment: bad}}
 		if _, err := Generate(o); err == nil || !strings.Contains(err.Error(), "--environment") {
 			t.Errorf("--environment %q: %v, want a refusal naming the flag", bad, err)
 		}

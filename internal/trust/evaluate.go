@@ -18,7 +18,10 @@ const DefaultIssuer = "https://token.actions.githubusercontent.com"
 const WebIdentityAction = "sts:AssumeRoleWithWebIdentity"
 
 // Request is what STS evaluates a trust policy against for
-// AssumeRoleWithWebIdentity with a GitHub token.
+// AssumeRoleWithWebIdentity with a GitHub token: the request context,
+// keyed by condition key, that a Run's claims (ClaimsFor) or a real
+// token's (RequestFor) become. It is not another kind of run: it is what
+// the evaluator reads, with the keys a Run leaves open marked Unknown.
 type Request struct {
 	Provider string              // issuer without https://, e.g. token.actions.githubusercontent.com
 	Account  string              // the role's account; "" matches any
@@ -71,7 +74,21 @@ func RequestFor(issuer, account string, claims map[string]any) Request {
 	return req
 }
 
+// claimStrings is a claim's values: JSONStrings, and a number as IAM
+// compares it, as text.
 func claimStrings(v any) []string {
+	switch x := v.(type) {
+	case []string:
+		return x
+	case float64:
+		return []string{strconv.FormatFloat(x, 'f', -1, 64)}
+	}
+	return JSONStrings(v)
+}
+
+// JSONStrings is a decoded JSON string, or list of strings, as a list;
+// anything else, and a list's elements that are no strings, are left out.
+func JSONStrings(v any) []string {
 	switch x := v.(type) {
 	case string:
 		return []string{x}
@@ -83,10 +100,6 @@ func claimStrings(v any) []string {
 			}
 		}
 		return out
-	case []string:
-		return x
-	case float64:
-		return []string{strconv.FormatFloat(x, 'f', -1, 64)}
 	}
 	return nil
 }
@@ -408,25 +421,19 @@ func not(t tri) tri {
 	return unknown
 }
 
-func anyOf(vals []string, f func(string) tri) tri {
-	res := no
-	for _, v := range vals {
-		switch f(v) {
-		case yes:
-			return yes
-		case unknown:
-			res = unknown
-		}
-	}
-	return res
-}
+// anyOf is yes when f is yes for some value, else unknown when it is
+// unknown for some, else no; allOf the same with yes and no swapped.
+func anyOf(vals []string, f func(string) tri) tri { return decideBy(vals, f, yes) }
+func allOf(vals []string, f func(string) tri) tri { return decideBy(vals, f, no) }
 
-func allOf(vals []string, f func(string) tri) tri {
-	res := yes
+// decideBy is decisive as soon as f is decisive for a value; else unknown
+// when f is unknown for some value, else the other answer.
+func decideBy(vals []string, f func(string) tri, decisive tri) tri {
+	res := not(decisive)
 	for _, v := range vals {
 		switch f(v) {
-		case no:
-			return no
+		case decisive:
+			return decisive
 		case unknown:
 			res = unknown
 		}

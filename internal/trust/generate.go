@@ -15,38 +15,6 @@ import (
 	"github.com/org/aws-oidc-go/internal/runner"
 )
 
-// Context is the run a policy is written for, or checked against.
-type Context struct {
-	Repository     string // OWNER/REPO
-	Ref            string // refs/heads/main, refs/tags/v1
-	Environment    string
-	PullRequest    bool
-	AnyRef         bool   // any ref, environment or event of the repository
-	JobWorkflowRef string // OWNER/REPO/.github/workflows/X.yml@REF: its own condition key
-}
-
-// Subject derives the sub claim GitHub puts in the token with the default
-// template: an environment wins, then pull requests, then the ref.
-func Subject(c Context) string {
-	var ctx string
-	switch {
-	case c.Environment != "":
-		ctx = "environment:" + c.Environment
-	case c.PullRequest:
-		ctx = "pull_request"
-	default:
-		ctx = "ref:" + c.Ref
-	}
-	return "repo:" + c.Repository + ":" + ctx
-}
-
-// ImmutableSubject is the sub GitHub.com puts in tokens of repositories
-// with the immutable subject: owner and repository carry their ids.
-func ImmutableSubject(c Context, ownerID, repoID string) string {
-	owner, repo, _ := strings.Cut(c.Repository, "/")
-	return "repo:" + owner + "@" + ownerID + "/" + repo + "@" + repoID + strings.TrimPrefix(Subject(c), "repo:"+c.Repository)
-}
-
 var (
 	repoRe      = lazyre.New(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 	idRe        = lazyre.New(`^[1-9]\d{0,19}$`)
@@ -57,19 +25,19 @@ var (
 // RunsFor are the runs named by branch, tag and environment names and a
 // pull-request switch, in that order (a leading refs/heads/ or refs/tags/
 // is allowed on a name).
-func RunsFor(branches, tags, environments []string, pullRequest bool) []Context {
-	var runs []Context
+func RunsFor(branches, tags, environments []string, pullRequest bool) []Run {
+	var runs []Run
 	for _, b := range branches {
-		runs = append(runs, Context{Ref: "refs/heads/" + strings.TrimPrefix(b, "refs/heads/")})
+		runs = append(runs, Run{Ref: "refs/heads/" + strings.TrimPrefix(b, "refs/heads/")})
 	}
 	for _, t := range tags {
-		runs = append(runs, Context{Ref: "refs/tags/" + strings.TrimPrefix(t, "refs/tags/")})
+		runs = append(runs, Run{Ref: "refs/tags/" + strings.TrimPrefix(t, "refs/tags/")})
 	}
 	for _, e := range environments {
-		runs = append(runs, Context{Environment: e})
+		runs = append(runs, Run{Environment: e})
 	}
 	if pullRequest {
-		runs = append(runs, Context{PullRequest: true})
+		runs = append(runs, Run{EventName: "pull_request"})
 	}
 	return runs
 }
@@ -137,7 +105,7 @@ func quote(v string) string { return runner.Visible(strconv.Quote(v)) }
 
 // nameError refuses a branch, tag or environment of c that cannot be
 // matched exactly.
-func (c Context) nameError() error {
+func (c Run) nameError() error {
 	switch {
 	case strings.HasPrefix(c.Ref, "refs/heads/") && !ValidRefName(strings.TrimPrefix(c.Ref, "refs/heads/")):
 		return RefNameError("--branch", strings.TrimPrefix(c.Ref, "refs/heads/"))
@@ -169,17 +137,25 @@ func EnvironmentError(name string) error {
 	return fmt.Errorf("--environment %s: not an environment name: want 1-255 bytes of valid UTF-8 without control characters or the wildcards * ? ($ { } are fine: they are escaped)", quote(name))
 }
 
-// Options are the inputs of the trust-policy generator.
+// Options are the inputs of the trust-policy generator: a spec of what a
+// role admits — the runs named (Run and Also, each a Run), or every run of
+// the repository (AnyRef), in one repository or several or a whole owner,
+// in which sub forms — not a run itself.
 type Options struct {
 	AccountID string
 	Partition string // default aws
 	Issuer    string // default https://token.actions.githubusercontent.com
 	Audience  string // default sts.amazonaws.com
-	Context   Context
+	// Run is the first run of the repository the policy admits (its
+	// Repository and JobWorkflowRef are every run's), unless AnyRef.
+	Run Run
 	// Also are further runs of the repository the policy admits: it admits
-	// the union of Context and these. Each sets one of Ref, Environment or
-	// PullRequest; Repository and JobWorkflowRef are Context's.
-	Also []Context
+	// the union of Run and these. Each sets one of Ref, Environment or
+	// EventName pull_request; Repository and JobWorkflowRef are Run's.
+	Also []Run
+	// AnyRef admits any ref, environment or event of the repository (Run
+	// names the repository only; Also is empty).
+	AnyRef bool
 	// RepositoryID and OwnerID pin the repository by id (rename-proof) and
 	// allow the immutable subject.
 	RepositoryID, OwnerID string
@@ -190,7 +166,7 @@ type Options struct {
 	// More are further repositories (OWNER/REPO, or OWNER/* for every
 	// repository of an owner), each admitted for the same runs in a
 	// statement of its own that pairs its sub with its own id.
-	// Context.Repository with RepositoryID and OwnerID is the first.
+	// Run.Repository with RepositoryID and OwnerID is the first.
 	More []Repo
 	// Quota is the role trust policy length IAM allows the account, in
 	// characters without white space; 0 means DefaultQuota. A longer
@@ -204,23 +180,23 @@ func (o *Options) Validate() error {
 	if !arn.IsAccountID(o.AccountID) {
 		errs = append(errs, fmt.Errorf("--account-id %q: want a 12-digit AWS account id", o.AccountID))
 	}
-	if o.Context.Ref == "" && o.Context.Environment == "" && !o.Context.PullRequest && !o.Context.AnyRef {
+	if o.Run.Ref == "" && o.Run.Environment == "" && !o.Run.PullRequest() && !o.AnyRef {
 		errs = append(errs, errUsageRef)
 	}
 	for _, c := range o.Also {
 		switch {
-		case c.AnyRef || o.Context.AnyRef:
+		case o.AnyRef:
 			errs = append(errs, errors.New("--any-ref admits every run of the repository already: give it alone"))
-		case c.Ref == "" && c.Environment == "" && !c.PullRequest:
+		case c.Ref == "" && c.Environment == "" && !c.PullRequest():
 			errs = append(errs, errUsageRef)
 		}
 	}
-	for _, c := range append([]Context{o.Context}, o.Also...) {
+	for _, c := range append([]Run{o.Run}, o.Also...) {
 		if err := c.nameError(); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	for _, v := range [...]struct{ flag, v string }{{"--workflow", o.Workflow}, {"--actor", o.Actor}, {"--job-workflow-ref", o.Context.JobWorkflowRef}} {
+	for _, v := range [...]struct{ flag, v string }{{"--workflow", o.Workflow}, {"--actor", o.Actor}, {"--job-workflow-ref", o.Run.JobWorkflowRef}} {
 		if v.v != "" {
 			if err := CheckName(v.flag, v.v); err != nil {
 				errs = append(errs, err)
@@ -253,7 +229,7 @@ func (o *Options) Validate() error {
 	for _, r := range o.repos() {
 		anyID = anyID || r.ID != "" || r.OwnerID != ""
 	}
-	if ProviderOf(o.Issuer) != GitHubProvider && (o.Workflow != "" || o.Actor != "" || o.ActorID != "" || o.EnterpriseID != "" || o.Context.JobWorkflowRef != "" || anyID) {
+	if ProviderOf(o.Issuer) != GitHubProvider && (o.Workflow != "" || o.Actor != "" || o.ActorID != "" || o.EnterpriseID != "" || o.Run.JobWorkflowRef != "" || anyID) {
 		errs = append(errs, fmt.Errorf("--issuer %s: AWS documents the claim keys beyond aud and sub for %s only; for this issuer the policy can test sub and aud (drop --repository-id, --workflow, --actor, --actor-id, --enterprise-id, --job-workflow-ref)", o.Issuer, GitHubProvider))
 	}
 	return errors.Join(errs...)
@@ -264,12 +240,12 @@ func (o Options) ProviderARN() string {
 	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", o.Partition, o.AccountID, ProviderOf(o.Issuer))
 }
 
-// Runs returns the runs the policy admits: Context, then Also, each with
-// Context's Repository and JobWorkflowRef, without repeats.
-func (o Options) Runs() []Context {
-	out := []Context{o.Context}
+// Runs returns the runs the policy admits: Run, then Also, each with
+// Run's Repository and JobWorkflowRef, without repeats.
+func (o Options) Runs() []Run {
+	out := []Run{o.Run}
 	for _, c := range o.Also {
-		c.Repository, c.JobWorkflowRef = o.Context.Repository, o.Context.JobWorkflowRef
+		c.Repository, c.JobWorkflowRef = o.Run.Repository, o.Run.JobWorkflowRef
 		if !slices.Contains(out, c) {
 			out = append(out, c)
 		}
@@ -296,8 +272,8 @@ func (p pattern) String() string { return runner.Visible(strings.Join(p, "*")) }
 // subjects are the sub values the policy accepts, and whether they are
 // patterns (StringLike).
 func (o Options) subjects() ([]pattern, bool) {
-	c := o.Context
-	if c.AnyRef {
+	c := o.Run
+	if o.AnyRef {
 		owner, repo, _ := strings.Cut(c.Repository, "/")
 		legacy := pattern{"repo:" + c.Repository + ":", ""}
 		immutable := pattern{"repo:" + owner + "@" + o.OwnerID + "/" + repo + "@" + o.RepositoryID + ":", ""}
@@ -375,11 +351,11 @@ func (o Options) Summary() string {
 	repos := o.repos()
 	for _, r := range repos {
 		one := o
-		one.Context.Repository, one.RepositoryID, one.OwnerID, one.More = r.Name, r.ID, r.OwnerID, nil
+		one.Run.Repository, one.RepositoryID, one.OwnerID, one.More = r.Name, r.ID, r.OwnerID, nil
 		p, op := one.repoSummary(len(repos) > 1)
 		pins, open = append(pins, p...), appendNew(open, op...)
 	}
-	for _, kv := range [][2]string{{"job_workflow_ref", o.Context.JobWorkflowRef}, {"workflow", o.Workflow}, {"actor", o.Actor}, {"actor_id", o.ActorID}, {"enterprise_id", o.EnterpriseID}} {
+	for _, kv := range [][2]string{{"job_workflow_ref", o.Run.JobWorkflowRef}, {"workflow", o.Workflow}, {"actor", o.Actor}, {"actor_id", o.ActorID}, {"enterprise_id", o.EnterpriseID}} {
 		if kv[1] != "" {
 			pins = append(pins, kv[0]+" "+runner.Visible(kv[1]))
 		} else if ProviderOf(o.Issuer) == GitHubProvider && kv[0] != "enterprise_id" {
@@ -405,8 +381,8 @@ func appendNew(list []string, v ...string) []string {
 // repoSummary is what the statements of one repository pin and leave
 // open; named says the repository's name goes in front (several).
 func (o Options) repoSummary(named bool) (pins, open []string) {
-	if strings.HasSuffix(o.Context.Repository, "/*") {
-		owner := strings.TrimSuffix(o.Context.Repository, "/*")
+	if strings.HasSuffix(o.Run.Repository, "/*") {
+		owner := strings.TrimSuffix(o.Run.Repository, "/*")
 		refs, pulls, envs, _, names := o.ownerSubjects()
 		plain := append(refs, pulls...)
 		var subs []string
@@ -434,7 +410,7 @@ func (o Options) repoSummary(named bool) (pins, open []string) {
 	}
 	prefix := ""
 	if named {
-		prefix = "repository " + o.Context.Repository + ": "
+		prefix = "repository " + o.Run.Repository + ": "
 	}
 	if o.RepositoryID != "" {
 		pins = append(pins, prefix+"repository_id "+o.RepositoryID)

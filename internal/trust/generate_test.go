@@ -10,8 +10,8 @@ import (
 func TestGenerateUnion(t *testing.T) {
 	t.Parallel()
 	o := Options{AccountID: "123456789012", RepositoryID: "123456789", OwnerID: "65432",
-		Context: Context{Repository: "octo-org/octo-repo", Ref: "refs/heads/main"},
-		Also:    []Context{{Ref: "refs/heads/release"}, {Ref: "refs/tags/v1"}, {Environment: "prod"}, {PullRequest: true}, {Ref: "refs/heads/main"}},
+		Run:  Run{Repository: "octo-org/octo-repo", Ref: "refs/heads/main"},
+		Also: []Run{{Ref: "refs/heads/release"}, {Ref: "refs/tags/v1"}, {Environment: "prod"}, {EventName: "pull_request"}, {Ref: "refs/heads/main"}},
 	}
 	b, err := Generate(o)
 	if err != nil {
@@ -63,7 +63,7 @@ func TestGenerateUnion(t *testing.T) {
 // environment the environment key pins them all; --any-ref stays alone.
 func TestGenerateUnionEnvironmentsOnly(t *testing.T) {
 	t.Parallel()
-	o := Options{AccountID: "123456789012", Context: Context{Repository: "o/r", Environment: "prod"}, Also: []Context{{Environment: "staging"}}}
+	o := Options{AccountID: "123456789012", Run: Run{Repository: "o/r", Environment: "prod"}, Also: []Run{{Environment: "staging"}}}
 	b, err := Generate(o)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestGenerateUnionEnvironmentsOnly(t *testing.T) {
           ]`) {
 		t.Errorf("environments not pinned:\n%s", b)
 	}
-	bad := Options{AccountID: "123456789012", Context: Context{Repository: "o/r", AnyRef: true}, Also: []Context{{Ref: "refs/heads/main"}}}
+	bad := Options{AccountID: "123456789012", Run: Run{Repository: "o/r"}, AnyRef: true, Also: []Run{{Ref: "refs/heads/main"}}}
 	if _, err := Generate(bad); err == nil || !strings.Contains(err.Error(), "--any-ref admits every run") {
 		t.Errorf("any-ref with a branch: %v", err)
 	}

@@ -114,10 +114,10 @@ func TestDifferentInvalidStringsDoNotCompareEqual(t *testing.T) {
 		}
 	}
 	// From flags (argv bytes are not decoded): refused.
-	if _, _, err := ClaimsFor(Facts{Repository: "o/\xfe", Ref: "refs/heads/main"}); err == nil || !strings.Contains(err.Error(), "--repository") {
+	if _, _, err := ClaimsFor(Run{Repository: "o/\xfe", Ref: "refs/heads/main"}); err == nil || !strings.Contains(err.Error(), "--repository") {
 		t.Errorf("ClaimsFor with invalid UTF-8: %v", err)
 	}
-	if _, _, err := ClaimsFor(Facts{Repository: "o/r", Ref: "refs/heads/" + strings.Repeat("a", MaxFactBytes)}); err == nil || !strings.Contains(err.Error(), "--ref") {
+	if _, _, err := ClaimsFor(Run{Repository: "o/r", Ref: "refs/heads/" + strings.Repeat("a", MaxFactBytes)}); err == nil || !strings.Contains(err.Error(), "--ref") {
 		t.Errorf("ClaimsFor with a long ref: %v", err)
 	}
 }
@@ -287,7 +287,7 @@ func TestPolicyVariableFromFlags(t *testing.T) {
 	t.Parallel()
 	p := mustParse(t, policyJSON("2012-10-17", `{"StringEquals": {"`+provider+`:sub": "repo:o/r:ref:refs/heads/main",
 		"`+provider+`:workflow": "${`+provider+`:actor}"}}`))
-	claims, unknown, err := ClaimsFor(Facts{Repository: "o/r", Ref: "refs/heads/main", Workflow: "deploy"})
+	claims, unknown, err := ClaimsFor(Run{Repository: "o/r", Ref: "refs/heads/main", Workflow: "deploy"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -476,26 +476,13 @@ func readVariables(v, provider string, like bool) lintValue {
 		}
 		pat.WriteString(strings.NewReplacer("*", "", "?", "").Replace(s))
 	}
-	rest := v
-	for {
-		i := strings.Index(rest, "${")
-		j := -1
-		if i >= 0 {
-			j = strings.IndexByte(rest[i+2:], '}')
-		}
-		if j < 0 {
-			lit(rest)
-			break
-		}
-		lit(rest[:i])
-		key, _, _ := strings.Cut(rest[i+2:i+2+j], ",")
-		key = strings.ToLower(strings.TrimSpace(key))
-		if strings.HasPrefix(key, strings.ToLower(provider)+":") {
+	eachVariable(v, lit, func(expr string) {
+		key, _, _ := strings.Cut(expr, ",")
+		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(key)), strings.ToLower(provider)+":") {
 			lv.variable = true
 			pat.WriteByte('*')
 		}
-		rest = rest[i+2+j+1:]
-	}
+	})
 	lv.pattern, lv.text = pat.String(), text.String()
 	lv.like = like || lv.variable
 	return lv

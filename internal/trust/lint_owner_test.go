@@ -84,8 +84,8 @@ func TestGeneratedOwnerWidePolicyLintsWarningsOnly(t *testing.T) {
 		{Repo{Name: "acme/*"}, "legacy", Error},
 	} {
 		o := Options{AccountID: "123456789012", SubFormat: tc.subFormat, OwnerID: tc.repo.OwnerID,
-			Context: Context{Repository: tc.repo.Name, Ref: "refs/heads/main"},
-			Also:    []Context{{Environment: "prod"}, {PullRequest: true}}}
+			Run:  Run{Repository: tc.repo.Name, Ref: "refs/heads/main"},
+			Also: []Run{{Environment: "prod"}, {EventName: "pull_request"}}}
 		b, err := Generate(o)
 		if err != nil {
 			t.Fatal(err)

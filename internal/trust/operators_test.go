@@ -23,7 +23,7 @@ func opPolicy(t *testing.T, statements ...string) *Policy {
 // opRun is a run of org/app on main, every key known.
 func opRun(t *testing.T) Request {
 	t.Helper()
-	claims, _, err := ClaimsFor(Facts{Repository: "org/app", Ref: "refs/heads/main", RepositoryID: "42", OwnerID: "7", Actor: "a", ActorID: "1", Workflow: "w", JobWorkflowRef: "org/app/.github/workflows/w.yml@refs/heads/main", EnterpriseID: "3"})
+	claims, _, err := ClaimsFor(Run{Repository: "org/app", Ref: "refs/heads/main", RepositoryID: "42", OwnerID: "7", Actor: "a", ActorID: "1", Workflow: "w", JobWorkflowRef: "org/app/.github/workflows/w.yml@refs/heads/main", EnterpriseID: "3"})
 	if err != nil {
 		t.Fatal(err)
 	}

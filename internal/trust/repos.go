@@ -47,10 +47,10 @@ func ParseRepo(v string) Repo {
 	return Repo{Name: v}
 }
 
-// repos are the repositories of the options: Context's, with
+// repos are the repositories of the options: Run's, with
 // RepositoryID and OwnerID, then More.
 func (o Options) repos() []Repo {
-	return append([]Repo{{Name: o.Context.Repository, ID: o.RepositoryID, OwnerID: o.OwnerID}}, o.More...)
+	return append([]Repo{{Name: o.Run.Repository, ID: o.RepositoryID, OwnerID: o.OwnerID}}, o.More...)
 }
 
 // Repos are the repositories the policy admits runs of, in order.
@@ -104,7 +104,7 @@ func (o *Options) validateRepos() []error {
 			without++
 		}
 	}
-	if o.Context.AnyRef && o.ownerWide() {
+	if o.AnyRef && o.ownerWide() {
 		errs = append(errs, errors.New("--any-ref does not go with OWNER/*: name the runs every repository of the owner may assume the role for (--branch, --tag, --environment, --pull-request)"))
 	}
 	switch f := o.SubFormat; {
@@ -207,7 +207,7 @@ func (o Options) statements() []statement {
 	var out []statement
 	for _, r := range o.repos() {
 		one := o
-		one.Context.Repository, one.RepositoryID, one.OwnerID, one.More = r.Name, r.ID, r.OwnerID, nil
+		one.Run.Repository, one.RepositoryID, one.OwnerID, one.More = r.Name, r.ID, r.OwnerID, nil
 		if r.OwnerWide() {
 			out = append(out, one.ownerStatements()...)
 		} else {
@@ -229,7 +229,7 @@ func (o Options) pins() map[string]map[string]any {
 	provider := ProviderOf(o.Issuer)
 	equals := map[string]any{provider + ":aud": Escape(o.Audience, false)}
 	for claim, v := range map[string]string{
-		"repository_id": o.RepositoryID, "job_workflow_ref": o.Context.JobWorkflowRef,
+		"repository_id": o.RepositoryID, "job_workflow_ref": o.Run.JobWorkflowRef,
 		"workflow": o.Workflow, "actor": o.Actor, "actor_id": o.ActorID, "enterprise_id": o.EnterpriseID,
 	} {
 		if v != "" {
@@ -268,7 +268,7 @@ func (o Options) statement() statement {
 // form), for branch and tag runs (with their refs), pull requests, and
 // runs with an environment (with the names).
 func (o Options) ownerSubjects() (refs, pulls, envs []pattern, refNames, envNames []string) {
-	owner := strings.TrimSuffix(o.Context.Repository, "/*")
+	owner := strings.TrimSuffix(o.Run.Repository, "/*")
 	head := "repo:" + owner + "@" + o.OwnerID + "/"
 	if o.SubFormat == "legacy" {
 		head = "repo:" + owner + "/"
@@ -280,7 +280,7 @@ func (o Options) ownerSubjects() (refs, pulls, envs []pattern, refNames, envName
 		case r.Environment != "":
 			envs = append(envs, pattern{head, tail})
 			envNames = append(envNames, r.Environment)
-		case r.PullRequest:
+		case r.PullRequest():
 			pulls = append(pulls, pattern{head, tail})
 		default:
 			refs = append(refs, pattern{head, tail})

@@ -38,9 +38,9 @@ func verdicts(t *testing.T, doc []byte, cases []struct {
 func TestGenerateSeveralRepositories(t *testing.T) {
 	t.Parallel()
 	o := Options{AccountID: "123456789012", RepositoryID: "11", OwnerID: "1",
-		Context: Context{Repository: "octo-org/app", Ref: "refs/heads/main"},
-		Also:    []Context{{Environment: "prod"}},
-		More:    []Repo{ParseRepo("other-org@2/infra@22")},
+		Run:  Run{Repository: "octo-org/app", Ref: "refs/heads/main"},
+		Also: []Run{{Environment: "prod"}},
+		More: []Repo{ParseRepo("other-org@2/infra@22")},
 	}
 	doc, err := Generate(o)
 	if err != nil {
@@ -97,7 +97,7 @@ func TestGenerateSeveralRepositoriesRefusals(t *testing.T) {
 		"owner-wide id":    {[]Repo{{Name: "octo-org/*", ID: "5", OwnerID: "1"}}, true, "no one repository id"},
 		"owner-wide no id": {[]Repo{ParseRepo("octo-org/*")}, false, "needs the owner's id"},
 	} {
-		o := Options{AccountID: "123456789012", Context: Context{Repository: "octo-org/app", Ref: "refs/heads/main"}, More: tc.more}
+		o := Options{AccountID: "123456789012", Run: Run{Repository: "octo-org/app", Ref: "refs/heads/main"}, More: tc.more}
 		if tc.ids {
 			o.RepositoryID, o.OwnerID = "11", "1"
 		}
@@ -113,7 +113,7 @@ func TestGenerateSeveralRepositoriesRefusals(t *testing.T) {
 func TestGenerateQuota(t *testing.T) {
 	t.Parallel()
 	o := Options{AccountID: "123456789012", RepositoryID: "100", OwnerID: "1",
-		Context: Context{Repository: "octo-org/repo-0", Ref: "refs/heads/main"}}
+		Run: Run{Repository: "octo-org/repo-0", Ref: "refs/heads/main"}}
 	for i := 1; i < 30; i++ {
 		o.More = append(o.More, ParseRepo(fmt.Sprintf("octo-org@1/repo-%d@%d", i, 100+i)))
 	}
@@ -157,8 +157,8 @@ func ownerRun(sub, repo, repoID, env, ref string) map[string]any {
 
 func TestGenerateOwnerWide(t *testing.T) {
 	t.Parallel()
-	o := Options{AccountID: "123456789012", Context: Context{Repository: "acme/*", Ref: "refs/heads/main"},
-		Also: []Context{{Environment: "prod"}, {PullRequest: true}}, OwnerID: "123"}
+	o := Options{AccountID: "123456789012", Run: Run{Repository: "acme/*", Ref: "refs/heads/main"},
+		Also: []Run{{Environment: "prod"}, {EventName: "pull_request"}}, OwnerID: "123"}
 	doc, err := Generate(o)
 	if err != nil {
 		t.Fatal(err)

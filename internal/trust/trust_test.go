@@ -35,7 +35,7 @@ type corpusCase struct {
 // or the facts its flags give (with the keys they leave unknown).
 func (c corpusCase) request(t testing.TB) (Request, LintContext) {
 	if c.Flags != nil {
-		f := Facts{Repository: c.Flags["repository"], Ref: c.Flags["ref"], Environment: c.Flags["environment"], EventName: c.Flags["event-name"],
+		f := Run{Repository: c.Flags["repository"], Ref: c.Flags["ref"], Environment: c.Flags["environment"], EventName: c.Flags["event-name"],
 			RepositoryID: c.Flags["repository-id"], OwnerID: c.Flags["owner-id"], Actor: c.Flags["actor"], ActorID: c.Flags["actor-id"],
 			Workflow: c.Flags["workflow"], JobWorkflowRef: c.Flags["job-workflow-ref"], EnterpriseID: c.Flags["enterprise-id"], SubFormat: c.Flags["sub-format"]}
 		claims, unknown, err := ClaimsFor(f)
@@ -146,26 +146,26 @@ func dedupe(s []string) []string {
 
 func TestGenerateGolden(t *testing.T) {
 	t.Parallel()
-	repo := Context{Repository: "octo-org/octo-repo"}
-	with := func(f func(*Context)) Context { c := repo; f(&c); return c }
+	repo := Run{Repository: "octo-org/octo-repo"}
+	with := func(f func(*Run)) Run { c := repo; f(&c); return c }
 	cases := map[string]Options{
-		"policy-branch.json":      {AccountID: "123456789012", Context: with(func(c *Context) { c.Ref = "refs/heads/main" })},
-		"policy-environment.json": {AccountID: "123456789012", Context: with(func(c *Context) { c.Environment = "prod" })},
+		"policy-branch.json":      {AccountID: "123456789012", Run: with(func(c *Run) { c.Ref = "refs/heads/main" })},
+		"policy-environment.json": {AccountID: "123456789012", Run: with(func(c *Run) { c.Environment = "prod" })},
 		"policy-pull-request.json": {AccountID: "123456789012", Audience: "custom-aud",
-			Context: with(func(c *Context) { c.PullRequest = true })},
+			Run: with(func(c *Run) { c.EventName = "pull_request" })},
 		"policy-any-ref-enterprise.json": {AccountID: "123456789012", Issuer: "https://token.actions.githubusercontent.com/octo-ent",
-			Context: with(func(c *Context) { c.AnyRef = true })},
+			Run: repo, AnyRef: true},
 		"policy-job-workflow-ref.json": {AccountID: "123456789012", Partition: "aws-us-gov", RepositoryID: "123456789", OwnerID: "65432",
-			Context: with(func(c *Context) {
+			Run: with(func(c *Run) {
 				c.Ref = "refs/tags/v1"
 				c.JobWorkflowRef = "octo-org/pipelines/.github/workflows/release.yml@refs/heads/main"
 			})},
 		"policy-ids-both-forms.json": {AccountID: "123456789012", RepositoryID: "123456789", OwnerID: "65432",
-			Context: with(func(c *Context) { c.Ref = "refs/heads/main" })},
+			Run: with(func(c *Run) { c.Ref = "refs/heads/main" })},
 		"policy-ids-any-ref.json": {AccountID: "123456789012", RepositoryID: "123456789", OwnerID: "65432",
-			Context: with(func(c *Context) { c.AnyRef = true })},
+			Run: repo, AnyRef: true},
 		"policy-ids-environment-actor.json": {AccountID: "123456789012", RepositoryID: "123456789", OwnerID: "65432", SubFormat: "immutable",
-			Workflow: "deploy", ActorID: "583231", Context: with(func(c *Context) { c.Environment = "prod" })},
+			Workflow: "deploy", ActorID: "583231", Run: with(func(c *Run) { c.Environment = "prod" })},
 	}
 	for name, o := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -180,7 +180,7 @@ func TestGenerateGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			o.Validate()
-			findings := Lint(p, LintContext{Issuer: o.Issuer, Repository: o.Context.Repository, Audience: o.Audience})
+			findings := Lint(p, LintContext{Issuer: o.Issuer, Repository: o.Run.Repository, Audience: o.Audience})
 			for _, f := range findings {
 				if f.ID != "name-only" || o.RepositoryID != "" {
 					t.Errorf("generated policy has a finding: %v", f)
@@ -210,9 +210,9 @@ func TestGeneratedPoliciesAgainstHandWrittenClaims(t *testing.T) {
 		}
 		return c
 	}
-	byIDs := Options{AccountID: "123456789012", RepositoryID: "123456789", OwnerID: "65432", Context: Context{Repository: "octo-org/octo-repo", Ref: "refs/heads/main"}}
-	byName := Options{AccountID: "123456789012", Context: Context{Repository: "octo-org/octo-repo", Ref: "refs/heads/main"}}
-	env := Options{AccountID: "123456789012", RepositoryID: "123456789", OwnerID: "65432", ActorID: "583231", Context: Context{Repository: "octo-org/octo-repo", Environment: "prod"}}
+	byIDs := Options{AccountID: "123456789012", RepositoryID: "123456789", OwnerID: "65432", Run: Run{Repository: "octo-org/octo-repo", Ref: "refs/heads/main"}}
+	byName := Options{AccountID: "123456789012", Run: Run{Repository: "octo-org/octo-repo", Ref: "refs/heads/main"}}
+	env := Options{AccountID: "123456789012", RepositoryID: "123456789", OwnerID: "65432", ActorID: "583231", Run: Run{Repository: "octo-org/octo-repo", Environment: "prod"}}
 	cases := []struct {
 		name   string
 		o      Options
@@ -249,14 +249,14 @@ func TestGeneratedPoliciesAgainstHandWrittenClaims(t *testing.T) {
 func TestGenerateRejects(t *testing.T) {
 	t.Parallel()
 	for _, o := range []Options{
-		{AccountID: "12", Context: Context{Repository: "a/b", Ref: "refs/heads/main"}},
-		{AccountID: "123456789012", Context: Context{Repository: "a", Ref: "refs/heads/main"}},
-		{AccountID: "123456789012", Context: Context{Repository: "a/b"}},
-		{AccountID: "123456789012", Issuer: "http://insecure", Context: Context{Repository: "a/b", Ref: "refs/heads/main"}},
-		{AccountID: "123456789012", RepositoryID: "1", Context: Context{Repository: "a/b", Ref: "refs/heads/main"}},
-		{AccountID: "123456789012", SubFormat: "immutable", Context: Context{Repository: "a/b", Ref: "refs/heads/main"}},
-		{AccountID: "123456789012", RepositoryID: "x", OwnerID: "1", Context: Context{Repository: "a/b", Ref: "refs/heads/main"}},
-		{AccountID: "123456789012", Issuer: "https://ghe.example.com/_services/token", Actor: "x", Context: Context{Repository: "a/b", Ref: "refs/heads/main"}},
+		{AccountID: "12", Run: Run{Repository: "a/b", Ref: "refs/heads/main"}},
+		{AccountID: "123456789012", Run: Run{Repository: "a", Ref: "refs/heads/main"}},
+		{AccountID: "123456789012", Run: Run{Repository: "a/b"}},
+		{AccountID: "123456789012", Issuer: "http://insecure", Run: Run{Repository: "a/b", Ref: "refs/heads/main"}},
+		{AccountID: "123456789012", RepositoryID: "1", Run: Run{Repository: "a/b", Ref: "refs/heads/main"}},
+		{AccountID: "123456789012", SubFormat: "immutable", Run: Run{Repository: "a/b", Ref: "refs/heads/main"}},
+		{AccountID: "123456789012", RepositoryID: "x", OwnerID: "1", Run: Run{Repository: "a/b", Ref: "refs/heads/main"}},
+		{AccountID: "123456789012", Issuer: "https://ghe.example.com/_services/token", Actor: "x", Run: Run{Repository: "a/b", Ref: "refs/heads/main"}},
 	} {
 		if _, err := Generate(o); err == nil {
 			t.Errorf("Generate(%+v) accepted", o)
@@ -295,17 +295,17 @@ func TestLike(t *testing.T) {
 
 func TestSubject(t *testing.T) {
 	t.Parallel()
-	for c, want := range map[Context]string{
+	for c, want := range map[Run]string{
 		{Repository: "o/r", Ref: "refs/heads/main"}:                                     "repo:o/r:ref:refs/heads/main",
 		{Repository: "o/r", Ref: "refs/heads/main", Environment: "prod"}:                "repo:o/r:environment:prod",
-		{Repository: "o/r", Ref: "refs/pull/1/merge", PullRequest: true}:                "repo:o/r:pull_request",
+		{Repository: "o/r", Ref: "refs/pull/1/merge", EventName: "pull_request"}:        "repo:o/r:pull_request",
 		{Repository: "o/r", Ref: "refs/tags/v1", JobWorkflowRef: "o/p/.github/x.yml@v"}: "repo:o/r:ref:refs/tags/v1",
 	} {
 		if got := Subject(c); got != want {
 			t.Errorf("Subject(%+v) = %q, want %q", c, got, want)
 		}
 	}
-	if got := ImmutableSubject(Context{Repository: "o/r", Environment: "prod"}, "1", "2"); got != "repo:o@1/r@2:environment:prod" {
+	if got := ImmutableSubject(Run{Repository: "o/r", Environment: "prod"}, "1", "2"); got != "repo:o@1/r@2:environment:prod" {
 		t.Errorf("ImmutableSubject = %q", got)
 	}
 }

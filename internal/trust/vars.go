@@ -139,6 +139,27 @@ func (op operand) globs() (g, alt glob) {
 	return g, alt
 }
 
+// eachVariable walks a condition value: the text between policy
+// variables to text, and each ${expr} (expr without the braces) to
+// variable; a ${ that is never closed is text.
+func eachVariable(v string, text, variable func(string)) {
+	rest := v
+	for {
+		i := strings.Index(rest, "${")
+		j := -1
+		if i >= 0 {
+			j = strings.IndexByte(rest[i+2:], '}')
+		}
+		if j < 0 {
+			text(rest)
+			return
+		}
+		text(rest[:i])
+		variable(rest[i+2 : i+2+j])
+		rest = rest[i+2+j+1:]
+	}
+}
+
 // hasVariable reports whether a condition value uses a policy variable
 // (other than the ${*} ${?} ${$} characters) naming a key of provider.
 func hasVariable(value, provider string) (string, bool) {

@@ -28,6 +28,8 @@ type Witness struct {
 	Form string
 	// Claims are the token's claims (strings, as GitHub sends them).
 	Claims map[string]any
+	// Run is the run the claims are of, its SubFormat the Form.
+	Run Run
 	// Filled are the claims (sorted) whose value was not taken verbatim
 	// from the statement: a wildcard was filled, or the statement does not
 	// name the claim. Each is a value whoever runs the workflow chooses.
@@ -124,22 +126,49 @@ func (f *fresh) id(n int) string {
 	return "9900000" + strconv.Itoa(n) + strings.TrimPrefix(f.suffix, "-")
 }
 
-// run is what a witness is built from, before it becomes claims.
-type run struct {
-	owner, ownerID, repo, repoID string
-	ref, env                     string
-	pullRequest                  bool
-	sub, form                    string // set once a sub pattern decided them
-	claims                       map[string]string
-	named                        map[string]bool
+// draft is the run a witness is built from, before it becomes a token's
+// claims: the Run, its sub and form once a sub pattern decided them, and
+// which of its claims the statement named (a key present in named for
+// aud, actor, actor_id, workflow, job_workflow_ref and enterprise_id: the
+// statement gave the value, else the witness's default stands).
+type draft struct {
+	Run
+	sub, form string // set once a sub pattern decided them
+	named     map[string]bool
 }
 
-func (f *fresh) run() *run {
-	return &run{
-		owner: f.name("owner"), ownerID: f.id(1), repo: f.name("repo"), repoID: f.id(2), ref: "refs/heads/" + f.name("branch"),
-		claims: map[string]string{}, named: map[string]bool{},
+func (f *fresh) draft() *draft {
+	return &draft{
+		Run:   Run{Repository: f.name("owner") + "/" + f.name("repo"), OwnerID: f.id(1), RepositoryID: f.id(2), Ref: "refs/heads/" + f.name("branch")},
+		named: map[string]bool{},
 	}
 }
+
+// repoName is the repository part of Repository (after OWNER/).
+func (r *draft) repoName() string { _, n, _ := strings.Cut(r.Repository, "/"); return n }
+
+// field is the Run's field for a claim other than sub the statement may
+// name by value (one of draftClaims).
+func (r *draft) field(claim string) *string {
+	return map[string]*string{"aud": &r.Audience, "actor": &r.Actor, "actor_id": &r.ActorID, "workflow": &r.Workflow,
+		"job_workflow_ref": &r.JobWorkflowRef, "enterprise_id": &r.EnterpriseID}[claim]
+}
+
+// given are the claims among draftClaims the statement named, with their
+// values.
+func (r *draft) given() map[string]string {
+	out := map[string]string{}
+	for _, k := range draftClaims {
+		if _, ok := r.named[k]; ok {
+			out[k] = *r.field(k)
+		}
+	}
+	return out
+}
+
+// draftClaims are the claims besides sub, repository, ref and environment
+// a statement's own conditions set on a draft.
+var draftClaims = []string{"aud", "actor", "actor_id", "workflow", "job_workflow_ref", "enterprise_id"}
 
 // positiveValues are the values of the statement's conditions on claim
 // that a run must match (String operators that test for a value), with
@@ -179,45 +208,44 @@ func fillValue(v string, like bool, filler string) (string, bool) {
 }
 
 func statementWitnesses(st *Statement, version, issuer, provider string, fr *fresh) []Witness {
-	base := fr.run()
+	base := fr.draft()
 	// The claims other than sub, from their own conditions first: sub's
 	// wildcards then take these values where they fit.
 	if vals, like := positiveValues(st, provider, "repository"); len(vals) > 0 {
 		v, filled := fillValue(vals[0], like, fr.name("x"))
-		if o, r, ok := strings.Cut(v, "/"); ok {
-			base.owner, base.repo = o, r
+		if _, _, ok := strings.Cut(v, "/"); ok {
+			base.Repository = v
 			base.named["owner"], base.named["repo"] = !filled, !filled
 		}
 	}
 	for _, c := range []struct {
 		claim string
 		dst   *string
-	}{{"repository_id", &base.repoID}, {"ref", &base.ref}, {"environment", &base.env}} {
+	}{{"repository_id", &base.RepositoryID}, {"ref", &base.Ref}, {"environment", &base.Environment}} {
 		if vals, like := positiveValues(st, provider, c.claim); len(vals) > 0 {
 			v, filled := fillValue(vals[0], like, fr.name("x"))
 			*c.dst = v
 			base.named[c.claim] = !filled
 		}
 	}
-	for _, claim := range []string{"aud", "actor", "actor_id", "workflow", "job_workflow_ref", "enterprise_id"} {
+	for _, claim := range draftClaims {
 		if vals, like := positiveValues(st, provider, claim); len(vals) > 0 {
 			v, filled := fillValue(vals[0], like, fr.name("x"))
-			base.claims[claim] = v
+			*base.field(claim) = v
 			base.named[claim] = !filled
 		}
 	}
-	if strings.HasPrefix(base.ref, "refs/pull/") {
-		base.pullRequest = true
+	if strings.HasPrefix(base.Ref, "refs/pull/") {
+		base.EventName = "pull_request"
 	}
 	subs, like := positiveValues(st, provider, "sub")
-	var runs []*run
+	var runs []*draft
 	if len(subs) == 0 {
-		runs = []*run{base}
+		runs = []*draft{base}
 	}
 	for _, pattern := range subs {
 		r := *base
 		r.named = maps(base.named)
-		r.claims = mapsS(base.claims)
 		pat, substituted := pattern, false
 		if version == VariablesVersion {
 			// What the token supplies through a policy variable is the
@@ -259,8 +287,8 @@ func statementWitnesses(st *Statement, version, issuer, provider string, fr *fre
 		default:
 			// Both forms of the same run; the one the pattern was written
 			// in first.
-			legacy := "repo:" + r.owner + "/" + r.repo + ":" + r.context()
-			immutable := "repo:" + r.owner + "@" + r.ownerID + "/" + r.repo + "@" + r.repoID + ":" + r.context()
+			legacy := Subject(r.Run)
+			immutable := ImmutableSubject(r.Run, r.OwnerID, r.RepositoryID)
 			if r.form == "immutable" {
 				out = append(out, r.witness(st.Index, issuer, immutable, "immutable"), r.witness(st.Index, issuer, legacy, "legacy"))
 			} else {
@@ -279,25 +307,6 @@ func maps(m map[string]bool) map[string]bool {
 	return out
 }
 
-func mapsS(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-// context is the run's part of sub after the repository.
-func (r *run) context() string {
-	switch {
-	case r.env != "":
-		return "environment:" + r.env
-	case r.pullRequest:
-		return "pull_request"
-	}
-	return "ref:" + r.ref
-}
-
 // subFill fills a sub pattern's wildcards field by field (owner, its id,
 // repository, its id, context): a * that ends a field takes a whole value
 // (the run's, named when another condition named it, else an unnamed
@@ -307,7 +316,7 @@ func (r *run) context() string {
 // owner_id, repo, repository_id, context) a stranger's values filled. A
 // pattern that does not start as the default template does is filled as
 // written (nil fields).
-func subFill(pattern string, r *run, fr *fresh) (string, map[string]bool) {
+func subFill(pattern string, r *draft, fr *fresh) (string, map[string]bool) {
 	const prefix = "repo:"
 	i := 0
 	for ; i < len(pattern) && i < len(prefix) && pattern[i] == prefix[i]; i++ {
@@ -339,7 +348,7 @@ const (
 
 var fieldNames = [...]string{"owner", "owner_id", "repo", "repository_id", "context"}
 
-func fillFields(b *strings.Builder, rest string, r *run, fr *fresh) (string, map[string]bool) {
+func fillFields(b *strings.Builder, rest string, r *draft, fr *fresh) (string, map[string]bool) {
 	filled := map[string]bool{}
 	field, start := fOwner, b.Len() // start: where the field's text began
 	whole := func(field int) string {
@@ -350,13 +359,13 @@ func fillFields(b *strings.Builder, rest string, r *run, fr *fresh) (string, map
 		}
 		switch field {
 		case fOwner:
-			return r.owner
+			return r.Owner()
 		case fOwnerID:
-			return r.ownerID
+			return r.OwnerID
 		case fRepo:
-			return r.repo
+			return r.repoName()
 		case fRepoID:
-			return r.repoID
+			return r.RepositoryID
 		}
 		return r.context()
 	}
@@ -437,7 +446,7 @@ func fillFields(b *strings.Builder, rest string, r *run, fr *fresh) (string, map
 // completeContext ends a sub's context begun with sofar as a run of the
 // default template would: the run's own, a branch, an environment or a
 // pull request.
-func completeContext(sofar string, r *run, fr *fresh) string {
+func completeContext(sofar string, r *draft, fr *fresh) string {
 	for _, full := range []string{r.context(), "ref:refs/heads/" + fr.name("branch"), "environment:" + fr.name("environment"), "pull_request"} {
 		if strings.HasPrefix(full, sofar) && len(full) > len(sofar) {
 			return full[len(sofar):]
@@ -453,7 +462,7 @@ func completeContext(sofar string, r *run, fr *fresh) string {
 // template's shape sets owner, repository (and their ids in the immutable
 // form) and the context, each named unless filled says a stranger's value
 // filled it; any other sub is kept as written (form custom).
-func applySub(r *run, sub string, filled map[string]bool, wildcards bool) {
+func applySub(r *draft, sub string, filled map[string]bool, wildcards bool) {
 	rest, ok := strings.CutPrefix(sub, "repo:")
 	seg, ctx, ok2 := strings.Cut(rest, ":")
 	owner, repo, ok3 := strings.Cut(seg, "/")
@@ -463,75 +472,75 @@ func applySub(r *run, sub string, filled map[string]bool, wildcards bool) {
 		return
 	}
 	r.form = "legacy"
-	r.owner, r.repo = owner, repo
 	if name, id, ok := strings.Cut(owner, "@"); ok {
-		r.owner, r.ownerID, r.form = name, id, "immutable"
+		owner, r.OwnerID, r.form = name, id, "immutable"
 		r.named["owner_id"] = !filled["owner_id"]
 	}
 	if name, id, ok := strings.Cut(repo, "@"); ok {
-		r.repo, r.repoID, r.form = name, id, "immutable"
+		repo, r.RepositoryID, r.form = name, id, "immutable"
 		r.named["repository_id"] = r.named["repository_id"] || !filled["repository_id"]
 	}
+	r.Repository = owner + "/" + repo
 	r.named["owner"] = !filled["owner"]
 	r.named["repo"] = !filled["repo"]
 	if !filled["context"] {
-		r.named["ref"] = r.named["ref"] || r.env == ""
-		r.named["environment"] = r.named["environment"] || r.env != ""
+		r.named["ref"] = r.named["ref"] || r.Environment == ""
+		r.named["environment"] = r.named["environment"] || r.Environment != ""
 	}
 	r.named["sub"] = !wildcards
 }
 
 // setContext sets the run's ref, environment or pull request from a
 // sub's context; false for a context the default template never writes.
-func (r *run) setContext(ctx string) bool {
+func (r *draft) setContext(ctx string) bool {
 	switch {
 	case ctx == "pull_request":
-		r.pullRequest, r.env = true, ""
-		if !strings.HasPrefix(r.ref, "refs/pull/") {
-			r.ref = "refs/pull/1/merge"
+		r.EventName, r.Environment = "pull_request", ""
+		if !strings.HasPrefix(r.Ref, "refs/pull/") {
+			r.Ref = "refs/pull/1/merge"
 		}
 	case strings.HasPrefix(ctx, "environment:") && len(ctx) > len("environment:"):
-		r.env, r.pullRequest = strings.TrimPrefix(ctx, "environment:"), false
+		r.Environment, r.EventName = strings.TrimPrefix(ctx, "environment:"), ""
 	case strings.HasPrefix(ctx, "ref:refs/"):
-		r.ref, r.env, r.pullRequest = strings.TrimPrefix(ctx, "ref:"), "", false
+		r.Ref, r.Environment, r.EventName = strings.TrimPrefix(ctx, "ref:"), "", ""
 	default:
 		return false
 	}
 	return true
 }
 
-// witness renders the run as a token's claims.
-func (r *run) witness(statement int, issuer, sub, form string) Witness {
+// witness renders the draft as a token's claims.
+func (r *draft) witness(statement int, issuer, sub, form string) Witness {
 	refType := "branch"
 	switch {
-	case strings.HasPrefix(r.ref, "refs/tags/"):
+	case strings.HasPrefix(r.Ref, "refs/tags/"):
 		refType = "tag"
-	case r.pullRequest:
+	case r.PullRequest():
 		refType = ""
 	}
 	event := "push"
-	if r.pullRequest {
+	if r.PullRequest() {
 		event = "pull_request"
 	}
-	repository := r.owner + "/" + r.repo
+	repository := r.Repository
 	c := map[string]string{
 		"iss": issuer, "aud": "sts.amazonaws.com", "sub": sub,
 		"actor": "unnamed-actor", "actor_id": "99000009", "base_ref": "", "head_ref": "",
-		"event_name": event, "ref": r.ref, "ref_type": refType, "ref_protected": "false",
-		"repository": repository, "repository_id": r.repoID, "repository_owner": r.owner, "repository_owner_id": r.ownerID,
+		"event_name": event, "ref": r.Ref, "ref_type": refType, "ref_protected": "false",
+		"repository": repository, "repository_id": r.RepositoryID, "repository_owner": r.Owner(), "repository_owner_id": r.OwnerID,
 		"repository_visibility": "public", "run_id": "9900000001", "run_number": "1", "run_attempt": "1",
 		"runner_environment": "github-hosted", "sha": strings.Repeat("0", 40), "workflow": "unnamed-workflow",
-		"workflow_ref": repository + "/.github/workflows/unnamed.yml@" + r.ref, "workflow_sha": strings.Repeat("0", 40),
-		"job_workflow_ref": repository + "/.github/workflows/unnamed.yml@" + r.ref, "job_workflow_sha": strings.Repeat("0", 40),
+		"workflow_ref": repository + "/.github/workflows/unnamed.yml@" + r.Ref, "workflow_sha": strings.Repeat("0", 40),
+		"job_workflow_ref": repository + "/.github/workflows/unnamed.yml@" + r.Ref, "job_workflow_sha": strings.Repeat("0", 40),
 		"jti": "unnamed-jti", "exp": "0", "iat": "0", "nbf": "0",
 	}
-	if r.pullRequest {
+	if r.PullRequest() {
 		c["base_ref"], c["head_ref"] = "main", "unnamed-head"
 	}
-	if r.env != "" {
-		c["environment"] = r.env
+	if r.Environment != "" {
+		c["environment"] = r.Environment
 	}
-	for k, v := range r.claims {
+	for k, v := range r.given() {
 		c[k] = v
 	}
 	claims := make(map[string]any, len(c))
@@ -553,38 +562,28 @@ func (r *run) witness(statement int, issuer, sub, form string) Witness {
 		}
 	}
 	slices.Sort(filledList)
-	return Witness{Statement: statement, Form: form, Claims: claims, Filled: filledList}
+	run := Run{Repository: c["repository"], RepositoryID: c["repository_id"], OwnerID: c["repository_owner_id"], Ref: c["ref"],
+		Environment: c["environment"], EventName: c["event_name"], Actor: c["actor"], ActorID: c["actor_id"], Workflow: c["workflow"],
+		JobWorkflowRef: c["job_workflow_ref"], EnterpriseID: c["enterprise_id"], SubFormat: form, Audience: c["aud"], Issuer: issuer}
+	return Witness{Statement: statement, Form: form, Claims: claims, Run: run, Filled: filledList}
 }
 
 // substituteRun replaces the policy variables of a sub value that name the
 // provider's keys with the run's values (${$} with $), and reports whether
 // it replaced any. A variable it has no value for stays as written.
-func substituteRun(v, provider string, r *run) (string, bool) {
-	repository := r.owner + "/" + r.repo
+func substituteRun(v, provider string, r *draft) (string, bool) {
+	repository := r.Repository
 	vals := map[string]string{
-		"repository": repository, "repository_id": r.repoID, "ref": r.ref, "environment": r.env,
+		"repository": repository, "repository_id": r.RepositoryID, "ref": r.Ref, "environment": r.Environment,
 		"actor": "unnamed-actor", "actor_id": "99000009", "workflow": "unnamed-workflow",
-		"job_workflow_ref": repository + "/.github/workflows/unnamed.yml@" + r.ref, "aud": "sts.amazonaws.com",
+		"job_workflow_ref": repository + "/.github/workflows/unnamed.yml@" + r.Ref, "aud": "sts.amazonaws.com",
 	}
-	for k, val := range r.claims {
+	for k, val := range r.given() {
 		vals[k] = val
 	}
 	var b strings.Builder
 	done := false
-	rest := v
-	for {
-		i := strings.Index(rest, "${")
-		j := -1
-		if i >= 0 {
-			j = strings.IndexByte(rest[i+2:], '}')
-		}
-		if j < 0 {
-			b.WriteString(rest)
-			return b.String(), done
-		}
-		b.WriteString(rest[:i])
-		expr := rest[i+2 : i+2+j]
-		rest = rest[i+2+j+1:]
+	eachVariable(v, func(text string) { b.WriteString(text) }, func(expr string) {
 		key, _, _ := strings.Cut(expr, ",")
 		claim, ours := strings.CutPrefix(strings.ToLower(strings.TrimSpace(key)), strings.ToLower(provider)+":")
 		switch val, known := vals[claim]; {
@@ -596,5 +595,6 @@ func substituteRun(v, provider string, r *run) (string, bool) {
 		default:
 			b.WriteString("${" + expr + "}")
 		}
-	}
+	})
+	return b.String(), done
 }
