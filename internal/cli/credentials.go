@@ -23,9 +23,13 @@ const (
 func printCredentials(w io.Writer, format string, res *action.Result) error {
 	c, id := res.Credentials, res.Identity
 	if c == nil || id == nil {
-		// use-existing-credentials kept the ones in place: nothing new
-		// to print.
-		return nil
+		// use-existing-credentials kept the ones in place. For eval, that
+		// is nothing to do; a reader of JSON would get no object at all
+		// (an SDK running credential_process fails on an empty answer).
+		if format == formatEnv {
+			return nil
+		}
+		return fmt.Errorf("use-existing-credentials kept the credentials already in the environment, so there is nothing new to print as %s; drop use-existing-credentials to print credentials", format)
 	}
 	exp := ""
 	if !c.Expiration.IsZero() {

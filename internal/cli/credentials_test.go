@@ -34,6 +34,13 @@ func TestPrintCredentials(t *testing.T) {
 	if err := printCredentials(&b, formatEnv, &action.Result{Identity: res.Identity}); err != nil || b.Len() > 0 {
 		t.Errorf("no credentials: err %v, printed %q", err, b.String())
 	}
+	for _, format := range []string{formatJSON, formatCredentialProcess} {
+		b.Reset()
+		if err := printCredentials(&b, format, &action.Result{Identity: res.Identity}); err == nil ||
+			!strings.Contains(err.Error(), "use-existing-credentials") || b.Len() > 0 {
+			t.Errorf("%s, no credentials: err %v, printed %q; want an error naming use-existing-credentials", format, err, b.String())
+		}
+	}
 	if err := printCredentials(&b, "yaml", res); err == nil || !strings.Contains(err.Error(), `"yaml"`) {
 		t.Errorf("unknown format: %v", err)
 	}
