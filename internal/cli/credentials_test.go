@@ -11,7 +11,8 @@ import (
 
 // TestPrintCredentials: what the main step returned, printed in each
 // format; values a shell would split are quoted, and a run that got no
-// new credentials (use-existing-credentials) prints nothing.
+// new credentials (use-existing-credentials) prints nothing for eval and
+// fails as JSON, where a reader wants an object.
 func TestPrintCredentials(t *testing.T) {
 	t.Parallel()
 	res := &action.Result{
