@@ -231,6 +231,9 @@ func (r *mainStep) main(ctx context.Context) error {
 		switch {
 		case errors.As(err, &denied), errors.As(err, &contradicts):
 			return err
+		case err != nil && exchange.Transient(err):
+			// A timeout or a 5xx says nothing about the credentials.
+			r.logf("use-existing-credentials: the environment's credentials could not be checked (%s); getting new ones", exchange.Describe(err))
 		case err != nil:
 			r.logf("use-existing-credentials: the environment's credentials do not work (%s); getting new ones", exchange.Describe(err))
 		default:
