@@ -73,9 +73,12 @@ func TestManifestsOnlyInDirectoriesNamedAsStartNamesThem(t *testing.T) {
 		if len(states) != 0 || len(warnings) != 1 || !strings.Contains(warnings[0], dir) {
 			t.Errorf("%s: states %+v, warnings %q", name, states, warnings)
 		}
-		// The same manifest in a directory named as Start names them is read.
+		// The same manifest in a directory named as Start names them is
+		// read. A directory of its own, not a rename: on a file system
+		// that ignores case (Windows) the last name differs only in case.
+		base = t.TempDir()
 		good := filepath.Join(base, RunDirPrefix+"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-		os.Rename(dir, good)
+		os.Mkdir(good, 0o700)
 		m, _ = Encode(State{Key: "k", Dir: good, Env: []string{"AWS_REGION"}})
 		os.WriteFile(filepath.Join(good, ManifestName), []byte(m), 0o600)
 		if states, warnings := Manifests([]string{base}, "k", NoUID); len(states) != 1 || len(warnings) != 0 {
