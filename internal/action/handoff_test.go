@@ -338,12 +338,7 @@ func TestHeldLockGivesWay(t *testing.T) {
 func TestFilesGoToTheRunnersUser(t *testing.T) {
 	t.Parallel()
 	harness.UnixOnly(t, "a root container handing files to the runner's uid")
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root to chown")
-		}
-		t.Skip("needs root to chown")
-	}
+	harness.NeedsRoot(t, "chown")
 	s := newStep(t)
 	dir := filepath.Join(s.dir, "aws")
 	os.MkdirAll(dir, 0o700)

@@ -542,9 +542,7 @@ func TestProfiles(t *testing.T) {
 	})
 	t.Run("files go to the runner's user when running as root", func(t *testing.T) {
 		t.Parallel()
-		if os.Geteuid() != 0 {
-			t.Skip("needs root to chown")
-		}
+		harness.NeedsRoot(t, "chown")
 		w, dir := setup(t)
 		os.Chown(w.env["GITHUB_ENV"], 1234, 1234)
 		err := runStep(context.Background(), action.Env{Workflow: true, Getenv: func(k string) string { return w.env[k] }, Log: &w.stdout, Retry: w.retry, Root: true})

@@ -16,17 +16,13 @@ import (
 	"testing"
 
 	"github.com/org/aws-oidc-go/internal/action"
+
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 func TestRefreshUnderTheNodeActionNamesItsOwnCopy(t *testing.T) {
 	t.Parallel()
-	root := os.Geteuid() == 0
-	if !root && os.Getenv("CI") != "true" {
-		t.Skip("needs root to give RUNNER_TEMP to another user (chown)")
-	}
-	if !root {
-		t.Fatal("CI=true: this test needs root (chown)")
-	}
+	harness.NeedsRoot(t, "give RUNNER_TEMP to another user (chown)")
 	const nobody = 65534
 	mkdir := func(t *testing.T, d string, mode os.FileMode, uid int) string {
 		t.Helper()

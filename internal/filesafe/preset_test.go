@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // TestPresetsMatchTheShim: the directory presets are defined once per side
@@ -60,7 +62,7 @@ func TestPresetsOnRealDirectories(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("owners and modes: Unix only (Windows checks links and junctions; see Preset.Check)")
 	}
-	chownable(t)
+	harness.NeedsRoot(t, "chown")
 	const user, other = 1234, 65534
 	base := t.TempDir()
 	mk := func(name string, mode os.FileMode, uid int) string {
@@ -110,17 +112,5 @@ func TestPresetsOnRealDirectories(t *testing.T) {
 	fi, _ := os.Lstat(link)
 	if err := StickyParent.Check(link, fi, user, 0); err == nil || !strings.Contains(err.Error(), "is a symbolic link") {
 		t.Errorf("a link: err = %v", err)
-	}
-}
-
-// chownable skips a test that hands directories to other users unless
-// running as root (and fails it under CI=true).
-func chownable(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true: needs root to chown")
-		}
-		t.Skip("needs root to chown")
 	}
 }

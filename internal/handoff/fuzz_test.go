@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/org/aws-oidc-go/internal/profile"
+
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // FuzzCleanup: any bytes as a state or manifest; whatever they claim,
@@ -32,7 +34,7 @@ func FuzzCleanup(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, claim string) {
-		needRoot(t)
+		harness.NeedsRoot(t, "chown")
 		box := t.TempDir()
 		run := filepath.Join(box, "aws-oidc-go-run-ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 		open := filepath.Join(box, "open")

@@ -11,6 +11,8 @@ import (
 
 	"github.com/org/aws-oidc-go/internal/profile"
 	"github.com/org/aws-oidc-go/internal/runner"
+
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 var ctx = context.Background()
@@ -20,7 +22,7 @@ var ctx = context.Background()
 // exists; its files are created, never written through what is there.
 func TestRunDirIsCreatedNotFound(t *testing.T) {
 	t.Parallel()
-	needRoot(t)
+	harness.NeedsRoot(t, "chown")
 	base := t.TempDir()
 	stateFile := filepath.Join(t.TempDir(), "state")
 	records := runner.New(io.Discard, func(k string) string { return map[string]string{"GITHUB_STATE": stateFile}[k] }, true).Begin()
@@ -80,7 +82,7 @@ func TestRunDirIsCreatedNotFound(t *testing.T) {
 // user, in a directory nobody else can change.
 func TestChecks(t *testing.T) {
 	t.Parallel()
-	needRoot(t)
+	harness.NeedsRoot(t, "chown")
 	uid := os.Geteuid()
 	mk := func(t *testing.T, dirMode, mode os.FileMode, fileUID, dirUID int) string {
 		d := filepath.Join(t.TempDir(), "d")

@@ -16,13 +16,3 @@ func uidOf(t *testing.T, p string) int {
 	}
 	return int(fi.Sys().(*syscall.Stat_t).Uid)
 }
-
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root to chown")
-		}
-		t.Skip("needs root to chown")
-	}
-}

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // TestTrustedOwners: the user and root; as root, the workspace's owner too.
@@ -23,7 +25,7 @@ func TestTrustedOwners(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		return
 	}
-	chownable(t)
+	harness.NeedsRoot(t, "chown")
 	ws := filepath.Join(t.TempDir(), "ws")
 	os.Mkdir(ws, 0o755)
 	os.Chown(ws, 65534, 65534)
@@ -40,7 +42,7 @@ func TestCheckExecutableWalksToTheRoot(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("owners and modes: Unix only")
 	}
-	chownable(t)
+	harness.NeedsRoot(t, "chown")
 	owners := TrustedOwners(0, "")
 	layout := func(modes ...os.FileMode) (string, []string) {
 		d := t.TempDir()
@@ -79,16 +81,5 @@ func TestCheckExecutableWalksToTheRoot(t *testing.T) {
 	}
 	if _, err := CheckExecutable("aws-oidc-go", owners); err == nil || !strings.Contains(err.Error(), "not an absolute path") {
 		t.Errorf("a relative path: %v", err)
-	}
-}
-
-// chownable skips (or, with CI=true, fails) a test that chowns when not root.
-func chownable(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true: needs root to chown")
-		}
-		t.Skip("needs root to chown")
 	}
 }

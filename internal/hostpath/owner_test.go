@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/org/aws-oidc-go/internal/dev/harness"
 )
 
 // TestOwnerIsTheRunnersNonRootUser: a root step hands what it writes to
@@ -18,12 +20,7 @@ func TestOwnerIsTheRunnersNonRootUser(t *testing.T) {
 		}
 		return
 	}
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true: needs root to chown")
-		}
-		t.Skip("needs root to chown")
-	}
+	harness.NeedsRoot(t, "chown")
 	dir := t.TempDir()
 	env := filepath.Join(dir, "set_env")
 	if err := os.WriteFile(env, nil, 0o600); err != nil {

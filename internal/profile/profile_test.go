@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/org/aws-oidc-go/internal/dev/harness"
-	"github.com/org/aws-oidc-go/internal/filesafe"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/org/aws-oidc-go/internal/dev/harness"
+	"github.com/org/aws-oidc-go/internal/filesafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -285,12 +286,7 @@ func TestPrepareDirRefusesStickyOpenDirectories(t *testing.T) {
 func TestPrepareDirHandsEveryCreatedDirectoryOver(t *testing.T) {
 	t.Parallel()
 	harness.UnixOnly(t, "a root process handing directories to the runner's uid")
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root to chown")
-		}
-		t.Skip("needs root to chown")
-	}
+	harness.NeedsRoot(t, "chown")
 	base := t.TempDir()
 	dir := filepath.Join(base, "a", "b", ".aws")
 	if err := PrepareDir(dir, &Owner{UID: 4242, GID: 4242}); err != nil {

@@ -50,3 +50,17 @@ func NeedsTestCA(t testing.TB) {
 		t.Skip("the test CA over TLS: Go ignores SSL_CERT_FILE on Windows (it verifies against the system store)")
 	}
 }
+
+// NeedsRoot skips t unless this process is root (chown, mounts), saying
+// what needs it; under CI=true, where the tests run as root, it fails
+// instead.
+func NeedsRoot(t testing.TB, what string) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true: needs root to %s", what)
+	}
+	t.Skipf("needs root to %s", what)
+}
