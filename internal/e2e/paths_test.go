@@ -209,34 +209,34 @@ func TestExistingAndAmbientCredentials(t *testing.T) {
 			t.Errorf("outputs %v", out)
 		}
 	})
-	t.Run("use-existing-credentials whose check fails for STS's own reasons says so", func(t *testing.T) {
-		t.Parallel()
-		s, proxy := proxiedStep(t, moto)
-		s.env["AWS_ACCESS_KEY_ID"], s.env["AWS_SECRET_ACCESS_KEY"] = exampleKeyID, exampleSecret
-		s.with["use-existing-credentials"] = "true"
-		proxy.Faults().ForAction("GetCallerIdentity", harness.FaultUnavailable)
-		s.run()
-		if s.exitCode != 0 || proxy.Count("AssumeRoleWithWebIdentity") != 1 {
-			t.Fatalf("exit %d, %v; want new credentials\n%s", s.exitCode, actionsOf(proxy), s.log())
-		}
-		if log := s.log(); !strings.Contains(log, "could not be checked") || strings.Contains(log, "do not work") {
-			t.Errorf("a 503 while checking the credentials is not their fault; the log:\n%s", log)
-		}
-	})
-	t.Run("use-existing-credentials with rejected keys says they do not work", func(t *testing.T) {
-		t.Parallel()
-		s, proxy := proxiedStep(t, moto)
-		s.env["AWS_ACCESS_KEY_ID"], s.env["AWS_SECRET_ACCESS_KEY"] = exampleKeyID, exampleSecret
-		s.with["use-existing-credentials"] = "true"
-		proxy.Faults().At(harness.STSError(403, "InvalidClientTokenId", "The security token included in the request is invalid."), 1)
-		s.run()
-		if s.exitCode != 0 || proxy.Count("AssumeRoleWithWebIdentity") != 1 {
-			t.Fatalf("exit %d, %v; want new credentials\n%s", s.exitCode, actionsOf(proxy), s.log())
-		}
-		if log := s.log(); !strings.Contains(log, "do not work") {
-			t.Errorf("rejected keys; the log:\n%s", log)
-		}
-	})
+	for _, tc := range []struct {
+		name, log string
+		plan      func(*harness.FaultPlan)
+	}{
+		// A 503 says nothing of the credentials.
+		{"use-existing-credentials whose check fails for STS's own reasons says so", "could not be checked",
+			func(f *harness.FaultPlan) { f.ForAction("GetCallerIdentity", harness.FaultUnavailable) }},
+		{"use-existing-credentials with rejected keys says they do not work", "do not work",
+			func(f *harness.FaultPlan) {
+				f.At(harness.STSError(403, "InvalidClientTokenId", "The security token included in the request is invalid."), 1)
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, proxy := proxiedStep(t, moto)
+			s.env["AWS_ACCESS_KEY_ID"], s.env["AWS_SECRET_ACCESS_KEY"] = exampleKeyID, exampleSecret
+			s.with["use-existing-credentials"] = "true"
+			tc.plan(proxy.Faults())
+			s.run()
+			if s.exitCode != 0 || proxy.Count("AssumeRoleWithWebIdentity") != 1 {
+				t.Fatalf("exit %d, %v; want new credentials\n%s", s.exitCode, actionsOf(proxy), s.log())
+			}
+			other := map[string]string{"could not be checked": "do not work", "do not work": "could not be checked"}[tc.log]
+			if log := s.log(); !strings.Contains(log, tc.log) || strings.Contains(log, other) {
+				t.Errorf("want %q, not %q; the log:\n%s", tc.log, other, log)
+			}
+		})
+	}
 	t.Run("use-existing-credentials false is off", func(t *testing.T) {
 		t.Parallel()
 		s, proxy := proxiedStep(t, moto)
