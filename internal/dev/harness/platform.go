@@ -56,6 +56,7 @@ func NeedsTestCA(t testing.TB) {
 // instead.
 func NeedsRoot(t testing.TB, what string) {
 	t.Helper()
+	UnixOnly(t, "a root process handing files to another uid")
 	if os.Geteuid() == 0 {
 		return
 	}
